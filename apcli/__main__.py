@@ -1,0 +1,3 @@
+from apcli.cli.app import main
+
+main()

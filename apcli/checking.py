@@ -1,0 +1,104 @@
+"""`ap check`: every file in a records folder parsed, validated and checked against the rules.
+
+Like beancount's checker, each problem is a finding with its file and line, so
+that `file:line: message` can be followed in an editor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Literal
+
+from apcli.errors import ApError, InvalidFileError, InvalidFilesError
+
+if TYPE_CHECKING:
+    from apcli.store import LoadedCase, Records
+
+Severity = Literal["error", "warning", "invalid"]
+
+
+@dataclass(frozen=True)
+class CheckFinding:
+    case: str | None
+    rule: str
+    severity: Severity
+    message: str
+    file: str | None
+    line: int | None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else (self.file or "")
+        return f"{where}: {self.severity} {self.rule}: {self.message}"
+
+
+def _invalid(error: ApError, case: str | None) -> list[CheckFinding]:
+    if isinstance(error, InvalidFilesError):
+        return [CheckFinding(case, "FILE", "invalid", p.message, p.file, p.line) for p in error.problems]
+    if isinstance(error, InvalidFileError):
+        return [CheckFinding(case, "FILE", "invalid", error.detail, error.file, error.line)]
+    return [CheckFinding(case, "FILE", "invalid", error.message, None, None)]
+
+
+def check_folder_files(records: Records) -> list[CheckFinding]:
+    """The settings, calendar and provider files."""
+    findings: list[CheckFinding] = []
+    for load in (lambda: records.settings, lambda: records.calendar, lambda: records.providers):
+        try:
+            load()
+        except ApError as error:
+            findings += _invalid(error, None)
+    try:
+        if not records.calendar.file.terms:
+            findings.append(
+                CheckFinding(
+                    None,
+                    "CALENDAR",
+                    "warning",
+                    "the calendar has no terms, so ap knows no school days: write the school's term dates in it",
+                    records.shown(records.root / "calendar.yaml"),
+                    None,
+                )
+            )
+    except ApError:
+        pass
+    return findings
+
+
+def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[CheckFinding]:
+    from apcli.rules import CaseContext, catalogue, overridden_in_case
+
+    context = CaseContext(loaded.id, loaded.case, today, records)
+    overridden = overridden_in_case(loaded.case)
+    findings = []
+    for rule in catalogue().values():
+        if rule.check is None or rule.kind == "due" or (rule.kind == "should" and rule.id in overridden):
+            continue
+        for finding in rule.check(context):
+            findings.append(
+                CheckFinding(loaded.id, rule.id, "error", finding.message, loaded.shown, loaded.line_of(finding.path))
+            )
+    return findings
+
+
+def check_records(records: Records, case_ids: list[str] | None, today: dt.date) -> list[CheckFinding]:
+    findings = check_folder_files(records)
+    for case_id in case_ids if case_ids else records.case_ids():
+        try:
+            loaded = records.load_case(case_id)
+        except ApError as error:
+            if case_ids and not isinstance(error, InvalidFileError):
+                raise
+            findings += _invalid(error, case_id)
+            continue
+        findings += check_case(records, loaded, today)
+    return findings
+
+
+def exit_code(findings: list[CheckFinding]) -> int:
+    if any(f.severity == "invalid" for f in findings):
+        return 3
+    return 1 if any(f.severity == "error" for f in findings) else 0

@@ -1,0 +1,139 @@
+"""The global options (--records, --today, --by) and the error edge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from typer.core import TyperGroup
+
+from apcli.errors import ApError
+
+if TYPE_CHECKING:
+    from apcli.store import Records
+
+GLOBAL_OPTIONS = ("--records", "--today", "--by")
+
+
+class ApGroup(TyperGroup):
+    """The root group: global options anywhere on the line, and one place that turns ApError into an exit."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        return super().parse_args(ctx, hoist_global_options(args))
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except ApError as error:
+            typer.echo(error.message, err=True)
+            raise typer.Exit(error.exit_code) from None
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move --records/--today/--by (and their values) to the front, wherever they were typed.
+
+    `ap review request ... --by NAME` names the parent, not the user, so its --by stays put.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    keeps_by = args[:2] == ["review", "request"] or (len(args) > 2 and "review" in args and "request" in args)
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            rest += args[index:]
+            break
+        if name in GLOBAL_OPTIONS and not (name == "--by" and keeps_by):
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front += args[index : index + 2]
+                index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest
+
+
+@dataclass
+class State:
+    records_option: Path | None
+    today: dt.date
+    by_option: str | None
+
+    @cached_property
+    def records(self) -> Records:
+        from apcli.store import Records, find_records
+
+        return Records.open(self.records_option or find_records(Path.cwd()))
+
+    @cached_property
+    def by(self) -> str:
+        if self.by_option and self.by_option.strip():
+            return self.by_option.strip()
+        try:
+            name = subprocess.run(
+                ["git", "config", "user.name"], capture_output=True, text=True, check=False, timeout=5
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            name = ""
+        return name or getpass.getuser()
+
+
+_current: list[State] = []
+
+
+def set_state(value: State) -> None:
+    """Called by the root callback once per invocation (CliRunner runs many in one process)."""
+    _current[:] = [value]
+
+
+def state() -> State:
+    return _current[0]
+
+
+def print_json(data: Any) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+
+
+def note(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def overrides_from(pairs_override: list[str] | None, pairs_why: list[str] | None) -> dict[str, str]:
+    from apcli.errors import UsageError
+    from apcli.rules import parse_overrides
+
+    overrides, whys = pairs_override or [], pairs_why or []
+    if len(overrides) != len(whys):
+        raise UsageError('Give one --why "..." for each --override RULE-ID, in the same order.')
+    return parse_overrides(list(zip(overrides, whys, strict=False)))
+
+
+def today_from(value: str | None) -> dt.date:
+    if not value:
+        return dt.date.today()
+    from apcli.dates import parse_date
+
+    return parse_date(value, "--today")
+
+
+def env_records() -> str | None:
+    return os.environ.get("AP_RECORDS")

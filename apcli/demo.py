@@ -1,0 +1,476 @@
+"""A fictional demo school for `ap init --demo`: every name, address and number is made up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from apcli.store import CALENDAR_FILE, PROVIDERS_DIR, Records, atomic_write
+
+D = dt.date
+
+CALENDAR = """# yaml-language-server: $schema=schema/calendar.schema.json
+# Hollybank Primary Academy (fictional), term dates for 2026/27, following the
+# pattern of Staffordshire County Council's calendar. ap adds England's bank
+# holidays (Christmas, Good Friday 26 March 2027, May Day 3 May, 31 May) itself.
+terms:
+  - name: Autumn 2026
+    start: 2026-09-02
+    end: 2026-12-18
+    half_term: {start: 2026-10-26, end: 2026-10-30}
+  - name: Spring 2027
+    start: 2027-01-04
+    end: 2027-03-25
+    half_term: {start: 2027-02-15, end: 2027-02-19}
+  - name: Summer 2027
+    start: 2027-04-12
+    end: 2027-07-20
+    half_term: {start: 2027-05-31, end: 2027-06-04}
+closures:            # INSET and other days without sessions for pupils
+  - 2026-09-01       # INSET, before the autumn term
+  - 2027-01-04       # INSET, first day of the spring term
+  - 2027-07-20       # INSET, last day of the summer term
+"""
+
+PROVIDER = """# yaml-language-server: $schema=../schema/provider.schema.json
+# A fictional provider modelled on the policy's Littleton Green AP.
+name: Larkhill Green Alternative Provision
+address: Larkhill Green Farm, 5 Example Road, Exampleton, Staffordshire, ZZ2 3ZZ
+contact: Mr Sam Turner (Centre Manager)
+phone: 01234 000111
+email: office@larkhillgreen.example
+urn: '999001'
+register_code: B
+sessions:
+  morning_start: 09:15
+  break_start: '12:00'
+  break_end: '12:45'
+  afternoon_end: '14:45'
+daily_cost: 85.00
+safeguarding_confirmed: 2026-07-10
+staff_checks_confirmed: 2026-07-10
+code_of_conduct: Larkhill Green Student Code of Conduct, September 2026
+"""
+
+SENCO = "Mrs Jo Patel (SENCo)"
+HEAD = "Mrs Helen Marsh"
+HUB = "Ms Priya Shah"
+
+
+def _history(*entries: tuple[dt.date, str, str]) -> list[dict[str, Any]]:
+    return [{"date": day, "by": by, "what": what} for day, by, what in entries]
+
+
+def _attendance(
+    records: Records, first: dt.date, last: dt.date, weekdays: set[int], absent: dict[dt.date, str]
+) -> dict[dt.date, str]:
+    marks = {}
+    for day in records.calendar.school_days_between(first, last):
+        if day.weekday() in weekdays:
+            marks[day] = absent.get(day, "B B")
+    return marks
+
+
+def _weekly_contacts(first: dt.date, last: dt.date, person: str) -> list[dict[str, Any]]:
+    contacts = []
+    day = first + dt.timedelta(days=(3 - first.weekday()) % 7)  # Thursdays
+    while day <= last:
+        if not D(2026, 10, 26) <= day <= D(2026, 10, 30):
+            contacts.append(
+                {"date": day, "with": person, "summary": "Weekly call: register checked, week's progress discussed"}
+            )
+        day += dt.timedelta(days=7)
+    return contacts
+
+
+def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
+    provider = "larkhill-green"
+    leo_absent = {D(2026, 10, 14): "I I", D(2026, 11, 10): "N N", D(2026, 11, 11): "B N"}
+    leo = {
+        "pupil": {
+            "name": "Leo Hartley",
+            "dob": D(2017, 3, 14),
+            "year": 5,
+            "upn": "L860200025001",
+            "send": "sen-support",
+        },
+        "contacts": [
+            {
+                "name": "Kerry Hartley",
+                "relationship": "mother",
+                "address": "12 Sample Close, Exampleton, ZZ1 4ZZ",
+                "phone": "07000 000001",
+            },
+        ],
+        "referral": {
+            "date": D(2026, 9, 28),
+            "by": SENCO,
+            "reasons": ["exclusion-risk", "respite"],
+            "rationale": "Two suspensions this term for dysregulated behaviour; a small, therapeutic setting with outdoor "
+            "learning is more appropriate for now than what the academy can offer, while keeping his place here.",
+            "alternative_to_exclusion": True,
+            "send_hub": D(2026, 9, 21),
+            "suspensions": [{"date": D(2026, 9, 15), "days": 2}, {"date": D(2026, 9, 24), "days": 3}],
+            "managed_move": {
+                "status": "considered",
+                "why": "The SEND Hub advised that a move would not address his needs; AP first.",
+            },
+        },
+        "meetings": [
+            {
+                "kind": "planning",
+                "date": D(2026, 9, 29),
+                "present": [
+                    {"name": "Kerry Hartley", "role": "parent"},
+                    {"name": "Jo Patel", "role": "senco"},
+                    {"name": "Helen Marsh", "role": "headteacher"},
+                    {"name": "Priya Shah", "role": "send-hub"},
+                ],
+                "reasons_explained": True,
+                "exclusion_made_clear": True,
+            },
+            {
+                "kind": "targets",
+                "date": D(2026, 10, 9),
+                "present": [
+                    {"name": "Jo Patel", "role": "senco"},
+                    {"name": "Sam Turner", "role": "provider"},
+                    {"name": "Kerry Hartley", "role": "parent"},
+                ],
+            },
+            {
+                "kind": "review",
+                "date": D(2026, 11, 19),
+                "present": [
+                    {"name": "Kerry Hartley", "role": "parent"},
+                    {"name": "Leo Hartley", "role": "pupil"},
+                    {"name": "Jo Patel", "role": "senco"},
+                    {"name": "Sam Turner", "role": "provider"},
+                ],
+                "notes": "Settled well; attendance dipped in November after illness.",
+            },
+        ],
+        "decisions": [
+            {"by": "parents", "decision": "accepted", "date": D(2026, 9, 29)},
+            {"by": "headteacher", "decision": "approve", "date": D(2026, 9, 30)},
+        ],
+        "placement": {
+            "provider": provider,
+            "start": D(2026, 10, 5),
+            "start_time": "09:15",
+            "end": D(2026, 12, 18),
+            "weekdays": ["mon", "tue", "wed", "thu"],
+            "aims": [
+                "Reduce dysregulated incidents so that he can return to class full time",
+                "Keep up with English and maths at age-related expectations",
+            ],
+            "report_to": "Mr Sam Turner, Centre Manager",
+            "agreement": {"reference": "LG-2026-014", "signed": D(2026, 9, 30)},
+            "cost": Decimal("3400.00"),
+            "approved_by": "trust",
+            "approved_on": D(2026, 9, 30),
+            "english_maths": "Daily English and maths with a qualified teacher at the provider; Fridays at the academy.",
+            "reintegration": "Fridays in class throughout; a second day back each fortnight after the spring review.",
+            "la_informed": D(2026, 10, 1),
+        },
+        "notices": [
+            {
+                "date": D(2026, 9, 30),
+                "method": "hand",
+                "start": D(2026, 10, 5),
+                "end": D(2026, 12, 18),
+                "to": ["Kerry Hartley"],
+            }
+        ],
+        "attendance": _attendance(records, D(2026, 10, 5), D(2026, 11, 26), {0, 1, 2, 3}, leo_absent),
+        "provider_contacts": _weekly_contacts(D(2026, 10, 5), D(2026, 11, 26), "Sam Turner"),
+        "absences": [
+            {"date": D(2026, 10, 14), "session": "am", "follow_up": "Provider rang mother: ill; returned next day"},
+            {
+                "date": D(2026, 11, 10),
+                "session": "am",
+                "follow_up": "Provider rang mother, no answer; attendance team called home",
+            },
+        ],
+        "targets": [
+            {"measure": "attendance", "baseline": 78, "goal": 95, "date": D(2026, 10, 9)},
+            {"measure": "behaviour", "baseline": 6, "goal": 2, "date": D(2026, 10, 9)},
+            {"measure": "sas-reading", "baseline": 84, "goal": 90, "date": D(2026, 10, 9), "test": "NGRT"},
+        ],
+        "measures": [
+            {"measure": "behaviour", "value": 4, "date": D(2026, 10, 23)},
+            {"measure": "behaviour", "value": 2, "date": D(2026, 11, 20)},
+            {"measure": "sas-reading", "value": 87, "date": D(2026, 11, 20), "test": "NGRT"},
+        ],
+        "reviews": [
+            {
+                "date": D(2026, 11, 19),
+                "outcome": "continue",
+                "next": D(2027, 2, 11),
+                "responsible": HUB,
+                "parents_views": "Mum is pleased; he talks about the animals every evening.",
+            }
+        ],
+        "history": _history(
+            (D(2026, 9, 28), SENCO, "referral opened"),
+            (D(2026, 9, 29), SENCO, "planning meeting recorded"),
+            (D(2026, 9, 30), HEAD, "headteacher approved"),
+            (D(2026, 9, 30), SENCO, "placement recorded"),
+            (D(2026, 9, 30), "Office", "notice issued (hand)"),
+            (D(2026, 11, 19), SENCO, "termly review recorded"),
+        ),
+    }
+    maisie = {
+        "pupil": {"name": "Maisie Cole", "dob": D(2019, 1, 22), "year": 3, "upn": "P207000016049"},
+        "contacts": [
+            {"name": "Dan Cole", "relationship": "father", "address": "3 Demo Row, Exampleton, ZZ1 5ZZ"},
+            {"name": "Lauren Cole", "relationship": "mother", "address": "8 Fictional Way, Exampleton, ZZ1 6ZZ"},
+        ],
+        "referral": {
+            "date": D(2026, 11, 2),
+            "by": SENCO,
+            "reasons": ["attendance", "broader-curriculum"],
+            "rationale": "Anxiety-based non-attendance; a smaller setting two days a week has re-engaged similar pupils.",
+            "send_hub": D(2026, 10, 12),
+            "attendance_percent": 71.4,
+            "managed_move": {
+                "status": "not-suitable",
+                "why": "Attendance, not behaviour or the setting, is the concern.",
+            },
+        },
+        "meetings": [
+            {
+                "kind": "planning",
+                "date": D(2026, 11, 16),
+                "present": [{"name": "Lauren Cole", "role": "parent"}, {"name": "Jo Patel", "role": "senco"}],
+                "reasons_explained": True,
+            }
+        ],
+        "decisions": [
+            {"by": "parents", "decision": "accepted", "date": D(2026, 11, 16)},
+            {"by": "headteacher", "decision": "approve", "date": D(2026, 11, 17)},
+        ],
+        "placement": {
+            "provider": provider,
+            "start": D(2026, 12, 1),
+            "start_time": "09:15",
+            "end": D(2027, 2, 11),
+            "weekdays": ["tue", "thu"],
+            "aims": ["Rebuild a habit of attending: 95% of her sessions by February"],
+            "report_to": "Mr Sam Turner, Centre Manager",
+            "agreement": {"reference": "LG-2026-019", "signed": D(2026, 11, 18)},
+            "cost": Decimal("1530.00"),
+            "approved_by": "academy",
+            "approved_on": D(2026, 11, 18),
+            "english_maths": "English and maths at the academy on the other three days.",
+            "reintegration": "Full time at the academy after February half term.",
+            "la_informed": D(2026, 11, 19),
+        },
+        "notices": [
+            {
+                "date": D(2026, 11, 25),
+                "method": "post",
+                "start": D(2026, 12, 1),
+                "end": D(2027, 2, 11),
+                "to": ["Dan Cole", "Lauren Cole"],
+            }
+        ],
+        "history": _history(
+            (D(2026, 11, 2), SENCO, "referral opened"), (D(2026, 11, 25), "Office", "notice issued (post)")
+        ),
+    }
+    tyler = {
+        "pupil": {"name": "Tyler Ward", "dob": D(2016, 6, 30), "year": 6, "send": "sen-support"},
+        "contacts": [
+            {"name": "Gemma Ward", "relationship": "mother", "address": "41 Specimen Street, Exampleton, ZZ1 7ZZ"}
+        ],
+        "referral": {
+            "date": D(2026, 11, 9),
+            "by": SENCO,
+            "reasons": ["respite", "curriculum-needs"],
+            "rationale": "Needs a practical curriculum and a break from class to reset before secondary transition.",
+            "send_hub": D(2026, 11, 4),
+            "managed_move": {
+                "status": "not-suitable",
+                "why": "Year 6: a move this close to transition would unsettle him.",
+            },
+        },
+        "meetings": [
+            {
+                "kind": "planning",
+                "date": D(2026, 11, 18),
+                "present": [{"name": "Gemma Ward", "role": "parent"}, {"name": "Jo Patel", "role": "senco"}],
+                "reasons_explained": True,
+            }
+        ],
+        "decisions": [
+            {"by": "parents", "decision": "accepted", "date": D(2026, 11, 18)},
+            {"by": "headteacher", "decision": "approve", "date": D(2026, 11, 19)},
+        ],
+        "placement": {
+            "provider": provider,
+            "start": D(2026, 12, 7),
+            "start_time": "09:15",
+            "end": D(2027, 3, 19),
+            "weekdays": ["mon", "wed", "fri"],
+            "aims": ["Practical learning to rebuild confidence before transition"],
+            "report_to": "Mr Sam Turner, Centre Manager",
+            "agreement": {"reference": "LG-2026-021", "signed": D(2026, 11, 24)},
+            "cost": Decimal("3060.00"),
+            "approved_by": "send-hub",
+            "approved_on": D(2026, 11, 24),
+            "english_maths": "Maths and English each morning at the provider, set by his class teacher.",
+            "reintegration": "Back full time for the summer term, with a transition plan for secondary school.",
+            "la_informed": D(2026, 11, 25),
+        },
+        "history": _history((D(2026, 11, 9), SENCO, "referral opened"), (D(2026, 11, 24), SENCO, "placement recorded")),
+    }
+    ruby = {
+        "pupil": {"name": "Ruby Ashworth", "dob": D(2019, 11, 3), "year": 2, "send": "sen-support"},
+        "contacts": [
+            {"name": "Mark Ashworth", "relationship": "father", "address": "7 Placeholder Road, Exampleton, ZZ1 8ZZ"}
+        ],
+        "referral": {
+            "date": D(2026, 11, 12),
+            "by": SENCO,
+            "reasons": ["send-assessment"],
+            "rationale": "While her EHC needs assessment is carried out, a specialist setting two mornings a week.",
+            "send_hub": D(2026, 10, 22),
+            "ehcna_requested": D(2026, 10, 20),
+            "managed_move": {"status": "not-suitable", "why": "Her needs, not the school, are the question."},
+        },
+        "meetings": [
+            {
+                "kind": "planning",
+                "date": D(2026, 11, 24),
+                "present": [{"name": "Mark Ashworth", "role": "parent"}, {"name": "Jo Patel", "role": "senco"}],
+                "reasons_explained": True,
+            }
+        ],
+        "decisions": [
+            {"by": "parents", "decision": "accepted", "date": D(2026, 11, 24)},
+            {"by": "headteacher", "decision": "approve", "date": D(2026, 11, 25)},
+        ],
+        "history": _history((D(2026, 11, 12), SENCO, "referral opened")),
+    }
+    oscar = {
+        "pupil": {"name": "Oscar Pennington", "dob": D(2018, 2, 10), "year": 4},
+        "contacts": [{"name": "Zoe Pennington", "relationship": "mother"}],
+        "referral": {
+            "date": D(2026, 11, 25),
+            "by": SENCO,
+            "reasons": ["curriculum-needs"],
+            "rationale": "Not accessing the curriculum in class despite two terms of support; needs a practical setting.",
+            "managed_move": {"status": "considered", "why": "Parents do not want him to leave his friends."},
+        },
+        "overrides": [
+            {
+                "rule": "REF-SEND-HUB",
+                "why": "Hub discussion booked for 2 December; SENCo spoke to the Hub by phone.",
+                "by": SENCO,
+                "date": D(2026, 11, 25),
+                "step": "refer",
+            }
+        ],
+        "history": _history(
+            (D(2026, 11, 25), SENCO, "referral opened"),
+            (D(2026, 11, 25), SENCO, "override REF-SEND-HUB: Hub discussion booked for 2 December"),
+        ),
+    }
+    amelia_absent = {D(2026, 9, 30): "M B"}
+    amelia = {
+        "pupil": {"name": "Amelia Ross", "dob": D(2020, 1, 19), "year": 2, "upn": "B801200005001"},
+        "contacts": [
+            {"name": "Chloe Ross", "relationship": "mother", "address": "22 Model Avenue, Exampleton, ZZ1 9ZZ"}
+        ],
+        "referral": {
+            "date": D(2026, 9, 3),
+            "by": SENCO,
+            "reasons": ["respite"],
+            "rationale": "A short respite placement to work on regulation, then a planned return.",
+            "send_hub": D(2026, 9, 2),
+            "managed_move": {"status": "not-suitable", "why": "A short respite, not a change of school."},
+        },
+        "meetings": [
+            {
+                "kind": "planning",
+                "date": D(2026, 9, 4),
+                "present": [{"name": "Chloe Ross", "role": "parent"}, {"name": "Jo Patel", "role": "senco"}],
+                "reasons_explained": True,
+            },
+            {
+                "kind": "review",
+                "date": D(2026, 10, 22),
+                "present": [
+                    {"name": "Chloe Ross", "role": "parent"},
+                    {"name": "Amelia Ross", "role": "pupil"},
+                    {"name": "Jo Patel", "role": "senco"},
+                    {"name": "Sam Turner", "role": "provider"},
+                ],
+                "outcome": "Targets met; return full time after half term.",
+            },
+        ],
+        "decisions": [
+            {"by": "parents", "decision": "accepted", "date": D(2026, 9, 4)},
+            {"by": "headteacher", "decision": "approve", "date": D(2026, 9, 7)},
+        ],
+        "placement": {
+            "provider": provider,
+            "start": D(2026, 9, 14),
+            "start_time": "09:15",
+            "end": D(2026, 10, 23),
+            "weekdays": ["mon", "tue", "wed"],
+            "aims": ["Learn and use three calming strategies"],
+            "report_to": "Mr Sam Turner, Centre Manager",
+            "agreement": {"reference": "LG-2026-009", "signed": D(2026, 9, 7)},
+            "cost": Decimal("1530.00"),
+            "approved_by": "academy",
+            "approved_on": D(2026, 9, 7),
+            "english_maths": "English and maths at the academy on Thursdays and Fridays.",
+            "reintegration": "Full time after October half term.",
+            "la_informed": D(2026, 9, 8),
+        },
+        "notices": [
+            {
+                "date": D(2026, 9, 8),
+                "method": "email",
+                "start": D(2026, 9, 14),
+                "end": D(2026, 10, 23),
+                "to": ["Chloe Ross"],
+            }
+        ],
+        "attendance": _attendance(records, D(2026, 9, 14), D(2026, 10, 21), {0, 1, 2}, amelia_absent),
+        "absences": [
+            {"date": D(2026, 9, 30), "session": "am", "follow_up": "Dental appointment; mother told the provider"}
+        ],
+        "provider_contacts": _weekly_contacts(D(2026, 9, 14), D(2026, 10, 23), "Sam Turner"),
+        "reviews": [{"date": D(2026, 10, 22), "outcome": "end", "responsible": HUB}],
+        "ending": {
+            "date": D(2026, 10, 23),
+            "outcome": "reintegrated",
+            "notes": "Back in class full time from 2 November.",
+        },
+        "history": _history(
+            (D(2026, 9, 3), SENCO, "referral opened"), (D(2026, 10, 23), SENCO, "placement ended: reintegrated")
+        ),
+    }
+    return {
+        "AP-2026-001": leo,
+        "AP-2026-002": maisie,
+        "AP-2026-003": tyler,
+        "AP-2026-004": ruby,
+        "AP-2026-005": oscar,
+        "AP-2026-006": amelia,
+    }
+
+
+def write_demo(folder: Path) -> None:
+    from apcli.models import Case
+
+    atomic_write(folder / CALENDAR_FILE, CALENDAR)
+    atomic_write(folder / PROVIDERS_DIR / "larkhill-green.yaml", PROVIDER)
+    records = Records(folder)
+    for case_id, data in demo_cases(records).items():
+        records.save_case(case_id, Case.model_validate(data, strict=False), None)

@@ -1,0 +1,163 @@
+"""`ap init`: a new records folder, empty or filled with a fictional demo school."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from apcli.errors import UsageError
+from apcli.store import CALENDAR_FILE, CASES_DIR, LOCKS_DIR, PROVIDERS_DIR, SETTINGS_FILE, atomic_write
+
+GITIGNORE = f"""# Written by ap init. Lock and temporary files are never records.
+{LOCKS_DIR}/
+*.lock
+*.tmp
+"""
+
+TEMPLATES_README = """Letter templates for this school
+================================
+
+A template placed here replaces the one shipped with ap of the same name
+(for example notice.html.j2). ap checks a school's template exactly as it
+checks its own: a template that leaves out an item the law requires in a
+notice is refused, naming the item.
+"""
+
+
+def settings_text(school: str, demo: bool) -> str:
+    if demo:
+        people = (
+            "  address: Hollybank Primary Academy, 1 Example Lane, Exampleton, Staffordshire, ZZ1 1ZZ\n"
+            "  phone: 01234 000000\n"
+            "  email: office@hollybank.example\n"
+            "  headteacher: Mrs Helen Marsh\n"
+            "  dsl: Mr Daniel Okafor\n"
+            "  send_hub_contact: Ms Priya Shah\n"
+            "  local_authority: Staffordshire County Council (fictional address)\n"
+            "  local_authority_address: SEND Team, 2 Example Street, Exampleton, ZZ1 2ZZ\n"
+        )
+    else:
+        people = (
+            "  # address: 1 School Lane, Town, County, POSTCODE\n"
+            "  # headteacher: \n"
+            "  # dsl:                     the Designated Safeguarding Lead\n"
+            "  # send_hub_contact: \n"
+            "  # local_authority:         the LA that gets a copy of notices for pupils with EHC plans\n"
+        )
+    return f"""# yaml-language-server: $schema=schema/settings.schema.json
+# The school's settings for ap. `ap check` checks this file; `ap schema` describes every field.
+school:
+  name: {_scalar(school)}
+{people}
+# The bodies that may approve a placement's budget (id: name); `ap placement --approved-by ID`.
+approving_bodies:
+  academy: the academy
+  trust: Shaw Education Trust
+  send-hub: Cannock SEND Hub
+
+# School days of notice to parents before the first day (the law's minimum is 2).
+notice_school_days: 2
+
+# Attendance (per cent) below which a formal meeting is due (90 is the persistent-absence line).
+attendance_threshold: 90
+
+# How many school days before a placement's last day a decision to end or extend it is due.
+period_end_warning_school_days: 10
+
+# Words providers write in their registers, and the DfE code each stands for.
+# 'attended' means the provider's own register code (B, or D where the pupil is dual registered).
+mark_words:
+  present: attended
+  attended: attended
+  late: attended
+  absent: N
+  ill: I
+  illness: I
+  medical: M
+  excluded: E
+  unauthorised: O
+
+# Commit each change to git (where the records folder is a git repository).
+commit: false
+"""
+
+
+def _scalar(text: str) -> str:
+    import json
+
+    return text if text.replace(" ", "").replace("'", "").isalnum() else json.dumps(text)
+
+
+EMPTY_CALENDAR = """# yaml-language-server: $schema=schema/calendar.schema.json
+# The school's own term dates. ap adds England's bank holidays itself.
+# A school day is a weekday inside a term, outside its half term, that is neither
+# a bank holiday nor a closure. Until the terms are written here, ap knows no
+# school days and refuses anything that counts them. For example:
+#
+# terms:
+#   - name: Autumn 2026
+#     start: 2026-09-02
+#     end: 2026-12-18
+#     half_term: {start: 2026-10-26, end: 2026-10-30}
+# closures:            # INSET and other days without sessions for pupils
+#   - 2026-09-01
+terms: []
+closures: []
+"""
+
+
+def init_records(folder: Path, school: str, demo: bool) -> list[str]:
+    """Make a records folder at `folder`. Returns notes for the user (git, for instance)."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise UsageError(
+            f"{folder} already exists and is not empty; ap init makes a new records folder. Choose another."
+        )
+    from apcli.schema import SCHEMA_DIR, write_schemas
+
+    notes: list[str] = []
+    folder.mkdir(parents=True, exist_ok=True)
+    _private(folder)
+    for sub in (CASES_DIR, PROVIDERS_DIR, "templates", "letters"):
+        (folder / sub).mkdir(mode=0o700)
+    write_schemas(folder / SCHEMA_DIR)
+    atomic_write(folder / SETTINGS_FILE, settings_text(school, demo))
+    atomic_write(folder / ".gitignore", GITIGNORE)
+    atomic_write(folder / "templates" / "README.txt", TEMPLATES_README)
+    (folder / CASES_DIR / ".gitkeep").touch()
+    (folder / "letters" / ".gitkeep").touch()
+    if demo:
+        from apcli.demo import write_demo
+
+        write_demo(folder)
+    else:
+        atomic_write(folder / CALENDAR_FILE, EMPTY_CALENDAR)
+        (folder / PROVIDERS_DIR / ".gitkeep").touch()
+        notes.append(f"Write your term dates in {folder / CALENDAR_FILE}, and add providers with `ap provider add`.")
+    notes.append(_git_init(folder))
+    return notes
+
+
+def _private(folder: Path) -> None:
+    """Readable by its owner only, where the platform allows: these are children's records."""
+    if os.name == "posix":
+        folder.chmod(0o700)
+
+
+def _inside_git(folder: Path) -> bool:
+    result = subprocess.run(
+        ["git", "-C", str(folder), "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, check=False
+    )
+    return result.returncode == 0 and result.stdout.strip() == "true"
+
+
+def _git_init(folder: Path) -> str:
+    if shutil.which("git") is None:
+        return "git is not installed, so the folder is not a git repository; ap works without it."
+    if _inside_git(folder):
+        return "The folder is inside an existing git repository, so ap did not run git init."
+    result = subprocess.run(["git", "init", "-q", str(folder)], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        return f"git init failed ({result.stderr.strip()}); the folder works without git."
+    return "Made it a git repository (git init)."

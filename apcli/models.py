@@ -1,0 +1,515 @@
+"""The schema of every file in a records folder, as pydantic models.
+
+Case files, provider files, the settings and the calendar are validated with
+these models on every load; `ap schema` exports them as JSON Schema for editors.
+Everything later steps of the workflow record has its place here, so that a
+case file written today stays valid as `ap` grows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from apcli import codes
+from apcli.upn import upn_problem
+
+CASE_ID_PATTERN = r"^AP-\d{4}-\d{3,}$"
+PROVIDER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+Text = Annotated[str, Field(min_length=1)]
+Time = Annotated[str, Field(pattern=TIME_PATTERN, description="24-hour time, HH:MM")]
+Money = Annotated[Decimal, Field(ge=0, strict=False, decimal_places=2, description="pounds, e.g. 45.50")]
+
+Reason = Literal[
+    "curriculum-needs",
+    "exclusion-risk",
+    "attendance",
+    "send-assessment",
+    "broader-curriculum",
+    "respite",
+]
+REASONS: dict[str, str] = {
+    "curriculum-needs": "educational needs not being met through the national curriculum",
+    "exclusion-risk": "one or more suspensions and at risk of permanent exclusion",
+    "attendance": "not attending the academy regularly, so unlikely to reach age-related expectations",
+    "send-assessment": "part of the plan-do-review cycle while an EHC needs assessment is pending",
+    "broader-curriculum": "a different setting with a broader choice of subjects, which may encourage attendance",
+    "respite": "respite from the academy to change behaviour so that reintegration succeeds",
+}
+Send = Literal["none", "sen-support", "ehc-plan"]
+Role = Literal[
+    "parent",
+    "carer",
+    "pupil",
+    "senco",
+    "headteacher",
+    "teacher",
+    "send-hub",
+    "provider",
+    "la",
+    "attendance",
+    "dsl",
+    "other",
+]
+MeetingKind = Literal["planning", "review", "targets", "attendance-concern", "breakdown", "exclusion"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+
+
+class Strict(BaseModel):
+    """Unknown fields are errors (a misspelt key must not be ignored), types are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+# --- settings ------------------------------------------------------------------
+
+
+class School(Strict):
+    name: Text
+    address: str | None = Field(None, description="postal address, lines separated by commas")
+    phone: str | None = None
+    email: str | None = None
+    headteacher: str | None = None
+    dsl: str | None = Field(None, description="the Designated Safeguarding Lead")
+    send_hub_contact: str | None = None
+    local_authority: str | None = Field(None, description="the LA that receives notices for pupils with EHC plans")
+    local_authority_address: str | None = None
+
+
+DEFAULT_APPROVING_BODIES = {
+    "academy": "the academy",
+    "trust": "Shaw Education Trust",
+    "send-hub": "Cannock SEND Hub",
+}
+DEFAULT_MARK_WORDS = {
+    "present": codes.ATTENDED_AT_PROVIDER,
+    "attended": codes.ATTENDED_AT_PROVIDER,
+    "late": codes.ATTENDED_AT_PROVIDER,
+    "absent": "N",
+    "ill": "I",
+    "illness": "I",
+    "medical": "M",
+    "excluded": "E",
+    "unauthorised": "O",
+}
+
+
+class Settings(Strict):
+    school: School
+    approving_bodies: dict[str, Text] = Field(
+        default_factory=lambda: dict(DEFAULT_APPROVING_BODIES),
+        description="id -> name of each body that may approve a placement's budget",
+    )
+    notice_school_days: int = Field(2, ge=2, le=20, description="school days' notice before the first day (law: 2)")
+    attendance_threshold: float = Field(90.0, gt=0, le=100, description="per cent; below it a formal meeting is due")
+    period_end_warning_school_days: int = Field(10, ge=1, le=60)
+    mark_words: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_MARK_WORDS),
+        description="a provider's word for a mark -> DfE code, or 'attended' for the provider's own code (B or D)",
+    )
+    commit: bool = Field(False, description="commit each change to git")
+
+    @field_validator("mark_words")
+    @classmethod
+    def _known_codes(cls, words: dict[str, str]) -> dict[str, str]:
+        for word, code in words.items():
+            if code == "K":
+                raise ValueError(f"{word!r} maps to K: {codes.K_REFUSAL}")
+            if code in codes.RETIRED:
+                raise ValueError(f"{word!r} maps to {code}, {codes.RETIRED[code]}")
+            if code != codes.ATTENDED_AT_PROVIDER and code not in codes.ALL_CODES:
+                raise ValueError(f"{word!r} maps to {code!r}, which is not an attendance code")
+        return {word.lower(): code for word, code in words.items()}
+
+
+# --- calendar --------------------------------------------------------------------
+
+
+class Span(Strict):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end < self.start:
+            raise ValueError(f"ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Term(Span):
+    name: Text
+    half_term: Span | None = None
+
+    @model_validator(mode="after")
+    def _half_term_inside(self) -> Term:
+        if self.half_term and not (self.start < self.half_term.start and self.half_term.end < self.end):
+            raise ValueError(f"half term {self.half_term.start} to {self.half_term.end} is not inside the term")
+        return self
+
+
+class CalendarFile(Strict):
+    terms: list[Term] = Field(default_factory=list)
+    closures: list[dt.date] = Field(default_factory=list, description="INSET and other days without sessions")
+
+    @model_validator(mode="after")
+    def _terms_apart(self) -> CalendarFile:
+        ordered = sorted(self.terms, key=lambda term: term.start)
+        for before, after in itertools.pairwise(ordered):
+            if after.start <= before.end:
+                raise ValueError(f"terms {before.name!r} and {after.name!r} overlap")
+        names = [term.name for term in self.terms]
+        if len(set(names)) != len(names):
+            raise ValueError("two terms have the same name")
+        return self
+
+
+# --- providers -------------------------------------------------------------------
+
+
+class Sessions(Strict):
+    """Two sessions (morning start, break, afternoon end) or one session (start, end)."""
+
+    morning_start: Time | None = None
+    break_start: Time | None = None
+    break_end: Time | None = None
+    afternoon_end: Time | None = None
+    start: Time | None = None
+    end: Time | None = None
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Sessions:
+        two = [self.morning_start, self.break_start, self.break_end, self.afternoon_end]
+        one = [self.start, self.end]
+        if all(two) and not any(one):
+            if not (self.morning_start < self.break_start < self.break_end < self.afternoon_end):  # type: ignore[operator]
+                raise ValueError(
+                    "session times are out of order: morning start < break start < break end < afternoon end"
+                )
+        elif all(one) and not any(two):
+            if not self.start < self.end:  # type: ignore[operator]
+                raise ValueError("the session ends before it starts")
+        else:
+            raise ValueError(
+                "give either morning_start, break_start, break_end and afternoon_end, or start and end of a single session"
+            )
+        return self
+
+    @property
+    def single(self) -> bool:
+        return self.start is not None
+
+
+class Provider(Strict):
+    name: Text
+    address: Text
+    contact: Text = Field(description="the person pupils report to")
+    phone: str | None = None
+    email: str | None = None
+    urn: str | None = Field(None, pattern=r"^\d{6,7}$")
+    ukprn: str | None = Field(None, pattern=r"^1\d{7}$")
+    register_code: Literal["B", "D"] = Field(description="B, or D where the pupil is dual registered there; never K")
+    sessions: Sessions
+    daily_cost: Money
+    safeguarding_confirmed: dt.date | None = Field(
+        None, description="date the provider confirmed it follows the academy's safeguarding policy"
+    )
+    staff_checks_confirmed: dt.date | None = Field(
+        None, description="date of the provider's written confirmation that staff checks were done (KCSIE)"
+    )
+    code_of_conduct: str | None = None
+
+    @field_validator("register_code", mode="before")
+    @classmethod
+    def _never_k(cls, value: Any) -> Any:
+        if value == "K":
+            raise ValueError(codes.K_REFUSAL)
+        return value
+
+
+# --- case files ------------------------------------------------------------------
+
+
+class Pupil(Strict):
+    name: Text
+    dob: dt.date
+    year: int | Literal["R"] = Field(description="year group: R (Reception) or 1-13")
+    upn: str | None = None
+    out_of_year_group: bool = Field(False, description="taught outside the year group its date of birth gives")
+    send: Send = "none"
+
+    @field_validator("year")
+    @classmethod
+    def _real_year(cls, year: int | str) -> int | str:
+        if isinstance(year, int) and not 1 <= year <= 13:
+            raise ValueError("a year group is R or 1 to 13")
+        return year
+
+    @field_validator("upn")
+    @classmethod
+    def _valid_upn(cls, upn: str | None) -> str | None:
+        if upn is not None and (problem := upn_problem(upn)):
+            raise ValueError(problem)
+        return upn
+
+
+class Contact(Strict):
+    name: Text
+    relationship: Text
+    address: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    parental_responsibility: bool = True
+
+
+class Suspension(Strict):
+    date: dt.date
+    days: float = Field(gt=0, le=45, strict=False)
+
+
+class ManagedMove(Strict):
+    status: Literal["considered", "tried", "not-suitable"]
+    why: str | None = Field(None, description="why a managed move was or was not tried")
+    parents_consent: dt.date | None = Field(None, description="date the parents consented (needed when tried)")
+
+
+class Referral(Strict):
+    date: dt.date
+    by: str | None = None
+    reasons: list[Reason] = Field(default_factory=list)
+    rationale: str = Field("", description="why this provision is more appropriate than what the academy can provide")
+    alternative_to_exclusion: bool = False
+    send_hub: dt.date | None = Field(None, description="date the case was discussed with the SEND Hub")
+    suspensions: list[Suspension] = Field(default_factory=list)
+    attendance_percent: float | None = Field(None, ge=0, le=100, strict=False)
+    ehcna_requested: dt.date | None = None
+    managed_move: ManagedMove | None = None
+
+
+class Person(Strict):
+    name: Text
+    role: Role
+
+
+class Meeting(Strict):
+    kind: MeetingKind
+    date: dt.date
+    present: list[Person] = Field(default_factory=list)
+    reasons_explained: bool = False
+    exclusion_made_clear: bool = False
+    no_parent_reason: str | None = Field(None, description="why no parent or carer could attend")
+    parents_informed: str | None = Field(None, description="how the parents were told of the meeting's outcome")
+    outcome: str | None = None
+    notes: str | None = None
+
+
+class Decision(Strict):
+    by: Literal["parents", "headteacher"]
+    decision: Literal["accepted", "refused", "approve", "direct", "proceed-with-exclusion", "withdraw"]
+    date: dt.date
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _who_decides_what(self) -> Decision:
+        parents = self.decision in ("accepted", "refused")
+        if parents != (self.by == "parents"):
+            allowed = (
+                "accepted or refused" if self.by == "parents" else "approve, direct, proceed-with-exclusion or withdraw"
+            )
+            raise ValueError(f"a decision by the {self.by} is {allowed}")
+        return self
+
+
+class Agreement(Strict):
+    reference: Text
+    signed: dt.date
+
+
+class Placement(Strict):
+    provider: Annotated[str, Field(pattern=PROVIDER_ID_PATTERN)]
+    start: dt.date
+    start_time: Time | None = None
+    end: dt.date
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
+    sessions: Sessions | None = Field(None, description="times for this pupil, where they differ from the provider's")
+    aims: list[Text] = Field(default_factory=list)
+    report_to: str | None = None
+    agreement: Agreement | None = None
+    cost: Money | None = None
+    approved_by: str | None = None
+    approved_on: dt.date | None = None
+    english_maths: str | None = None
+    reintegration: str | None = None
+    la_informed: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Placement:
+        if self.end < self.start:
+            raise ValueError(f"the placement ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Letter(Strict):
+    to: Text
+    file: Text
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Notice(Strict):
+    date: dt.date
+    method: Literal["post", "email", "hand"]
+    start: dt.date = Field(description="the first day the notice required")
+    end: dt.date
+    to: list[Text] = Field(default_factory=list)
+    la_copy: bool = False
+    letters: list[Letter] = Field(default_factory=list)
+
+
+class ProviderContact(Strict):
+    date: dt.date
+    with_: Text = Field(alias="with")
+    summary: Text
+
+
+class AbsenceFollowUp(Strict):
+    date: dt.date
+    session: Literal["am", "pm"]
+    follow_up: Text
+
+
+class Target(Strict):
+    measure: Text
+    baseline: float = Field(strict=False)
+    goal: float = Field(strict=False)
+    date: dt.date
+    test: str | None = None
+
+
+class Measure(Strict):
+    measure: Text
+    value: float = Field(strict=False)
+    date: dt.date
+    test: str | None = None
+
+
+class Review(Strict):
+    date: dt.date
+    outcome: Literal["continue", "change", "end"]
+    next: dt.date | None = None
+    responsible: str | None = None
+    parents_views: str | None = None
+
+
+class ReviewRequest(Strict):
+    date: dt.date
+    by: Text
+
+
+class SafeguardingReference(Strict):
+    date: dt.date
+    dsl: Text
+    reference: Text
+
+
+class Override(Strict):
+    rule: Text
+    why: Text
+    by: Text
+    date: dt.date
+    step: Text
+
+
+class Ending(Strict):
+    date: dt.date
+    outcome: Literal[
+        "reintegrated",
+        "breakdown",
+        "excluded-from-provision",
+        "moved-provider",
+        "permanently-excluded",
+        "withdrawn",
+    ]
+    notes: str | None = None
+
+
+class HistoryEntry(Strict):
+    date: dt.date = Field(description="the date ap took as today")
+    at: str | None = Field(None, description="clock time it was recorded, UTC")
+    by: Text
+    what: Text
+
+
+_MARK = re.compile(r"^\S+ \S+$")
+
+
+class Case(Strict):
+    """One pupil's case. The case id is the file's name; the status is derived, never stored."""
+
+    pupil: Pupil
+    contacts: list[Contact] = Field(default_factory=list, description="parents and carers")
+    referral: Referral
+    meetings: list[Meeting] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    placement: Placement | None = None
+    notices: list[Notice] = Field(default_factory=list)
+    attendance: dict[dt.date, str] = Field(
+        default_factory=dict,
+        description="one line a school day: 'AM PM' codes, '-' where a session has no mark",
+    )
+    provider_contacts: list[ProviderContact] = Field(default_factory=list)
+    absences: list[AbsenceFollowUp] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)
+    reviews: list[Review] = Field(default_factory=list)
+    review_requests: list[ReviewRequest] = Field(default_factory=list)
+    safeguarding: list[SafeguardingReference] = Field(default_factory=list)
+    overrides: list[Override] = Field(default_factory=list)
+    ending: Ending | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+    @field_validator("attendance")
+    @classmethod
+    def _marks(cls, marks: dict[dt.date, str]) -> dict[dt.date, str]:
+        for day, pair in marks.items():
+            if not _MARK.match(pair):
+                raise ValueError(f"{day}: {pair!r} is not 'AM PM' (two codes, '-' for no mark)")
+            for code in pair.split():
+                if code != "-" and code not in codes.ALL_CODES:
+                    raise ValueError(f"{day}: {code!r} is not an attendance code")
+        return marks
+
+
+class ReferralForm(Strict):
+    """The YAML referral form read by `ap refer --from FILE`; command-line options win over it."""
+
+    name: str | None = None
+    dob: dt.date | None = None
+    year: int | str | None = None
+    date: dt.date | None = None
+    reasons: list[str] = Field(default_factory=list)
+    rationale: str | None = None
+    upn: str | None = None
+    send: Send | None = None
+    send_hub: dt.date | None = None
+    alternative_to_exclusion: bool | None = None
+    out_of_year_group: bool | None = None
+    suspensions: list[Suspension] = Field(default_factory=list)
+    attendance: float | None = Field(None, strict=False)
+    ehcna_requested: dt.date | None = None
+    managed_move: ManagedMove | None = None
+    parents: list[Contact] = Field(default_factory=list)
+
+
+FILE_MODELS: dict[str, type[BaseModel]] = {
+    "case": Case,
+    "provider": Provider,
+    "settings": Settings,
+    "calendar": CalendarFile,
+}

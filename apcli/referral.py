@@ -1,0 +1,215 @@
+"""Opening a case from a referral: the inputs, the checks, the new case file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, get_args
+
+from apcli.dates import parse_date
+from apcli.errors import UsageError
+from apcli.upn import normalise_upn, upn_problem
+
+if TYPE_CHECKING:
+    from apcli.models import Case, Contact, ManagedMove, ReferralForm, Suspension
+    from apcli.store import Records
+
+
+@dataclass
+class ReferralInput:
+    """A referral as typed on the command line (all text, checked here)."""
+
+    name: str | None = None
+    dob: str | None = None
+    year: str | None = None
+    date: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    rationale: str | None = None
+    upn: str | None = None
+    send: str | None = None
+    send_hub: str | None = None
+    alternative_to_exclusion: bool = False
+    out_of_year_group: bool = False
+    suspensions: list[str] = field(default_factory=list)
+    attendance: str | None = None
+    ehcna_requested: str | None = None
+    managed_move: str | None = None
+    managed_move_why: str | None = None
+    managed_move_consent: str | None = None
+    parent: str | None = None
+    address: str | None = None
+    parent_email: str | None = None
+    parent_phone: str | None = None
+
+
+def parse_year(value: str | int) -> int | str:
+    """A year group as typed: R (Reception) or 1-13; anything else is not a year of an English school."""
+    text = str(value).strip().upper().removeprefix("YEAR").removeprefix("Y").strip()
+    if text in ("R", "RECEPTION"):
+        return "R"
+    if text.isdigit() and 1 <= int(text) <= 13:
+        return int(text)
+    raise UsageError(f"--year: {value!r} is not a year group of an English school. Give R or a number from 1 to 13.")
+
+
+def parse_reason(value: str) -> str:
+    from apcli.models import REASONS
+
+    reason = value.strip().lower()
+    if reason not in REASONS:
+        listed = "\n".join(f"  {key}: {text}" for key, text in REASONS.items())
+        raise UsageError(f"--reason: {value!r} is not one of the policy's reasons. Give one of:\n{listed}")
+    return reason
+
+
+def parse_suspension(value: str) -> Suspension:
+    from apcli.models import Suspension
+
+    match = re.match(r"^(.+):(\d+(?:\.\d+)?)$", value.strip())
+    if not match:
+        raise UsageError(f"--suspension: {value!r} should be DATE:DAYS, for example 2026-10-05:2")
+    days = float(match.group(2))
+    if not 0 < days <= 45:
+        raise UsageError(f"--suspension: {value!r}: a suspension lasts more than 0 and at most 45 school days")
+    return Suspension(date=parse_date(match.group(1), "--suspension"), days=days)
+
+
+def parse_percent(value: str, what: str) -> float:
+    try:
+        number = float(value.strip().removesuffix("%"))
+    except ValueError:
+        raise UsageError(f"{what}: {value!r} is not a percentage; give a number such as 82.5") from None
+    if not 0 <= number <= 100:
+        raise UsageError(f"{what}: {value!r} is not between 0 and 100")
+    return number
+
+
+def parse_parent(value: str, address: str | None, email: str | None, phone: str | None) -> Contact:
+    from apcli.models import Contact
+
+    match = re.match(r"^\s*(.+?)\s*\((.+)\)\s*$", value)
+    if not match:
+        raise UsageError(f'--parent: {value!r} should be "Name (relationship)", for example "Sam Jones (mother)"')
+    return Contact(name=match.group(1), relationship=match.group(2).strip(), address=address, email=email, phone=phone)
+
+
+def parse_managed_move(status: str | None, why: str | None, consent: str | None) -> ManagedMove | None:
+    from apcli.models import ManagedMove
+
+    if status is None:
+        if why or consent:
+            raise UsageError(
+                "--managed-move-why and --managed-move-consent need --managed-move considered|tried|not-suitable"
+            )
+        return None
+    allowed = get_args(ManagedMove.model_fields["status"].annotation)
+    if status not in allowed:
+        raise UsageError(f"--managed-move: {status!r} is not one of {', '.join(allowed)}")
+    return ManagedMove.model_validate(
+        {
+            "status": status,
+            "why": why,
+            "parents_consent": parse_date(consent, "--managed-move-consent") if consent else None,
+        }
+    )
+
+
+def load_form(path: Path) -> ReferralForm:
+    from apcli import yamlio
+    from apcli.errors import InvalidFileError
+    from apcli.models import ReferralForm
+    from apcli.store import read_text, validate
+
+    shown = str(path)
+    text = read_text(path, shown)
+    data = yamlio.load(text, shown)
+    if not isinstance(data, dict):
+        raise InvalidFileError("should hold the referral's fields (name:, dob:, year:, reasons:, ...)", shown, 1)
+    return validate(ReferralForm, data, text, shown)
+
+
+def _required(value: object, option: str) -> object:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise UsageError(f"{option} is required (on the command line, or in the --from form).")
+    return value
+
+
+def build_case(given: ReferralInput, form: ReferralForm | None, today: dt.date, by: str) -> Case:
+    """The new case a referral opens. Options on the command line win over the form."""
+    from apcli.models import Case, Pupil, Referral, ReferralForm
+
+    form = form or ReferralForm()
+    name = str(_required(given.name or form.name, "--name"))
+    dob = parse_date(given.dob, "--dob") if given.dob else _required(form.dob, "--dob")
+    year = parse_year(given.year if given.year is not None else _required(form.year, "--year"))  # type: ignore[arg-type]
+    date = parse_date(given.date, "--date") if given.date else form.date or today
+    if date > today:
+        raise UsageError(f"--date: the referral date {date} is after today ({today}).")
+    assert isinstance(dob, dt.date)
+    if not dt.date(date.year - 19, 1, 1) < dob < date:
+        raise UsageError(f"--dob: {dob} cannot be the date of birth of a pupil referred on {date}.")
+    upn = normalise_upn(given.upn) if given.upn else form.upn
+    if upn and (problem := upn_problem(upn)):
+        raise UsageError(f"--upn: {problem}.")
+    send = given.send or form.send or "none"
+    if send not in ("none", "sen-support", "ehc-plan"):
+        raise UsageError(f"--send: {send!r} is not one of none, sen-support, ehc-plan")
+    expected_by_dob = None
+    out_of_year = given.out_of_year_group or bool(form.out_of_year_group)
+    if out_of_year:
+        from apcli.dates import year_group_for
+
+        expected_by_dob = year_group_for(dob, date)
+        if expected_by_dob == year:
+            raise UsageError(
+                f"--out-of-year-group: the date of birth gives Year {year} on {date}, the year given; "
+                "the pupil is in their own year group, so leave the option out."
+            )
+    reasons = list(dict.fromkeys([parse_reason(r) for r in given.reasons] or [parse_reason(r) for r in form.reasons]))
+    contacts = list(form.parents)
+    if given.parent:
+        contacts.append(parse_parent(given.parent, given.address, given.parent_email, given.parent_phone))
+    elif given.address:
+        raise UsageError('--address belongs to a parent: give --parent "Name (relationship)" with it.')
+    managed_move = (
+        parse_managed_move(given.managed_move, given.managed_move_why, given.managed_move_consent)
+        if given.managed_move or given.managed_move_why or given.managed_move_consent
+        else form.managed_move
+    )
+    referral = Referral(
+        date=date,
+        by=by,
+        reasons=reasons,  # type: ignore[arg-type]
+        rationale=(given.rationale if given.rationale is not None else form.rationale or "").strip(),
+        alternative_to_exclusion=given.alternative_to_exclusion or bool(form.alternative_to_exclusion),
+        send_hub=parse_date(given.send_hub, "--send-hub") if given.send_hub else form.send_hub,
+        suspensions=[parse_suspension(s) for s in given.suspensions] or list(form.suspensions),
+        attendance_percent=parse_percent(given.attendance, "--attendance") if given.attendance else form.attendance,
+        ehcna_requested=parse_date(given.ehcna_requested, "--ehcna-requested")
+        if given.ehcna_requested
+        else form.ehcna_requested,
+        managed_move=managed_move,
+    )
+    for when, option in [(referral.send_hub, "--send-hub"), (referral.ehcna_requested, "--ehcna-requested")]:
+        if when and when > date:
+            raise UsageError(f"{option}: {when} is after the referral date {date}.")
+    pupil = Pupil(name=name.strip(), dob=dob, year=year, upn=upn, out_of_year_group=out_of_year, send=send)  # type: ignore[arg-type]
+    return Case(pupil=pupil, contacts=contacts, referral=referral)
+
+
+def open_case(
+    records: Records, case: Case, today: dt.date, by: str, overrides: dict[str, str]
+) -> tuple[str, list[str]]:
+    """Check the referral against the REF-* rules and write the new case. Returns its id and unneeded overrides."""
+    from apcli.history import record
+    from apcli.rules import CaseContext, gate
+
+    year = case.referral.date.year
+    with records.lock("new-case"):
+        case_id = records.next_case_id(year)
+        result = gate("refer", CaseContext(case_id, case, today, records), overrides)
+        case = record(case, today, by, "referral opened", result.used, step="refer")
+        records.save_case(case_id, case, None)
+    return case_id, result.unneeded

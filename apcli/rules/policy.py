@@ -1,0 +1,163 @@
+"""Every rule in shared/design/policy-rules.md: id, kind, step, the policy's words, source, check.
+
+A rule whose `check` is None is catalogued but not yet checked by `ap`; `ap rules`
+says so. Checks live beside the step they gate.
+"""
+
+from __future__ import annotations
+
+from apcli.rules import Rule
+from apcli.rules import referral as ref
+
+POLICY = "the academy's Alternative Provision Policy"
+REGS = "SI 2010/1156 (Education (Educational Provision for Improving Behaviour) Regulations 2010), as amended"
+DFE_2025 = "DfE, Arranging alternative provision: a guide for local authorities and schools (2025)"
+KCSIE = "DfE, Keeping Children Safe in Education"
+
+RULES: tuple[Rule, ...] = (
+    # --- referral ---
+    Rule("REF-KEY-STAGE", "must", "refer", "personalised curriculum for students at KS1 and KS2", POLICY,
+         "pupil is in Year 1 to Year 6 on the referral date; the year group agrees with the date of birth "
+         "(1 September cut-off) or the mismatch is stated", "ap refer", ref.key_stage),
+    Rule("REF-REASON", "must", "refer", "These are the main reasons for choosing Alternative Provision", POLICY,
+         "at least one of the policy's six reasons", "ap refer", ref.reason),
+    Rule("REF-MORE-APPROPRIATE", "must", "refer",
+         "referred on the basis that this provision is more appropriate for them than what the academy can provide",
+         POLICY, "a written rationale", "ap refer", ref.more_appropriate),
+    Rule("REF-SEND-HUB", "should", "refer",
+         "Students should be known to the SEND Hub; The student should be open to SEND Hub & discuss to explore "
+         "other potential avenues of support", POLICY,
+         "pupil known/open to the SEND Hub, with the date of the discussion of other avenues", "ap refer", ref.send_hub),
+    Rule("REF-EXCLUSION-HISTORY", "must", "refer",
+         "The student has had one or more fixed term exclusion and is considered to be at risk of permanent exclusion",
+         POLICY, "when that reason is given: at least one suspension with date and days", "ap refer",
+         ref.exclusion_history),
+    Rule("REF-ATTENDANCE-EVIDENCE", "should", "refer", "has not been attending academy regularly", POLICY,
+         "when that reason is given: the attendance figure it rests on", "ap refer", ref.attendance_evidence),
+    Rule("REF-EHCNA", "should", "refer", "pending an Education health Care Needs Assessment", POLICY,
+         "when that reason is given: the date the EHC needs assessment was requested", "ap refer", ref.ehcna),
+    Rule("REF-MANAGED-MOVE", "should", "refer",
+         "a managed move ... may be attempted, with parents' consent, prior to other off-site/alternative provision",
+         POLICY, "whether a managed move was considered and why it was or was not tried; a managed move tried "
+         "needs the parents' consent recorded", "ap refer", ref.managed_move),
+    # --- agreeing the placement ---
+    Rule("MEET-PLANNING", "must", "meeting",
+         "The academy will set up a meeting involving all relevant parties, including parents/carers", POLICY,
+         "a planning meeting before the notice, with a parent or carer present (or the recorded reason none "
+         "could attend and how they were informed)", "ap meeting, ap notice"),
+    Rule("MEET-REASONS-EXPLAINED", "must", "meeting",
+         "clearly explain to families the reasons why the alternative provision is being offered", POLICY,
+         "the meeting records that the reasons were explained", "ap meeting, ap notice"),
+    Rule("MEET-PEX-CLEAR", "must", "meeting",
+         "If the provision is being offered as an alternative to permanent exclusion this must be clear to parents",
+         POLICY, "for such a case the meeting records that this was made clear", "ap meeting, ap notice"),
+    Rule("DEC-PARENT-RESPONSE", "must", "decision",
+         "where possible this direction is avoided as we believe partnership with parent/carers is key", POLICY,
+         "the parents' response (accepted / refused) is recorded before a notice", "ap decision, ap notice"),
+    Rule("DEC-PEX-REFUSED", "must", "decision",
+         "If parents refuse to accept the offer of alternative provision as an appropriate alternative to permanent "
+         "exclusion, the Principal/Headteacher of the school would need to decide whether to proceed with the "
+         "original exclusion", POLICY,
+         "a refused alternative to permanent exclusion needs the headteacher's decision before a notice",
+         "ap decision, ap notice"),
+    Rule("DEC-DIRECTION", "should", "decision",
+         "where possible this direction is avoided as we believe partnership with parent/carers is key", POLICY,
+         "placing without the parents' agreement is a direction: it needs the headteacher's decision with reasons",
+         "ap decision, ap placement"),
+    Rule("PLACE-HEADTEACHER", "must", "placement", "The use of alternative provision is overseen by the Headteacher",
+         POLICY, "the headteacher's approval of the placement is recorded", "ap decision, ap placement"),
+    Rule("PLACE-COMMISSIONING", "must", "placement", "Commissioning Agreements are in place for all provision",
+         POLICY, "a commissioning agreement (reference, date signed) before the notice", "ap placement, ap notice"),
+    Rule("PLACE-BUDGET", "must", "placement",
+         "budgets for such provision are established in due time, approved by academy, Shaw Education Trust or "
+         "Cannock SEND Hub", POLICY, "a cost and an approval by one of the approving bodies in the settings",
+         "ap placement, ap notice"),
+    Rule("PLACE-PROVIDER-KNOWN", "must", "placement",
+         "We currently only use one Local Authority Provision ... Littleton Green", POLICY,
+         "the provider is one in the records folder's provider register", "ap placement"),
+    Rule("PLACE-PROVIDER-SAFEGUARDING", "must", "placement",
+         "all alternative providers adhere to the safeguarding policy held by the academy; schools should obtain "
+         "written confirmation from the alternative provision provider that appropriate safeguarding checks have "
+         "been carried out", f"{POLICY}; {KCSIE}",
+         "the provider's record holds the date it confirmed the academy's safeguarding policy and the date of its "
+         "written confirmation of staff checks", "ap placement"),
+    Rule("PLACE-CORE-SUBJECTS", "should", "placement",
+         "students continue to receive appropriate and challenging English and Maths teaching", POLICY,
+         "the plan says how English and maths are taught", "ap placement"),
+    Rule("PLACE-PLAN", "should", "placement",
+         "agree the nature of the intervention, its objectives, reintegration and the timeline; a proposed maximum "
+         "period of time", DFE_2025, "aims, a reintegration plan and an end date are recorded", "ap placement"),
+    Rule("PLACE-LA-INFORMED", "should", "placement",
+         "Schools should always inform the local authority when they commission a placement", DFE_2025,
+         "the date the local authority was told", "ap placement"),
+    Rule("PLACE-STAYS-ON-ROLL", "must", "placement",
+         "remain on roll with the academy and the academy funds their place", POLICY,
+         "sessions at the provider are marked with its register code, B or D, never K", "ap placement, ap attendance import"),
+    # --- the notice ---
+    Rule("NOTICE-IN-WRITING", "must", "notice",
+         "parents will be notified in writing of any requirement that their child attend off-site provision", POLICY,
+         "a notice is issued, and recorded, before the placement starts", "ap notice"),
+    Rule("NOTICE-DEADLINE", "must", "notice",
+         "no later than two days before the offsite placement is due to begin; not less than two school days "
+         "before the relevant day", f"{POLICY}; {REGS}, reg 3(2)",
+         "at least N school days (default 2) between the notice date and the first day, the first day not counted",
+         "ap notice"),
+    Rule("NOTICE-ASAP", "due", "notice", "Notice must be sent as soon as practical", f"{POLICY}; {REGS}, reg 3(2)",
+         "a notice not yet sent after the decision is due, overdue once its latest legal date has passed",
+         "ap review due"),
+    Rule("NOTICE-CONTENT", "must", "notice", "The notice letter must be sent out explaining: ...",
+         f"{POLICY}; {REGS}, reg 3(4)",
+         "reasons; aims; the period as a number of days and its dates; the date and time it starts; the address and "
+         "the person to report to; session times", "ap notice"),
+    Rule("NOTICE-LA-COPY", "must", "notice",
+         "the notice also goes to the local authority where the pupil has an EHC plan", f"{REGS}, reg 3",
+         "for a pupil with an EHC plan the notice is also addressed to the local authority", "ap notice"),
+    # --- during the placement ---
+    Rule("ATT-WEEKLY", "due", "attendance",
+         "formally monitor attendance and update records and maintain contact with the alternative learning provide "
+         "on a weekly basis", POLICY,
+         "attendance marks up to date within the last 7 days, and a provider contact in each week", "ap review due"),
+    Rule("ATT-ACCURATE", "due", "attendance",
+         "every step should be taken to ensure that accurate attendance data is kept", POLICY,
+         "every school session between the start and today has a mark", "ap review due"),
+    Rule("ATT-ABSENCE-FOLLOW-UP", "due", "attendance",
+         "Alternative learning providers will contact the academy whenever the student is absent and also make "
+         "contact with parents/carers", POLICY, "each absence has a follow-up noted", "ap review due"),
+    Rule("ATT-NOT-WORKING", "due", "attendance",
+         "If the placement does not appear to be working or if the student is not attending - a formal meeting "
+         "should be held involving the academy, parent/carer, student", POLICY,
+         "attendance below the threshold or a concern makes a formal meeting due", "ap review due"),
+    Rule("SAFE-DSL", "must", "safeguarding",
+         "any safeguarding concerns are raised with the DSL at the academy", POLICY,
+         "a logged concern names the DSL and the date; the case holds a reference, never the details",
+         "ap safeguarding"),
+    Rule("BREAKDOWN-MEETING", "must", "end",
+         "If an alternative placement breaks down the situation will be discussed and meeting convened and if it is "
+         "unable to be resolved the students will be expected to return to the academy", POLICY,
+         "ending a placement as broken down needs that meeting", "ap end"),
+    Rule("EXCLUDED-FROM-AP", "must", "end",
+         "If a student is permanently excluded from an alternative provision placement, a meeting will be convened "
+         "between the named mainstream school, alternative provider and the family", POLICY,
+         "that meeting is recorded before the case can end that way", "ap end"),
+    # --- review ---
+    Rule("REVIEW-ON-REQUEST", "due", "review",
+         "a parent may request a review meeting in writing; held as soon as reasonably practicable, unless one was "
+         "held in the 10 weeks before", f"{REGS}, reg 4A", "a written request makes a review due at once",
+         "ap review due"),
+    Rule("REVIEW-TERMLY", "due", "review",
+         "Any agreement around alternative provision for a student must be regularly reviewed ... occur every term",
+         POLICY, "a review of the agreement in every term the placement is active", "ap review due"),
+    Rule("TARGETS-HALF-TERMLY", "due", "review",
+         "targets the students are set in a meeting at least once per half term", f"{POLICY}; {DFE_2025}",
+         "a target meeting with the provider in every half term of the placement", "ap review due"),
+    Rule("PROGRESS-MONITORED", "due", "review",
+         "Monitor attendance, behaviour and progress of students in alternative provision", POLICY,
+         "behaviour and progress measures recorded for each half term", "ap review due"),
+    Rule("PERIOD-END", "due", "review", "the period for which the student will be required to attend the placement",
+         f"{POLICY}; {REGS}, reg 4", "as the period's last day nears, a decision to end or extend is due",
+         "ap review due"),
+    Rule("VALUE-FOR-MONEY", "due", "report",
+         "regularly review the use of alternative provision to ensure that individual programmes are demonstrating "
+         "value for money against student progress and outcomes", POLICY,
+         "a report of cost against progress and outcomes, per pupil and in total", "ap report"),
+)

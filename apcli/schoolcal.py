@@ -1,0 +1,113 @@
+"""The school's calendar: which days are school days, and counting them.
+
+A school day is a weekday inside a term, outside its half term, that is not a
+bank holiday in England (from the `holidays` package) and not a closure (INSET)
+day in the school's own `calendar.yaml`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from apcli.models import CalendarFile, Term
+
+
+def england_bank_holidays(years: Iterable[int]) -> dict[dt.date, str]:
+    """England's bank holidays, one-off ones and substitute days included."""
+    import holidays
+
+    return {day: str(name) for day, name in holidays.country_holidays("GB", subdiv="ENG", years=list(years)).items()}
+
+
+@dataclass
+class SchoolCalendar:
+    file: CalendarFile
+    bank_holidays_for: Callable[[Iterable[int]], dict[dt.date, str]] = field(default=england_bank_holidays)
+
+    @cached_property
+    def bank_holidays(self) -> dict[dt.date, str]:
+        years = {year for term in self.file.terms for year in range(term.start.year, term.end.year + 1)}
+        return self.bank_holidays_for(sorted(years)) if years else {}
+
+    @cached_property
+    def _closures(self) -> frozenset[dt.date]:
+        return frozenset(self.file.closures)
+
+    @cached_property
+    def school_days(self) -> list[dt.date]:
+        """Every school day the calendar knows, in order."""
+        days: list[dt.date] = []
+        for term in sorted(self.file.terms, key=lambda t: t.start):
+            day = term.start
+            while day <= term.end:
+                if self.why_not_school_day(day) is None:
+                    days.append(day)
+                day += dt.timedelta(days=1)
+        return days
+
+    @cached_property
+    def _school_day_set(self) -> frozenset[dt.date]:
+        return frozenset(self.school_days)
+
+    def term_of(self, day: dt.date) -> Term | None:
+        return next((term for term in self.file.terms if term.start <= day <= term.end), None)
+
+    def half_term_of(self, day: dt.date) -> str | None:
+        """`Autumn 2026, first half` (or `second half`); None outside term or in the half-term holiday."""
+        term = self.term_of(day)
+        if term is None:
+            return None
+        if term.half_term is None:
+            return term.name
+        if day < term.half_term.start:
+            return f"{term.name}, first half"
+        if day > term.half_term.end:
+            return f"{term.name}, second half"
+        return None
+
+    def why_not_school_day(self, day: dt.date) -> str | None:
+        """None for a school day; otherwise the reason, in words."""
+        if day.weekday() >= 5:
+            return f"a {day:%A}"
+        term = self.term_of(day)
+        if term is None:
+            return "outside the terms in calendar.yaml"
+        if term.half_term and term.half_term.start <= day <= term.half_term.end:
+            return f"in the {term.name} half-term holiday"
+        if day in self.bank_holidays:
+            return f"a bank holiday ({self.bank_holidays[day]})"
+        if day in self._closures:
+            return "a closure (INSET) day in calendar.yaml"
+        return None
+
+    def is_school_day(self, day: dt.date) -> bool:
+        return day in self._school_day_set
+
+    def school_days_between(self, first: dt.date, last: dt.date) -> list[dt.date]:
+        """School days from `first` to `last`, both included."""
+        low = bisect.bisect_left(self.school_days, first)
+        high = bisect.bisect_right(self.school_days, last)
+        return self.school_days[low:high]
+
+    def count_school_days(self, first: dt.date, last: dt.date) -> int:
+        return len(self.school_days_between(first, last))
+
+    def school_day_after(self, day: dt.date, count: int = 1) -> dt.date | None:
+        """The `count`-th school day after `day` (not counting `day`), or None past the calendar's end."""
+        index = bisect.bisect_right(self.school_days, day) + count - 1
+        return self.school_days[index] if 0 <= index < len(self.school_days) else None
+
+    def school_day_before(self, day: dt.date, count: int = 1) -> dt.date | None:
+        """The `count`-th school day before `day` (not counting `day`), or None before the calendar starts."""
+        index = bisect.bisect_left(self.school_days, day) - count
+        return self.school_days[index] if 0 <= index < len(self.school_days) else None
+
+    @property
+    def covers(self) -> tuple[dt.date, dt.date] | None:
+        if not self.file.terms:
+            return None
+        return min(t.start for t in self.file.terms), max(t.end for t in self.file.terms)

@@ -1,0 +1,293 @@
+"""The records folder: finding it, reading and validating its files, and writing cases safely.
+
+Every write is atomic (temporary file in the same folder, fsync, rename, fsync
+of the folder) and made under a lock, so that two `ap` processes never
+interleave writes and a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from apcli import yamlio
+from apcli.errors import BusyError, InvalidFileError, InvalidFilesError, Problem, UsageError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from pydantic_core import ErrorDetails
+
+    from apcli.models import Case, Provider, Settings
+    from apcli.schoolcal import SchoolCalendar
+
+SETTINGS_FILE = "ap-settings.yaml"
+CALENDAR_FILE = "calendar.yaml"
+CASES_DIR = "cases"
+PROVIDERS_DIR = "providers"
+LOCKS_DIR = ".locks"
+CASE_ID = re.compile(r"^AP-\d{4}-\d{3,}$")
+PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+LOCK_TIMEOUT_SECONDS = 15.0
+SCHEMA_MODELINE = "# yaml-language-server: $schema={path}\n"
+
+M = TypeVar("M", bound="BaseModel")
+
+
+def find_records(start: Path) -> Path:
+    """The records folder holding `start` (looking upward for its settings file), else ./records."""
+    for folder in (start, *start.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    return start / "records"
+
+
+def read_text(path: Path, shown: str) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidFileError("does not exist", shown) from None
+    except IsADirectoryError:
+        raise InvalidFileError("is a folder, not a file", shown) from None
+    except OSError as error:
+        raise InvalidFileError(f"cannot be read ({error.strerror})", shown) from None
+    return yamlio.decode(data, shown)
+
+
+def _describe(error: ErrorDetails) -> str:
+    loc = [part for part in error["loc"] if not isinstance(part, str) or not part.startswith("function-")]
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown field {loc[-1]!r}: check its spelling (`ap schema` lists the fields)"
+    if kind == "missing":
+        return f"missing required field {loc[-1]!r}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return message
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif isinstance(part, str) and ("[" in part or part.startswith("function-")):
+            continue
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def validate(model: type[M], data: Any, text: str, shown: str) -> M:
+    """`data` as `model`, or InvalidFilesError listing each problem with its field and line."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            loc = [
+                part
+                for part in item["loc"]
+                if not (isinstance(part, str) and ("[" in part or part.startswith("function-")))
+            ]
+            where = _field_path(loc)
+            problems.append(
+                Problem(shown, yamlio.locate(text, loc), f"{where}: {_describe(item)}" if where else _describe(item))
+            )
+        raise InvalidFilesError(problems) from None
+
+
+@dataclass
+class LoadedCase:
+    id: str
+    path: Path
+    shown: str
+    text: str
+    case: Case
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        return yamlio.locate(self.text, path) if path else None
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace `path` by `text` so that a reader sees the whole old or the whole new file."""
+    folder = path.parent
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    fsync_folder(folder)
+
+
+def fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+@dataclass
+class Records:
+    """One school's records folder. Files are read on first use and kept for the command's run."""
+
+    root: Path
+    _cases: dict[str, LoadedCase] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, root: Path) -> Records:
+        if not root.exists():
+            raise UsageError(
+                f"The records folder {root} does not exist. Give the right one with --records DIR, "
+                "or make one with `ap init DIR`."
+            )
+        if not (root / SETTINGS_FILE).is_file():
+            raise UsageError(
+                f"{root} is not an ap records folder (it has no {SETTINGS_FILE}). Give the right one with "
+                "--records DIR, or make one with `ap init DIR`."
+            )
+        return cls(root)
+
+    def shown(self, path: Path) -> str:
+        """A path as the user should see it in a message."""
+        with contextlib.suppress(ValueError):
+            return str(path.relative_to(Path.cwd()))
+        return str(path)
+
+    def load_file(self, path: Path, model: type[M]) -> tuple[M, str]:
+        shown = self.shown(path)
+        text = read_text(path, shown)
+        data = yamlio.load(text, shown)
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise InvalidFileError("should hold a mapping of fields (key: value lines)", shown, 1)
+        return validate(model, data, text, shown), text
+
+    # --- settings, calendar, providers ---
+
+    @cached_property
+    def settings(self) -> Settings:
+        from apcli.models import Settings
+
+        return self.load_file(self.root / SETTINGS_FILE, Settings)[0]
+
+    @cached_property
+    def calendar(self) -> SchoolCalendar:
+        from apcli.models import CalendarFile
+        from apcli.schoolcal import SchoolCalendar
+
+        return SchoolCalendar(self.load_file(self.root / CALENDAR_FILE, CalendarFile)[0])
+
+    def provider_path(self, provider_id: str) -> Path:
+        if not PROVIDER_ID.match(provider_id):
+            raise UsageError(
+                f"{provider_id!r} is not a provider id: use lower-case letters, digits and hyphens, "
+                "for example littleton-green"
+            )
+        return self.root / PROVIDERS_DIR / f"{provider_id}.yaml"
+
+    def provider_ids(self) -> list[str]:
+        folder = self.root / PROVIDERS_DIR
+        return sorted(path.stem for path in folder.glob("*.yaml")) if folder.is_dir() else []
+
+    @cached_property
+    def providers(self) -> dict[str, Provider]:
+        from apcli.models import Provider
+
+        return {pid: self.load_file(self.provider_path(pid), Provider)[0] for pid in self.provider_ids()}
+
+    # --- cases ---
+
+    def case_path(self, case_id: str) -> Path:
+        return self.root / CASES_DIR / f"{check_case_id(case_id)}.yaml"
+
+    def case_ids(self) -> list[str]:
+        folder = self.root / CASES_DIR
+        if not folder.is_dir():
+            return []
+        return sorted(path.stem for path in folder.glob("AP-*.yaml") if CASE_ID.match(path.stem))
+
+    def load_case(self, case_id: str) -> LoadedCase:
+        from apcli.models import Case
+
+        case_id = check_case_id(case_id)
+        if case_id in self._cases:
+            return self._cases[case_id]
+        path = self.case_path(case_id)
+        if not path.is_file():
+            raise UsageError(
+                f"There is no case {case_id} in {self.shown(self.root / CASES_DIR)}. `ap list` shows the cases."
+            )
+        case, text = self.load_file(path, Case)
+        loaded = LoadedCase(case_id, path, self.shown(path), text, case)
+        self._cases[case_id] = loaded
+        return loaded
+
+    @contextlib.contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """Hold the lock `name` (a case id, or `new-case`) for the duration of the block."""
+        from filelock import FileLock, Timeout
+
+        folder = self.root / LOCKS_DIR
+        folder.mkdir(exist_ok=True)
+        lock = FileLock(str(folder / f"{name}.lock"), timeout=LOCK_TIMEOUT_SECONDS)
+        try:
+            with lock:
+                yield
+        except Timeout:
+            raise BusyError(
+                f"Another ap command is changing {name} (waited {LOCK_TIMEOUT_SECONDS:.0f} seconds). "
+                "Wait for it to finish and run this again."
+            ) from None
+
+    def case_text(self, case: Case, old_text: str | None, shown: str) -> str:
+        """The file text for `case`: new in house style, or merged into the old text keeping comments."""
+        data = case.model_dump(mode="python", by_alias=True, exclude_defaults=True)
+        if old_text is None:
+            return yamlio.dump_new(data, SCHEMA_MODELINE.format(path="../schema/case.schema.json"))
+        return yamlio.update_text(old_text, data, shown)
+
+    def save_case(self, case_id: str, case: Case, old_text: str | None) -> str:
+        """Write `case` (call under the case's lock). Returns the text written; an unchanged file is not touched."""
+        from apcli.models import Case
+
+        path = self.case_path(case_id)
+        shown = self.shown(path)
+        text = self.case_text(case, old_text, shown)
+        validate(Case, yamlio.load(text, shown), text, shown)  # never write what we could not read back
+        if old_text is not None and text == old_text:
+            return text
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, text)
+        self._cases.pop(case_id, None)
+        return text
+
+    def next_case_id(self, year: int) -> str:
+        numbers = [int(cid.rsplit("-", 1)[1]) for cid in self.case_ids() if cid.startswith(f"AP-{year}-")]
+        return f"AP-{year}-{max(numbers, default=0) + 1:03d}"
+
+
+def check_case_id(case_id: str) -> str:
+    """A case id as typed, upper-cased; anything that is not one (a path, say) is refused."""
+    normal = case_id.strip().upper()
+    if not CASE_ID.match(normal):
+        raise UsageError(f"{case_id!r} is not a case id. Case ids look like AP-2026-001; `ap list` shows them.")
+    return normal

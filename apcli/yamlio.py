@@ -1,0 +1,298 @@
+"""Reading and writing YAML the way a records folder needs.
+
+Reading uses libyaml (fast) with a loader that refuses aliases, tags other than
+the plain ones, and duplicate keys, and resolves scalars by YAML 1.2 core rules
+(so `no`, `on` and `12:30` stay text), the same rules ruamel.yaml writes by.
+
+Writing goes through ruamel.yaml's round trip so that a person's comments, key
+order and quoting survive; `update_text` merges new data into the old text and
+refuses (rather than silently dropping) a change that would lose a comment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import yaml
+
+from apcli.errors import InvalidFileError
+
+MAX_BYTES = 5_000_000
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+}
+
+
+class _Yaml12Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core schema, plus dates: what ruamel.yaml writes and reads back."""
+
+
+_Yaml12Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Yaml12Resolver.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+_Yaml12Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?)$"),
+    list("-+0123456789."),
+)
+_Yaml12Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+_Yaml12Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:timestamp",
+    re.compile(
+        r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
+        (?:(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
+        (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)?)$""",
+        re.X,
+    ),
+    list("0123456789"),
+)
+
+
+class _RefusedYaml(Exception):
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+class SafeRecordLoader(yaml.CSafeLoader):
+    """libyaml's safe loader, refusing aliases, unusual tags and repeated keys."""
+
+    yaml_implicit_resolvers = _Yaml12Resolver.yaml_implicit_resolvers
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _RefusedYaml(
+                "uses a YAML alias (*name), which ap does not accept: write the value out in full", node.start_mark
+            )
+        if node.tag not in _PLAIN_TAGS:
+            raise _RefusedYaml(f"uses the tag {node.tag!r}, which ap does not accept: remove it", node.start_mark)
+        return super().construct_object(node, deep)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            if key in seen:
+                raise _RefusedYaml(
+                    f"the key {key!r} appears twice (first on line {seen[key] + 1}); keep one", key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
+def decode(data: bytes, file: str) -> str:
+    """Bytes of a records file as text; refuse what is not UTF-8 text."""
+    if len(data) > MAX_BYTES:
+        raise InvalidFileError(
+            f"is {len(data):,} bytes, more than ap reads ({MAX_BYTES:,}); is it the right file?", file
+        )
+    if b"\x00" in data:
+        raise InvalidFileError("is a binary file, not YAML text", file)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InvalidFileError(
+            f"is not UTF-8 text (byte {error.start}); save it from your editor as UTF-8", file, line
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def load(text: str, file: str) -> Any:
+    """Parse one YAML document safely; errors name the file and line."""
+    try:
+        return yaml.load(text, Loader=SafeRecordLoader)
+    except _RefusedYaml as error:
+        raise InvalidFileError(error.message, file, error.mark.line + 1) from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or str(error)
+        raise InvalidFileError(f"is not valid YAML: {problem}", file, mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as error:
+        raise InvalidFileError(f"is not valid YAML: {error}", file) from None
+    except RecursionError:
+        raise InvalidFileError("is nested too deeply to be a records file", file) from None
+
+
+def locate(text: str, path: Sequence[str | int]) -> int | None:
+    """The 1-based line of the value at `path` (keys and list indexes), or of its nearest parent found."""
+    try:
+        node = yaml.compose(text, Loader=SafeRecordLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if node is None:
+        return None
+    line: int = node.start_mark.line + 1
+    for step in path:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if str(key_node.value) == str(step):
+                    child = value_node if not isinstance(value_node, yaml.ScalarNode) or value_node.value else key_node
+                    line = key_node.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            child = node.value[step]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
+
+# --- writing -----------------------------------------------------------------------
+
+
+def _round_trip() -> Any:
+    from ruamel.yaml import YAML
+
+    handler = YAML(typ="rt")
+    handler.indent(mapping=2, sequence=4, offset=2)
+    handler.preserve_quotes = True
+    handler.width = 4096
+    handler.allow_duplicate_keys = False
+    handler.representer.ignore_aliases = lambda data: True  # a shared value must be written out, never as *alias
+    return handler
+
+
+def plain(value: Any) -> Any:
+    """Data as ruamel.yaml should write it: money as numbers, long text as a block."""
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, Decimal | float) and not isinstance(value, bool):
+        return int(value) if value == int(value) else float(value)
+    if isinstance(value, str) and "\n" in value:
+        return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+    return value
+
+
+def dump_new(data: dict[str, Any], header: str = "") -> str:
+    """Text for a new file: the header comment lines, then the data in house style."""
+    stream = io.StringIO()
+    _round_trip().dump(plain(data), stream)
+    return header + stream.getvalue()
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, bool) != isinstance(new, bool):
+        return False
+    if isinstance(old, dt.datetime) != isinstance(new, dt.datetime):
+        return False
+    if isinstance(new, str) and isinstance(old, str):
+        return old.rstrip("\n") == new.rstrip("\n")
+    try:
+        return bool(old == new) and type(old) is not dict and type(old) is not list
+    except TypeError:
+        return False
+
+
+def _merge_mapping(target: Any, new: dict[Any, Any]) -> None:
+    for key in [key for key in target if key not in new]:
+        del target[key]
+    order = list(new)
+    for index, (key, value) in enumerate(new.items()):
+        if key in target:
+            target[key] = _merged(target[key], value)
+            continue
+        position = 0
+        for earlier in reversed(order[:index]):
+            if earlier in target:
+                position = list(target).index(earlier) + 1
+                break
+        target.insert(position, key, value)
+
+
+def _merge_sequence(target: Any, new: list[Any]) -> None:
+    for index, value in enumerate(new):
+        if index < len(target):
+            target[index] = _merged(target[index], value)
+        else:
+            target.append(value)
+    del target[len(new) :]
+
+
+def _merged(old: Any, new: Any) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(old, CommentedMap) and isinstance(new, dict):
+        _merge_mapping(old, new)
+        return old
+    if isinstance(old, CommentedSeq) and isinstance(new, list):
+        _merge_sequence(old, new)
+        return old
+    return old if _same(old, new) else new
+
+
+def _comments(document: Any) -> Counter[str]:
+    """Every comment line in a round-trip document, stripped."""
+    found: Counter[str] = Counter()
+
+    def add(token: Any) -> None:
+        if token is None:
+            return
+        if isinstance(token, Iterable) and not isinstance(token, str):
+            for item in token:
+                add(item)
+            return
+        value = getattr(token, "value", None)
+        if isinstance(value, str):
+            for line in value.splitlines():
+                if line.strip().startswith("#"):
+                    found[line.strip()] += 1
+
+    def walk(node: Any) -> None:
+        attribute = getattr(node, "ca", None)
+        if attribute is not None:
+            add(attribute.comment)
+            add(list(attribute.items.values()))
+            add(attribute.end)
+        if isinstance(node, dict):
+            for item in node.values():
+                walk(item)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(document)
+    return found
+
+
+def update_text(old_text: str, data: dict[str, Any], file: str) -> str:
+    """`old_text` changed to hold `data`, keeping comments, key order and quoting.
+
+    Raises InvalidFileError when a comment a person wrote would be lost.
+    """
+    handler = _round_trip()
+    document = handler.load(old_text)
+    before = _comments(document)
+    if document is None:
+        return dump_new(data)
+    _merge_mapping(document, plain(data))
+    stream = io.StringIO()
+    handler.dump(document, stream)
+    text = stream.getvalue()
+    lost = before - _comments(handler.load(text))
+    if lost:
+        listed = "; ".join(sorted(lost))
+        raise InvalidFileError(
+            f"this change would remove a comment written in the file ({listed}), "
+            "because the value it belongs to is removed. Move the comment to another line, or make the "
+            "change with `ap edit`, then run the command again.",
+            file,
+        )
+    return text
