@@ -7,16 +7,16 @@ import re
 
 from apcli.errors import UsageError
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_UK = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 
 
 def parse_date(value: str, what: str = "date") -> dt.date:
     """Read `2027-01-11` or `11/01/2027` (day first); refuse anything else."""
     text = value.strip()
-    iso = _ISO.match(text)
-    uk = _UK.match(text)
+    iso = _ISO.fullmatch(text)
+    uk = _UK.fullmatch(text)
     if iso:
         year, month, day = (int(g) for g in iso.groups())
     elif uk:
@@ -31,7 +31,7 @@ def parse_date(value: str, what: str = "date") -> dt.date:
 
 def parse_time(value: str, what: str = "time") -> str:
     """Read a 24-hour `HH:MM` time; return it as `HH:MM`."""
-    match = _TIME.match(value.strip())
+    match = _TIME.fullmatch(value.strip())
     if not match:
         raise UsageError(f"{what}: {value!r} is not a time. Write it as 24-hour HH:MM, for example 08:45.")
     return f"{int(match.group(1)):02d}:{match.group(2)}"

@@ -150,7 +150,7 @@ def build_case(given: ReferralInput, form: ReferralForm | None, today: dt.date, 
     assert isinstance(dob, dt.date)
     if not dt.date(date.year - 19, 1, 1) < dob < date:
         raise UsageError(f"--dob: {dob} cannot be the date of birth of a pupil referred on {date}.")
-    upn = normalise_upn(given.upn) if given.upn else form.upn
+    upn = normalise_upn(given.upn) if given.upn else normalise_upn(form.upn) if form.upn else None
     if upn and (problem := upn_problem(upn)):
         raise UsageError(f"--upn: {problem}.")
     send = given.send or form.send or "none"

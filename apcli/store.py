@@ -272,7 +272,12 @@ class Records:
         path = self.case_path(case_id)
         shown = self.shown(path)
         text = self.case_text(case, old_text, shown)
-        validate(Case, yamlio.load(text, shown), text, shown)  # never write what we could not read back
+        if validate(Case, yamlio.load(text, shown), text, shown) != case:  # never write what would not read back
+            raise InvalidFileError(
+                "ap could not write this case so that it reads back exactly as it should, so it wrote nothing. "
+                "Check the text you gave for unusual characters; if it persists, report it.",
+                shown,
+            )
         if old_text is not None and text == old_text:
             return text
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-_FORMAT = re.compile(rf"^[{CHECK_LETTERS}]\d{{11}}[0-9{CHECK_LETTERS}]$")
+_FORMAT = re.compile(rf"[{CHECK_LETTERS}][0-9]{{11}}[0-9{CHECK_LETTERS}]")
 
 
 def check_letter(body: str) -> str:
@@ -24,7 +24,7 @@ def check_letter(body: str) -> str:
 
 def upn_problem(upn: str) -> str | None:
     """Why `upn` is not a valid UPN, or None when it is."""
-    if not _FORMAT.match(upn):
+    if not _FORMAT.fullmatch(upn):
         return (
             f"UPN {upn!r} is not in the UPN format: 13 characters, a check letter, "
             "11 digits, then a digit (or a letter for a temporary UPN)"

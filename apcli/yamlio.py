@@ -91,6 +91,14 @@ class SafeRecordLoader(yaml.CSafeLoader):
         return super().construct_mapping(node, deep)
 
 
+def _decimal_int(loader: SafeRecordLoader, node: yaml.ScalarNode) -> int:
+    """YAML 1.2: `0123` is 123, not octal."""
+    return int(str(loader.construct_scalar(node)), 10)
+
+
+SafeRecordLoader.add_constructor("tag:yaml.org,2002:int", _decimal_int)
+
+
 def decode(data: bytes, file: str) -> str:
     """Bytes of a records file as text; refuse what is not UTF-8 text."""
     if len(data) > MAX_BYTES:
@@ -168,7 +176,7 @@ def _round_trip() -> Any:
 
 def plain(value: Any) -> Any:
     """Data as ruamel.yaml should write it: money as numbers, long text as a block."""
-    from ruamel.yaml.scalarstring import LiteralScalarString
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
@@ -176,9 +184,23 @@ def plain(value: Any) -> Any:
         return [plain(item) for item in value]
     if isinstance(value, Decimal | float) and not isinstance(value, bool):
         return int(value) if value == int(value) else float(value)
-    if isinstance(value, str) and "\n" in value:
-        return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+    if isinstance(value, str) and _fits_a_block(value):
+        return LiteralScalarString(value)
+    if isinstance(value, str) and not value.isprintable():
+        return DoubleQuotedScalarString(value)  # control and line-break characters written as escapes
     return value
+
+
+def _fits_a_block(text: str) -> bool:
+    """Several lines of ordinary text, which read best as a `|` block."""
+    lines = text.split("\n")
+    return (
+        len(lines) > 1
+        and text.strip() != ""
+        and not text[0].isspace()
+        and not text.endswith("\n\n")
+        and all(line == line.rstrip() and line.isprintable() for line in lines)
+    )
 
 
 def dump_new(data: dict[str, Any], header: str = "") -> str:
@@ -193,8 +215,6 @@ def _same(old: Any, new: Any) -> bool:
         return False
     if isinstance(old, dt.datetime) != isinstance(new, dt.datetime):
         return False
-    if isinstance(new, str) and isinstance(old, str):
-        return old.rstrip("\n") == new.rstrip("\n")
     try:
         return bool(old == new) and type(old) is not dict and type(old) is not list
     except TypeError:

@@ -1,0 +1,57 @@
+"""Shared fixtures: real records folders in tmp_path, and `ap` run through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from apcli.cli.app import app
+
+TODAY = "2026-11-27"
+
+Run = Callable[..., Result]
+
+
+def invoke(records: Path | None, *args: str, today: str = TODAY, by: str = "Test User") -> Result:
+    prefix = ["--today", today, "--by", by]
+    if records is not None:
+        prefix += ["--records", str(records)]
+    return CliRunner().invoke(app, [*prefix, *args])
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    """A fresh demo records folder (the fictional school), made by `ap init --demo`."""
+    folder = tmp_path / "records"
+    result = invoke(None, "init", str(folder), "--demo")
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture
+def ap(demo: Path) -> Run:
+    """Run `ap` against the demo records folder."""
+
+    def run(*args: str, today: str = TODAY) -> Result:
+        return invoke(demo, *args, today=today)
+
+    return run
+
+
+def as_json(result: Result) -> Any:
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (except git internals and locks), to show a refused command changed nothing."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and ".git" not in path.parts and ".locks" not in path.parts
+    }
