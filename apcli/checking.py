@@ -51,6 +51,7 @@ def check_folder_files(records: Records) -> list[CheckFinding]:
             load()
         except ApError as error:
             findings += _invalid(error, None)
+    findings += stray_files(records)
     try:
         if not records.calendar.file.terms:
             findings.append(
@@ -65,6 +66,33 @@ def check_folder_files(records: Records) -> list[CheckFinding]:
             )
     except ApError:
         pass
+    return findings
+
+
+def stray_files(records: Records) -> list[CheckFinding]:
+    """Files in cases/ and providers/ that ap would never read: a misnamed case must not go unseen."""
+    from apcli.store import CASE_ID, CASES_DIR, PROVIDER_ID, PROVIDERS_DIR
+
+    expected = {CASES_DIR: (CASE_ID, "AP-2026-001.yaml"), PROVIDERS_DIR: (PROVIDER_ID, "larkhill-green.yaml")}
+    findings = []
+    for folder, (pattern, example) in expected.items():
+        base = records.root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.iterdir()):
+            if path.name.startswith(".") or (path.suffix == ".yaml" and pattern.match(path.stem) and path.is_file()):
+                continue
+            findings.append(
+                CheckFinding(
+                    None,
+                    "FILE",
+                    "warning",
+                    f"ap does not read this file: files in {folder}/ are named "
+                    f"like {example}. Rename it, or move it out of the records folder.",
+                    records.shown(path),
+                    None,
+                )
+            )
     return findings
 
 

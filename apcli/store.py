@@ -206,7 +206,9 @@ class Records:
 
     def provider_ids(self) -> list[str]:
         folder = self.root / PROVIDERS_DIR
-        return sorted(path.stem for path in folder.glob("*.yaml")) if folder.is_dir() else []
+        if not folder.is_dir():
+            return []
+        return sorted(path.stem for path in folder.glob("*.yaml") if PROVIDER_ID.match(path.stem))
 
     @cached_property
     def providers(self) -> dict[str, Provider]:
@@ -263,7 +265,7 @@ class Records:
         data = case.model_dump(mode="python", by_alias=True, exclude_defaults=True)
         if old_text is None:
             return yamlio.dump_new(data, SCHEMA_MODELINE.format(path="../schema/case.schema.json"))
-        return yamlio.update_text(old_text, data, shown)
+        return yamlio.update_text(old_text, data, shown, full=case.model_dump(mode="python", by_alias=True))
 
     def save_case(self, case_id: str, case: Case, old_text: str | None) -> str:
         """Write `case` (call under the case's lock). Returns the text written; an unchanged file is not touched."""

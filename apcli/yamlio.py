@@ -221,41 +221,53 @@ def _same(old: Any, new: Any) -> bool:
         return False
 
 
-def _merge_mapping(target: Any, new: dict[Any, Any]) -> None:
-    for key in [key for key in target if key not in new]:
+def _merge_mapping(target: Any, full: dict[Any, Any], minimal: dict[Any, Any] | None) -> None:
+    """Make `target` hold `full`, keeping what is already there where it is.
+
+    A key missing from `target` is added only if `minimal` (the data without
+    default values) has it, so a default a person wrote out by hand stays and
+    a default nobody wrote is not added.
+    """
+    for key in [key for key in target if key not in full]:
         del target[key]
-    order = list(new)
-    for index, (key, value) in enumerate(new.items()):
+    order = list(full)
+    for index, (key, value) in enumerate(full.items()):
+        inner = None if minimal is None else minimal.get(key)
         if key in target:
-            target[key] = _merged(target[key], value)
+            target[key] = _merged(target[key], value, inner)
+            continue
+        if minimal is not None and key not in minimal:
             continue
         position = 0
         for earlier in reversed(order[:index]):
             if earlier in target:
                 position = list(target).index(earlier) + 1
                 break
-        target.insert(position, key, value)
+        target.insert(position, key, value if minimal is None else minimal[key])
 
 
-def _merge_sequence(target: Any, new: list[Any]) -> None:
-    for index, value in enumerate(new):
+def _merge_sequence(target: Any, full: list[Any], minimal: list[Any] | None) -> None:
+    for index, value in enumerate(full):
+        inner = minimal[index] if minimal is not None and index < len(minimal) else None
         if index < len(target):
-            target[index] = _merged(target[index], value)
+            target[index] = _merged(target[index], value, inner)
         else:
-            target.append(value)
-    del target[len(new) :]
+            target.append(inner if inner is not None else value)
+    del target[len(full) :]
 
 
-def _merged(old: Any, new: Any) -> Any:
+def _merged(old: Any, full: Any, minimal: Any) -> Any:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    if isinstance(old, CommentedMap) and isinstance(new, dict):
-        _merge_mapping(old, new)
+    if isinstance(old, CommentedMap) and isinstance(full, dict):
+        _merge_mapping(old, full, minimal if isinstance(minimal, dict) else {})
         return old
-    if isinstance(old, CommentedSeq) and isinstance(new, list):
-        _merge_sequence(old, new)
+    if isinstance(old, CommentedSeq) and isinstance(full, list):
+        _merge_sequence(old, full, minimal if isinstance(minimal, list) else None)
         return old
-    return old if _same(old, new) else new
+    if _same(old, full):
+        return old
+    return minimal if minimal is not None else full
 
 
 def _comments(document: Any) -> Counter[str]:
@@ -292,8 +304,11 @@ def _comments(document: Any) -> Counter[str]:
     return found
 
 
-def update_text(old_text: str, data: dict[str, Any], file: str) -> str:
+def update_text(old_text: str, data: dict[str, Any], file: str, full: dict[str, Any] | None = None) -> str:
     """`old_text` changed to hold `data`, keeping comments, key order and quoting.
+
+    `full` is the same data with its default values: a default already written
+    in the file is kept rather than removed.
 
     Raises InvalidFileError when a comment a person wrote would be lost.
     """
@@ -302,7 +317,7 @@ def update_text(old_text: str, data: dict[str, Any], file: str) -> str:
     before = _comments(document)
     if document is None:
         return dump_new(data)
-    _merge_mapping(document, plain(data))
+    _merge_mapping(document, plain(full if full is not None else data), plain(data) if full is not None else None)
     stream = io.StringIO()
     handler.dump(document, stream)
     text = stream.getvalue()

@@ -181,6 +181,15 @@ def as_json_any(result: object) -> dict[str, list[dict[str, object]]]:
     return data
 
 
+def test_files_ap_would_never_read_are_warned_about(ap: Run, demo: Path) -> None:
+    (demo / "cases" / "ap-2026-010.yml").write_text("pupil: {}\n")
+    (demo / "providers" / "Larkhill Green copy.yaml").write_text("name: x\n")
+    result = ap("check", "--json")
+    assert result.exit_code == 0  # warnings only
+    warned = {Path(f["file"]).name for f in as_json(result)["findings"] if f["severity"] == "warning"}
+    assert warned == {"ap-2026-010.yml", "Larkhill Green copy.yaml"}
+
+
 def test_a_provider_file_with_code_k_is_refused_with_the_reason(ap: Run, demo: Path) -> None:
     path = demo / "providers" / "larkhill-green.yaml"
     path.write_text(path.read_text().replace("register_code: B", "register_code: K"))

@@ -69,12 +69,23 @@ def refused(result: object, rule: str) -> str:
 # --- each rule refuses, and allows ---
 
 
-@pytest.mark.parametrize("year", ["R", "7", "9", "13"])
-def test_key_stage_refuses_years_outside_1_to_6(ap: Run, demo: Path, year: str) -> None:
+@pytest.mark.parametrize(
+    ("year", "dob"), [("R", "2021-10-01"), ("7", "2015-03-14"), ("9", "2013-01-01"), ("13", "2009-01-01")]
+)
+@pytest.mark.parametrize("stated", [(), ("--out-of-year-group",)])
+def test_key_stage_refuses_years_outside_1_to_6(
+    ap: Run, demo: Path, year: str, dob: str, stated: tuple[str, ...]
+) -> None:
     before = snapshot(demo)
-    text = refused(refer(ap, "--year", year, "--out-of-year-group", drop=("--year",)), "REF-KEY-STAGE")
+    dob = "2017-03-14" if stated else dob  # out of year group: a Year 5 child said to be in this year
+    text = refused(refer(ap, "--year", year, "--dob", dob, *stated, drop=("--year", "--dob")), "REF-KEY-STAGE")
     assert "Years 1 to 6" in text and "personalised curriculum for students at KS1 and KS2" in text
     assert snapshot(demo) == before
+
+
+@pytest.mark.parametrize(("year", "dob"), [("1", "2020-09-01"), ("2", "2020-01-19"), ("6", "2015-09-01")])
+def test_key_stage_allows_years_1_to_6(ap: Run, year: str, dob: str) -> None:
+    assert refer(ap, "--year", year, "--dob", dob, drop=("--year", "--dob")).exit_code == 0
 
 
 def test_key_stage_refuses_a_year_that_disagrees_with_the_date_of_birth(ap: Run) -> None:

@@ -69,6 +69,20 @@ def test_a_persons_comments_survive_a_rewrite(demo: Path) -> None:
     assert [line for line in new_lines if line in old_lines] == old_lines
 
 
+def test_defaults_written_by_hand_stay_and_unwritten_ones_are_not_added(demo: Path) -> None:
+    path = case_file(demo)
+    text = path.read_text().replace("  year: 4\n", "  year: 4\n  out_of_year_group: false\n", 1)
+    path.write_text(text)
+    records = Records.open(demo)
+    loaded = records.load_case("AP-2026-005")
+    changed = record(loaded.case, dt.date(2026, 11, 27), "Test User", "checked", {}, step="refer")
+    records.save_case("AP-2026-005", changed, loaded.text)
+    after = path.read_text()
+    assert "  out_of_year_group: false\n" in after
+    assert "send: none" not in after and "alternative_to_exclusion" not in after
+    assert after.startswith(text)
+
+
 def test_a_change_that_would_drop_a_comment_is_refused_and_nothing_written(demo: Path) -> None:
     path = case_file(demo)
     text = path.read_text().replace("  managed_move:\n", "  managed_move:   # discussed with Hub\n", 1)
