@@ -26,6 +26,7 @@ class CheckFinding:
     message: str
     file: str | None
     line: int | None
+    kind: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -98,16 +99,26 @@ def stray_files(records: Records) -> list[CheckFinding]:
 
 def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[CheckFinding]:
     from apcli.rules import CaseContext, catalogue, overridden_in_case
+    from apcli.status import passed_commands
 
     context = CaseContext(loaded.id, loaded.case, today, records)
     overridden = overridden_in_case(loaded.case)
+    passed = passed_commands(loaded.case)
     findings = []
     for rule in catalogue().values():
         if rule.check is None or rule.kind == "due" or (rule.kind == "should" and rule.id in overridden):
             continue
-        for finding in rule.check(context):
+        if not passed & set(rule.gates):
+            continue  # the case has not reached the steps this rule gates
+        try:
+            found = rule.check(context)
+        except ApError:
+            continue  # a broken settings, calendar or provider file: reported once, by check_folder_files
+        for finding in found:
             findings.append(
-                CheckFinding(loaded.id, rule.id, "error", finding.message, loaded.shown, loaded.line_of(finding.path))
+                CheckFinding(
+                    loaded.id, rule.id, "error", finding.message, loaded.shown, loaded.line_of(finding.path), rule.kind
+                )
             )
     return findings
 

@@ -456,6 +456,95 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
             (D(2026, 9, 3), SENCO, "referral opened"), (D(2026, 10, 23), SENCO, "placement ended: reintegrated")
         ),
     }
+    freya = {
+        "pupil": {"name": "Freya Lowe", "dob": D(2018, 5, 2), "year": 4},
+        "contacts": [
+            {"name": "Sian Lowe", "relationship": "mother", "address": "14 Imaginary Lane, Exampleton, ZZ2 1ZZ"}
+        ],
+        "referral": {
+            "date": D(2026, 11, 16),
+            "by": SENCO,
+            "reasons": ["broader-curriculum"],
+            "rationale": "Thrives in practical, outdoor learning; a broader offer two days a week may lift her engagement.",
+            "send_hub": D(2026, 11, 12),
+            "managed_move": {"status": "not-suitable", "why": "She is settled with her class; the need is curriculum."},
+        },
+        "meetings": [
+            {
+                "kind": "planning",
+                "date": D(2026, 11, 26),
+                "present": [{"name": "Sian Lowe", "role": "parent"}, {"name": "Jo Patel", "role": "senco"}],
+                "reasons_explained": True,
+                "notes": "Mum wants to visit Larkhill Green before deciding.",
+            }
+        ],
+        "history": _history(
+            (D(2026, 11, 16), SENCO, "referral opened"), (D(2026, 11, 26), SENCO, "planning meeting recorded")
+        ),
+    }
+    kai = {
+        "pupil": {"name": "Kai Brennan", "dob": D(2016, 12, 9), "year": 5, "send": "sen-support"},
+        "contacts": [
+            {"name": "Ryan Brennan", "relationship": "father", "address": "9 Notreal Street, Exampleton, ZZ2 2ZZ"}
+        ],
+        "referral": {
+            "date": D(2026, 11, 10),
+            "by": SENCO,
+            "reasons": ["exclusion-risk"],
+            "alternative_to_exclusion": True,
+            "rationale": "Third suspension this term; a therapeutic placement is offered instead of a permanent exclusion.",
+            "send_hub": D(2026, 11, 6),
+            "suspensions": [{"date": D(2026, 10, 6), "days": 1}, {"date": D(2026, 11, 3), "days": 3}],
+            "managed_move": {"status": "considered", "why": "No school in the Hub could offer a place this term."},
+        },
+        "meetings": [
+            {
+                "kind": "planning",
+                "date": D(2026, 11, 19),
+                "present": [
+                    {"name": "Ryan Brennan", "role": "parent"},
+                    {"name": "Helen Marsh", "role": "headteacher"},
+                    {"name": "Jo Patel", "role": "senco"},
+                ],
+                "reasons_explained": True,
+                "exclusion_made_clear": True,
+            }
+        ],
+        "decisions": [{"by": "parents", "decision": "refused", "date": D(2026, 11, 23)}],
+        "history": _history((D(2026, 11, 10), SENCO, "referral opened"), (D(2026, 11, 23), SENCO, "parents: refused")),
+    }
+    isla = {
+        "pupil": {"name": "Isla Grant", "dob": D(2017, 10, 30), "year": 4},
+        "contacts": [{"name": "Mel Grant", "relationship": "carer", "address": "30 Sample Road, Exampleton, ZZ2 3ZZ"}],
+        "referral": {
+            "date": D(2026, 10, 1),
+            "by": SENCO,
+            "reasons": ["respite"],
+            "rationale": "A short respite while a new support plan started.",
+            "send_hub": D(2026, 9, 29),
+            "managed_move": {"status": "not-suitable", "why": "Respite only."},
+        },
+        "meetings": [
+            {
+                "kind": "planning",
+                "date": D(2026, 10, 6),
+                "present": [{"name": "Mel Grant", "role": "carer"}, {"name": "Jo Patel", "role": "senco"}],
+                "reasons_explained": True,
+            }
+        ],
+        "decisions": [
+            {"by": "parents", "decision": "accepted", "date": D(2026, 10, 6)},
+            {
+                "by": "headteacher",
+                "decision": "withdraw",
+                "date": D(2026, 10, 20),
+                "reason": "The new support plan is working in class; no placement needed.",
+            },
+        ],
+        "history": _history(
+            (D(2026, 10, 1), SENCO, "referral opened"), (D(2026, 10, 20), HEAD, "headteacher: withdraw")
+        ),
+    }
     return {
         "AP-2026-001": leo,
         "AP-2026-002": maisie,
@@ -463,6 +552,9 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
         "AP-2026-004": ruby,
         "AP-2026-005": oscar,
         "AP-2026-006": amelia,
+        "AP-2026-007": freya,
+        "AP-2026-008": kai,
+        "AP-2026-009": isla,
     }
 
 

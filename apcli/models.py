@@ -217,6 +217,7 @@ class Provider(Strict):
     ukprn: str | None = Field(None, pattern=r"^1\d{7}$")
     register_code: Literal["B", "D"] = Field(description="B, or D where the pupil is dual registered there; never K")
     sessions: Sessions
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), description="the days it is open")
     daily_cost: Money
     safeguarding_confirmed: dt.date | None = Field(
         None, description="date the provider confirmed it follows the academy's safeguarding policy"

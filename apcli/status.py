@@ -1,4 +1,4 @@
-"""A case's status and next step, derived from what it holds (never stored)."""
+"""A case's status and the facts it rests on, derived from what the case holds (never stored)."""
 
 from __future__ import annotations
 
@@ -6,46 +6,93 @@ import datetime as dt
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from apcli.models import Case
-    from apcli.rules import Step
+    from apcli.models import Case, Decision, Meeting
 
 Status = Literal["referred", "agreed", "commissioned", "notified", "active", "ended", "closed"]
 STATUSES: tuple[Status, ...] = ("referred", "agreed", "commissioned", "notified", "active", "ended", "closed")
+PARENT_ROLES = ("parent", "carer")
+CLOSING_DECISIONS = ("withdraw", "proceed-with-exclusion")
 
-_CLOSING_DECISIONS = {"withdraw", "proceed-with-exclusion"}
+
+def _latest(decisions: list[Decision]) -> Decision | None:
+    """The last decision by date; of two on one day, the one recorded last."""
+    ordered = sorted(enumerate(decisions), key=lambda pair: (pair[1].date, pair[0]))
+    return ordered[-1][1] if ordered else None
+
+
+def parents_response(case: Case) -> Decision | None:
+    return _latest([d for d in case.decisions if d.by == "parents"])
+
+
+def headteacher_decision(case: Case) -> Decision | None:
+    return _latest([d for d in case.decisions if d.by == "headteacher"])
+
+
+def planning_meetings(case: Case) -> list[tuple[int, Meeting]]:
+    return [(index, m) for index, m in enumerate(case.meetings) if m.kind == "planning"]
+
+
+def parent_present(meeting: Meeting) -> bool:
+    return any(person.role in PARENT_ROLES for person in meeting.present)
 
 
 def agreed(case: Case) -> bool:
-    """The parents accepted, or the headteacher directed the placement."""
-    last: dict[str, str] = {}
-    for decision in sorted(case.decisions, key=lambda d: d.date):
-        last[decision.by] = decision.decision
-    return last.get("parents") == "accepted" or last.get("headteacher") == "direct"
+    """The headteacher approved after the parents accepted, or directed the placement."""
+    head = headteacher_decision(case)
+    return head is not None and head.decision in ("approve", "direct")
+
+
+def closed_by(case: Case) -> Decision | None:
+    """The headteacher's decision that closed the case before any placement, if any."""
+    head = headteacher_decision(case)
+    return head if head is not None and head.decision in CLOSING_DECISIONS else None
 
 
 def status(case: Case, today: dt.date) -> Status:
-    started = case.placement is not None and bool(case.notices) and case.placement.start <= today
+    placement = case.placement
+    started = placement is not None and bool(case.notices) and placement.start <= today
     if case.ending is not None:
-        return "ended" if started and case.ending.date >= case.placement.start else "closed"  # type: ignore[union-attr]
-    if any(d.by == "headteacher" and d.decision in _CLOSING_DECISIONS for d in case.decisions):
+        return "ended" if placement is not None and started and case.ending.date >= placement.start else "closed"
+    if closed_by(case):
         return "closed"
     if started:
         return "active"
     if case.notices:
         return "notified"
-    if case.placement is not None:
+    if placement is not None:
         return "commissioned"
     if agreed(case):
         return "agreed"
     return "referred"
 
 
-NEXT_STEP: dict[Status, tuple[Step | None, str]] = {
-    "referred": ("decision", "planning meeting with the parents (ap meeting), then the decisions (ap decision)"),
-    "agreed": ("placement", "commission the placement (ap placement)"),
-    "commissioned": ("notice", "send the notice to the parents (ap notice)"),
-    "notified": ("attendance", "placement starts; then weekly attendance and contact"),
-    "active": ("attendance", "weekly attendance and contact; reviews"),
-    "ended": (None, "-"),
-    "closed": (None, "-"),
+def passed_commands(case: Case) -> set[str]:
+    """The workflow commands whose record the case holds: `ap check` holds it to the rules they gate."""
+    head = headteacher_decision(case)
+    passed = {"refer"}
+    for command, done in (
+        ("meeting", bool(case.meetings)),
+        ("decision", parents_response(case) is not None),
+        ("approval", head is not None and head.decision in ("approve", "direct")),
+        ("placement", case.placement is not None),
+        ("notice", bool(case.notices)),
+        ("attendance", bool(case.attendance)),
+        ("safeguarding", bool(case.safeguarding)),
+        ("end", case.ending is not None),
+    ):
+        if done:
+            passed.add(command)
+    return passed
+
+
+NEXT_STEP: dict[Status, str] = {
+    "referred": "planning meeting with the parents (ap meeting), their response and the headteacher's decision (ap decision)",
+    "agreed": "commission the placement (ap placement)",
+    "commissioned": "send the notice to the parents (ap notice)",
+    "notified": "the placement starts; then weekly attendance and contact",
+    "active": "weekly attendance and contact; reviews",
+    "ended": "-",
+    "closed": "-",
 }
+# Before the notice, `ap show` lists what stops the notice: the goal of agreeing a placement.
+WORKING_TOWARDS_NOTICE: tuple[Status, ...] = ("referred", "agreed", "commissioned")

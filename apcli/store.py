@@ -227,11 +227,12 @@ class Records:
             return []
         return sorted(path.stem for path in folder.glob("AP-*.yaml") if CASE_ID.match(path.stem))
 
-    def load_case(self, case_id: str) -> LoadedCase:
+    def load_case(self, case_id: str, fresh: bool = False) -> LoadedCase:
+        """The case, validated. `fresh` reads the file again (under a lock, before changing it)."""
         from apcli.models import Case
 
         case_id = check_case_id(case_id)
-        if case_id in self._cases:
+        if case_id in self._cases and not fresh:
             return self._cases[case_id]
         path = self.case_path(case_id)
         if not path.is_file():

@@ -90,7 +90,8 @@ def test_show_lists_the_rules_that_block_a_hand_edited_case(ap: Run, demo: Path)
     path = demo / "cases" / "AP-2026-004.yaml"
     path.write_text(path.read_text().replace("  send_hub: 2026-10-22\n", ""))
     shown = as_json(ap("show", "AP-2026-004", "--json"))
-    assert shown["blocked_by"] == ["REF-SEND-HUB"]
+    assert shown["blocked_by"][0] == "REF-SEND-HUB"
+    assert shown["blocking"][0]["fix"] == "--send-hub DATE"
     result = ap("check", "AP-2026-004", "--json")
     assert result.exit_code == 1
     [finding] = as_json(result)["findings"]

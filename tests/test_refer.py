@@ -56,7 +56,9 @@ def test_a_valid_referral_opens_the_next_case(ap: Run, demo: Path) -> None:
     first_line = (demo / "cases" / "AP-2026-007.yaml").read_text().splitlines()[0]
     assert first_line == "# yaml-language-server: $schema=../schema/case.schema.json"
     shown = as_json(ap("show", "AP-2026-007", "--json"))
-    assert shown["status"] == "referred" and shown["blocked_by"] == []
+    assert shown["status"] == "referred"
+    assert shown["blocked_by"][0] == "MEET-PLANNING"  # what comes next, not the referral
+    assert not [rule for rule in shown["blocked_by"] if rule.startswith("REF-")]
 
 
 def refused(result: object, rule: str) -> str:

@@ -110,7 +110,7 @@ def print_json(data: Any) -> None:
 def console() -> Any:
     from rich.console import Console
 
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+    return Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 120)
 
 
 def note(message: str) -> None:
@@ -137,3 +137,21 @@ def today_from(value: str | None) -> dt.date:
 
 def env_records() -> str | None:
     return os.environ.get("AP_RECORDS")
+
+
+def run_editor(path: Path) -> None:
+    """Open `path` in the user's editor ($VISUAL, $EDITOR, else nano or vi) and wait for it to close."""
+    import shlex
+    import shutil
+
+    from apcli.errors import UsageError
+
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not command:
+        command = next((name for name in ("nano", "vi", "notepad") if shutil.which(name)), "")
+    if not command:
+        raise UsageError("Set the EDITOR environment variable to your editor, for example: export EDITOR=nano")
+    try:
+        subprocess.run([*shlex.split(command), str(path)], check=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise UsageError(f"The editor ({command}) did not run: {error}. Your draft is {path}.") from None

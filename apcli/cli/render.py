@@ -2,59 +2,154 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from apcli.overview import Overview
     from apcli.store import LoadedCase
 
 
-def render_case(loaded: LoadedCase, status: str, next_text: str, blocking: list[str]) -> Any:
-    from rich.console import Group
-    from rich.panel import Panel
+def _section(title: str, rows: list[tuple[str, str]]) -> Any:
     from rich.table import Table
 
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", min_width=14)
+    table.add_column()
+    for label, value in rows:
+        table.add_row(label, value)
+    table.title = title
+    table.title_justify = "left"
+    table.title_style = "bold underline"
+    return table
+
+
+def render_case(loaded: LoadedCase, seen: Overview, today: dt.date) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+
+    from apcli.dates import year_group_for
     from apcli.models import REASONS
 
     case = loaded.case
     pupil, referral = case.pupil, case.referral
-    summary = Table.grid(padding=(0, 2))
-    summary.add_column(style="bold")
-    summary.add_column()
-    rows: list[tuple[str, str]] = [
-        ("pupil", f"{pupil.name}, Year {pupil.year}" + (" (out of year group)" if pupil.out_of_year_group else "")),
-        ("born", str(pupil.dob)),
-        ("UPN", pupil.upn or "-"),
-        ("SEND", pupil.send),
-        ("status", status),
-        ("next", next_text),
-        ("blocked by", ", ".join(blocking) or "nothing"),
+    parts: list[Any] = []
+    year_now = year_group_for(pupil.dob, today) if not pupil.out_of_year_group else None
+    year = f"Year {pupil.year} at referral" + (f", Year {year_now} now" if year_now not in (None, pupil.year) else "")
+    parts.append(
+        _section(
+            f"{loaded.id}  ({loaded.shown})",
+            [
+                ("pupil", f"{pupil.name}, {year}" + (" (out of year group)" if pupil.out_of_year_group else "")),
+                ("born", str(pupil.dob)),
+                ("UPN", pupil.upn or "-"),
+                ("SEND", pupil.send),
+                ("status", seen.status),
+                ("next", seen.next),
+            ],
+        )
+    )
+    if seen.blocking:
+        table = Table("rule", "what stops the next step", "how to supply it", title="blocked by", title_justify="left")
+        for rule, finding in seen.blocking:
+            table.add_row(f"{rule.id} ({rule.kind})", finding.message, finding.fix)
+        parts.append(table)
+    contacts = [
+        (
+            "parent/carer",
+            f"{c.name} ({c.relationship})"
+            + ("" if c.parental_responsibility else ", no parental responsibility")
+            + "".join(f"; {v}" for v in (c.address, c.phone, c.email) if v),
+        )
+        for c in case.contacts
+    ]
+    parts.append(_section("family", contacts or [("parent/carer", "none recorded")]))
+    referral_rows = [
         ("referred", f"{referral.date} by {referral.by or '?'}"),
         ("reasons", "\n".join(f"{r}: {REASONS[r]}" for r in referral.reasons) or "-"),
         ("rationale", referral.rationale or "-"),
         ("SEND Hub", str(referral.send_hub or "-")),
     ]
     if referral.alternative_to_exclusion:
-        rows.append(("alternative to", "permanent exclusion"))
+        referral_rows.append(("offered as", "an alternative to permanent exclusion"))
     if referral.suspensions:
-        rows.append(("suspensions", ", ".join(f"{s.date} ({s.days:g} days)" for s in referral.suspensions)))
+        referral_rows.append(
+            (
+                "suspensions",
+                ", ".join(f"{s.date} ({s.days:g} day{'' if s.days == 1 else 's'})" for s in referral.suspensions),
+            )
+        )
+    if referral.attendance_percent is not None:
+        referral_rows.append(("attendance", f"{referral.attendance_percent:g}%"))
+    if referral.ehcna_requested:
+        referral_rows.append(("EHCNA requested", str(referral.ehcna_requested)))
     if referral.managed_move:
         move = referral.managed_move
-        rows.append(("managed move", f"{move.status}: {move.why or '-'}"))
-    for contact in case.contacts:
-        pr = "" if contact.parental_responsibility else " (no parental responsibility)"
-        rows.append(("parent/carer", f"{contact.name} ({contact.relationship}){pr}"))
+        consent = f" (parents consented {move.parents_consent})" if move.parents_consent else ""
+        referral_rows.append(("managed move", f"{move.status}{consent}: {move.why or '-'}"))
+    parts.append(_section("referral", referral_rows))
+    if case.meetings or case.decisions:
+        rows = []
+        for m in case.meetings:
+            present = ", ".join(f"{p.name} ({p.role})" for p in m.present)
+            flags = [
+                t
+                for t, on in (
+                    ("reasons explained", m.reasons_explained),
+                    ("exclusion made clear", m.exclusion_made_clear),
+                )
+                if on
+            ]
+            extra = "".join(f"\n{t}" for t in (m.no_parent_reason, m.parents_informed, m.outcome, m.notes) if t)
+            rows.append((f"{m.date} {m.kind}", present + (f" [{'; '.join(flags)}]" if flags else "") + extra))
+        for d in case.decisions:
+            rows.append((f"{d.date} {d.by}", d.decision + (f": {d.reason}" if d.reason else "")))
+        parts.append(_section("meetings and decisions", rows))
     if case.placement:
         p = case.placement
-        rows.append(("placement", f"{p.provider}, {p.start} to {p.end}, {', '.join(p.weekdays)}"))
-    for notice in case.notices:
-        rows.append(("notice", f"{notice.date} by {notice.method} to {', '.join(notice.to)}"))
+        rows = [
+            ("provider", p.provider),
+            ("dates", f"{p.start} to {p.end}, on {', '.join(p.weekdays)}"),
+            ("starts at", p.start_time or "-"),
+            ("report to", p.report_to or "-"),
+            ("aims", "\n".join(p.aims) or "-"),
+            ("English, maths", p.english_maths or "-"),
+            ("reintegration", p.reintegration or "-"),
+            ("agreement", f"{p.agreement.reference}, signed {p.agreement.signed}" if p.agreement else "-"),
+            ("cost", f"£{p.cost:,.2f} approved by {p.approved_by} on {p.approved_on}" if p.cost is not None else "-"),
+            ("LA informed", str(p.la_informed or "-")),
+        ]
+        parts.append(_section("placement", rows))
+    if case.notices:
+        parts.append(_section("notices", [(str(n.date), f"by {n.method} to {', '.join(n.to)}") for n in case.notices]))
+    if case.attendance:
+        marked = sorted(case.attendance)
+        parts.append(
+            _section("attendance", [("marks", f"{len(marked)} days, {marked[0]} to {marked[-1]} (ap attendance show)")])
+        )
+    if case.reviews:
+        parts.append(
+            _section(
+                "reviews",
+                [(str(r.date), f"{r.outcome}; next {r.next or '-'} ({r.responsible or '-'})") for r in case.reviews],
+            )
+        )
     if case.ending:
-        rows.append(("ended", f"{case.ending.date}: {case.ending.outcome}"))
-    for override in case.overrides:
-        rows.append(("override", f"{override.rule} by {override.by} on {override.date}: {override.why}"))
-    for label, value in rows:
-        summary.add_row(label, value)
+        parts.append(
+            _section(
+                "ended",
+                [
+                    (
+                        str(case.ending.date),
+                        case.ending.outcome + (f": {case.ending.notes}" if case.ending.notes else ""),
+                    )
+                ],
+            )
+        )
+    if case.overrides:
+        parts.append(_section("overrides", [(o.rule, f"by {o.by} on {o.date}: {o.why}") for o in case.overrides]))
     history = Table("date", "by", "what", title="history", title_justify="left")
     for entry in case.history:
         history.add_row(str(entry.date), entry.by, entry.what)
-    return Group(Panel(summary, title=f"{loaded.id}  ({loaded.shown})", title_align="left"), history)
+    parts.append(history)
+    return Group(*[item for part in parts for item in (part, "")])

@@ -20,23 +20,23 @@ if TYPE_CHECKING:
     from apcli.store import Records
 
 Kind = Literal["must", "should", "due"]
-Step = Literal[
-    "refer", "meeting", "decision", "placement", "notice", "attendance", "safeguarding", "review", "end", "report"
-]
-STEPS: tuple[Step, ...] = (
-    "refer",
-    "meeting",
-    "decision",
-    "placement",
-    "notice",
-    "attendance",
-    "safeguarding",
-    "review",
-    "end",
-    "report",
-)
-# The notice is gated by its own rules and by every rule of the steps before it.
-_GATED_ALSO_BY: dict[str, tuple[Step, ...]] = {"notice": ("refer", "meeting", "decision", "placement")}
+# What a rule gates: the workflow commands refused while it fails. `approval` is
+# `ap decision --headteacher approve|direct`; the notice is gated by every rule
+# of the steps before it as well as its own.
+COMMAND_NAMES: dict[str, str] = {
+    "refer": "ap refer",
+    "meeting": "ap meeting",
+    "decision": "ap decision --parents",
+    "approval": "ap decision --headteacher",
+    "placement": "ap placement",
+    "notice": "ap notice",
+    "attendance": "ap attendance import",
+    "safeguarding": "ap safeguarding",
+    "end": "ap end",
+    "review": "ap review due",
+    "report": "ap report",
+}
+BEFORE_NOTICE = ("refer", "meeting", "decision", "approval", "placement")
 
 
 @dataclass(frozen=True)
@@ -67,16 +67,23 @@ Check = Callable[[CaseContext], list[Finding]]
 class Rule:
     id: str
     kind: Kind
-    step: Step
+    gates: tuple[str, ...]
     words: str
     source: str
     checks: str
-    gates: str
     check: Check | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind != "due" and "notice" not in self.gates and set(self.gates) & set(BEFORE_NOTICE):
+            object.__setattr__(self, "gates", (*self.gates, "notice"))
 
     @property
     def implemented(self) -> bool:
         return self.check is not None
+
+    @property
+    def gates_text(self) -> str:
+        return ", ".join(COMMAND_NAMES[command] for command in self.gates)
 
 
 @cache
@@ -86,9 +93,8 @@ def catalogue() -> dict[str, Rule]:
     return {rule.id: rule for rule in RULES}
 
 
-def rules_gating(step: Step) -> list[Rule]:
-    steps = (step, *_GATED_ALSO_BY.get(step, ()))
-    return [rule for rule in catalogue().values() if rule.step in steps and rule.kind != "due" and rule.check]
+def rules_gating(command: str) -> list[Rule]:
+    return [rule for rule in catalogue().values() if command in rule.gates and rule.kind != "due" and rule.check]
 
 
 def run(rules: Iterable[Rule], context: CaseContext) -> list[tuple[Rule, Finding]]:
@@ -134,8 +140,9 @@ class Refused(ApError):
 
     exit_code = EXIT_REFUSED
 
-    def __init__(self, step: str, failures: list[tuple[Rule, Finding]]) -> None:
-        text = f"Refused: `ap {step}` is not allowed yet.\n\n" + "\n\n".join(explain(r, f) for r, f in failures)
+    def __init__(self, command: str, failures: list[tuple[Rule, Finding]]) -> None:
+        shown = COMMAND_NAMES.get(command, f"ap {command}")
+        text = f"Refused: `{shown}` is not allowed yet.\n\n" + "\n\n".join(explain(r, f) for r, f in failures)
         super().__init__(text)
         self.failures = failures
 
@@ -150,9 +157,9 @@ class GateResult:
     unneeded: list[str]
 
 
-def gate(step: Step, context: CaseContext, overrides: dict[str, str]) -> GateResult:
-    """Refuse `step` while a must rule, or a should rule without an override, fails."""
-    failures = run(rules_gating(step), context)
+def gate(command: str, context: CaseContext, overrides: dict[str, str]) -> GateResult:
+    """Refuse `command` while a must rule, or a should rule without an override, fails."""
+    failures = run(rules_gating(command), context)
     already = overridden_in_case(context.case)
     blocking = [
         (rule, finding)
@@ -160,21 +167,22 @@ def gate(step: Step, context: CaseContext, overrides: dict[str, str]) -> GateRes
         if rule.kind == "must" or (rule.id not in overrides and rule.id not in already)
     ]
     if blocking:
-        raise Refused(step, blocking)
+        raise Refused(command, blocking)
     failing = {rule.id for rule, _ in failures}
     used = {rule_id: why for rule_id, why in overrides.items() if rule_id in failing}
     return GateResult(used=used, unneeded=[rule_id for rule_id in overrides if rule_id not in failing])
 
 
-def blocked_by(context: CaseContext, next_step: Step | None) -> list[str]:
-    """Rule ids that stop the case's next step."""
-    if next_step is None:
-        return []
+def blocking(context: CaseContext, command: str = "notice") -> list[tuple[Rule, Finding]]:
+    """What stops `command` (by default the notice, the goal of agreeing a placement)."""
     already = overridden_in_case(context.case)
-    steps = STEPS[: STEPS.index(next_step) + 1]
-    rules = [rule for rule in catalogue().values() if rule.step in steps and rule.kind != "due"]
-    ids: list[str] = []
-    for rule, _ in run(rules, context):
-        if (rule.kind == "must" or rule.id not in already) and rule.id not in ids:
-            ids.append(rule.id)
-    return ids
+    return [
+        (rule, finding)
+        for rule, finding in run(rules_gating(command), context)
+        if rule.kind == "must" or rule.id not in already
+    ]
+
+
+def blocked_by(context: CaseContext, command: str = "notice") -> list[str]:
+    """Rule ids that stop `command`, each once."""
+    return list(dict.fromkeys(rule.id for rule, _ in blocking(context, command)))

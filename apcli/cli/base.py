@@ -1,0 +1,60 @@
+"""The Typer app, its global options, and the option types the commands share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from apcli.cli.context import ApGroup, State, set_state, today_from
+from apcli.errors import ApError
+
+app = typer.Typer(
+    cls=ApGroup,
+    help="Alternative provision case records for an English primary school, kept as YAML in git.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+CaseArgument = Annotated[str, typer.Argument(metavar="CASE", help="The case id, e.g. AP-2026-001.", show_default=False)]
+OverrideOption = Annotated[
+    list[str] | None,
+    typer.Option("--override", metavar="RULE-ID", help="Go ahead although this *should* rule fails (needs --why)."),
+]
+WhyOption = Annotated[list[str] | None, typer.Option("--why", metavar="TEXT", help="Why, for each --override.")]
+
+
+@app.callback()
+def root(
+    records: Annotated[
+        Path | None,
+        typer.Option(
+            "--records",
+            envvar="AP_RECORDS",
+            metavar="DIR",
+            help="The records folder [default: the one holding the current folder, else ./records].",
+        ),
+    ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option("--today", envvar="AP_TODAY", metavar="DATE", help="The date ap takes as today [default: today]."),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            envvar="AP_USER",
+            metavar="NAME",
+            help="Who is acting, for the history [default: git config user.name].",
+        ),
+    ] = None,
+) -> None:
+    try:
+        set_state(State(records, today_from(today), by))
+    except ApError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(error.exit_code) from None

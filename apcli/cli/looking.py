@@ -1,0 +1,190 @@
+"""Commands that set up and look: init, rules, schema, list, show, check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from apcli.cli.base import CaseArgument, JsonOption, app
+from apcli.cli.context import console, note, print_json, state
+from apcli.errors import ApError
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="The new records folder.")],
+    school: Annotated[str | None, typer.Option("--school", metavar="NAME", help="The school's name.")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Fill it with a fictional school and cases.")] = False,
+) -> None:
+    """Make a new records folder: settings, calendar, providers, cases, templates, git."""
+    from apcli.initfolder import init_records
+
+    name = school or ("Hollybank Primary Academy (fictional)" if demo else "The Academy")
+    notes = init_records(folder, name, demo)
+    typer.echo(f"Made the records folder {folder}" + (" with the fictional demo school." if demo else "."))
+    for line in notes:
+        typer.echo(line)
+    if not school and not demo:
+        typer.echo(f"Set the school's name and staff in {folder / 'ap-settings.yaml'}.")
+
+
+@app.command()
+def rules(as_json: JsonOption = False) -> None:
+    """The rule catalogue: id, kind, the policy's words, what it checks, what it gates."""
+    from apcli.rules import catalogue
+
+    listed = [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "words": r.words,
+            "source": r.source,
+            "checks": r.checks,
+            "gates": r.gates_text,
+            "implemented": r.implemented,
+        }
+        for r in catalogue().values()
+    ]
+    if as_json:
+        print_json(listed)
+        return
+    from rich.table import Table
+
+    table = Table("rule", "kind", "the policy says", "checks", "gates", show_lines=True)
+    for r in listed:
+        checked = "" if r["implemented"] else "\n(not yet checked by ap)"
+        table.add_row(str(r["id"]), str(r["kind"]), f'"{r["words"]}"', f"{r['checks']}{checked}", str(r["gates"]))
+    console().print(table)
+
+
+@app.command()
+def schema(
+    out: Annotated[
+        Path | None, typer.Option("--out", metavar="DIR", help="Write one .schema.json file per kind of file here.")
+    ] = None,
+) -> None:
+    """JSON Schema of case, provider, settings and calendar files, for editors."""
+    from apcli.schema import json_schemas, write_schemas
+
+    if out is None:
+        print_json(json_schemas())
+        return
+    for path in write_schemas(out):
+        typer.echo(f"wrote {path}")
+
+
+@app.command("list")
+def list_cases(
+    status: Annotated[str | None, typer.Option("--status", metavar="S", help="Only cases with this status.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One row a case: id, pupil, provider, status, what to do next."""
+    from apcli.errors import UsageError
+    from apcli.overview import overview
+    from apcli.status import STATUSES
+
+    if status is not None and status not in (*STATUSES, "invalid"):
+        raise UsageError(f"--status: {status!r} is not a status. Give one of {', '.join(STATUSES)}, invalid.")
+    s = state()
+    rows: list[dict[str, Any]] = []
+    problems: list[ApError] = []
+    for case_id in s.records.case_ids():
+        try:
+            loaded = s.records.load_case(case_id)
+        except ApError as error:
+            problems.append(error)
+            row = {"id": case_id, "pupil": None, "year": None, "provider": None, "status": "invalid"}
+            rows.append({**row, "next": f"fix the case file: ap check {case_id}"})
+            continue
+        case = loaded.case
+        seen = overview(s.records, loaded, s.today)
+        rows.append(
+            {
+                "id": case_id,
+                "pupil": case.pupil.name,
+                "year": case.pupil.year,
+                "provider": case.placement.provider if case.placement else None,
+                "status": seen.status,
+                "next": seen.next,
+            }
+        )
+    rows = [row for row in rows if status is None or row["status"] == status]
+    if as_json:
+        print_json(rows)
+    else:
+        _print_list(rows)
+    for problem in problems:
+        note(problem.message)
+    if problems:
+        raise typer.Exit(problems[0].exit_code)
+
+
+def _print_list(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    table = Table("case", "pupil", "year", "provider", "status", "next")
+    for row in rows:
+        style = "bold red" if row["status"] == "invalid" else None
+        table.add_row(
+            row["id"],
+            row["pupil"] or "?",
+            str(row["year"] or "?"),
+            row["provider"] or "-",
+            row["status"],
+            row["next"],
+            style=style,
+        )
+    console().print(table if rows else "No cases.")
+
+
+@app.command()
+def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
+    """The whole case, its status, and what stops its next step (with the command that supplies each)."""
+    from apcli.overview import overview
+
+    s = state()
+    loaded = s.records.load_case(case_id)
+    seen = overview(s.records, loaded, s.today)
+    if as_json:
+        print_json(
+            {
+                "id": loaded.id,
+                "status": seen.status,
+                "blocked_by": seen.blocked_by,
+                "blocking": seen.blocking_as_dicts(),
+                "next": seen.next,
+                "file": loaded.shown,
+                "case": loaded.case.model_dump(mode="json", by_alias=True),
+            }
+        )
+        return
+    from apcli.cli.render import render_case
+
+    console().print(render_case(loaded, seen, s.today))
+
+
+@app.command()
+def check(
+    case_ids: Annotated[
+        list[str] | None, typer.Argument(metavar="CASE", help="Only these cases.", show_default=False)
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Parse every file, validate it against the schema, and check each case against the rules."""
+    from apcli.checking import check_records, exit_code
+
+    s = state()
+    findings = check_records(s.records, case_ids, s.today)
+    if as_json:
+        print_json({"findings": [f.as_dict() for f in findings]})
+    else:
+        for finding in findings:
+            typer.echo(str(finding))
+        cases = len(case_ids) if case_ids else len(s.records.case_ids())
+        errors = sum(f.severity != "warning" for f in findings)
+        typer.echo(
+            f"Checked {cases} case(s): {errors} error(s), {len(findings) - errors} warning(s).", err=bool(findings)
+        )
+    raise typer.Exit(exit_code(findings))

@@ -1,0 +1,121 @@
+"""`ap provider add` and `ap provider list`: the provider register."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from apcli.cli.base import JsonOption, app
+from apcli.cli.context import console, print_json, state
+
+provider_app = typer.Typer(help="The provider register: one file per provider in providers/.", no_args_is_help=True)
+app.add_typer(provider_app, name="provider")
+
+
+@provider_app.command("add")
+def add(
+    provider_id: Annotated[str, typer.Argument(metavar="ID", help="A short id: lower-case letters, digits, hyphens.")],
+    name: Annotated[str, typer.Option("--name", metavar="N", help="The provider's name.")],
+    address: Annotated[str, typer.Option("--address", metavar="A", help="Where pupils attend.")],
+    contact: Annotated[str, typer.Option("--contact", metavar="NAME", help="The person pupils report to.")],
+    code: Annotated[
+        str,
+        typer.Option("--code", metavar="B|D", help="Register code: B, or D where the pupil is dual registered there."),
+    ],
+    daily_cost: Annotated[str, typer.Option("--daily-cost", metavar="AMOUNT", help="Cost of one day, in pounds.")],
+    safeguarding_confirmed: Annotated[
+        str,
+        typer.Option(
+            "--safeguarding-confirmed",
+            metavar="D",
+            help="When it confirmed it follows the academy's safeguarding policy.",
+        ),
+    ],
+    staff_checks_confirmed: Annotated[
+        str,
+        typer.Option(
+            "--staff-checks-confirmed",
+            metavar="D",
+            help="Date of its written confirmation that staff checks were done.",
+        ),
+    ],
+    phone: Annotated[str | None, typer.Option("--phone", metavar="P", help="Phone number.")] = None,
+    email: Annotated[str | None, typer.Option("--email", metavar="E", help="Email address.")] = None,
+    urn: Annotated[str | None, typer.Option("--urn", metavar="U", help="Its URN, where it has one.")] = None,
+    ukprn: Annotated[str | None, typer.Option("--ukprn", metavar="U", help="Its UKPRN, where it has one.")] = None,
+    morning_start: Annotated[
+        str | None, typer.Option("--morning-start", metavar="HH:MM", help="Morning session starts.")
+    ] = None,
+    break_start: Annotated[
+        str | None, typer.Option("--break-start", metavar="HH:MM", help="Break between sessions starts.")
+    ] = None,
+    break_end: Annotated[str | None, typer.Option("--break-end", metavar="HH:MM", help="Break ends.")] = None,
+    afternoon_end: Annotated[
+        str | None, typer.Option("--afternoon-end", metavar="HH:MM", help="Afternoon session ends.")
+    ] = None,
+    session_start: Annotated[
+        str | None,
+        typer.Option("--session-start", metavar="HH:MM", help="A single session starts (instead of the four times)."),
+    ] = None,
+    session_end: Annotated[
+        str | None, typer.Option("--session-end", metavar="HH:MM", help="A single session ends.")
+    ] = None,
+    weekdays: Annotated[
+        str | None, typer.Option("--weekdays", metavar="mon,tue,...", help="Days it is open [default: mon-fri].")
+    ] = None,
+    code_of_conduct: Annotated[
+        str | None, typer.Option("--code-of-conduct", metavar="T", help="Its code of conduct (title or reference).")
+    ] = None,
+) -> None:
+    """Add a provider to the register."""
+    from apcli.providers import ProviderInput, add_provider, build_provider
+
+    given = ProviderInput(
+        name=name,
+        address=address,
+        contact=contact,
+        code=code,
+        daily_cost=daily_cost,
+        safeguarding_confirmed=safeguarding_confirmed,
+        staff_checks_confirmed=staff_checks_confirmed,
+        phone=phone,
+        email=email,
+        urn=urn,
+        ukprn=ukprn,
+        morning_start=morning_start,
+        break_start=break_start,
+        break_end=break_end,
+        afternoon_end=afternoon_end,
+        session_start=session_start,
+        session_end=session_end,
+        weekdays=weekdays,
+        code_of_conduct=code_of_conduct,
+    )
+    records = state().records
+    add_provider(records, provider_id, build_provider(given))
+    typer.echo(f"Added {provider_id} to the register ({records.shown(records.provider_path(provider_id))}).")
+
+
+@provider_app.command("list")
+def list_providers(as_json: JsonOption = False) -> None:
+    """The providers in the register."""
+    providers = state().records.providers
+    if as_json:
+        print_json({pid: p.model_dump(mode="json", exclude_none=True) for pid, p in providers.items()})
+        return
+    from rich.table import Table
+
+    table = Table("id", "name", "code", "contact", "days", "daily cost", "safeguarding", "staff checks")
+    for pid, p in providers.items():
+        table.add_row(
+            pid,
+            p.name,
+            p.register_code,
+            p.contact,
+            ",".join(p.weekdays),
+            f"£{p.daily_cost:,.2f}",
+            str(p.safeguarding_confirmed or "MISSING"),
+            str(p.staff_checks_confirmed or "MISSING"),
+        )
+    console().print(table if providers else "No providers yet: ap provider add ID ...")

@@ -1,0 +1,50 @@
+"""What `ap show` and `ap list` say about a case: status, what stops it, what to do next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from apcli.rules import CaseContext, Finding, Rule, blocking
+from apcli.status import NEXT_STEP, WORKING_TOWARDS_NOTICE, Status, status
+
+if TYPE_CHECKING:
+    from apcli.store import LoadedCase, Records
+
+
+@dataclass(frozen=True)
+class Overview:
+    id: str
+    status: Status
+    blocking: list[tuple[Rule, Finding]]
+
+    @property
+    def blocked_by(self) -> list[str]:
+        return list(dict.fromkeys(rule.id for rule, _ in self.blocking))
+
+    @property
+    def next(self) -> str:
+        if self.blocking:
+            rule, finding = self.blocking[0]
+            return f"{rule.id}: {finding.message}"
+        if self.status == "commissioned":
+            return "ready for the notice (ap notice)"
+        return NEXT_STEP[self.status]
+
+    def blocking_as_dicts(self) -> list[dict[str, str]]:
+        return [
+            {"rule": rule.id, "kind": rule.kind, "message": finding.message, "fix": finding.fix}
+            for rule, finding in self.blocking
+        ]
+
+
+def overview(records: Records, loaded: LoadedCase, today: dt.date) -> Overview:
+    current = status(loaded.case, today)
+    found = (
+        blocking(CaseContext(loaded.id, loaded.case, today, records), "notice")
+        if current in WORKING_TOWARDS_NOTICE
+        else []
+    )
+    named = [(rule, replace(finding, fix=finding.fix.replace("CASE", loaded.id))) for rule, finding in found]
+    return Overview(loaded.id, current, named)

@@ -1,0 +1,113 @@
+"""The provider register: one YAML file per provider in `providers/`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from apcli import codes
+from apcli.dates import parse_date, parse_time
+from apcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from apcli.models import Provider
+    from apcli.store import Records
+
+
+@dataclass
+class ProviderInput:
+    name: str
+    address: str
+    contact: str
+    code: str
+    daily_cost: str
+    safeguarding_confirmed: str
+    staff_checks_confirmed: str
+    phone: str | None = None
+    email: str | None = None
+    urn: str | None = None
+    ukprn: str | None = None
+    morning_start: str | None = None
+    break_start: str | None = None
+    break_end: str | None = None
+    afternoon_end: str | None = None
+    session_start: str | None = None
+    session_end: str | None = None
+    weekdays: str | None = None
+    code_of_conduct: str | None = None
+
+
+def _sessions(given: ProviderInput) -> dict[str, str]:
+    two = {
+        "morning_start": given.morning_start,
+        "break_start": given.break_start,
+        "break_end": given.break_end,
+        "afternoon_end": given.afternoon_end,
+    }
+    one = {"start": given.session_start, "end": given.session_end}
+    if any(two.values()) and any(one.values()):
+        raise UsageError("Give the four times of a two-session day, or --session-start and --session-end, not both.")
+    chosen = one if any(one.values()) else two
+    missing = [f"--{key.replace('_', '-')}" for key, value in chosen.items() if not value]
+    if missing and chosen is one:
+        missing = [m.replace("--start", "--session-start").replace("--end", "--session-end") for m in missing]
+    if missing:
+        raise UsageError(f"The provider's session times are incomplete: give {', '.join(missing)}.")
+    return {key: parse_time(value or "", f"--{key.replace('_', '-')}") for key, value in chosen.items()}
+
+
+def build_provider(given: ProviderInput) -> Provider:
+    from pydantic import ValidationError
+
+    from apcli.models import Provider
+    from apcli.workflow import parse_money, parse_weekdays
+
+    code = given.code.strip().upper()
+    if code == "K":
+        raise UsageError(f"--code K: {codes.K_REFUSAL}.")
+    if code not in codes.PROVIDER_CODES:
+        raise UsageError(
+            "--code: give B (approved educational activity), or D where the pupil is dual registered there."
+        )
+    if given.urn and given.ukprn:
+        raise UsageError("Give the provider's --urn or its --ukprn, not both.")
+    data = {
+        "name": given.name.strip(),
+        "address": given.address.strip(),
+        "contact": given.contact.strip(),
+        "phone": given.phone,
+        "email": given.email,
+        "urn": given.urn,
+        "ukprn": given.ukprn,
+        "register_code": code,
+        "sessions": _sessions(given),
+        "weekdays": parse_weekdays(given.weekdays, None),
+        "daily_cost": parse_money(given.daily_cost, "--daily-cost"),
+        "safeguarding_confirmed": parse_date(given.safeguarding_confirmed, "--safeguarding-confirmed"),
+        "staff_checks_confirmed": parse_date(given.staff_checks_confirmed, "--staff-checks-confirmed"),
+        "code_of_conduct": given.code_of_conduct,
+    }
+    try:
+        return Provider.model_validate({key: value for key, value in data.items() if value not in (None, "")})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+        )
+        raise UsageError(f"The provider's details are not valid: {problems}.") from None
+
+
+def add_provider(records: Records, provider_id: str, provider: Provider) -> None:
+    from apcli import yamlio
+    from apcli.store import SCHEMA_MODELINE, atomic_write
+
+    path = records.provider_path(provider_id)
+    with records.lock(f"provider-{provider_id}"):
+        if path.exists():
+            raise UsageError(
+                f"{provider_id} is already in the register ({records.shown(path)}). Edit that file to change it."
+            )
+        data = provider.model_dump(mode="python", exclude_defaults=True)
+        data["register_code"] = provider.register_code
+        text = yamlio.dump_new(data, SCHEMA_MODELINE.format(path="../schema/provider.schema.json"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, text)

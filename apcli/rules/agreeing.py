@@ -1,0 +1,280 @@
+"""Checks of agreeing a placement (MEET-*, DEC-*, PLACE-*), run by the workflow commands and `ap check`."""
+
+from __future__ import annotations
+
+from apcli.rules import CaseContext, Finding
+from apcli.status import headteacher_decision, parent_present, parents_response, planning_meetings
+
+PLANNING = (
+    'ap meeting CASE --kind planning --date D --present "Name (parent)" --present "Name (senco)" --reasons-explained'
+)
+
+
+def planning_meeting(context: CaseContext) -> list[Finding]:
+    meetings = planning_meetings(context.case)
+    if not meetings:
+        return [Finding("MEET-PLANNING", "no planning meeting with the parents is recorded", PLANNING, ("meetings",))]
+    if any(parent_present(m) or (m.no_parent_reason and m.parents_informed) for _, m in meetings):
+        return []
+    index, meeting = meetings[-1]
+    return [
+        Finding(
+            "MEET-PLANNING",
+            f"the planning meeting on {meeting.date} had no parent or carer present, and does not record why none "
+            "could attend and how they were told",
+            '--present "Name (parent)", or --no-parent-reason "..." --parents-informed "..."',
+            ("meetings", index),
+        )
+    ]
+
+
+def reasons_explained(context: CaseContext) -> list[Finding]:
+    meetings = planning_meetings(context.case)
+    if not meetings or any(m.reasons_explained for _, m in meetings):
+        return []
+    index, meeting = meetings[-1]
+    return [
+        Finding(
+            "MEET-REASONS-EXPLAINED",
+            f"the planning meeting on {meeting.date} does not record that the reasons for the placement were "
+            "explained to the family",
+            "--reasons-explained (on ap meeting --kind planning)",
+            ("meetings", index),
+        )
+    ]
+
+
+def exclusion_made_clear(context: CaseContext) -> list[Finding]:
+    meetings = planning_meetings(context.case)
+    if not context.case.referral.alternative_to_exclusion or not meetings:
+        return []
+    if any(m.exclusion_made_clear for _, m in meetings):
+        return []
+    index, meeting = meetings[-1]
+    return [
+        Finding(
+            "MEET-PEX-CLEAR",
+            f"the placement is offered as an alternative to permanent exclusion, but the planning meeting on "
+            f"{meeting.date} does not record that this was made clear to the parents",
+            "--exclusion-made-clear (on ap meeting --kind planning)",
+            ("meetings", index),
+        )
+    ]
+
+
+def parent_response(context: CaseContext) -> list[Finding]:
+    if parents_response(context.case) is not None:
+        return []
+    return [
+        Finding(
+            "DEC-PARENT-RESPONSE",
+            "the parents' response to the offer of alternative provision is not recorded",
+            "ap decision CASE --parents accepted|refused --date D",
+            ("decisions",),
+        )
+    ]
+
+
+def _refused(context: CaseContext) -> bool:
+    response = parents_response(context.case)
+    return response is not None and response.decision == "refused"
+
+
+def exclusion_refused(context: CaseContext) -> list[Finding]:
+    case = context.case
+    response = parents_response(case)
+    if not case.referral.alternative_to_exclusion or response is None or response.decision != "refused":
+        return []
+    head = headteacher_decision(case)
+    if head is not None and head.date >= response.date and head.decision != "approve":
+        return []
+    return [
+        Finding(
+            "DEC-PEX-REFUSED",
+            f"the parents refused the placement offered as an alternative to permanent exclusion on {response.date}; "
+            "the headteacher must decide what happens next before anything else",
+            'ap decision CASE --headteacher direct|proceed-with-exclusion|withdraw --date D --reason "..."',
+            ("decisions",),
+        )
+    ]
+
+
+def direction(context: CaseContext) -> list[Finding]:
+    head = headteacher_decision(context.case)
+    if head is None or head.decision not in ("approve", "direct"):
+        return []
+    if head.decision == "direct" and (head.reason or "").strip():
+        return []
+    if head.decision == "approve" and not _refused(context):
+        return []
+    message = (
+        "the headteacher directed the placement without recording the reasons"
+        if head.decision == "direct"
+        else "the parents refused the placement, so placing the pupil anyway is a direction, not an approval"
+    )
+    return [
+        Finding(
+            "DEC-DIRECTION",
+            message,
+            'ap decision CASE --headteacher direct --date D --reason "..."',
+            ("decisions",),
+        )
+    ]
+
+
+def headteacher(context: CaseContext) -> list[Finding]:
+    head = headteacher_decision(context.case)
+    if head is not None and head.decision in ("approve", "direct"):
+        return []
+    how = 'direct --reason "..."' if _refused(context) else "approve"
+    return [
+        Finding(
+            "PLACE-HEADTEACHER",
+            "the headteacher's approval of the placement is not recorded",
+            f"ap decision CASE --headteacher {how} --date D",
+            ("decisions",),
+        )
+    ]
+
+
+def _no_placement(rule: str, options: str) -> list[Finding]:
+    return [Finding(rule, "no placement is recorded", f"ap placement CASE ... {options}", ("placement",))]
+
+
+def commissioning(context: CaseContext) -> list[Finding]:
+    placement = context.case.placement
+    if placement is None:
+        return _no_placement("PLACE-COMMISSIONING", "--agreement REF --agreement-signed D")
+    if placement.agreement is not None:
+        return []
+    return [
+        Finding(
+            "PLACE-COMMISSIONING",
+            "the placement has no commissioning agreement (reference and date signed)",
+            "ap placement CASE ... --agreement REF --agreement-signed D",
+            ("placement",),
+        )
+    ]
+
+
+def budget(context: CaseContext) -> list[Finding]:
+    placement = context.case.placement
+    options = "--cost AMOUNT --approved-by BODY --approved-on D"
+    if placement is None:
+        return _no_placement("PLACE-BUDGET", options)
+    missing = [
+        name
+        for name, value in (
+            ("cost", placement.cost),
+            ("approving body", placement.approved_by),
+            ("approval date", placement.approved_on),
+        )
+        if value is None
+    ]
+    if missing:
+        return [
+            Finding("PLACE-BUDGET", f"the placement's budget has no {' or '.join(missing)}", options, ("placement",))
+        ]
+    bodies = context.records.settings.approving_bodies if context.records else {}
+    if context.records and placement.approved_by not in bodies:
+        return [
+            Finding(
+                "PLACE-BUDGET",
+                f"{placement.approved_by!r} is not one of the bodies that may approve a budget in the settings "
+                f"({', '.join(bodies)})",
+                "--approved-by " + "|".join(bodies),
+                ("placement", "approved_by"),
+            )
+        ]
+    return []
+
+
+def provider_known(context: CaseContext) -> list[Finding]:
+    placement = context.case.placement
+    if placement is None:
+        return _no_placement("PLACE-PROVIDER-KNOWN", "--provider ID")
+    if context.records is None or placement.provider in context.records.provider_ids():
+        return []
+    return [
+        Finding(
+            "PLACE-PROVIDER-KNOWN",
+            f"the provider {placement.provider!r} is not in the provider register",
+            "ap provider list shows the register; ap provider add ID ... adds a provider",
+            ("placement", "provider"),
+        )
+    ]
+
+
+def provider_safeguarding(context: CaseContext) -> list[Finding]:
+    placement = context.case.placement
+    if placement is None or context.records is None:
+        return []
+    provider = context.records.providers.get(placement.provider)
+    if provider is None:
+        return []
+    missing = [
+        text
+        for text, value in (
+            ("the date it confirmed it follows the academy's safeguarding policy", provider.safeguarding_confirmed),
+            ("the date of its written confirmation that staff checks were done", provider.staff_checks_confirmed),
+        )
+        if value is None
+    ]
+    if not missing:
+        return []
+    return [
+        Finding(
+            "PLACE-PROVIDER-SAFEGUARDING",
+            f"the provider {placement.provider!r} has no record of {' or of '.join(missing)}",
+            f"add safeguarding_confirmed and staff_checks_confirmed to providers/{placement.provider}.yaml",
+            ("placement", "provider"),
+        )
+    ]
+
+
+def _placement_text(context: CaseContext, rule: str, field: str, option: str, missing: str) -> list[Finding]:
+    placement = context.case.placement
+    if placement is None:
+        return _no_placement(rule, option)
+    value = getattr(placement, field)
+    if value and (not isinstance(value, str) or value.strip()):
+        return []
+    return [Finding(rule, f"the placement does not say {missing}", option, ("placement",))]
+
+
+def core_subjects(context: CaseContext) -> list[Finding]:
+    return _placement_text(
+        context, "PLACE-CORE-SUBJECTS", "english_maths", '--english-maths "..."', "how English and maths are taught"
+    )
+
+
+def plan(context: CaseContext) -> list[Finding]:
+    return _placement_text(context, "PLACE-PLAN", "aims", '--aims "..."', "what it aims to achieve") + (
+        _placement_text(
+            context, "PLACE-PLAN", "reintegration", '--reintegration "..."', "how the pupil will return to the academy"
+        )
+        if context.case.placement
+        else []
+    )
+
+
+def la_informed(context: CaseContext) -> list[Finding]:
+    return _placement_text(
+        context, "PLACE-LA-INFORMED", "la_informed", "--la-informed D", "when the local authority was told"
+    )
+
+
+def stays_on_roll(context: CaseContext) -> list[Finding]:
+    findings = []
+    for day, pair in context.case.attendance.items():
+        if "K" in pair.split():
+            findings.append(
+                Finding(
+                    "PLACE-STAYS-ON-ROLL",
+                    f"{day} is marked K, which is for provision the local authority arranges; the academy's "
+                    "placement is marked B (or D where the pupil is dual registered)",
+                    "correct the mark to B or D",
+                    ("attendance", str(day)),
+                )
+            )
+    return findings

@@ -1,0 +1,343 @@
+"""The workflow steps that change a case: each loads it under its lock, applies one change,
+passes the policy's gate, adds a history entry and writes it back. Nothing here prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, get_args
+
+from apcli.dates import parse_date, parse_time
+from apcli.errors import EXIT_REFUSED, ApError, UsageError
+
+if TYPE_CHECKING:
+    from apcli.models import Case, Meeting, Person, Placement, Provider
+    from apcli.rules import GateResult
+    from apcli.store import Records
+
+
+class CaseClosed(ApError):
+    exit_code = EXIT_REFUSED
+
+
+@dataclass
+class Change:
+    """Who does what, when, with which overrides."""
+
+    records: Records
+    case_id: str
+    today: dt.date
+    by: str
+    overrides: dict[str, str]
+
+
+def change_case(change: Change, command: str, what: str, apply: Callable[[Case], Case]) -> GateResult:
+    """Load, refuse a closed case, apply, gate, record history, save: all under the case's lock."""
+    from apcli.history import record
+    from apcli.rules import CaseContext, gate
+    from apcli.status import status
+
+    records = change.records
+    with records.lock(records.case_path(change.case_id).stem):
+        loaded = records.load_case(change.case_id, fresh=True)
+        current = status(loaded.case, change.today)
+        if current in ("closed", "ended"):
+            raise CaseClosed(
+                f"Refused: {loaded.id} is {current}, so nothing more can be recorded on it. "
+                "`ap show` says how it ended."
+            )
+        updated = apply(loaded.case)
+        result = gate(command, CaseContext(loaded.id, updated, change.today, records), change.overrides)
+        updated = record(updated, change.today, change.by, what, result.used, step=command)
+        records.save_case(loaded.id, updated, loaded.text)
+    return result
+
+
+def check_not_future(day: dt.date, today: dt.date, what: str) -> None:
+    if day > today:
+        raise UsageError(f"{what}: {day} is after today ({today}); record things once they have happened.")
+
+
+def check_not_before_referral(day: dt.date, case: Case, what: str) -> None:
+    if day < case.referral.date:
+        raise UsageError(f"{what}: {day} is before the referral ({case.referral.date}).")
+
+
+# --- meetings ---------------------------------------------------------------------
+
+
+def parse_person(text: str) -> Person:
+    from apcli.models import Person, Role
+
+    match = re.fullmatch(r"\s*(.+?)\s*\(\s*([a-z-]+)\s*\)\s*", text)
+    roles = get_args(Role)
+    if not match:
+        raise UsageError(f'--present: {text!r} should be "Name (role)", for example "Sam Jones (parent)".')
+    if match.group(2) not in roles:
+        raise UsageError(f"--present: {match.group(2)!r} in {text!r} is not a role. Roles: {', '.join(roles)}.")
+    return Person.model_validate({"name": match.group(1), "role": match.group(2)})
+
+
+@dataclass
+class MeetingInput:
+    kind: str
+    date: str
+    present: list[str]
+    reasons_explained: bool = False
+    exclusion_made_clear: bool = False
+    no_parent_reason: str | None = None
+    parents_informed: str | None = None
+    outcome: str | None = None
+    notes: str | None = None
+
+
+def build_meeting(given: MeetingInput, today: dt.date) -> Meeting:
+    from apcli.models import Meeting, MeetingKind
+
+    kinds = get_args(MeetingKind)
+    if given.kind not in kinds:
+        raise UsageError(f"--kind: {given.kind!r} is not a kind of meeting. Kinds: {', '.join(kinds)}.")
+    if not given.present:
+        raise UsageError('A meeting needs who was there: --present "Name (role)", once for each person.')
+    day = parse_date(given.date, "--date")
+    check_not_future(day, today, "--date")
+    return Meeting.model_validate(
+        {
+            "kind": given.kind,
+            "date": day,
+            "present": [parse_person(text) for text in given.present],
+            "reasons_explained": given.reasons_explained,
+            "exclusion_made_clear": given.exclusion_made_clear,
+            "no_parent_reason": _text(given.no_parent_reason),
+            "parents_informed": _text(given.parents_informed),
+            "outcome": _text(given.outcome),
+            "notes": _text(given.notes),
+        }
+    )
+
+
+def _text(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+def record_meeting(change: Change, meeting: Meeting) -> GateResult:
+    def apply(case: Case) -> Case:
+        check_not_before_referral(meeting.date, case, "--date")
+        return case.model_copy(update={"meetings": [*case.meetings, meeting]})
+
+    return change_case(change, "meeting", f"{meeting.kind} meeting on {meeting.date} recorded", apply)
+
+
+# --- decisions --------------------------------------------------------------------
+
+PARENT_DECISIONS = ("accepted", "refused")
+HEAD_DECISIONS = ("approve", "direct", "proceed-with-exclusion", "withdraw")
+
+
+def record_decision(
+    change: Change, parents: str | None, headteacher: str | None, date: str, reason: str | None
+) -> GateResult:
+    from apcli.models import Decision
+    from apcli.status import parents_response
+
+    if (parents is None) == (headteacher is None):
+        raise UsageError(
+            "Give either --parents accepted|refused or --headteacher approve|direct|proceed-with-exclusion|withdraw."
+        )
+    if parents is not None and parents not in PARENT_DECISIONS:
+        raise UsageError(f"--parents: {parents!r} is not accepted or refused.")
+    if headteacher is not None and headteacher not in HEAD_DECISIONS:
+        raise UsageError(f"--headteacher: {headteacher!r} is not one of {', '.join(HEAD_DECISIONS)}.")
+    day = parse_date(date, "--date")
+    check_not_future(day, change.today, "--date")
+    decision = Decision.model_validate(
+        {
+            "by": "parents" if parents else "headteacher",
+            "decision": parents or headteacher,
+            "date": day,
+            "reason": _text(reason),
+        }
+    )
+
+    def apply(case: Case) -> Case:
+        check_not_before_referral(day, case, "--date")
+        if decision.decision == "proceed-with-exclusion":
+            response = parents_response(case)
+            if not (case.referral.alternative_to_exclusion and response and response.decision == "refused"):
+                raise UsageError(
+                    "--headteacher proceed-with-exclusion is for a pupil whose parents refused alternative provision "
+                    "offered as an alternative to permanent exclusion; this case is not one. To close it, use withdraw."
+                )
+        if case.placement is not None and decision.by == "parents":
+            raise UsageError(
+                "The placement is already recorded; the parents' response comes before it. "
+                "If the parents have changed their mind, record it in a meeting (ap meeting --notes)."
+            )
+        return case.model_copy(update={"decisions": [*case.decisions, decision]})
+
+    command = "decision" if parents else ("approval" if headteacher in ("approve", "direct") else "closing")
+    who = "parents" if parents else "headteacher"
+    return change_case(change, command, f"{who}: {decision.decision} ({day})", apply)
+
+
+# --- the placement ------------------------------------------------------------------
+
+
+@dataclass
+class PlacementInput:
+    provider: str
+    start: str
+    aims: list[str]
+    start_time: str | None = None
+    days: int | None = None
+    end: str | None = None
+    weekdays: str | None = None
+    report_to: str | None = None
+    agreement: str | None = None
+    agreement_signed: str | None = None
+    cost: str | None = None
+    approved_by: str | None = None
+    approved_on: str | None = None
+    english_maths: str | None = None
+    reintegration: str | None = None
+    la_informed: str | None = None
+
+
+def parse_money(value: str, what: str) -> Decimal:
+    text = value.strip().replace("£", "").replace(",", "")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise UsageError(f"{what}: {value!r} is not an amount of money; give pounds, for example 1530.00") from None
+    if not amount.is_finite() or amount < 0:
+        raise UsageError(f"{what}: {value!r} is not an amount of money; it cannot be negative")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise UsageError(f"{what}: {value!r} has more than two decimal places (pence)")
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_weekdays(value: str | None, provider: Provider | None) -> list[str]:
+    from apcli.models import WEEKDAYS
+
+    open_days: list[str] = list(provider.weekdays) if provider else list(WEEKDAYS)
+    if value is None:
+        return open_days
+    days = [part.strip().lower()[:3] for part in value.split(",") if part.strip()]
+    for day in days:
+        if day in ("sat", "sun"):
+            raise UsageError(f"--weekdays: {day} is not a school day; a placement runs on weekdays (mon to fri).")
+        if day not in WEEKDAYS:
+            raise UsageError(f"--weekdays: {day!r} is not a weekday; write them as mon,tue,wed,thu,fri.")
+        if day not in open_days:
+            raise UsageError(f"--weekdays: the provider is open on {','.join(open_days)} only, not {day}.")
+    if not days:
+        raise UsageError("--weekdays: give at least one day, for example mon,wed.")
+    return [day for day in WEEKDAYS if day in days]
+
+
+def attendance_days(records: Records, start: dt.date, end: dt.date, weekdays: list[str]) -> list[dt.date]:
+    """School days from start to end on which the placement runs."""
+    from apcli.models import WEEKDAYS
+
+    wanted = {index for index, day in enumerate(WEEKDAYS) if day in weekdays}
+    return [day for day in records.calendar.school_days_between(start, end) if day.weekday() in wanted]
+
+
+def _end_after_days(records: Records, start: dt.date, days: int, weekdays: list[str]) -> dt.date:
+    covers = records.calendar.covers
+    last = covers[1] if covers else start
+    attending = attendance_days(records, start, last, weekdays)
+    if len(attending) < days:
+        raise UsageError(
+            f"--days {days}: calendar.yaml has only {len(attending)} placement days from {start} to its last term's "
+            f"end ({last}). Add the next terms to calendar.yaml, or give --end."
+        )
+    return attending[days - 1]
+
+
+def build_placement(records: Records, given: PlacementInput) -> Placement:
+    from apcli.models import Placement
+
+    start = parse_date(given.start, "--start")
+    records.provider_path(given.provider)  # refuses an id that is not one (a path, say)
+    provider = records.providers.get(given.provider)
+    weekdays = parse_weekdays(given.weekdays, provider)
+    why_not = records.calendar.why_not_school_day(start)
+    if why_not:
+        raise UsageError(f"--start: {start} is not a school day: it is {why_not}.")
+    if f"{start:%a}".lower() not in weekdays:
+        raise UsageError(f"--start: {start} is a {start:%A}, not one of the placement's days ({','.join(weekdays)}).")
+    if (given.days is None) == (given.end is None):
+        raise UsageError("Give the placement's length as --days N (days at the provider) or --end DATE, not both.")
+    if given.days is not None:
+        if given.days < 1:
+            raise UsageError("--days: a placement lasts at least one day.")
+        end = _end_after_days(records, start, given.days, weekdays)
+    else:
+        end = parse_date(given.end or "", "--end")
+        if end < start:
+            raise UsageError(f"--end: {end} is before the start ({start}).")
+    default_time = (provider.sessions.start or provider.sessions.morning_start) if provider else None
+    return Placement.model_validate(
+        {
+            "provider": given.provider,
+            "start": start,
+            "start_time": parse_time(given.start_time, "--start-time") if given.start_time else default_time,
+            "end": end,
+            "weekdays": weekdays,
+            "aims": [aim.strip() for aim in given.aims if aim.strip()],
+            "report_to": _text(given.report_to) or (provider.contact if provider else None),
+            "agreement": {
+                "reference": given.agreement.strip(),
+                "signed": parse_date(given.agreement_signed, "--agreement-signed"),
+            }
+            if given.agreement and given.agreement_signed
+            else None,
+            "cost": parse_money(given.cost, "--cost") if given.cost is not None else None,
+            "approved_by": given.approved_by,
+            "approved_on": parse_date(given.approved_on, "--approved-on") if given.approved_on else None,
+            "english_maths": _text(given.english_maths),
+            "reintegration": _text(given.reintegration),
+            "la_informed": parse_date(given.la_informed, "--la-informed") if given.la_informed else None,
+        }
+    )
+
+
+def check_placement_values(records: Records, placement: Placement, given: PlacementInput, today: dt.date) -> None:
+    if bool(given.agreement) != bool(given.agreement_signed):
+        raise UsageError(
+            "--agreement and --agreement-signed go together: the agreement's reference and the date it was signed."
+        )
+    bodies = records.settings.approving_bodies
+    if placement.approved_by is not None and placement.approved_by not in bodies:
+        listed = ", ".join(f"{key} ({name})" for key, name in bodies.items())
+        raise UsageError(
+            f"--approved-by: {placement.approved_by!r} is not an approving body in the settings. Give one of: {listed}."
+        )
+    for day, option in (
+        (placement.agreement.signed if placement.agreement else None, "--agreement-signed"),
+        (placement.approved_on, "--approved-on"),
+        (placement.la_informed, "--la-informed"),
+    ):
+        if day is not None:
+            check_not_future(day, today, option)
+
+
+def record_placement(change: Change, placement: Placement) -> GateResult:
+    from apcli.status import headteacher_decision
+
+    def apply(case: Case) -> Case:
+        head = headteacher_decision(case)
+        if head is not None and placement.start < head.date:
+            raise UsageError(f"--start: {placement.start} is before the headteacher's decision ({head.date}).")
+        if case.notices and case.placement and case.placement.start <= change.today:
+            raise UsageError(
+                "The placement has started; it cannot be re-recorded. Review it (ap review record) or end it (ap end)."
+            )
+        return case.model_copy(update={"placement": placement})
+
+    what = f"placement recorded: {placement.provider}, {placement.start} to {placement.end}"
+    return change_case(change, "placement", what, apply)
