@@ -61,7 +61,7 @@ def test_the_repositorys_records_are_the_demo_school(tmp_path: Path) -> None:
 
 def test_list_shows_every_stage(ap: Run) -> None:
     rows = as_json(ap("list", "--json"))
-    assert {row["status"] for row in rows} == {"referred", "agreed", "commissioned", "notified", "active", "ended"}
+    assert {row["status"] for row in rows} == {"referred", "agreed", "commissioned", "notified", "active", "ended", "closed"}
     assert [row["id"] for row in as_json(ap("list", "--status", "active", "--json"))] == ["AP-2026-001"]
     assert "Leo Hartley" in ap("list").stdout
 
@@ -267,4 +267,4 @@ def test_records_folder_found_by_looking_upward(demo: Path, monkeypatch: pytest.
     monkeypatch.delenv("AP_RECORDS", raising=False)
     result = CliRunner().invoke(app, ["list", "--json"])
     assert result.exit_code == 0, result.output
-    assert len(json.loads(result.stdout)) == 6
+    assert len(json.loads(result.stdout)) == 9

@@ -38,8 +38,12 @@ def refer(ap: Run, *changes: str, drop: tuple[str, ...] = ()) -> object:
     return ap(*args, *changes)
 
 
-def new_case(demo: Path, case_id: str) -> dict[str, object]:
-    data = yaml.safe_load((demo / "cases" / f"{case_id}.yaml").read_text())
+def newest(demo: Path) -> str:
+    return max(path.stem for path in (demo / "cases").glob("AP-*.yaml"))
+
+
+def new_case(demo: Path, case_id: str | None = None) -> dict[str, object]:
+    data = yaml.safe_load((demo / "cases" / f"{case_id or newest(demo)}.yaml").read_text())
     assert isinstance(data, dict)
     return data
 
@@ -47,15 +51,15 @@ def new_case(demo: Path, case_id: str) -> dict[str, object]:
 def test_a_valid_referral_opens_the_next_case(ap: Run, demo: Path) -> None:
     result = ap(*VALID, "--json")
     assert result.exit_code == 0, result.output
-    assert as_json(result) == {"id": "AP-2026-007"}
-    case = new_case(demo, "AP-2026-007")
+    assert as_json(result) == {"id": "AP-2026-010"}  # the demo school has nine cases
+    case = new_case(demo)
     assert case["pupil"] == {"name": "Sam Example", "dob": __import__("datetime").date(2017, 3, 14), "year": 5}
     assert case["referral"]["reasons"] == ["curriculum-needs"]
     assert case["history"][0]["what"] == "referral opened"
     assert case["history"][0]["by"] == "Test User"
-    first_line = (demo / "cases" / "AP-2026-007.yaml").read_text().splitlines()[0]
+    first_line = (demo / "cases" / "AP-2026-010.yaml").read_text().splitlines()[0]
     assert first_line == "# yaml-language-server: $schema=../schema/case.schema.json"
-    shown = as_json(ap("show", "AP-2026-007", "--json"))
+    shown = as_json(ap("show", "AP-2026-010", "--json"))
     assert shown["status"] == "referred"
     assert shown["blocked_by"][0] == "MEET-PLANNING"  # what comes next, not the referral
     assert not [rule for rule in shown["blocked_by"] if rule.startswith("REF-")]
@@ -98,7 +102,7 @@ def test_key_stage_refuses_a_year_that_disagrees_with_the_date_of_birth(ap: Run)
 def test_key_stage_allows_a_stated_out_of_year_group(ap: Run, demo: Path) -> None:
     result = refer(ap, "--year", "4", "--out-of-year-group", drop=("--year",))
     assert result.exit_code == 0, result.output
-    assert new_case(demo, "AP-2026-007")["pupil"]["out_of_year_group"] is True
+    assert new_case(demo)["pupil"]["out_of_year_group"] is True
 
 
 def test_out_of_year_group_stated_for_a_pupil_in_their_own_year_is_a_usage_error(ap: Run) -> None:
@@ -126,7 +130,7 @@ def test_send_hub_should_be_recorded_or_overridden(ap: Run, demo: Path) -> None:
     assert "--override REF-SEND-HUB" in text
     result = refer(ap, "--override", "REF-SEND-HUB", "--why", "Hub meeting booked", drop=("--send-hub",))
     assert result.exit_code == 0, result.output
-    case = new_case(demo, "AP-2026-007")
+    case = new_case(demo)
     assert case["overrides"][0]["rule"] == "REF-SEND-HUB" and case["overrides"][0]["why"] == "Hub meeting booked"
     assert case["overrides"][0]["by"] == "Test User"
     assert any("override REF-SEND-HUB" in entry["what"] for entry in case["history"])
@@ -137,14 +141,14 @@ def test_exclusion_history_needs_a_suspension(ap: Run, demo: Path) -> None:
     assert "--suspension DATE:DAYS" in text
     result = refer(ap, "--reason", "exclusion-risk", "--suspension", "2026-10-05:2", "--suspension", "14/10/2026:1.5")
     assert result.exit_code == 0, result.output
-    suspensions = new_case(demo, "AP-2026-007")["referral"]["suspensions"]
+    suspensions = new_case(demo)["referral"]["suspensions"]
     assert [s["days"] for s in suspensions] == [2, 1.5]
 
 
 def test_attendance_evidence_needs_the_figure(ap: Run, demo: Path) -> None:
     refused(refer(ap, "--reason", "attendance"), "REF-ATTENDANCE-EVIDENCE")
     assert refer(ap, "--reason", "attendance", "--attendance", "81.5%").exit_code == 0
-    assert new_case(demo, "AP-2026-007")["referral"]["attendance_percent"] == 81.5
+    assert new_case(demo)["referral"]["attendance_percent"] == 81.5
 
 
 def test_ehcna_needs_the_request_date(ap: Run) -> None:
@@ -194,7 +198,7 @@ def test_an_unknown_rule_cannot_be_overridden(ap: Run) -> None:
 def test_an_unneeded_override_is_not_recorded(ap: Run, demo: Path) -> None:
     result = refer(ap, "--override", "REF-SEND-HUB", "--why", "x")
     assert result.exit_code == 0 and "not needed" in result.stderr
-    assert "overrides" not in new_case(demo, "AP-2026-007")
+    assert "overrides" not in new_case(demo)
 
 
 # --- bad input: a clear error, a usage exit code, and no file changed ---
@@ -233,7 +237,7 @@ def test_bad_values_are_usage_errors_and_change_nothing(
 
 def test_a_valid_upn_is_kept(ap: Run, demo: Path) -> None:
     assert refer(ap, "--upn", "l860 2000 25001").exit_code == 0
-    assert new_case(demo, "AP-2026-007")["pupil"]["upn"] == "L860200025001"
+    assert new_case(demo)["pupil"]["upn"] == "L860200025001"
 
 
 def test_an_unparseable_today_is_a_usage_error(ap: Run) -> None:
