@@ -44,7 +44,7 @@ email: office@larkhillgreen.example
 urn: '999001'
 register_code: B
 sessions:
-  morning_start: 09:15
+  morning_start: '09:15'
   break_start: '12:00'
   break_end: '12:45'
   afternoon_end: '14:45'

@@ -176,7 +176,7 @@ def _round_trip() -> Any:
 
 def plain(value: Any) -> Any:
     """Data as ruamel.yaml should write it: money as numbers, long text as a block."""
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
 
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
@@ -188,7 +188,18 @@ def plain(value: Any) -> Any:
         return LiteralScalarString(value)
     if isinstance(value, str) and not value.isprintable():
         return DoubleQuotedScalarString(value)  # control and line-break characters written as escapes
+    if isinstance(value, str) and _yaml11_reads_otherwise(value):
+        return SingleQuotedScalarString(value)  # so that 12:30 or 'no' stay text for YAML 1.1 readers too
     return value
+
+
+_YAML11 = yaml.resolver.Resolver()
+
+
+def _yaml11_reads_otherwise(text: str) -> bool:
+    """Would a YAML 1.1 reader (PyYAML's default, older editors) take this plain text for a number, time or bool?"""
+    tag: str = _YAML11.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return tag != "tag:yaml.org,2002:str"
 
 
 def _fits_a_block(text: str) -> bool:

@@ -61,7 +61,15 @@ def test_the_repositorys_records_are_the_demo_school(tmp_path: Path) -> None:
 
 def test_list_shows_every_stage(ap: Run) -> None:
     rows = as_json(ap("list", "--json"))
-    assert {row["status"] for row in rows} == {"referred", "agreed", "commissioned", "notified", "active", "ended", "closed"}
+    assert {row["status"] for row in rows} == {
+        "referred",
+        "agreed",
+        "commissioned",
+        "notified",
+        "active",
+        "ended",
+        "closed",
+    }
     assert [row["id"] for row in as_json(ap("list", "--status", "active", "--json"))] == ["AP-2026-001"]
     assert "Leo Hartley" in ap("list").stdout
 
