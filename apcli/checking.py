@@ -33,7 +33,8 @@ class CheckFinding:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else (self.file or "")
-        return f"{where}: {self.severity} {self.rule}: {self.message}"
+        tag = "" if self.rule == "FILE" else f" [{self.rule}]"
+        return f"{where}: {self.severity}: {self.message}{tag}"
 
 
 def _invalid(error: ApError, case: str | None) -> list[CheckFinding]:

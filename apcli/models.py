@@ -507,6 +507,20 @@ class ReferralForm(Strict):
     managed_move: ManagedMove | None = None
     parents: list[Contact] = Field(default_factory=list)
 
+    @field_validator("dob", "date", "send_hub", "ehcna_requested", mode="before")
+    @classmethod
+    def _uk_dates(cls, value: Any) -> Any:
+        """A form may give dates as 14/03/2017 (day first) as well as 2017-03-14."""
+        if isinstance(value, str):
+            from apcli.dates import parse_date
+            from apcli.errors import UsageError
+
+            try:
+                return parse_date(value, "date")
+            except UsageError as error:
+                raise ValueError(error.message.removeprefix("date: ")) from None
+        return value
+
 
 FILE_MODELS: dict[str, type[BaseModel]] = {
     "case": Case,

@@ -38,10 +38,8 @@ class ReferralInput:
     managed_move: str | None = None
     managed_move_why: str | None = None
     managed_move_consent: str | None = None
-    parent: str | None = None
-    address: str | None = None
-    parent_email: str | None = None
-    parent_phone: str | None = None
+    parents: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
 
 
 def parse_year(value: str | int) -> int | str:
@@ -86,13 +84,29 @@ def parse_percent(value: str, what: str) -> float:
     return number
 
 
-def parse_parent(value: str, address: str | None, email: str | None, phone: str | None) -> Contact:
+def parse_parent(value: str, address: str | None) -> Contact:
     from apcli.models import Contact
 
     match = re.match(r"^\s*(.+?)\s*\((.+)\)\s*$", value)
     if not match:
         raise UsageError(f'--parent: {value!r} should be "Name (relationship)", for example "Sam Jones (mother)"')
-    return Contact(name=match.group(1), relationship=match.group(2).strip(), address=address, email=email, phone=phone)
+    return Contact(name=match.group(1), relationship=match.group(2).strip(), address=address)
+
+
+def parse_parents(parents: list[str], addresses: list[str]) -> list[Contact]:
+    """Each --parent with its --address, in order; one --address may be shared by all."""
+    if addresses and not parents:
+        raise UsageError('--address belongs to a parent: give --parent "Name (relationship)" with it.')
+    if len(addresses) not in (0, 1, len(parents)):
+        raise UsageError(
+            f"{len(parents)} --parent but {len(addresses)} --address: give one --address for each --parent, "
+            "in the same order (or one address they share)."
+        )
+    shared = addresses[0] if len(addresses) == 1 else None
+    return [
+        parse_parent(parent, shared if shared is not None else (addresses[i] if addresses else None))
+        for i, parent in enumerate(parents)
+    ]
 
 
 def parse_managed_move(status: str | None, why: str | None, consent: str | None) -> ManagedMove | None:
@@ -168,11 +182,7 @@ def build_case(given: ReferralInput, form: ReferralForm | None, today: dt.date, 
                 "the pupil is in their own year group, so leave the option out."
             )
     reasons = list(dict.fromkeys([parse_reason(r) for r in given.reasons] or [parse_reason(r) for r in form.reasons]))
-    contacts = list(form.parents)
-    if given.parent:
-        contacts.append(parse_parent(given.parent, given.address, given.parent_email, given.parent_phone))
-    elif given.address:
-        raise UsageError('--address belongs to a parent: give --parent "Name (relationship)" with it.')
+    contacts = [*form.parents, *parse_parents(given.parents, given.addresses)]
     managed_move = (
         parse_managed_move(given.managed_move, given.managed_move_why, given.managed_move_consent)
         if given.managed_move or given.managed_move_why or given.managed_move_consent
@@ -195,6 +205,11 @@ def build_case(given: ReferralInput, form: ReferralForm | None, today: dt.date, 
     for when, option in [(referral.send_hub, "--send-hub"), (referral.ehcna_requested, "--ehcna-requested")]:
         if when and when > date:
             raise UsageError(f"{option}: {when} is after the referral date {date}.")
+    for suspension in referral.suspensions:
+        if not dob < suspension.date <= date:
+            raise UsageError(
+                f"--suspension: {suspension.date} is not between the pupil's birth and the referral ({date})."
+            )
     pupil = Pupil(name=name.strip(), dob=dob, year=year, upn=upn, out_of_year_group=out_of_year, send=send)  # type: ignore[arg-type]
     return Case(pupil=pupil, contacts=contacts, referral=referral)
 
@@ -208,8 +223,31 @@ def open_case(
 
     year = case.referral.date.year
     with records.lock("new-case"):
+        refuse_a_second_open_case(records, case, today)
         case_id = records.next_case_id(year)
         result = gate("refer", CaseContext(case_id, case, today, records), overrides)
         case = record(case, today, by, "referral opened", result.used, step="refer")
         records.save_case(case_id, case, None)
     return case_id, result.unneeded
+
+
+def refuse_a_second_open_case(records: Records, case: Case, today: dt.date) -> None:
+    """One pupil, one open case: a referral for a pupil whose case is still open is a mistake."""
+    from apcli.errors import ApError
+    from apcli.status import status
+
+    pupil = case.pupil
+    for case_id in records.case_ids():
+        try:
+            other = records.load_case(case_id).case
+        except ApError:
+            continue  # `ap check` reports it
+        same = (pupil.upn is not None and other.pupil.upn == pupil.upn) or (
+            other.pupil.name.casefold() == pupil.name.casefold() and other.pupil.dob == pupil.dob
+        )
+        current = status(other, today)
+        if same and current not in ("ended", "closed"):
+            raise UsageError(
+                f"{pupil.name} (born {pupil.dob}) already has an open case, {case_id} ({current}). Record the new "
+                f"information on that case (ap show {case_id}); a new referral opens once that case has ended or closed."
+            )

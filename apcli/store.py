@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from apcli import yamlio
 from apcli.errors import BusyError, InvalidFileError, InvalidFilesError, Problem, UsageError
@@ -52,23 +52,70 @@ def read_text(path: Path, shown: str) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise InvalidFileError("does not exist", shown) from None
+        raise InvalidFileError("no such file", shown) from None
     except IsADirectoryError:
-        raise InvalidFileError("is a folder, not a file", shown) from None
+        raise InvalidFileError("a folder, not a file", shown) from None
     except OSError as error:
-        raise InvalidFileError(f"cannot be read ({error.strerror})", shown) from None
+        raise InvalidFileError(f"the file cannot be read ({error.strerror})", shown) from None
     return yamlio.decode(data, shown)
 
 
-def _describe(error: ErrorDetails) -> str:
+def _fields_at(model: type[BaseModel], path: Sequence[Any]) -> list[str]:
+    """The field names a mapping at `path` in `model` may hold (for suggesting a misspelt one)."""
+    from pydantic import BaseModel
+
+    def model_in(annotation: Any) -> type[BaseModel] | None:
+        stack = [annotation]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, type) and issubclass(item, BaseModel):
+                return item
+            stack.extend(get_args(item))
+        return None
+
+    current: type[BaseModel] | None = model
+    for part in path:
+        if current is None:
+            return []
+        if isinstance(part, int) or part not in _names(current):
+            continue
+        field = _names(current)[part]
+        current = model_in(field.annotation)
+    return list(_names(current)) if current else []
+
+
+def _names(model: type[BaseModel]) -> dict[str, Any]:
+    return {(field.alias or name): field for name, field in model.model_fields.items()}
+
+
+def _describe(error: ErrorDetails, model: type[BaseModel]) -> str:
+    import difflib
+
     loc = [part for part in error["loc"] if not isinstance(part, str) or not part.startswith("function-")]
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"unknown field {loc[-1]!r}: check its spelling (`ap schema` lists the fields)"
+        allowed = _fields_at(model, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"the fields here are: {', '.join(allowed)}"
+        return f"unknown field {loc[-1]!r}: {hint}"
     if kind == "missing":
         return f"missing required field {loc[-1]!r}"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return message
+    if kind in _PLAIN_WORDS:
+        return f"{_PLAIN_WORDS[kind]}, not {error['input']!r}"
+    return str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "should be")
+
+
+_PLAIN_WORDS = {
+    "model_type": "should be a group of fields (key: value lines indented below it)",
+    "dict_type": "should be a group of fields (key: value lines indented below it)",
+    "list_type": "should be a list (lines starting with - )",
+    "date_type": "should be a date written like 2027-01-11",
+    "string_type": "should be text",
+    "bool_type": "should be true or false",
+    "int_type": "should be a whole number",
+    "float_type": "should be a number",
+    "decimal_type": "should be an amount such as 45.50",
+}
 
 
 def _field_path(loc: Sequence[Any]) -> str:
@@ -99,7 +146,11 @@ def validate(model: type[M], data: Any, text: str, shown: str) -> M:
             ]
             where = _field_path(loc)
             problems.append(
-                Problem(shown, yamlio.locate(text, loc), f"{where}: {_describe(item)}" if where else _describe(item))
+                Problem(
+                    shown,
+                    yamlio.locate(text, loc),
+                    f"{where}: {_describe(item, model)}" if where else _describe(item, model),
+                )
             )
         raise InvalidFilesError(problems) from None
 
@@ -237,7 +288,7 @@ class Records:
         path = self.case_path(case_id)
         if not path.is_file():
             raise UsageError(
-                f"There is no case {case_id} in {self.shown(self.root / CASES_DIR)}. `ap list` shows the cases."
+                f"There is no case {case_id} in the records folder {self.root}. `ap list` shows the cases."
             )
         case, text = self.load_file(path, Case)
         loaded = LoadedCase(case_id, path, self.shown(path), text, case)

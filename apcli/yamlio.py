@@ -96,23 +96,32 @@ def _decimal_int(loader: SafeRecordLoader, node: yaml.ScalarNode) -> int:
     return int(str(loader.construct_scalar(node)), 10)
 
 
+def _real_date(loader: SafeRecordLoader, node: yaml.ScalarNode) -> Any:
+    """A date that does not exist (30 February) is an error with its line, not a crash."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as error:
+        raise _RefusedYaml(f"{node.value!r} is not a real date ({error})", node.start_mark) from None
+
+
 SafeRecordLoader.add_constructor("tag:yaml.org,2002:int", _decimal_int)
+SafeRecordLoader.add_constructor("tag:yaml.org,2002:timestamp", _real_date)
 
 
 def decode(data: bytes, file: str) -> str:
     """Bytes of a records file as text; refuse what is not UTF-8 text."""
     if len(data) > MAX_BYTES:
         raise InvalidFileError(
-            f"is {len(data):,} bytes, more than ap reads ({MAX_BYTES:,}); is it the right file?", file
+            f"the file is {len(data):,} bytes, more than ap reads ({MAX_BYTES:,}); is it the right file?", file
         )
     if b"\x00" in data:
-        raise InvalidFileError("is a binary file, not YAML text", file)
+        raise InvalidFileError("a binary file, not YAML text", file)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise InvalidFileError(
-            f"is not UTF-8 text (byte {error.start}); save it from your editor as UTF-8", file, line
+            f"not UTF-8 text (byte {error.start}); save the file from your editor as UTF-8", file, line
         ) from None
     return text.removeprefix("\ufeff")
 
@@ -126,11 +135,11 @@ def load(text: str, file: str) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or str(error)
-        raise InvalidFileError(f"is not valid YAML: {problem}", file, mark.line + 1 if mark else None) from None
+        raise InvalidFileError(f"not valid YAML: {problem}", file, mark.line + 1 if mark else None) from None
     except yaml.YAMLError as error:
-        raise InvalidFileError(f"is not valid YAML: {error}", file) from None
+        raise InvalidFileError(f"not valid YAML: {error}", file) from None
     except RecursionError:
-        raise InvalidFileError("is nested too deeply to be a records file", file) from None
+        raise InvalidFileError("nested too deeply to be a records file", file) from None
 
 
 def locate(text: str, path: Sequence[str | int]) -> int | None:

@@ -276,3 +276,21 @@ def test_records_folder_found_by_looking_upward(demo: Path, monkeypatch: pytest.
     result = CliRunner().invoke(app, ["list", "--json"])
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)) == 9
+
+
+def test_an_impossible_date_in_a_case_file_is_an_error_not_a_crash(ap: Run, demo: Path) -> None:
+    path = demo / "cases" / "AP-2026-002.yaml"
+    path.write_text(path.read_text().replace("dob: 2019-01-22", "dob: 2019-02-30"))
+    for command in (["show", "AP-2026-002"], ["list"], ["check"]):
+        result = ap(*command)
+        assert result.exit_code == 3, result.output
+        assert "'2019-02-30' is not a real date" in result.stderr + result.stdout
+        assert "Traceback" not in result.output
+    listed = as_json_any_list(ap("list", "--json"))
+    assert {row["id"]: row["status"] for row in listed}["AP-2026-002"] == "invalid"  # still listed, never hidden
+
+
+def as_json_any_list(result: object) -> list[dict[str, object]]:
+    data = json.loads(result.stdout)  # type: ignore[attr-defined]
+    assert isinstance(data, list)
+    return data

@@ -236,8 +236,8 @@ def test_bad_values_are_usage_errors_and_change_nothing(
 
 
 def test_a_valid_upn_is_kept(ap: Run, demo: Path) -> None:
-    assert refer(ap, "--upn", "l860 2000 25001").exit_code == 0
-    assert new_case(demo)["pupil"]["upn"] == "L860200025001"
+    assert refer(ap, "--upn", "x860 2000 2500a").exit_code == 0  # a temporary UPN, typed loosely
+    assert new_case(demo)["pupil"]["upn"] == "X86020002500A"
 
 
 def test_an_unparseable_today_is_a_usage_error(ap: Run) -> None:
@@ -273,3 +273,118 @@ def test_a_records_folder_that_does_not_exist(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "does not exist" in result.stderr
     result = invoke(tmp_path, *VALID)
     assert result.exit_code == 2 and "not an ap records folder" in result.stderr
+
+
+# --- found by trying ap as a new user ---
+
+
+def test_several_parents_each_with_an_address(ap: Run, demo: Path) -> None:
+    result = refer(
+        ap, "--parent", "A Two (mother)", "--address", "1 Road", "--parent", "B Two (father)", "--address", "2 Lane"
+    )
+    assert result.exit_code == 0, result.output
+    contacts = new_case(demo)["contacts"]
+    assert [(c["name"], c["address"]) for c in contacts] == [("A Two", "1 Road"), ("B Two", "2 Lane")]
+
+
+def test_parents_sharing_one_address(ap: Run, demo: Path) -> None:
+    assert refer(ap, "--parent", "A Two (mother)", "--parent", "B Two (father)", "--address", "1 Road").exit_code == 0
+    assert [c["address"] for c in new_case(demo)["contacts"]] == ["1 Road", "1 Road"]
+
+
+def test_addresses_that_do_not_pair_with_parents_are_refused(ap: Run, demo: Path) -> None:
+    before = snapshot(demo)
+    result = refer(
+        ap,
+        "--parent",
+        "A (mother)",
+        "--parent",
+        "B (father)",
+        "--parent",
+        "C (carer)",
+        "--address",
+        "1",
+        "--address",
+        "2",
+    )
+    assert result.exit_code == 2 and "one --address for each --parent" in result.stderr
+    assert snapshot(demo) == before
+
+
+def test_a_pupil_with_an_open_case_is_not_referred_twice(ap: Run, demo: Path) -> None:
+    assert refer(ap).exit_code == 0
+    before = snapshot(demo)
+    result = refer(ap)
+    assert result.exit_code == 2 and "already has an open case" in result.stderr
+    assert snapshot(demo) == before
+    by_upn = ap(
+        "refer",
+        "--name",
+        "Leo H",
+        "--dob",
+        "2017-03-14",
+        "--year",
+        "5",
+        "--upn",
+        "L860200025001",
+        "--reason",
+        "respite",
+        "--rationale",
+        "x",
+        "--send-hub",
+        "2026-11-20",
+        "--managed-move",
+        "considered",
+        "--managed-move-why",
+        "x",
+    )
+    assert by_upn.exit_code == 2 and "AP-2026-001" in by_upn.stderr
+
+
+def test_a_pupil_whose_case_ended_may_be_referred_again(ap: Run) -> None:
+    amelia = [
+        "--name",
+        "Amelia Ross",
+        "--dob",
+        "2020-01-19",
+        "--year",
+        "2",
+        "--reason",
+        "respite",
+        "--rationale",
+        "Again",
+        "--send-hub",
+        "2026-11-20",
+        "--managed-move",
+        "not-suitable",
+        "--managed-move-why",
+        "x",
+    ]
+    assert ap("refer", *amelia).exit_code == 0
+
+
+@pytest.mark.parametrize("when", ["2027-01-05", "2016-01-01"])
+def test_a_suspension_outside_the_pupils_life_so_far_is_refused(ap: Run, when: str) -> None:
+    result = refer(ap, "--reason", "exclusion-risk", "--suspension", f"{when}:2")
+    assert result.exit_code == 2 and "not between" in result.stderr
+
+
+def test_the_example_referral_form_in_the_docs_is_accepted(ap: Run, demo: Path) -> None:
+    form = Path(__file__).resolve().parents[1] / "docs" / "referral-form.yaml"
+    result = ap("refer", "--from", str(form), "--json")
+    assert result.exit_code == 0, result.output
+    case = new_case(demo, as_json(result)["id"])
+    assert case["referral"]["suspensions"][0]["days"] == 2 and case["contacts"][0]["name"] == "Kim Example"
+
+
+def test_a_form_may_write_dates_day_first_and_a_typo_gets_a_suggestion(ap: Run, demo: Path, tmp_path: Path) -> None:
+    form = tmp_path / "form.yaml"
+    form.write_text(
+        "name: Day First\ndob: 14/03/2017\nyear: 5\nreasons: [respite]\nrationale: x\nsend_hub: 20/11/2026\n"
+        "managed_move: {status: considered, why: x}\n"
+    )
+    assert ap("refer", "--from", str(form)).exit_code == 0
+    assert new_case(demo)["pupil"]["dob"].isoformat() == "2017-03-14"
+    form.write_text("name: Typo\nreason: [respite]\n")
+    result = ap("refer", "--from", str(form))
+    assert result.exit_code == 3 and "did you mean 'reasons'?" in result.stderr

@@ -86,7 +86,11 @@ class State:
             ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             name = ""
-        return name or getpass.getuser()
+        if name:
+            return name
+        login = getpass.getuser()
+        typer.echo(f"Note: recorded as {login!r}; say who you are with --by NAME or AP_USER.", err=True)
+        return login
 
 
 _current: list[State] = []

@@ -69,12 +69,17 @@ def refer(
         typer.Option("--managed-move-consent", metavar="DATE", help="Date the parents consented to a managed move."),
     ] = None,
     parent: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
-            "--parent", metavar='"NAME (RELATIONSHIP)"', help="A parent or carer with parental responsibility."
+            "--parent",
+            metavar='"NAME (RELATIONSHIP)"',
+            help="A parent or carer with parental responsibility (repeat for each).",
         ),
     ] = None,
-    address: Annotated[str | None, typer.Option("--address", metavar="A", help="The parent's postal address.")] = None,
+    address: Annotated[
+        list[str] | None,
+        typer.Option("--address", metavar="A", help="That parent's postal address (one for each --parent, in order)."),
+    ] = None,
     date: Annotated[
         str | None, typer.Option("--date", metavar="D", help="Date of the referral [default: today].")
     ] = None,
@@ -116,8 +121,8 @@ def refer(
         managed_move=managed_move,
         managed_move_why=managed_move_why,
         managed_move_consent=managed_move_consent,
-        parent=parent,
-        address=address,
+        parents=parent or [],
+        addresses=address or [],
     )
     case = build_case(given, load_form(from_file) if from_file else None, s.today, s.by)
     case_id, unneeded = open_case(records, case, s.today, s.by, overrides)

@@ -142,7 +142,9 @@ class Refused(ApError):
 
     def __init__(self, command: str, failures: list[tuple[Rule, Finding]]) -> None:
         shown = COMMAND_NAMES.get(command, f"ap {command}")
-        text = f"Refused: `{shown}` is not allowed yet.\n\n" + "\n\n".join(explain(r, f) for r, f in failures)
+        text = f"Refused: `{shown}` was not carried out, and nothing was saved.\n\n" + "\n\n".join(
+            explain(r, f) for r, f in failures
+        )
         super().__init__(text)
         self.failures = failures
 
