@@ -1,0 +1,46 @@
+"""The README's examples work as written, on the demo records."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from tests.conftest import Run, as_json
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def commands_in(section: str) -> list[list[str]]:
+    text = README.read_text()
+    body = text.split(f"## {section}", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", body, re.S)
+    assert block, f"no sh block in {section}"
+    joined = block.group(1).replace("\\\n", " ")
+    lines = [line.split("#", 1)[0].strip() for line in joined.splitlines()]
+    return [shlex.split(line)[1:] for line in lines if line.startswith("ap ")]
+
+
+def test_the_first_lines_are_the_two_set_up_commands() -> None:
+    first_block = re.search(r"```sh\n(.*?)```", README.read_text(), re.S)
+    assert first_block is not None
+    assert first_block.group(1).strip().splitlines() == [
+        "pip install -e . && ap list",
+        "pip install -e '.[test]' && pytest",
+    ]
+
+
+def test_from_referral_to_notice_walkthrough(ap: Run) -> None:
+    commands = commands_in("From referral to notice")
+    assert len(commands) == 6
+    for command in commands:
+        result = ap(*command)
+        assert result.exit_code == 0, (command, result.output)
+    shown = as_json(ap("show", "AP-2026-005", "--json"))
+    assert shown["status"] == "commissioned" and shown["blocked_by"] == []
+
+
+def test_the_referral_example_works(ap: Run) -> None:
+    [command] = commands_in("Referring a pupil")
+    result = ap(*command)
+    assert result.exit_code == 0, result.output
