@@ -67,3 +67,8 @@ def format_year_group(year: int) -> str:
 def uk(day: dt.date) -> str:
     """A date as a letter prints it: Monday 11 January 2027."""
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def uk_short(day: dt.date) -> str:
+    """A date without its weekday: 11 January 2027."""
+    return f"{day.day} {day:%B %Y}"

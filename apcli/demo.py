@@ -357,7 +357,9 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
     }
     oscar = {
         "pupil": {"name": "Oscar Pennington", "dob": D(2018, 2, 10), "year": 4},
-        "contacts": [{"name": "Zoe Pennington", "relationship": "mother"}],
+        "contacts": [
+            {"name": "Zoe Pennington", "relationship": "mother", "address": "5 Pretend Place, Exampleton, ZZ1 3ZZ"}
+        ],
         "referral": {
             "date": D(2026, 11, 25),
             "by": SENCO,
@@ -383,7 +385,12 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
     amelia = {
         "pupil": {"name": "Amelia Ross", "dob": D(2020, 1, 19), "year": 2, "upn": "B801200005001"},
         "contacts": [
-            {"name": "Chloe Ross", "relationship": "mother", "address": "22 Model Avenue, Exampleton, ZZ1 9ZZ"}
+            {
+                "name": "Chloe Ross",
+                "relationship": "mother",
+                "address": "22 Model Avenue, Exampleton, ZZ1 9ZZ",
+                "email": "chloe.ross@example.com",
+            }
         ],
         "referral": {
             "date": D(2026, 9, 3),

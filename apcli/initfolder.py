@@ -29,7 +29,7 @@ notice is refused, naming the item.
 def settings_text(school: str, demo: bool) -> str:
     if demo:
         people = (
-            "  address: Hollybank Primary Academy, 1 Example Lane, Exampleton, Staffordshire, ZZ1 1ZZ\n"
+            "  address: 1 Example Lane, Exampleton, Staffordshire, ZZ1 1ZZ\n"
             "  phone: 01234 000000\n"
             "  email: office@hollybank.example\n"
             "  headteacher: Mrs Helen Marsh\n"

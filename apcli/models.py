@@ -373,6 +373,17 @@ class Notice(Strict):
     letters: list[Letter] = Field(default_factory=list)
 
 
+class SentLetter(Strict):
+    """A letter other than the notice (an invitation, a review outcome), as written and sent."""
+
+    kind: Literal["invitation", "review"]
+    date: dt.date
+    method: Literal["post", "email", "hand"]
+    to: Text
+    file: Text
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
 class ProviderContact(Strict):
     date: dt.date
     with_: Text = Field(alias="with")
@@ -460,6 +471,7 @@ class Case(Strict):
     decisions: list[Decision] = Field(default_factory=list)
     placement: Placement | None = None
     notices: list[Notice] = Field(default_factory=list)
+    letters: list[SentLetter] = Field(default_factory=list, description="other letters sent to the family")
     attendance: dict[dt.date, str] = Field(
         default_factory=dict,
         description="one line a school day: 'AM PM' codes, '-' where a session has no mark",

@@ -167,13 +167,14 @@ class LoadedCase:
         return yamlio.locate(self.text, path) if path else None
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace `path` by `text` so that a reader sees the whole old or the whole new file."""
+def atomic_write(path: Path, content: str | bytes) -> None:
+    """Replace `path` by `content` so that a reader sees the whole old or the whole new file."""
     folder = path.parent
+    data = content.encode("utf-8") if isinstance(content, str) else content
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         if path.exists():

@@ -34,8 +34,19 @@ class Change:
     overrides: dict[str, str]
 
 
-def change_case(change: Change, command: str, what: str, apply: Callable[[Case], Case]) -> GateResult:
-    """Load, refuse a closed case, apply, gate, record history, save: all under the case's lock."""
+def change_case(
+    change: Change,
+    command: str,
+    what: str | Callable[[Case], str],
+    apply: Callable[[Case], Case],
+    finish: Callable[[Case], Case] | None = None,
+    dry_run: bool = False,
+) -> GateResult:
+    """Load, refuse a closed case, apply, gate, record history, save: all under the case's lock.
+
+    `finish` runs after the gate and before the save (to write a letter, say); with
+    `dry_run` everything is checked and nothing is saved.
+    """
     from apcli.history import record
     from apcli.rules import CaseContext, gate
     from apcli.status import status
@@ -51,8 +62,12 @@ def change_case(change: Change, command: str, what: str, apply: Callable[[Case],
             )
         updated = apply(loaded.case)
         result = gate(command, CaseContext(loaded.id, updated, change.today, records), change.overrides)
-        updated = record(updated, change.today, change.by, what, result.used, step=command)
-        records.save_case(loaded.id, updated, loaded.text)
+        if finish is not None:
+            updated = finish(updated)
+        if not dry_run:
+            text = what(updated) if callable(what) else what
+            updated = record(updated, change.today, change.by, text, result.used, step=command)
+            records.save_case(loaded.id, updated, loaded.text)
     return result
 
 
@@ -341,3 +356,38 @@ def record_placement(change: Change, placement: Placement) -> GateResult:
 
     what = f"placement recorded: {placement.provider}, {placement.start} to {placement.end}"
     return change_case(change, "placement", what, apply)
+
+
+# --- parents and carers ---------------------------------------------------------------
+
+
+def add_contact(
+    change: Change,
+    name: str,
+    relationship: str,
+    address: str | None,
+    email: str | None,
+    phone: str | None,
+    parental_responsibility: bool,
+) -> GateResult:
+    from apcli.models import Contact
+
+    if not name.strip() or not relationship.strip():
+        raise UsageError("--name and --relationship cannot be blank.")
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip()):
+        raise UsageError(f"--email: {email!r} is not an email address.")
+    contact = Contact(
+        name=name.strip(),
+        relationship=relationship.strip(),
+        address=_text(address),
+        email=_text(email),
+        phone=_text(phone),
+        parental_responsibility=parental_responsibility,
+    )
+
+    def apply(case: Case) -> Case:
+        if any(c.name.casefold() == contact.name.casefold() for c in case.contacts):
+            raise UsageError(f"{contact.name} is already a contact on this case; change their details with ap edit.")
+        return case.model_copy(update={"contacts": [*case.contacts, contact]})
+
+    return change_case(change, "contact", f"parent or carer added: {contact.name} ({contact.relationship})", apply)

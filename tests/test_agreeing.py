@@ -406,7 +406,8 @@ def test_should_rules_of_the_placement_refuse_then_allow_an_override(
     result = ap("placement", RUBY, *args, "--override", rule, "--why", "To follow next week")
     assert result.exit_code == 0, result.output
     assert [o["rule"] for o in case(demo, RUBY)["overrides"]] == [rule]
-    assert as_json(ap("show", RUBY, "--json"))["blocked_by"] == []
+    # The notice must still state the aims, whatever the plan's override says (reg 3(4)).
+    assert as_json(ap("show", RUBY, "--json"))["blocked_by"] == (["NOTICE-CONTENT"] if "--aims" in drop else [])
 
 
 def test_the_provider_must_be_in_the_register(ap: Run, demo: Path) -> None:

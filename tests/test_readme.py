@@ -32,12 +32,14 @@ def test_the_first_lines_are_the_two_set_up_commands() -> None:
 
 def test_from_referral_to_notice_walkthrough(ap: Run) -> None:
     commands = commands_in("From referral to notice")
-    assert len(commands) == 6
+    assert len(commands) == 8
     for command in commands:
         result = ap(*command)
         assert result.exit_code == 0, (command, result.output)
-    shown = as_json(ap("show", "AP-2026-005", "--json"))
+        if command[0] == "show":
+            shown = as_json(ap(*command, "--json"))
     assert shown["status"] == "commissioned" and shown["blocked_by"] == []
+    assert as_json(ap("show", "AP-2026-005", "--json"))["status"] == "notified"
 
 
 def test_the_referral_example_works(ap: Run) -> None:

@@ -121,7 +121,15 @@ def render_case(loaded: LoadedCase, seen: Overview, today: dt.date) -> Any:
         ]
         parts.append(_section("placement", rows))
     if case.notices:
-        parts.append(_section("notices", [(str(n.date), f"by {n.method} to {', '.join(n.to)}") for n in case.notices]))
+        rows = []
+        for n in case.notices:
+            rows.append((str(n.date), f"by {n.method} to {', '.join(n.to)}, for {n.start} to {n.end}"))
+            rows += [("", f"{letter.file} (sha256 {letter.sha256[:12]}...)") for letter in n.letters]
+        parts.append(_section("notices", rows))
+    if case.letters:
+        parts.append(
+            _section("letters", [(str(x.date), f"{x.kind} to {x.to} by {x.method}: {x.file}") for x in case.letters])
+        )
     if case.attendance:
         marked = sorted(case.attendance)
         parts.append(

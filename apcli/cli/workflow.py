@@ -340,3 +340,26 @@ def edit(case_id: CaseArgument) -> None:
         typer.echo("No changes; the case file is as it was.")
     else:
         typer.echo(f"Saved. Changed: {', '.join(result.changed)}.")
+
+
+@app.command()
+def parent(
+    case_id: CaseArgument,
+    name: Annotated[str, typer.Option("--name", metavar="N", help="Their full name.")],
+    relationship: Annotated[str, typer.Option("--relationship", metavar="R", help="mother, father, carer, ...")],
+    address: Annotated[str | None, typer.Option("--address", metavar="A", help="Postal address.")] = None,
+    email: Annotated[str | None, typer.Option("--email", metavar="E", help="Email address.")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", metavar="P", help="Phone number.")] = None,
+    no_parental_responsibility: Annotated[
+        bool,
+        typer.Option(
+            "--no-parental-responsibility", help="They do not have parental responsibility (no notices go to them)."
+        ),
+    ] = False,
+) -> None:
+    """Add a parent or carer; notices go to each one with parental responsibility."""
+    from apcli.workflow import add_contact
+
+    change = _change(case_id, None, None)
+    add_contact(change, name, relationship, address, email, phone, not no_parental_responsibility)
+    _report(case_id, f"{name.strip()} ({relationship.strip()}) added", [])

@@ -30,6 +30,8 @@ COMMAND_NAMES: dict[str, str] = {
     "approval": "ap decision --headteacher",
     "placement": "ap placement",
     "notice": "ap notice",
+    "letter": "ap letter",
+    "contact": "ap parent",
     "attendance": "ap attendance import",
     "safeguarding": "ap safeguarding",
     "end": "ap end",

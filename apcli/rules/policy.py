@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from apcli.rules import Rule
 from apcli.rules import agreeing as agree
+from apcli.rules import notices as notice
 from apcli.rules import referral as ref
 
 POLICY = "the academy's Alternative Provision Policy"
@@ -98,20 +99,22 @@ RULES: tuple[Rule, ...] = (
     # --- the notice ---
     Rule("NOTICE-IN-WRITING", "must", ("notice",),
          "parents will be notified in writing of any requirement that their child attend off-site provision", POLICY,
-         "a notice is issued, and recorded, before the placement starts"),
+         "a notice is issued, and recorded, before the placement starts, to each parent with parental "
+         "responsibility by a means the case records", notice.in_writing),
     Rule("NOTICE-DEADLINE", "must", ("notice",),
          "no later than two days before the offsite placement is due to begin; not less than two school days "
          "before the relevant day", f"{POLICY}; {REGS}, reg 3(2)",
-         "at least N school days (default 2) between the notice date and the first day, the first day not counted"),
+         "at least N school days (default 2) between the notice date and the first day, the first day not counted",
+         notice.deadline),
     Rule("NOTICE-ASAP", "due", ("review",), "Notice must be sent as soon as practical", f"{POLICY}; {REGS}, reg 3(2)",
          "a notice not yet sent after the decision is due, overdue once its latest legal date has passed"),
     Rule("NOTICE-CONTENT", "must", ("notice",), "The notice letter must be sent out explaining: ...",
          f"{POLICY}; {REGS}, reg 3(4)",
          "reasons; aims; the period as a number of days and its dates; the date and time it starts; the address and "
-         "the person to report to; session times"),
+         "the person to report to; session times", notice.content),
     Rule("NOTICE-LA-COPY", "must", ("notice",),
          "the notice also goes to the local authority where the pupil has an EHC plan", f"{REGS}, reg 3",
-         "for a pupil with an EHC plan the notice is also addressed to the local authority"),
+         "for a pupil with an EHC plan the notice is also addressed to the local authority", notice.la_copy),
     # --- during the placement ---
     Rule("ATT-WEEKLY", "due", ("review",),
          "formally monitor attendance and update records and maintain contact with the alternative learning provide "

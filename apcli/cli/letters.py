@@ -1,0 +1,101 @@
+"""`ap notice` and `ap letter`: letters to parents, rendered from templates and recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, WhyOption, app
+from apcli.cli.context import note, overrides_from, print_json, state
+
+if TYPE_CHECKING:
+    from apcli.sending import Sent
+
+DateOption = Annotated[str | None, typer.Option("--date", metavar="D", help="The date it is sent [default: today].")]
+MethodOption = Annotated[str, typer.Option("--method", metavar="post|email|hand", help="How it is sent.")]
+FormatOption = Annotated[
+    str, typer.Option("--format", metavar="html|txt|docx", help="html to print, txt for an email body, docx for Word.")
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", metavar="DIR", help="A folder inside the records folder [default: letters/CASE/]."),
+]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Show the letter; write and record nothing.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace a file of the same name that was never sent.")]
+
+
+def _print(sent: Sent, as_json: bool, dry_run: bool, what: str) -> None:
+    for rule_id in sent.unneeded:
+        note(f"Note: --override {rule_id} was not needed, so it was not recorded.")
+    if as_json:
+        letters = [{"to": to, "file": file, "sha256": sha} for to, file, sha in sent.letters]
+        print_json({"case": sent.case, "date": sent.date.isoformat(), "dry_run": dry_run, "letters": letters})
+        return
+    if dry_run:
+        for preview in sent.previews:
+            typer.echo(preview.rstrip() + "\n" + "-" * 72)
+        typer.echo(f"Dry run: the {what} above passed every check; nothing was written or recorded.")
+        return
+    for to, file, sha in sent.letters:
+        typer.echo(f"{what} to {to}: {file} (sha256 {sha})")
+    typer.echo(
+        f"Recorded in {sent.case}. Print or send each letter, and keep it as it is: its sha256 shows what was sent."
+    )
+
+
+@app.command()
+def notice(
+    case_id: CaseArgument,
+    date: DateOption = None,
+    method: MethodOption = "post",
+    fmt: FormatOption = "html",
+    out: OutOption = None,
+    dry_run: DryRunOption = False,
+    force: ForceOption = False,
+    override: OverrideOption = None,
+    why: WhyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Give the parents (and the LA, for an EHC plan) notice of the placement: the letter, checked and recorded."""
+    from apcli.sending import Output, check_method_and_format, issue_notice
+    from apcli.workflow import Change
+
+    s = state()
+    output = Output(check_method_and_format(method, fmt), out, force, dry_run)
+    change = Change(s.records, case_id, s.today, s.by, overrides_from(override, why))
+    _print(issue_notice(change, date, method, output), as_json, dry_run, "Notice")
+
+
+@app.command()
+def letter(
+    case_id: CaseArgument,
+    kind: Annotated[str, typer.Option("--kind", metavar="invitation|review", help="Which letter.")],
+    meeting_date: Annotated[
+        str | None, typer.Option("--meeting-date", metavar="D", help="invitation: the planning meeting's date.")
+    ] = None,
+    meeting_time: Annotated[
+        str | None, typer.Option("--meeting-time", metavar="HH:MM", help="invitation: the meeting's time.")
+    ] = None,
+    place: Annotated[str | None, typer.Option("--place", metavar="T", help="invitation: where the meeting is.")] = None,
+    review_date: Annotated[
+        str | None, typer.Option("--review-date", metavar="D", help="review: which review [default: the latest].")
+    ] = None,
+    date: DateOption = None,
+    method: MethodOption = "post",
+    fmt: FormatOption = "html",
+    out: OutOption = None,
+    dry_run: DryRunOption = False,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Send the parents the invitation to the planning meeting, or the letter after a termly review."""
+    from apcli.sending import Output, check_method_and_format, letter_plans_for, send_letter
+    from apcli.workflow import Change
+
+    s = state()
+    output = Output(check_method_and_format(method, fmt), out, force, dry_run)
+    change = Change(s.records, case_id, s.today, s.by, {})
+    plans_for = letter_plans_for(change, kind, method, meeting_date, meeting_time, place, review_date)
+    _print(send_letter(change, kind, date, method, output, plans_for), as_json, dry_run, f"{kind.capitalize()} letter")

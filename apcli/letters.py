@@ -1,0 +1,179 @@
+"""Letters rendered from templates: the notice, the invitation to the planning meeting, the review letter.
+
+Templates run in Jinja2's sandbox with undefined values as errors: a template
+cannot reach Python's internals, and a missing value stops the letter instead
+of leaving a blank in a letter to a parent. A school's own template in the
+records folder's `templates/` replaces the shipped one of the same name, and is
+checked the same way: every rendered letter is read back, and one that does
+not state every item the law and the policy require is refused, naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from apcli.errors import InvalidFileError, UsageError
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from apcli.store import Records
+
+Format = Literal["html", "txt", "docx"]
+FORMATS: tuple[Format, ...] = ("html", "txt", "docx")
+KINDS = ("notice", "invitation", "review")
+
+
+def shipped_templates() -> Path:
+    """The templates that come with ap: inside the installed package, or beside it in a checkout."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[1] / "templates"
+
+
+def template_name(kind: str, fmt: Format) -> str:
+    return f"{kind}.docx" if fmt == "docx" else f"{kind}.{fmt}.j2"
+
+
+def template_path(records: Records, kind: str, fmt: Format) -> Path:
+    name = template_name(kind, fmt)
+    own = records.root / "templates" / name
+    return own if own.is_file() else shipped_templates() / name
+
+
+@dataclass
+class LetterPlan:
+    """One letter to one recipient: what the template gets, and what the letter must say."""
+
+    kind: str
+    to: str
+    slug: str
+    context: dict[str, Any]
+    required: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Rendered:
+    plan: LetterPlan
+    fmt: Format
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def text(self) -> str:
+        return letter_text(self.data, self.fmt)
+
+
+def environment(records: Records) -> SandboxedEnvironment:
+    from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        loader=FileSystemLoader([str(records.root / "templates"), str(shipped_templates())]),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _template_error(error: Exception, records: Records, kind: str, fmt: Format) -> InvalidFileError:
+    from jinja2 import TemplateSyntaxError, UndefinedError
+    from jinja2.exceptions import SecurityError
+
+    where = records.shown(template_path(records, kind, fmt))
+    if isinstance(error, TemplateSyntaxError):
+        file = records.shown(Path(error.filename)) if error.filename else where
+        return InvalidFileError(f"template error: {error.message}", file, error.lineno)
+    if isinstance(error, SecurityError):
+        return InvalidFileError(f"the template tried to reach something the sandbox does not allow ({error})", where)
+    if isinstance(error, UndefinedError):
+        return InvalidFileError(f"the template uses a value the letter does not have ({error.message})", where)
+    return InvalidFileError(f"the template could not be rendered ({error})", where)
+
+
+def render(records: Records, plan: LetterPlan, fmt: Format, env: SandboxedEnvironment | None = None) -> Rendered:
+    from jinja2 import TemplateError
+
+    env = env or environment(records)
+    try:
+        if fmt == "docx":
+            data = _render_docx(template_path(records, plan.kind, fmt), plan.context, env)
+        else:
+            data = env.get_template(template_name(plan.kind, fmt)).render(plan.context).encode("utf-8")
+    except (TemplateError, ValueError, KeyError, TypeError) as error:
+        raise _template_error(error, records, plan.kind, fmt) from None
+    return Rendered(plan, fmt, data)
+
+
+def _render_docx(path: Path, context: dict[str, Any], env: SandboxedEnvironment) -> bytes:
+    from docxtpl import DocxTemplate
+
+    if not path.is_file():
+        raise UsageError(f"There is no Word template {path}.")
+    document = DocxTemplate(str(path))
+    document.render(context, jinja_env=env, autoescape=True)
+    stream = io.BytesIO()
+    document.save(stream)
+    return stream.getvalue()
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script", "title"):
+            self.skip += 1
+        elif tag in ("br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script", "title"):
+            self.skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def letter_text(data: bytes, fmt: Format) -> str:
+    """The words of a rendered letter, as a reader sees them."""
+    if fmt == "txt":
+        return data.decode("utf-8")
+    if fmt == "html":
+        parser = _Text()
+        parser.feed(data.decode("utf-8"))
+        return html.unescape("".join(parser.parts))
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.extend(cell.text for cell in row.cells)
+    for section in document.sections:
+        lines.extend(p.text for p in section.header.paragraphs)
+    return "\n".join(lines)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def missing_items(rendered: Rendered) -> list[str]:
+    """The required items whose words are not in the rendered letter."""
+    text = _squash(rendered.text)
+    return [item for item, words in rendered.plan.required.items() if any(_squash(w) not in text for w in words)]

@@ -1,0 +1,157 @@
+"""Checks of the notice to parents (NOTICE-*), run by `ap notice`, `ap show` and `ap check`.
+
+Before a notice is given they look at the notice that would be given today
+(by post), so `ap show` can say whether a notice today is still in time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from apcli.rules import CaseContext, Finding
+from apcli.notice import (
+    earliest_start,
+    in_time,
+    latest_notice_date,
+    missing_means,
+    notice_for_start,
+    placement_days,
+    recipients,
+    school_days_of_notice,
+)
+
+
+def _pending(context: CaseContext) -> tuple[dt.date, str]:
+    """The date and method of the notice for the current first day: recorded, or as if given today by post."""
+    notice = notice_for_start(context.case)
+    return (notice.date, notice.method) if notice else (context.today, "post")
+
+
+def in_writing(context: CaseContext) -> list[Finding]:
+    case, records = context.case, context.records
+    if case.placement is None or records is None:
+        return []
+    start = case.placement.start
+    notice = notice_for_start(case)
+    if notice is None and start <= context.today:
+        return [
+            Finding(
+                "NOTICE-IN-WRITING",
+                f"the placement started on {start} without a notice in writing to the parents",
+                "ap notice CASE (and move the start with ap placement if it is too late)",
+                ("placement", "start"),
+            )
+        ]
+    method = _pending(context)[1]
+    people = recipients(case, records)
+    if not [r for r in people if not r.is_la]:
+        return [
+            Finding(
+                "NOTICE-IN-WRITING",
+                "no parent or carer with parental responsibility is recorded, so there is no one to give notice to",
+                'ap parent CASE --name N --relationship R --address "..."',
+                ("contacts",),
+            )
+        ]
+    gaps = [gap for r in people if (gap := missing_means(r, method))]
+    return (
+        [
+            Finding(
+                "NOTICE-IN-WRITING",
+                f"a notice by {method} cannot be sent: {'; '.join(gaps)}",
+                "add it to the contact in the case file (ap edit CASE), or choose --method hand",
+                ("contacts",),
+            )
+        ]
+        if gaps
+        else []
+    )
+
+
+def deadline(context: CaseContext) -> list[Finding]:
+    case, records = context.case, context.records
+    if case.placement is None or records is None:
+        return []
+    placement = case.placement
+    calendar = records.calendar
+    start = placement.start
+    why_not = calendar.why_not_school_day(start)
+    if why_not:
+        return [
+            Finding(
+                "NOTICE-DEADLINE",
+                f"the first day, {start}, is not a school day: it is {why_not}",
+                "ap placement CASE ... --start D (a school day)",
+                ("placement", "start"),
+            )
+        ]
+    notice_date, _ = _pending(context)
+    needed = records.settings.notice_school_days
+    if in_time(calendar, notice_date, start, needed):
+        return []
+    given = school_days_of_notice(calendar, notice_date, start) if notice_date <= start else 0
+    latest = latest_notice_date(calendar, start, needed)
+    earliest = earliest_start(calendar, notice_date, needed, list(placement.weekdays))
+    recorded = notice_for_start(case) is not None
+    when = f"a notice given on {notice_date}" if recorded else f"a notice given today ({notice_date})"
+    message = (
+        f"{when} is too late for a first day of {start}: it gives {given} school day(s) of notice, "
+        f"and {needed} are needed (the first day not counted). The latest date a notice could have been given "
+        f"for this start was {latest or 'before the calendar begins'}; {when} allows a first day of "
+        f"{earliest or 'a date past the end of calendar.yaml'} at the earliest"
+    )
+    return [
+        Finding("NOTICE-DEADLINE", message, f"ap placement CASE ... --start {earliest or 'D'}", ("placement", "start"))
+    ]
+
+
+def content(context: CaseContext) -> list[Finding]:
+    case, records = context.case, context.records
+    if case.placement is None or records is None:
+        return []
+    placement = case.placement
+    provider = records.providers.get(placement.provider)
+    missing: list[tuple[str, str]] = []
+    if not case.referral.rationale.strip():
+        missing.append(("the reasons for the placement", "ap edit CASE (referral: rationale)"))
+    if not placement.aims:
+        missing.append(("the aims of the placement", 'ap placement CASE ... --aims "..."'))
+    if not placement_days(records.calendar, placement):
+        missing.append(("the period, as a number of school days", "ap placement CASE ... --end D (on the calendar)"))
+    if not placement.start_time:
+        missing.append(("the time the placement starts", "ap placement CASE ... --start-time HH:MM"))
+    if provider is None or not provider.address.strip():
+        missing.append(("the address of the provider", f"providers/{placement.provider}.yaml: address"))
+    if not (placement.report_to or "").strip():
+        missing.append(("the person to report to on the first day", 'ap placement CASE ... --report-to "Name"'))
+    if placement.sessions is None and provider is None:
+        missing.append(("the session times", f"providers/{placement.provider}.yaml: sessions"))
+    return [Finding("NOTICE-CONTENT", f"the notice cannot state {item}", fix, ("placement",)) for item, fix in missing]
+
+
+def la_copy(context: CaseContext) -> list[Finding]:
+    case, records = context.case, context.records
+    if case.pupil.send != "ehc-plan" or records is None or case.placement is None:
+        return []
+    school = records.settings.school
+    if not school.local_authority or not school.local_authority_address:
+        return [
+            Finding(
+                "NOTICE-LA-COPY",
+                "the pupil has an EHC plan, so the notice also goes to the local authority, "
+                "but the settings name no local authority with an address",
+                "set school.local_authority and school.local_authority_address in ap-settings.yaml",
+                ("pupil", "send"),
+            )
+        ]
+    notice = notice_for_start(case)
+    if notice is not None and not notice.la_copy:
+        return [
+            Finding(
+                "NOTICE-LA-COPY",
+                f"the notice of {notice.date} was not also addressed to the local authority",
+                "ap notice CASE (again: it addresses the local authority too)",
+                ("notices",),
+            )
+        ]
+    return []
