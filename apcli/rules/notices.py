@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from apcli.rules import CaseContext, Finding
 from apcli.notice import (
     earliest_start,
     in_time,
@@ -19,6 +18,7 @@ from apcli.notice import (
     recipients,
     school_days_of_notice,
 )
+from apcli.rules import CaseContext, Finding
 
 
 def _pending(context: CaseContext) -> tuple[dt.date, str]:
