@@ -57,8 +57,9 @@ def _reason_text(reason: str) -> str:
     return REASONS[reason]
 
 
-def _recipient_required(recipient: Recipient, method: str) -> dict[str, list[str]]:
-    return {"who the letter is to": [recipient.name, *(recipient.address_lines if method == "post" else [])]}
+def _recipient_required(method: str) -> dict[str, list[str]]:
+    """Paths into the letter's data (see letters.missing_items) that must reach the page."""
+    return {"who the letter is to": ["recipient.name", *(["recipient.address_lines[*]"] if method == "post" else [])]}
 
 
 def _slug(kind: str, date: dt.date, recipient: Recipient, index: int) -> str:
@@ -105,14 +106,14 @@ def notice_plans(records: Records, case_id: str, case: Case, notice_date: dt.dat
             }
         )
         required = {
-            "the reasons for the placement": [context["rationale"]],
-            "the aims of the placement": list(placement.aims),
-            "the period (number of days, first and last day)": [period_days, uk(placement.start), uk(placement.end)],
-            "the date and time it starts": [uk(placement.start), placement.start_time or "?"],
-            "the address of the provision": _lines(provider.address),
-            "the person to report to on the first day": [placement.report_to or "?"],
-            "the session times": [time for _, time in sessions],
-            **_recipient_required(recipient, method),
+            "the reasons for the placement": ["rationale"],
+            "the aims of the placement": ["aims[*]"],
+            "the period (number of days, first and last day)": ["period.days_text", "period.start", "period.end"],
+            "the date and time it starts": ["start.date", "start.time"],
+            "the address of the provision": ["provider.address_lines[*]"],
+            "the person to report to on the first day": ["report_to"],
+            "the session times": ["sessions[*].time"],
+            **_recipient_required(method),
         }
         plans.append(
             LetterPlan("notice", recipient.name, _slug("notice", notice_date, recipient, index), context, required)
@@ -129,9 +130,9 @@ def invitation_plans(
         context = _common(records, case_id, case, recipient, letter_date, method)
         context["meeting"] = {"date": uk(when), "time": time, "place": place}
         required = {
-            "the date, time and place of the meeting": [uk(when), time, place],
-            "the reasons alternative provision is being considered": [context["rationale"]],
-            **_recipient_required(recipient, method),
+            "the date, time and place of the meeting": ["meeting.date", "meeting.time", "meeting.place"],
+            "the reasons alternative provision is being considered": ["rationale"],
+            **_recipient_required(method),
         }
         plans.append(
             LetterPlan(
@@ -163,12 +164,12 @@ def review_plans(
             "parents_views": review.parents_views or "",
         }
         required = {
-            "the outcome of the review": [OUTCOME_WORDS[review.outcome]],
-            "who is responsible": [review.responsible or "?"],
-            **_recipient_required(recipient, method),
+            "the outcome of the review": ["review.outcome"],
+            "who is responsible": ["review.responsible"],
+            **_recipient_required(method),
         }
         if review.outcome != "end":
-            required["the date of the next review"] = [uk(review.next) if review.next else "?"]
+            required["the date of the next review"] = ["review.next"]
         plans.append(
             LetterPlan("review", recipient.name, _slug("review", letter_date, recipient, index), context, required)
         )

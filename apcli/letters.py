@@ -173,7 +173,45 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def missing_items(rendered: Rendered) -> list[str]:
-    """The required items whose words are not in the rendered letter."""
-    text = _squash(rendered.text)
-    return [item for item, words in rendered.plan.required.items() if any(_squash(w) not in text for w in words)]
+def _token(number: int) -> str:
+    return f"apcheck{number:03d}x"
+
+
+def _mark(context: Any, path: list[str], tokens: list[str]) -> Any:
+    """A copy of `context` with the value(s) at `path` replaced by fresh tokens (appended to `tokens`)."""
+    if not path:
+        tokens.append(_token(len(tokens)))
+        return tokens[-1]
+    head, rest = path[0], path[1:]
+    if head == "*":
+        return [_mark(item, rest, tokens) for item in context]
+    copied = dict(context)
+    copied[head] = _mark(context[head], rest, tokens)
+    return copied
+
+
+def missing_items(records: Records, rendered: Rendered, env: SandboxedEnvironment | None = None) -> list[str]:
+    """The required items the template does not put in the letter.
+
+    The letter is rendered again with each required value replaced by a unique
+    token; an item is missing when any of its tokens is not in the result. So a
+    time that happens to appear elsewhere (a session starting when the placement
+    does) cannot stand in for the start time.
+    """
+    plan = rendered.plan
+    missing = []
+    for item, paths in plan.required.items():
+        tokens: list[str] = []
+        context = plan.context
+        for path in paths:
+            context = _mark(context, _split(path), tokens)
+        probe = render(records, LetterPlan(plan.kind, plan.to, plan.slug, context), rendered.fmt, env)
+        text = _squash(probe.text)
+        if not tokens or any(token not in text for token in tokens):
+            missing.append(item)
+    return missing
+
+
+def _split(path: str) -> list[str]:
+    """`provider.address_lines[*]` -> ["provider", "address_lines", "*"]."""
+    return [part for part in path.replace("[*]", ".*").split(".") if part]

@@ -107,7 +107,7 @@ def render_checked(records: Records, plans: list[LetterPlan], fmt: Format, rule:
     rendered = [render(records, plan, fmt, env) for plan in plans]
     failures = []
     for item in rendered:
-        for missing in missing_items(item):
+        for missing in missing_items(records, item, env):
             template = records.shown(template_path(records, item.plan.kind, fmt))
             failures.append(
                 (
