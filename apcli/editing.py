@@ -1,8 +1,9 @@
 """`ap edit`: a person edits a case file in their editor; an invalid edit never replaces the file.
 
 The draft lives in `.locks/CASE.edit.yaml` (beside `cases/`, so the editor's schema
-line still points at `schema/`), and is kept whenever the edit is refused, so
-nothing typed is lost; `ap edit` opens it again next time.
+line still points at `schema/`), with the file it started from beside it. The
+draft is kept whenever the edit is refused, so nothing typed is lost; `ap edit`
+opens it again next time, and refuses to save it over changes made since it began.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from apcli.errors import EXIT_REFUSED, ApError, InvalidFilesError, Problem
 
 if TYPE_CHECKING:
+    from apcli.checking import CheckFinding
     from apcli.models import Case
     from apcli.store import Records
 
@@ -30,10 +32,20 @@ class EditResult:
     resumed: bool
 
 
-def draft_path(records: Records, case_id: str) -> Path:
+def draft_paths(records: Records, case_id: str) -> tuple[Path, Path]:
+    """The draft, and the case file as it was when the draft began."""
     from apcli.store import LOCKS_DIR
 
-    return records.root / LOCKS_DIR / f"{case_id}.edit.yaml"
+    folder = records.root / LOCKS_DIR
+    return folder / f"{case_id}.edit.yaml", folder / f"{case_id}.edit-base.yaml"
+
+
+def discard_draft(records: Records, case_id: str) -> bool:
+    draft, base = draft_paths(records, case_id)
+    existed = draft.exists()
+    draft.unlink(missing_ok=True)
+    base.unlink(missing_ok=True)
+    return existed
 
 
 def changed_fields(old: Case, new: Case) -> list[str]:
@@ -53,58 +65,95 @@ def changed_fields(old: Case, new: Case) -> list[str]:
     return changed
 
 
+def _rule_findings(
+    records: Records, case_id: str, path: Path, shown: str, text: str, case: Case, today: dt.date
+) -> list[CheckFinding]:
+    from apcli.checking import check_case
+    from apcli.store import LoadedCase
+
+    return check_case(records, LoadedCase(case_id, path, shown, text, case), today)
+
+
+def _refuse_history_edits(old: Case | None, new: Case, kept: str) -> None:
+    """History and overrides are a record of what happened: they are appended to by ap, never edited."""
+    if old is None:
+        return
+    if new.history[: len(old.history)] != old.history or new.overrides != old.overrides:
+        raise EditRefused(
+            "Refused: the history and the overrides are a record of what was done, and are not edited by hand "
+            "(an override is given with --override and --why on the command that needs it). "
+            f"The case file was not changed. {kept}"
+        )
+
+
 def edit_case(
     records: Records, case_id: str, today: dt.date, by: str, run_editor: Callable[[Path], None]
 ) -> EditResult:
     """Open the case in an editor, check what was saved, and write it only if it passes."""
     from apcli import yamlio
-    from apcli.checking import check_case
     from apcli.history import record
     from apcli.models import Case
-    from apcli.store import LoadedCase, read_text, validate
+    from apcli.store import read_text, validate
 
     path = records.case_path(case_id)
     case_id = path.stem
     shown = records.shown(path)
     if not path.is_file():
         records.load_case(case_id)  # raises the usual "no such case"
-    original = read_text(path, shown)
-    draft = draft_path(records, case_id)
-    resumed = draft.is_file()
-    draft.parent.mkdir(exist_ok=True)
+    draft, base = draft_paths(records, case_id)
+    resumed = draft.is_file() and base.is_file()
     if not resumed:
+        original = read_text(path, shown)
+        draft.parent.mkdir(exist_ok=True)
+        base.write_text(original, encoding="utf-8")
         draft.write_text(original, encoding="utf-8")
-    run_editor(draft)
-    edited = read_text(draft, records.shown(draft))
-    if edited == original:
-        draft.unlink()
-        return EditResult([], resumed)
-    kept = f"Your edit is kept in {records.shown(draft)}; `ap edit {case_id}` opens it again."
+    original = read_text(base, records.shown(base))
     try:
-        new_case = validate(Case, yamlio.load(edited, shown), edited, shown)
+        run_editor(draft)
+    except ApError:
+        if not resumed:
+            discard_draft(records, case_id)
+        raise
+    draft_shown = records.shown(draft)
+    edited = read_text(draft, draft_shown)
+    kept = f"Your edit is kept in {draft_shown}; `ap edit {case_id}` opens it again (`--discard` drops it)."
+    if edited == original:
+        discard_draft(records, case_id)
+        return EditResult([], resumed)
+    try:
+        new_case = validate(Case, yamlio.load(edited, draft_shown), edited, draft_shown)
     except InvalidFilesError as error:
         raise InvalidFilesError(error.problems, "The case file was not changed. " + kept) from None
     except ApError as error:
         raise InvalidFilesError(
-            [Problem(shown, None, error.message)], "The case file was not changed. " + kept
+            [Problem(draft_shown, None, error.message)], "The case file was not changed. " + kept
         ) from None
-    broken = [
-        f for f in check_case(records, LoadedCase(case_id, path, shown, edited, new_case), today) if f.kind == "must"
-    ]
+    try:
+        old_case: Case | None = validate(Case, yamlio.load(original, shown), original, shown)
+    except ApError:
+        old_case = None  # the file was broken before: the edit may be what mends it
+    _refuse_history_edits(old_case, new_case, kept)
+    after = _rule_findings(records, case_id, draft, draft_shown, edited, new_case, today)
+    before = (
+        {f.rule for f in _rule_findings(records, case_id, path, shown, original, old_case, today)}
+        if old_case
+        else set()
+    )
+    broken = [f for f in after if f.kind == "must" or (f.kind == "should" and f.rule not in before)]
     if broken:
         listed = "\n".join(str(f) for f in broken)
         raise EditRefused(
-            f"Refused: the edit breaks a *must* rule, so the case file was not changed.\n{listed}\n{kept}"
+            "Refused: the edit breaks a rule, so the case file was not changed (a *should* rule is overridden with "
+            f"--override and --why on the command that records the change).\n{listed}\n{kept}"
         )
     with records.lock(case_id):
-        current = read_text(path, shown)
-        if current != original:
-            raise EditRefused(f"Someone else changed {shown} while you were editing it, so it was not replaced. {kept}")
-        try:
-            changed = changed_fields(validate(Case, yamlio.load(original, shown), original, shown), new_case)
-        except ApError:
-            changed = ["the whole file (it was not valid before)"]
+        if read_text(path, shown) != original:
+            raise EditRefused(
+                f"{shown} was changed by someone else after your edit began, so your edit was not saved over it. "
+                f"{kept} Compare the two, or drop your draft with `ap edit {case_id} --discard`."
+            )
+        changed = changed_fields(old_case, new_case) if old_case else ["the whole file (it was not valid before)"]
         updated = record(new_case, today, by, "edited by hand: " + (", ".join(changed) or "layout"), {}, step="edit")
         records.save_case(case_id, updated, edited)
-    draft.unlink()
+    discard_draft(records, case_id)
     return EditResult(changed, resumed)

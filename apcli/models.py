@@ -17,10 +17,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from apcli import codes
+from apcli.ids import PROVIDER_ID_PATTERN
 from apcli.upn import upn_problem
 
-CASE_ID_PATTERN = r"^AP-\d{4}-\d{3,}$"
-PROVIDER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 Text = Annotated[str, Field(min_length=1)]
@@ -368,6 +367,8 @@ class Notice(Strict):
     method: Literal["post", "email", "hand"]
     start: dt.date = Field(description="the first day the notice required")
     end: dt.date
+    provider: str | None = Field(None, description="the provider it named")
+    weekdays: list[Weekday] | None = Field(None, description="the days of the week it required")
     to: list[Text] = Field(default_factory=list)
     la_copy: bool = False
     letters: list[Letter] = Field(default_factory=list)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Notice, Placement, Sessions
+    from apcli.models import Case, Placement, Sessions
     from apcli.schoolcal import SchoolCalendar
     from apcli.store import Records
 
@@ -41,14 +41,6 @@ def earliest_start(calendar: SchoolCalendar, notice_date: dt.date, needed: int, 
 
 def in_time(calendar: SchoolCalendar, notice_date: dt.date, start: dt.date, needed: int) -> bool:
     return notice_date <= start and school_days_of_notice(calendar, notice_date, start) >= needed
-
-
-def notice_for_start(case: Case) -> Notice | None:
-    """The latest notice given for the placement's current first day, if any."""
-    if case.placement is None:
-        return None
-    matching = [n for n in case.notices if n.start == case.placement.start]
-    return matching[-1] if matching else None
 
 
 def placement_days(calendar: SchoolCalendar, placement: Placement) -> list[dt.date]:

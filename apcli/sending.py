@@ -86,6 +86,11 @@ def _targets(records: Records, case: Case, folder: Path, rendered: list[Rendered
     paths = []
     for item in rendered:
         path = folder / f"{item.plan.slug}.{output.fmt}"
+        if output.out is None:  # in letters/CASE/, a second letter on one day gets the next free name
+            number = 2
+            while path.exists() or path.relative_to(root).as_posix() in sent:
+                path = folder / f"{item.plan.slug}-{number}.{output.fmt}"
+                number += 1
         relative = path.relative_to(root).as_posix()
         if relative in sent:
             raise UsageError(
@@ -166,6 +171,8 @@ def issue_notice(change: Change, given_date: str | None, method: str, output: Ou
             method=method,  # type: ignore[arg-type]
             start=case.placement.start,
             end=case.placement.end,
+            provider=case.placement.provider,
+            weekdays=list(case.placement.weekdays),
             to=[person.name for person in people],
             la_copy=any(person.is_la for person in people),
         )

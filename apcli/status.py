@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Decision, Meeting
+    from apcli.models import Case, Decision, Meeting, Notice
 
 Status = Literal["referred", "agreed", "commissioned", "notified", "active", "ended", "closed"]
 STATUSES: tuple[Status, ...] = ("referred", "agreed", "commissioned", "notified", "active", "ended", "closed")
@@ -36,10 +36,30 @@ def parent_present(meeting: Meeting) -> bool:
     return any(person.role in PARENT_ROLES for person in meeting.present)
 
 
+def approving(decision: Decision | None) -> bool:
+    """The headteacher's decision lets the placement go ahead (approve, or direct)."""
+    return decision is not None and decision.decision in ("approve", "direct")
+
+
 def agreed(case: Case) -> bool:
     """The headteacher approved after the parents accepted, or directed the placement."""
-    head = headteacher_decision(case)
-    return head is not None and head.decision in ("approve", "direct")
+    return approving(headteacher_decision(case))
+
+
+def notice_for_placement(case: Case) -> Notice | None:
+    """The latest notice that describes the placement as it now stands (start, end, provider, days)."""
+    placement = case.placement
+    if placement is None:
+        return None
+    matching = [
+        n
+        for n in case.notices
+        if n.start == placement.start
+        and n.end == placement.end
+        and n.provider in (None, placement.provider)
+        and n.weekdays in (None, placement.weekdays)
+    ]
+    return matching[-1] if matching else None
 
 
 def closed_by(case: Case) -> Decision | None:
@@ -50,14 +70,15 @@ def closed_by(case: Case) -> Decision | None:
 
 def status(case: Case, today: dt.date) -> Status:
     placement = case.placement
-    started = placement is not None and bool(case.notices) and placement.start <= today
+    notified = notice_for_placement(case) is not None
+    started = placement is not None and notified and placement.start <= today
     if case.ending is not None:
         return "ended" if placement is not None and started and case.ending.date >= placement.start else "closed"
     if closed_by(case):
         return "closed"
     if started:
         return "active"
-    if case.notices:
+    if notified:
         return "notified"
     if placement is not None:
         return "commissioned"
@@ -73,7 +94,7 @@ def passed_commands(case: Case) -> set[str]:
     for command, done in (
         ("meeting", bool(case.meetings)),
         ("decision", parents_response(case) is not None),
-        ("approval", head is not None and head.decision in ("approve", "direct")),
+        ("approval", approving(head)),
         ("placement", case.placement is not None),
         ("notice", bool(case.notices)),
         ("attendance", bool(case.attendance)),

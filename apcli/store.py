@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from apcli import yamlio
 from apcli.errors import BusyError, InvalidFileError, InvalidFilesError, Problem, UsageError
+from apcli.ids import CASE_ID, PROVIDER_ID
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -32,8 +32,6 @@ CALENDAR_FILE = "calendar.yaml"
 CASES_DIR = "cases"
 PROVIDERS_DIR = "providers"
 LOCKS_DIR = ".locks"
-CASE_ID = re.compile(r"^AP-\d{4}-\d{3,}$")
-PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 LOCK_TIMEOUT_SECONDS = 15.0
 SCHEMA_MODELINE = "# yaml-language-server: $schema={path}\n"
 

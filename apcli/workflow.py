@@ -14,7 +14,7 @@ from apcli.dates import parse_date, parse_time
 from apcli.errors import EXIT_REFUSED, ApError, UsageError
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Meeting, Person, Placement, Provider
+    from apcli.models import Case, Decision, Meeting, Person, Placement, Provider
     from apcli.rules import GateResult
     from apcli.store import Records
 
@@ -179,6 +179,7 @@ def record_decision(
 
     def apply(case: Case) -> Case:
         check_not_before_referral(day, case, "--date")
+        check_decision_order(case, decision)
         if decision.decision == "proceed-with-exclusion":
             response = parents_response(case)
             if not (case.referral.alternative_to_exclusion and response and response.decision == "refused"):
@@ -196,6 +197,33 @@ def record_decision(
     command = "decision" if parents else ("approval" if headteacher in ("approve", "direct") else "closing")
     who = "parents" if parents else "headteacher"
     return change_case(change, command, f"{who}: {decision.decision} ({day})", apply)
+
+
+def check_decision_order(case: Case, decision: Decision) -> None:
+    """Decisions follow one another: a party's new decision is not dated before its last one, the
+    parents answer after the planning meeting, the headteacher after the parents, and a notice
+    given means the case is ended with `ap end`, not closed by a decision."""
+    from apcli.status import notice_for_placement, parents_response, planning_meetings
+
+    same = [d for d in case.decisions if d.by == decision.by]
+    if same and decision.date < max(d.date for d in same):
+        raise UsageError(
+            f"--date: the {decision.by}' last decision was on {max(d.date for d in same)}; a new one cannot be dated "
+            "before it. Record the change with the date it was made."
+        )
+    planned = [m.date for _, m in planning_meetings(case)]
+    if decision.by == "parents" and planned and decision.date < min(planned):
+        raise UsageError(f"--date: the parents' response cannot come before the planning meeting ({min(planned)}).")
+    response = parents_response(case)
+    if decision.by == "headteacher" and response is not None and decision.date < response.date:
+        raise UsageError(
+            f"--date: the headteacher's decision cannot come before the parents' response ({response.date})."
+        )
+    if decision.decision in ("withdraw", "proceed-with-exclusion") and notice_for_placement(case) is not None:
+        raise UsageError(
+            "The parents have been given notice of the placement, so it is not withdrawn by a decision: "
+            "end it with ap end CASE --outcome withdrawn (or the outcome that fits)."
+        )
 
 
 # --- the placement ------------------------------------------------------------------
@@ -226,12 +254,19 @@ def parse_money(value: str, what: str) -> Decimal:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise UsageError(f"{what}: {value!r} is not an amount of money; give pounds, for example 1530.00") from None
-    if not amount.is_finite() or amount < 0:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or not re_money.fullmatch(text):
+        raise UsageError(f"{what}: {value!r} is not an amount of money; give pounds, for example 1530.00")
+    if amount < 0:
         raise UsageError(f"{what}: {value!r} is not an amount of money; it cannot be negative")
+    if amount > 10_000_000:
+        raise UsageError(f"{what}: {value!r} is more than any placement could cost; check the amount")
     if amount != amount.quantize(Decimal("0.01")):
         raise UsageError(f"{what}: {value!r} has more than two decimal places (pence)")
     return amount.quantize(Decimal("0.01"))
+
+
+re_money = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def parse_weekdays(value: str | None, provider: Provider | None) -> list[str]:
@@ -342,16 +377,23 @@ def check_placement_values(records: Records, placement: Placement, given: Placem
 
 
 def record_placement(change: Change, placement: Placement) -> GateResult:
-    from apcli.status import headteacher_decision
+    """Record (or change, before it starts) the placement. A changed placement needs a new notice."""
+    from apcli.status import headteacher_decision, status
 
     def apply(case: Case) -> Case:
         head = headteacher_decision(case)
         if head is not None and placement.start < head.date:
             raise UsageError(f"--start: {placement.start} is before the headteacher's decision ({head.date}).")
-        if case.notices and case.placement and case.placement.start <= change.today:
+        if status(case, change.today) == "active":
             raise UsageError(
                 "The placement has started; it cannot be re-recorded. Review it (ap review record) or end it (ap end)."
             )
+        for day, option in (
+            (placement.agreement.signed if placement.agreement else None, "--agreement-signed"),
+            (placement.approved_on, "--approved-on"),
+        ):
+            if day is not None:
+                check_not_before_referral(day, case, option)
         return case.model_copy(update={"placement": placement})
 
     what = f"placement recorded: {placement.provider}, {placement.start} to {placement.end}"

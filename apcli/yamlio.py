@@ -82,10 +82,16 @@ class SafeRecordLoader(yaml.CSafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            if not isinstance(key_node, yaml.ScalarNode):
+                key: Any = id(key_node)
+            elif key_node.tag == "tag:yaml.org,2002:null":
+                key = None
+            else:
+                key = (key_node.tag, key_node.value)
             if key in seen:
                 raise _RefusedYaml(
-                    f"the key {key!r} appears twice (first on line {seen[key] + 1}); keep one", key_node.start_mark
+                    f"the key {key_node.value!r} appears twice (first on line {seen[key] + 1}); keep one",
+                    key_node.start_mark,
                 )
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep)
@@ -332,8 +338,21 @@ def update_text(old_text: str, data: dict[str, Any], file: str, full: dict[str, 
 
     Raises InvalidFileError when a comment a person wrote would be lost.
     """
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     handler = _round_trip()
-    document = handler.load(old_text)
+    try:
+        document = handler.load(old_text)
+    except MarkedYAMLError as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else None
+        raise InvalidFileError(
+            f"ap reads this file but cannot rewrite it safely: {error.problem} (a tab, perhaps?). Fix the line, "
+            "then run the command again.",
+            file,
+            line,
+        ) from None
+    except YAMLError as error:
+        raise InvalidFileError(f"ap cannot rewrite this file safely: {error}", file) from None
     before = _comments(document)
     if document is None:
         return dump_new(data)

@@ -156,6 +156,10 @@ def run_editor(path: Path) -> None:
     if not command:
         raise UsageError("Set the EDITOR environment variable to your editor, for example: export EDITOR=nano")
     try:
-        subprocess.run([*shlex.split(command), str(path)], check=True)
+        words = shlex.split(command)
+    except ValueError as error:
+        raise UsageError(f"The EDITOR setting ({command}) cannot be read: {error}.") from None
+    try:
+        subprocess.run([*words, str(path)], check=True)
     except (OSError, subprocess.CalledProcessError) as error:
         raise UsageError(f"The editor ({command}) did not run: {error}. Your draft is {path}.") from None

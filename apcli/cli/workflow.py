@@ -142,12 +142,17 @@ def _change(case_id: str, override: list[str] | None, why: list[str] | None) -> 
 
 
 def _report(case_id: str, done: str, unneeded: list[str]) -> None:
+    from apcli.errors import ApError
     from apcli.overview import overview
 
     s = state()
     for rule_id in unneeded:
         note(f"Note: --override {rule_id} was not needed (the rule does not apply here), so it was not recorded.")
-    seen = overview(s.records, s.records.load_case(case_id, fresh=True), s.today)
+    try:
+        seen = overview(s.records, s.records.load_case(case_id, fresh=True), s.today)
+    except ApError as error:  # saved already: say so, and what stops the summary
+        typer.echo(f"{case_id.upper()}: {done}. (ap could not summarise the case: {error.message})")
+        return
     typer.echo(f"{seen.id}: {done}. Status: {seen.status}. Next: {seen.next}")
 
 
@@ -329,12 +334,21 @@ def placement(
 
 
 @app.command()
-def edit(case_id: CaseArgument) -> None:
+def edit(
+    case_id: CaseArgument,
+    discard: Annotated[bool, typer.Option("--discard", help="Drop an unsaved edit kept from before.")] = False,
+) -> None:
     """Open the case file in $EDITOR; on save it is checked, and an invalid edit is refused with the old file kept."""
     from apcli.cli.context import run_editor
-    from apcli.editing import edit_case
+    from apcli.editing import discard_draft, draft_paths, edit_case
 
     s = state()
+    if discard:
+        dropped = discard_draft(s.records, s.records.case_path(case_id).stem)
+        typer.echo("Dropped the unsaved edit." if dropped else "There was no unsaved edit.")
+        return
+    if draft_paths(s.records, s.records.case_path(case_id).stem)[0].is_file():
+        note("Opening your unsaved edit from before.")
     result = edit_case(s.records, case_id, s.today, s.by, run_editor)
     if not result.changed:
         typer.echo("No changes; the case file is as it was.")

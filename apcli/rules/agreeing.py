@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from apcli.rules import CaseContext, Finding
-from apcli.status import headteacher_decision, parent_present, parents_response, planning_meetings
+from apcli.status import approving, headteacher_decision, parent_present, parents_response, planning_meetings
+
+if TYPE_CHECKING:
+    from apcli.models import Meeting
 
 PLANNING = (
     'ap meeting CASE --kind planning --date D --present "Name (parent)" --present "Name (senco)" --reasons-explained'
 )
 
 
+def _held_with_parents(meeting: Meeting) -> bool:
+    """A parent or carer was there, or the record says why none could come and how they were told."""
+    return parent_present(meeting) or bool(meeting.no_parent_reason and meeting.parents_informed)
+
+
 def planning_meeting(context: CaseContext) -> list[Finding]:
     meetings = planning_meetings(context.case)
     if not meetings:
         return [Finding("MEET-PLANNING", "no planning meeting with the parents is recorded", PLANNING, ("meetings",))]
-    if any(parent_present(m) or (m.no_parent_reason and m.parents_informed) for _, m in meetings):
+    if any(_held_with_parents(m) for _, m in meetings):
         return []
     index, meeting = meetings[-1]
     return [
@@ -28,38 +38,36 @@ def planning_meeting(context: CaseContext) -> list[Finding]:
     ]
 
 
-def reasons_explained(context: CaseContext) -> list[Finding]:
-    meetings = planning_meetings(context.case)
-    if not meetings or any(m.reasons_explained for _, m in meetings):
+def _flag_missing(context: CaseContext, rule: str, flag: str, message: str, fix: str) -> list[Finding]:
+    """A planning meeting held with the parents must record `flag`; one they were not part of does not count."""
+    meetings = [(i, m) for i, m in planning_meetings(context.case) if _held_with_parents(m)]
+    if not meetings or any(getattr(m, flag) for _, m in meetings):
         return []
     index, meeting = meetings[-1]
-    return [
-        Finding(
-            "MEET-REASONS-EXPLAINED",
-            f"the planning meeting on {meeting.date} does not record that the reasons for the placement were "
-            "explained to the family",
-            "--reasons-explained (on ap meeting --kind planning)",
-            ("meetings", index),
-        )
-    ]
+    return [Finding(rule, message.format(date=meeting.date), fix, ("meetings", index))]
+
+
+def reasons_explained(context: CaseContext) -> list[Finding]:
+    return _flag_missing(
+        context,
+        "MEET-REASONS-EXPLAINED",
+        "reasons_explained",
+        "the planning meeting on {date} does not record that the reasons for the placement were explained to the family",
+        "--reasons-explained (on ap meeting --kind planning)",
+    )
 
 
 def exclusion_made_clear(context: CaseContext) -> list[Finding]:
-    meetings = planning_meetings(context.case)
-    if not context.case.referral.alternative_to_exclusion or not meetings:
+    if not context.case.referral.alternative_to_exclusion:
         return []
-    if any(m.exclusion_made_clear for _, m in meetings):
-        return []
-    index, meeting = meetings[-1]
-    return [
-        Finding(
-            "MEET-PEX-CLEAR",
-            f"the placement is offered as an alternative to permanent exclusion, but the planning meeting on "
-            f"{meeting.date} does not record that this was made clear to the parents",
-            "--exclusion-made-clear (on ap meeting --kind planning)",
-            ("meetings", index),
-        )
-    ]
+    return _flag_missing(
+        context,
+        "MEET-PEX-CLEAR",
+        "exclusion_made_clear",
+        "the placement is offered as an alternative to permanent exclusion, but the planning meeting on {date} does "
+        "not record that this was made clear to the parents",
+        "--exclusion-made-clear (on ap meeting --kind planning)",
+    )
 
 
 def parent_response(context: CaseContext) -> list[Finding]:
@@ -124,7 +132,7 @@ def direction(context: CaseContext) -> list[Finding]:
 
 def headteacher(context: CaseContext) -> list[Finding]:
     head = headteacher_decision(context.case)
-    if head is not None and head.decision in ("approve", "direct"):
+    if approving(head):
         return []
     how = 'direct --reason "..."' if _refused(context) else "approve"
     return [

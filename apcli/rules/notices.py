@@ -13,17 +13,17 @@ from apcli.notice import (
     in_time,
     latest_notice_date,
     missing_means,
-    notice_for_start,
     placement_days,
     recipients,
     school_days_of_notice,
 )
 from apcli.rules import CaseContext, Finding
+from apcli.status import notice_for_placement
 
 
 def _pending(context: CaseContext) -> tuple[dt.date, str]:
     """The date and method of the notice for the current first day: recorded, or as if given today by post."""
-    notice = notice_for_start(context.case)
+    notice = notice_for_placement(context.case)
     return (notice.date, notice.method) if notice else (context.today, "post")
 
 
@@ -32,7 +32,7 @@ def in_writing(context: CaseContext) -> list[Finding]:
     if case.placement is None or records is None:
         return []
     start = case.placement.start
-    notice = notice_for_start(case)
+    notice = notice_for_placement(case)
     if notice is None and start <= context.today:
         return [
             Finding(
@@ -92,7 +92,7 @@ def deadline(context: CaseContext) -> list[Finding]:
     given = school_days_of_notice(calendar, notice_date, start) if notice_date <= start else 0
     latest = latest_notice_date(calendar, start, needed)
     earliest = earliest_start(calendar, notice_date, needed, list(placement.weekdays))
-    recorded = notice_for_start(case) is not None
+    recorded = notice_for_placement(case) is not None
     when = f"a notice given on {notice_date}" if recorded else f"a notice given today ({notice_date})"
     message = (
         f"{when} is too late for a first day of {start}: it gives {given} school day(s) of notice, "
@@ -144,7 +144,7 @@ def la_copy(context: CaseContext) -> list[Finding]:
                 ("pupil", "send"),
             )
         ]
-    notice = notice_for_start(case)
+    notice = notice_for_placement(case)
     if notice is not None and not notice.la_copy:
         return [
             Finding(
