@@ -73,7 +73,8 @@ def check_folder_files(records: Records) -> list[CheckFinding]:
 
 def stray_files(records: Records) -> list[CheckFinding]:
     """Files in cases/ and providers/ that ap would never read: a misnamed case must not go unseen."""
-    from apcli.store import CASE_ID, CASES_DIR, PROVIDER_ID, PROVIDERS_DIR
+    from apcli.ids import CASE_ID, PROVIDER_ID
+    from apcli.store import CASES_DIR, PROVIDERS_DIR
 
     expected = {CASES_DIR: (CASE_ID, "AP-2026-001.yaml"), PROVIDERS_DIR: (PROVIDER_ID, "larkhill-green.yaml")}
     findings = []
