@@ -62,6 +62,11 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
+def weekday_numbers(weekdays: list[Weekday] | list[str]) -> set[int]:
+    """`["mon", "wed"]` as the numbers `date.weekday()` gives: `{0, 2}`."""
+    return {index for index, day in enumerate(WEEKDAYS) if day in weekdays}
+
+
 class Strict(BaseModel):
     """Unknown fields are errors (a misspelt key must not be ignored), types are not coerced."""
 

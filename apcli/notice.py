@@ -31,9 +31,9 @@ def latest_notice_date(calendar: SchoolCalendar, start: dt.date, needed: int) ->
 
 def earliest_start(calendar: SchoolCalendar, notice_date: dt.date, needed: int, weekdays: list[str]) -> dt.date | None:
     """The first day a notice given on `notice_date` allows, on one of the placement's weekdays."""
-    from apcli.models import WEEKDAYS
+    from apcli.models import weekday_numbers
 
-    wanted = {index for index, day in enumerate(WEEKDAYS) if day in weekdays}
+    wanted = weekday_numbers(weekdays)
     days = calendar.school_days
     first = bisect.bisect_left(days, notice_date)
     return next((day for day in days[first + needed :] if day.weekday() in wanted), None)
@@ -44,9 +44,9 @@ def in_time(calendar: SchoolCalendar, notice_date: dt.date, start: dt.date, need
 
 
 def placement_days(calendar: SchoolCalendar, placement: Placement) -> list[dt.date]:
-    from apcli.models import WEEKDAYS
+    from apcli.models import weekday_numbers
 
-    wanted = {index for index, day in enumerate(WEEKDAYS) if day in placement.weekdays}
+    wanted = weekday_numbers(placement.weekdays)
     return [d for d in calendar.school_days_between(placement.start, placement.end) if d.weekday() in wanted]
 
 

@@ -290,9 +290,9 @@ def parse_weekdays(value: str | None, provider: Provider | None) -> list[str]:
 
 def attendance_days(records: Records, start: dt.date, end: dt.date, weekdays: list[str]) -> list[dt.date]:
     """School days from start to end on which the placement runs."""
-    from apcli.models import WEEKDAYS
+    from apcli.models import weekday_numbers
 
-    wanted = {index for index, day in enumerate(WEEKDAYS) if day in weekdays}
+    wanted = weekday_numbers(weekdays)
     return [day for day in records.calendar.school_days_between(start, end) if day.weekday() in wanted]
 
 

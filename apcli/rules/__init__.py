@@ -59,7 +59,7 @@ class CaseContext:
     case_id: str
     case: Case
     today: dt.date
-    records: Records | None = None
+    records: Records
 
 
 Check = Callable[[CaseContext], list[Finding]]

@@ -183,8 +183,8 @@ def budget(context: CaseContext) -> list[Finding]:
         return [
             Finding("PLACE-BUDGET", f"the placement's budget has no {' or '.join(missing)}", options, ("placement",))
         ]
-    bodies = context.records.settings.approving_bodies if context.records else {}
-    if context.records and placement.approved_by not in bodies:
+    bodies = context.records.settings.approving_bodies
+    if placement.approved_by not in bodies:
         return [
             Finding(
                 "PLACE-BUDGET",
@@ -201,7 +201,7 @@ def provider_known(context: CaseContext) -> list[Finding]:
     placement = context.case.placement
     if placement is None:
         return _no_placement("PLACE-PROVIDER-KNOWN", "--provider ID")
-    if context.records is None or placement.provider in context.records.provider_ids():
+    if placement.provider in context.records.provider_ids():
         return []
     return [
         Finding(
@@ -215,7 +215,7 @@ def provider_known(context: CaseContext) -> list[Finding]:
 
 def provider_safeguarding(context: CaseContext) -> list[Finding]:
     placement = context.case.placement
-    if placement is None or context.records is None:
+    if placement is None:
         return []
     provider = context.records.providers.get(placement.provider)
     if provider is None:

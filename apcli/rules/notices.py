@@ -29,7 +29,7 @@ def _pending(context: CaseContext) -> tuple[dt.date, str]:
 
 def in_writing(context: CaseContext) -> list[Finding]:
     case, records = context.case, context.records
-    if case.placement is None or records is None:
+    if case.placement is None:
         return []
     start = case.placement.start
     notice = notice_for_placement(case)
@@ -70,7 +70,7 @@ def in_writing(context: CaseContext) -> list[Finding]:
 
 def deadline(context: CaseContext) -> list[Finding]:
     case, records = context.case, context.records
-    if case.placement is None or records is None:
+    if case.placement is None:
         return []
     placement = case.placement
     calendar = records.calendar
@@ -107,7 +107,7 @@ def deadline(context: CaseContext) -> list[Finding]:
 
 def content(context: CaseContext) -> list[Finding]:
     case, records = context.case, context.records
-    if case.placement is None or records is None:
+    if case.placement is None:
         return []
     placement = case.placement
     provider = records.providers.get(placement.provider)
@@ -131,7 +131,7 @@ def content(context: CaseContext) -> list[Finding]:
 
 def la_copy(context: CaseContext) -> list[Finding]:
     case, records = context.case, context.records
-    if case.pupil.send != "ehc-plan" or records is None or case.placement is None:
+    if case.pupil.send != "ehc-plan" or case.placement is None:
         return []
     school = records.settings.school
     if not school.local_authority or not school.local_authority_address:
