@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from apcli.errors import ApError, InvalidFileError, InvalidFilesError
@@ -85,6 +86,8 @@ def stray_files(records: Records) -> list[CheckFinding]:
         for path in sorted(base.iterdir()):
             if path.name.startswith(".") or (path.suffix == ".yaml" and pattern.match(path.stem) and path.is_file()):
                 continue
+            if folder == CASES_DIR and _attendance_file_of_a_case(path, base):
+                continue
             findings.append(
                 CheckFinding(
                     None,
@@ -97,6 +100,15 @@ def stray_files(records: Records) -> list[CheckFinding]:
                 )
             )
     return findings
+
+
+def _attendance_file_of_a_case(path: Path, cases: Path) -> bool:
+    from apcli.attendance import LOG_SUFFIX, MARKS_SUFFIX
+
+    for suffix in (MARKS_SUFFIX, LOG_SUFFIX):
+        if path.name.endswith(suffix) and (cases / (path.name.removesuffix(suffix) + ".yaml")).is_file():
+            return True
+    return False
 
 
 def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[CheckFinding]:

@@ -570,6 +570,16 @@ def write_demo(folder: Path) -> None:
 
     atomic_write(folder / CALENDAR_FILE, CALENDAR)
     atomic_write(folder / PROVIDERS_DIR / "larkhill-green.yaml", PROVIDER)
+    from apcli.attendance import Marks, marks_path
+
     records = Records(folder)
     for case_id, data in demo_cases(records).items():
+        attendance = data.pop("attendance", {})
         records.save_case(case_id, Case.model_validate(data, strict=False), None)
+        if attendance:
+            marks = Marks()
+            for day, pair in attendance.items():
+                am, pm = pair.split()
+                marks.set(day, "am", am)
+                marks.set(day, "pm", pm)
+            atomic_write(marks_path(records.case_path(case_id)), marks.text())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -464,11 +463,11 @@ class HistoryEntry(Strict):
     what: Text
 
 
-_MARK = re.compile(r"^\S+ \S+$")
-
-
 class Case(Strict):
-    """One pupil's case. The case id is the file's name; the status is derived, never stored."""
+    """One pupil's case. The case id is the file's name; the status is derived, never stored.
+
+    Attendance marks are kept beside it, in `CASE.attendance.csv` (apcli/attendance.py).
+    """
 
     pupil: Pupil
     contacts: list[Contact] = Field(default_factory=list, description="parents and carers")
@@ -478,10 +477,6 @@ class Case(Strict):
     placement: Placement | None = None
     notices: list[Notice] = Field(default_factory=list)
     letters: list[SentLetter] = Field(default_factory=list, description="other letters sent to the family")
-    attendance: dict[dt.date, str] = Field(
-        default_factory=dict,
-        description="one line a school day: 'AM PM' codes, '-' where a session has no mark",
-    )
     provider_contacts: list[ProviderContact] = Field(default_factory=list)
     absences: list[AbsenceFollowUp] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
@@ -492,17 +487,6 @@ class Case(Strict):
     overrides: list[Override] = Field(default_factory=list)
     ending: Ending | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
-
-    @field_validator("attendance")
-    @classmethod
-    def _marks(cls, marks: dict[dt.date, str]) -> dict[dt.date, str]:
-        for day, pair in marks.items():
-            if not _MARK.match(pair):
-                raise ValueError(f"{day}: {pair!r} is not 'AM PM' (two codes, '-' for no mark)")
-            for code in pair.split():
-                if code != "-" and code not in codes.ALL_CODES:
-                    raise ValueError(f"{day}: {code!r} is not an attendance code")
-        return marks
 
 
 class ReferralForm(Strict):

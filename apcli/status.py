@@ -97,7 +97,6 @@ def passed_commands(case: Case) -> set[str]:
         ("approval", approving(head)),
         ("placement", case.placement is not None),
         ("notice", bool(case.notices)),
-        ("attendance", bool(case.attendance)),
         ("safeguarding", bool(case.safeguarding)),
         ("end", case.ending is not None),
     ):

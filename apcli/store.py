@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
     from pydantic_core import ErrorDetails
 
+    from apcli.attendance import Marks
     from apcli.models import Case, Provider, Settings
     from apcli.schoolcal import SchoolCalendar
 
@@ -200,6 +201,7 @@ class Records:
 
     root: Path
     _cases: dict[str, LoadedCase] = field(default_factory=dict, repr=False)
+    _marks: dict[str, Marks] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, root: Path) -> Records:
@@ -293,6 +295,15 @@ class Records:
         loaded = LoadedCase(case_id, path, self.shown(path), text, case)
         self._cases[case_id] = loaded
         return loaded
+
+    def marks(self, case_id: str) -> Marks:
+        """The case's attendance marks (cases/CASE.attendance.csv), read once per run."""
+        from apcli.attendance import load_marks, marks_path
+
+        path = self.case_path(case_id)
+        if case_id not in self._marks:
+            self._marks[case_id] = load_marks(path, self.shown(marks_path(path)))
+        return self._marks[case_id]
 
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:

@@ -429,13 +429,12 @@ def test_the_provider_must_have_confirmed_safeguarding(ap: Run, demo: Path) -> N
 
 def test_pupils_stay_on_roll_marked_b_never_k(ap: Run, demo: Path) -> None:
     assert not [f for f in as_json(ap("check", "--json"))["findings"] if f["rule"] == "PLACE-STAYS-ON-ROLL"]
-    path = demo / "cases" / "AP-2026-001.yaml"
-    path.write_text(path.read_text().replace("2026-11-16: B B", "2026-11-16: K K"))
+    path = demo / "cases" / "AP-2026-001.attendance.csv"
+    path.write_text(path.read_text().replace("2026-11-16,B,B,", "2026-11-16,K,B,"))
     result = ap("check", "AP-2026-001", "--json")
     assert result.exit_code == 1
     [finding] = as_json(result)["findings"]
-    assert finding["rule"] == "PLACE-STAYS-ON-ROLL" and finding["line"] is not None
-    assert "2026-11-16: K K" in path.read_text().splitlines()[finding["line"] - 1]
+    assert finding["rule"] == "PLACE-STAYS-ON-ROLL" and "2026-11-16 AM is marked K" in finding["message"]
 
 
 def test_days_give_the_end_date_on_the_school_calendar(ap: Run, demo: Path) -> None:

@@ -162,7 +162,7 @@ def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
         return
     from apcli.cli.render import render_case
 
-    console().print(render_case(loaded, seen, s.today))
+    console().print(render_case(loaded, seen, s.today, s.records.marks(loaded.id)))
 
 
 @app.command()

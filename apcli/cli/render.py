@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from apcli.attendance import Marks
     from apcli.overview import Overview
     from apcli.store import LoadedCase
 
@@ -24,7 +25,7 @@ def _section(title: str, rows: list[tuple[str, str]]) -> Any:
     return table
 
 
-def render_case(loaded: LoadedCase, seen: Overview, today: dt.date) -> Any:
+def render_case(loaded: LoadedCase, seen: Overview, today: dt.date, marks: Marks | None = None) -> Any:
     from rich.console import Group
     from rich.table import Table
 
@@ -130,10 +131,22 @@ def render_case(loaded: LoadedCase, seen: Overview, today: dt.date) -> Any:
         parts.append(
             _section("letters", [(str(x.date), f"{x.kind} to {x.to} by {x.method}: {x.file}") for x in case.letters])
         )
-    if case.attendance:
-        marked = sorted(case.attendance)
+    if marks is not None and marks.days:
+        from apcli.attendance import summarise
+
+        marked = sorted(marks.days)
+        sums = summarise(code for _, _, code in marks.sessions())
+        percent = f"{sums.percent:g}%" if sums.percent is not None else "-"
         parts.append(
-            _section("attendance", [("marks", f"{len(marked)} days, {marked[0]} to {marked[-1]} (ap attendance show)")])
+            _section(
+                "attendance",
+                [
+                    (
+                        "marks",
+                        f"{len(marked)} days, {marked[0]} to {marked[-1]}: {percent} attended (ap attendance show)",
+                    )
+                ],
+            )
         )
     if case.reviews:
         parts.append(

@@ -273,16 +273,18 @@ def la_informed(context: CaseContext) -> list[Finding]:
 
 
 def stays_on_roll(context: CaseContext) -> list[Finding]:
+    if context.case.placement is None:
+        return []
     findings = []
-    for day, pair in context.case.attendance.items():
-        if "K" in pair.split():
+    for day, session, code in context.records.marks(context.case_id).sessions():
+        if code == "K":
             findings.append(
                 Finding(
                     "PLACE-STAYS-ON-ROLL",
-                    f"{day} is marked K, which is for provision the local authority arranges; the academy's "
-                    "placement is marked B (or D where the pupil is dual registered)",
-                    "correct the mark to B or D",
-                    ("attendance", str(day)),
+                    f"{day} {session.upper()} is marked K, which is for provision the local authority arranges; the "
+                    "academy's placement is marked B (or D where the pupil is dual registered)",
+                    f"correct the mark in cases/{context.case_id}.attendance.csv (or re-import with --replace)",
+                    (),
                 )
             )
     return findings
