@@ -190,3 +190,58 @@ def missing_sessions(
     return [
         (day, session) for day, session in expected_sessions(calendar, placement, until) if not marks.get(day, session)
     ]
+
+
+# --- what `ap attendance show` shows ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Week:
+    monday: dt.date
+    sessions: dict[tuple[dt.date, str], str | None]  # expected sessions of the week -> code or None
+    summary: Summary
+
+
+@dataclass(frozen=True)
+class AttendanceView:
+    summary: Summary
+    weeks: list[Week]
+    missing: list[tuple[dt.date, str]]
+    marks: list[tuple[dt.date, str, str]]
+    absences: list[tuple[dt.date, str, str, str | None]]  # date, session, code, follow-up
+
+
+def attendance_view(
+    marks: Marks,
+    calendar: SchoolCalendar,
+    placement: Placement,
+    follow_ups: dict[tuple[dt.date, str], str],
+    today: dt.date,
+) -> AttendanceView:
+    expected = expected_sessions(calendar, placement, today)
+    all_marks = list(marks.sessions())
+    weeks: dict[dt.date, dict[tuple[dt.date, str], str | None]] = {}
+    for day, session in expected:
+        monday = day - dt.timedelta(days=day.weekday())
+        weeks.setdefault(monday, {})[(day, session)] = marks.get(day, session)
+    week_list = [
+        Week(monday, sessions, summarise(code for code in sessions.values() if code))
+        for monday, sessions in sorted(weeks.items())
+    ]
+    absences = [
+        (day, session, code, follow_up_for(follow_ups, day, session))
+        for day, session, code in all_marks
+        if is_absence(code)
+    ]
+    return AttendanceView(
+        summary=summarise(code for _, _, code in all_marks),
+        weeks=week_list,
+        missing=[(day, session) for day, session in expected if not marks.get(day, session)],
+        marks=all_marks,
+        absences=absences,
+    )
+
+
+def follow_up_for(follow_ups: dict[tuple[dt.date, str], str], day: dt.date, session: str) -> str | None:
+    """A follow-up of a day's absence covers both its sessions (one call home, not two)."""
+    return follow_ups.get((day, session)) or follow_ups.get((day, "pm" if session == "am" else "am"))

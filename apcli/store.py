@@ -296,14 +296,17 @@ class Records:
         self._cases[case_id] = loaded
         return loaded
 
-    def marks(self, case_id: str) -> Marks:
-        """The case's attendance marks (cases/CASE.attendance.csv), read once per run."""
+    def marks(self, case_id: str, fresh: bool = False) -> Marks:
+        """The case's attendance marks (cases/CASE.attendance.csv), read once per run unless `fresh`."""
         from apcli.attendance import load_marks, marks_path
 
         path = self.case_path(case_id)
-        if case_id not in self._marks:
+        if fresh or case_id not in self._marks:
             self._marks[case_id] = load_marks(path, self.shown(marks_path(path)))
         return self._marks[case_id]
+
+    def forget_marks(self, case_id: str) -> None:
+        self._marks.pop(case_id, None)
 
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:

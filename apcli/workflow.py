@@ -432,4 +432,50 @@ def add_contact(
             raise UsageError(f"{contact.name} is already a contact on this case; change their details with ap edit.")
         return case.model_copy(update={"contacts": [*case.contacts, contact]})
 
-    return change_case(change, "contact", f"parent or carer added: {contact.name} ({contact.relationship})", apply)
+    return change_case(change, "parent", f"parent or carer added: {contact.name} ({contact.relationship})", apply)
+
+
+# --- during the placement: contact with the provider, absence follow-ups ------------------
+
+
+def record_contact(change: Change, date: str, with_: str, summary: str) -> GateResult:
+    from apcli.models import ProviderContact
+
+    day = parse_date(date, "--date")
+    check_not_future(day, change.today, "--date")
+    if not with_.strip() or not summary.strip():
+        raise UsageError("--with and --summary cannot be blank: who was spoken to, and what about.")
+    contact = ProviderContact.model_validate({"date": day, "with": with_.strip(), "summary": summary.strip()})
+
+    def apply(case: Case) -> Case:
+        if case.placement is None:
+            raise UsageError("There is no placement yet, so no provider to keep in contact with.")
+        check_not_before_referral(day, case, "--date")
+        return case.model_copy(update={"provider_contacts": [*case.provider_contacts, contact]})
+
+    return change_case(change, "contact", f"contact with the provider on {day} ({contact.with_})", apply)
+
+
+def record_absence_follow_up(change: Change, date: str, session: str, follow_up: str) -> GateResult:
+    from apcli.attendance import is_absence
+    from apcli.models import AbsenceFollowUp
+
+    day = parse_date(date, "--date")
+    session = session.strip().lower()
+    if session not in ("am", "pm"):
+        raise UsageError(f"--session: {session!r} is not am or pm.")
+    if not follow_up.strip():
+        raise UsageError("--follow-up cannot be blank: say what was done (provider rang home, escalated, ...).")
+    code = change.records.marks(change.case_id, fresh=True).get(day, session)
+    if code is None or not is_absence(code):
+        shown = f"marked {code}" if code else "not marked"
+        raise UsageError(
+            f"{day} {session.upper()} is {shown}, not an absence; a follow-up is recorded against an absence "
+            "(ap attendance show lists them)."
+        )
+    entry = AbsenceFollowUp(date=day, session=session, follow_up=follow_up.strip())  # type: ignore[arg-type]
+
+    def apply(case: Case) -> Case:
+        return case.model_copy(update={"absences": [*case.absences, entry]})
+
+    return change_case(change, "absence", f"follow-up of the absence on {day} {session.upper()} ({code})", apply)

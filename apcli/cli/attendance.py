@@ -1,0 +1,189 @@
+"""`ap attendance import|show`, `ap contact`, `ap absence`: attendance at the provider."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from apcli.cli.base import CaseArgument, JsonOption, app
+from apcli.cli.context import console, print_json, state
+
+if TYPE_CHECKING:
+    from apcli.attendance import AttendanceView
+    from apcli.importing import ImportResult
+
+attendance_app = typer.Typer(
+    help="Attendance at the provider: import its register, show the marks.", no_args_is_help=True
+)
+app.add_typer(attendance_app, name="attendance")
+
+
+@attendance_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The provider's register: CSV (UTF-8) or .xlsx.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; write nothing.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Let the register change marks already recorded (kept in the log).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Merge a provider's register into the cases: every row checked first, all cases written or none."""
+    from apcli.importing import ImportRefused, import_register
+
+    s = state()
+    try:
+        result = import_register(s.records, file, s.today, s.by, replace=replace, dry_run=dry_run)
+    except ImportRefused as refused:
+        if as_json:
+            print_json(refused.result.as_dict())
+        raise
+    if as_json:
+        print_json(result.as_dict())
+        return
+    _print_summary(result)
+
+
+def _print_summary(result: ImportResult) -> None:
+    verb = "would be" if result.dry_run else "were"
+    typer.echo(
+        f"{result.source}: {result.rows} row(s) read; {len(result.added)} mark(s) added, {result.unchanged} unchanged, "
+        f"{len(result.replaced)} replaced; {result.absences} absence(s); cases {verb} touched: "
+        f"{', '.join(result.cases) or 'none'}."
+    )
+    for change in result.replaced:
+        typer.echo(f"  replaced {change}")
+    for case_id, count in sorted(result.missing.items()):
+        if count:
+            typer.echo(
+                f"  {case_id}: {count} session(s) since the placement started still have no mark (ATT-ACCURATE)."
+            )
+    if result.dry_run:
+        typer.echo("Dry run: nothing was written.")
+
+
+@attendance_app.command("show")
+def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
+    """Marks week by week, the attendance percentage, absences and their follow-up, missing marks."""
+    from apcli.attendance import attendance_view
+    from apcli.errors import UsageError
+
+    s = state()
+    loaded = s.records.load_case(case_id)
+    placement = loaded.case.placement
+    if placement is None:
+        raise UsageError(f"{loaded.id} has no placement yet, so no attendance at a provider.")
+    follow_ups: dict[tuple[dt.date, str], str] = {(a.date, a.session): a.follow_up for a in loaded.case.absences}
+    view = attendance_view(s.records.marks(loaded.id), s.records.calendar, placement, follow_ups, s.today)
+    if as_json:
+        print_json(_view_json(loaded.id, view))
+        return
+    _print_view(loaded.id, loaded.case.pupil.name, view, s.records.settings.attendance_threshold)
+
+
+def _view_json(case_id: str, view: AttendanceView) -> dict[str, object]:
+    sums = view.summary
+    return {
+        "case": case_id,
+        "possible": sums.possible,
+        "attended": sums.attended,
+        "percent": sums.percent,
+        "authorised": sums.authorised,
+        "unauthorised": sums.unauthorised,
+        "not_possible": sums.not_possible,
+        "missing": [{"date": d.isoformat(), "session": s.upper()} for d, s in view.missing],
+        "marks": [{"date": d.isoformat(), "session": s.upper(), "code": c} for d, s, c in view.marks],
+        "absences": [
+            {"date": d.isoformat(), "session": s.upper(), "code": c, "follow_up": f} for d, s, c, f in view.absences
+        ],
+        "weeks": [
+            {
+                "week": w.monday.isoformat(),
+                "possible": w.summary.possible,
+                "attended": w.summary.attended,
+                "percent": w.summary.percent,
+            }
+            for w in view.weeks
+        ],
+    }
+
+
+def _bar(percent: float | None, width: int = 20) -> str:
+    if percent is None:
+        return ""
+    filled = round(percent / 100 * width)
+    return "█" * filled + "·" * (width - filled)
+
+
+def _print_view(case_id: str, pupil: str, view: AttendanceView, threshold: float) -> None:
+    from rich.table import Table
+
+    sums = view.summary
+    percent = f"{sums.percent:g}%" if sums.percent is not None else "no possible sessions yet"
+    table = Table(
+        "week of",
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "%",
+        f"attendance (threshold {threshold:g}%)",
+        title=f"{case_id} {pupil}: {percent} ({sums.attended} of {sums.possible} possible sessions)",
+        title_justify="left",
+    )
+    for week in view.weeks:
+        cells = []
+        for offset in range(5):
+            day = week.monday + dt.timedelta(days=offset)
+            pair = [week.sessions.get((day, s), "") for s in ("am", "pm")]
+            expected = any((day, s) in week.sessions for s in ("am", "pm"))
+            cells.append(" ".join(code or "?" for code in pair) if expected else "")
+        share = week.summary.percent
+        table.add_row(str(week.monday), *cells, "" if share is None else f"{share:g}", _bar(share))
+    out = console()
+    out.print(table)
+    out.print(
+        f"Authorised absence: {sums.authorised}; unauthorised: {sums.unauthorised}; "
+        f"not possible sessions (not counted): {sums.not_possible}.  ? = no mark yet."
+    )
+    if view.missing:
+        shown = ", ".join(f"{d} {s.upper()}" for d, s in view.missing[:12])
+        more = f" and {len(view.missing) - 12} more" if len(view.missing) > 12 else ""
+        out.print(f"Missing marks ({len(view.missing)}, ATT-ACCURATE): {shown}{more}")
+    for day, session, code, follow_up in view.absences:
+        out.print(f"Absence {day} {session.upper()} ({code}): {follow_up or 'NO FOLLOW-UP YET (ap absence)'}")
+
+
+@app.command()
+def contact(
+    case_id: CaseArgument,
+    date: Annotated[str, typer.Option("--date", metavar="D", help="When.")],
+    with_: Annotated[str, typer.Option("--with", metavar="NAME", help="Who at the provider.")],
+    summary: Annotated[str, typer.Option("--summary", metavar="T", help="What was discussed.")],
+) -> None:
+    """Record the weekly contact with the provider (ATT-WEEKLY)."""
+    from apcli.cli.workflow import _change, _report
+    from apcli.workflow import record_contact
+
+    record_contact(_change(case_id, None, None), date, with_, summary)
+    _report(case_id, "contact with the provider recorded", [])
+
+
+@app.command()
+def absence(
+    case_id: CaseArgument,
+    date: Annotated[str, typer.Option("--date", metavar="D", help="The day of the absence.")],
+    session: Annotated[str, typer.Option("--session", metavar="am|pm", help="Which session.")],
+    follow_up: Annotated[
+        str, typer.Option("--follow-up", metavar="T", help="What was done: provider rang home, escalated, referred on.")
+    ],
+) -> None:
+    """Record the follow-up of an absence (ATT-ABSENCE-FOLLOW-UP)."""
+    from apcli.cli.workflow import _change, _report
+    from apcli.workflow import record_absence_follow_up
+
+    record_absence_follow_up(_change(case_id, None, None), date, session, follow_up)
+    _report(case_id, "absence follow-up recorded", [])

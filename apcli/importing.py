@@ -1,0 +1,359 @@
+"""`ap attendance import`: a provider's register merged into the cases, exact, idempotent, all or nothing.
+
+Every cell is checked before anything is written; one bad cell means nothing is
+written and every bad cell is listed. A mark that would change an existing one
+is refused unless --replace, and each replaced mark goes into the case's
+attendance log. All the cases a register touches are locked together and
+written together; if one write fails, those already written are put back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from apcli import codes
+from apcli.attendance import Marks, is_absence, log_lines, log_path, marks_path, missing_sessions
+from apcli.errors import EXIT_INVALID_FILE, EXIT_REFUSED, ApError
+from apcli.registers import Cell, Formula, as_date, read_register
+
+if TYPE_CHECKING:
+    from apcli.models import Case, Provider
+    from apcli.store import Records
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    value: str
+    why: str
+
+    @property
+    def message(self) -> str:
+        return f"row {self.row}, {self.column} {self.value!r}: {self.why}"
+
+
+@dataclass(frozen=True)
+class MarkChange:
+    case: str
+    date: dt.date
+    session: str
+    old: str | None
+    new: str
+    row: int
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.date} {self.session.upper()}: {self.old} -> {self.new} (row {self.row})"
+
+
+@dataclass
+class ImportResult:
+    source: str
+    rows: int = 0
+    added: list[MarkChange] = field(default_factory=list)
+    unchanged: int = 0
+    replaced: list[MarkChange] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    missing: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
+
+    @property
+    def cases(self) -> list[str]:
+        return sorted({change.case for change in [*self.added, *self.replaced]})
+
+    @property
+    def absences(self) -> int:
+        return sum(is_absence(change.new) for change in [*self.added, *self.replaced])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.source,
+            "rows": self.rows,
+            "added": len(self.added),
+            "unchanged": self.unchanged,
+            "replaced": len(self.replaced),
+            "absences": self.absences,
+            "cases": self.cases,
+            "missing": self.missing,
+            "dry_run": self.dry_run,
+            "changes": [str(change) for change in self.replaced],
+            "errors": [{"row": e.row, "column": e.column, "value": e.value, "message": e.why} for e in self.errors],
+        }
+
+
+class ImportRefused(ApError):
+    """Nothing was written; `result` says why (for --json)."""
+
+    def __init__(self, message: str, result: ImportResult, exit_code: int) -> None:
+        super().__init__(message)
+        self.result = result
+        self.exit_code = exit_code
+
+
+# --- matching pupils and reading marks ---------------------------------------------------
+
+
+@dataclass
+class Pupils:
+    """Open-to-marks cases by id and by UPN."""
+
+    by_id: dict[str, Case]
+    by_upn: dict[str, list[str]]
+
+
+def index_cases(records: Records) -> Pupils:
+    by_id: dict[str, Case] = {}
+    by_upn: dict[str, list[str]] = defaultdict(list)
+    for case_id in records.case_ids():
+        case = records.load_case(case_id).case  # an invalid case file stops the import: ap check says why
+        by_id[case_id] = case
+        if case.pupil.upn:
+            by_upn[case.pupil.upn].append(case_id)
+    return Pupils(by_id, dict(by_upn))
+
+
+def match(pupils: Pupils, cell: Cell, day: dt.date | None) -> str | RowError:
+    from apcli.upn import normalise_upn
+
+    key = cell.key if isinstance(cell.key, str) else ""
+    if cell.key_column == "case":
+        case_id = key.upper()
+        return case_id if case_id in pupils.by_id else RowError(cell.row, "case", key, "no case has this id")
+    upn = normalise_upn(key)
+    found = pupils.by_upn.get(upn, [])
+    if day is not None and len(found) > 1:
+        found = [c for c in found if (p := pupils.by_id[c].placement) and p.start <= day <= p.end] or found
+    if not found:
+        return RowError(cell.row, "upn", key, "no case has this UPN (a name alone is never used to match a pupil)")
+    if len(found) > 1:
+        return RowError(
+            cell.row, "upn", key, f"this UPN matches {len(found)} cases ({', '.join(found)}); use the case id"
+        )
+    return found[0]
+
+
+def to_code(raw: Any, provider: Provider, words: dict[str, str]) -> tuple[str | None, str | None]:
+    """A register's mark as a DfE code: (code, None), or (None, why not)."""
+    if isinstance(raw, Formula):
+        return None, "is a formula; save the register with the marks as values"
+    if isinstance(raw, dt.date | dt.datetime):
+        return None, "is a date, not a mark (the spreadsheet may have turned the mark into a date)"
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return None, "no mark"
+    upper = text.upper()
+    own = provider.register_code
+    if upper in codes.RETIRED:
+        return None, f"{upper} is a retired code: {codes.RETIRED[upper]}"
+    if upper == "K":
+        return None, codes.K_REFUSAL
+    if upper in ("/", "\\", "L"):
+        return own, None  # present: at the provider that is its own code
+    if upper in codes.PROVIDER_CODES and upper != own:
+        return None, f"this provider's sessions are marked {own}, not {upper}"
+    if upper in codes.ALL_CODES:
+        return upper, None
+    mapped = words.get(text.lower())
+    if mapped is not None:
+        return (own if mapped == codes.ATTENDED_AT_PROVIDER else mapped), None
+    return None, "is not an attendance code, nor a word for one in the settings' mark_words"
+
+
+def _check_day(records: Records, case: Case, day: dt.date, today: dt.date) -> str | None:
+    placement = case.placement
+    if placement is None:
+        return "the case has no placement"
+    if day > today:
+        return f"{day} is in the future"
+    if not placement.start <= day <= placement.end:
+        return f"{day} is outside the placement ({placement.start} to {placement.end})"
+    if not records.calendar.is_school_day(day):
+        return f"{day} is not a school day: it is {records.calendar.why_not_school_day(day)}"
+    if f"{day:%a}".lower() not in placement.weekdays:
+        return f"{day} is a {day:%A}, not one of the placement's days ({', '.join(placement.weekdays)})"
+    return None
+
+
+@dataclass(frozen=True)
+class Wanted:
+    case: str
+    date: dt.date
+    session: str
+    code: str
+    row: int
+
+
+def check_cells(records: Records, cells: list[Cell], today: dt.date) -> tuple[list[Wanted], list[RowError]]:
+    """Every cell checked: the marks the register asks for, and every problem with its row."""
+    pupils = index_cases(records)
+    words = records.settings.mark_words
+    wanted: dict[tuple[str, dt.date, str], Wanted] = {}
+    errors: list[RowError] = []
+    for cell in cells:
+        day = as_date(cell.date)
+        matched = match(pupils, cell, day)
+        if isinstance(matched, RowError):
+            errors.append(matched)
+            continue
+        case = pupils.by_id[matched]
+        if day is None:
+            errors.append(RowError(cell.row, "date", str(cell.date), "is not a date (write 2027-01-11 or 11/01/2027)"))
+            continue
+        session = cell.session.strip().lower()
+        if session not in ("am", "pm"):
+            errors.append(RowError(cell.row, "session", cell.session, "is not AM or PM"))
+            continue
+        if (why := _check_day(records, case, day, today)) is not None:
+            errors.append(RowError(cell.row, cell.column if cell.column != "mark" else "date", str(cell.date), why))
+            continue
+        provider = records.providers.get(case.placement.provider) if case.placement else None
+        if provider is None:
+            errors.append(
+                RowError(cell.row, cell.key_column, str(cell.key), f"{matched}'s provider is not in the register")
+            )
+            continue
+        code, why = to_code(cell.mark, provider, words)
+        if code is None:
+            errors.append(RowError(cell.row, cell.column, _shown(cell.mark), why or "not a mark"))
+            continue
+        key = (matched, day, session)
+        earlier = wanted.get(key)
+        if earlier and earlier.code != code:
+            errors.append(
+                RowError(
+                    cell.row,
+                    cell.column,
+                    _shown(cell.mark),
+                    f"{matched} {day} {session.upper()} is marked {earlier.code} in row {earlier.row} and {code} here",
+                )
+            )
+            continue
+        wanted.setdefault(key, Wanted(matched, day, session, code, cell.row))
+    return list(wanted.values()), errors
+
+
+def _shown(value: Any) -> str:
+    return value.text if isinstance(value, Formula) else ("" if value is None else str(value))
+
+
+# --- planning and writing ----------------------------------------------------------------
+
+
+def import_register(
+    records: Records, path: Path, today: dt.date, by: str, replace: bool = False, dry_run: bool = False
+) -> ImportResult:
+    """Read, check, and (unless dry_run) write a provider's register into the cases it names."""
+    result = ImportResult(path.name, dry_run=dry_run)
+    _, cells = read_register(path)
+    result.rows = len({cell.row for cell in cells})
+    wanted, result.errors = check_cells(records, cells, today)
+    if result.errors:
+        listed = "\n".join(f"  {e.message}" for e in result.errors[:200])
+        more = f"\n  ... and {len(result.errors) - 200} more" if len(result.errors) > 200 else ""
+        raise ImportRefused(
+            f"{path}: nothing was imported, because {len(result.errors)} mark(s) cannot be taken as they are:\n"
+            f"{listed}{more}\nCorrect the register (or the case) and import it again.",
+            result,
+            EXIT_INVALID_FILE,
+        )
+    by_case: dict[str, list[Wanted]] = defaultdict(list)
+    for mark in wanted:
+        by_case[mark.case].append(mark)
+    with contextlib.ExitStack() as stack:
+        for case_id in sorted(by_case):
+            stack.enter_context(records.lock(case_id))
+        new_marks = _plan(records, by_case, result)
+        if result.replaced and not replace:
+            listed = "\n".join(f"  {change}" for change in result.replaced)
+            raise ImportRefused(
+                f"Refused: {path} would change {len(result.replaced)} mark(s) already recorded, so nothing was imported "
+                f'(ATT-ACCURATE: "every step should be taken to ensure that accurate attendance data is kept"):\n{listed}\n'
+                "If the provider has corrected its register, import it again with --replace; each replaced mark is "
+                "kept in the case's attendance log.",
+                result,
+                EXIT_REFUSED,
+            )
+        for case_id in by_case:
+            case = records.load_case(case_id).case
+            assert case.placement is not None
+            after = new_marks.get(case_id) or records.marks(case_id)
+            result.missing[case_id] = len(missing_sessions(after, records.calendar, case.placement, today))
+        if not dry_run and new_marks:
+            _write_all(records, new_marks, result, today, by)
+    return result
+
+
+def _plan(records: Records, by_case: dict[str, list[Wanted]], result: ImportResult) -> dict[str, Marks]:
+    """The marks each case will hold; fills in what is added, unchanged and replaced."""
+    changed: dict[str, Marks] = {}
+    for case_id, marks in by_case.items():
+        current = records.marks(case_id, fresh=True)
+        updated = Marks({day: dict(pair) for day, pair in current.days.items()}, dict(current.notes))
+        touched = False
+        for mark in sorted(marks, key=lambda m: (m.date, m.session)):
+            old = current.get(mark.date, mark.session)
+            if old == mark.code:
+                result.unchanged += 1
+                continue
+            change = MarkChange(case_id, mark.date, mark.session, old, mark.code, mark.row)
+            (result.added if old is None else result.replaced).append(change)
+            updated.set(mark.date, mark.session, mark.code)
+            touched = True
+        if touched:
+            changed[case_id] = updated
+    return changed
+
+
+def _write_all(records: Records, new_marks: dict[str, Marks], result: ImportResult, today: dt.date, by: str) -> None:
+    """Write every case's marks, or none: a failure puts back the files already written."""
+    from apcli.history import utc_now
+    from apcli.store import atomic_write
+
+    written: list[tuple[Path, bytes | None]] = []
+    now = utc_now()
+    try:
+        for case_id, marks in sorted(new_marks.items()):
+            case_file = records.case_path(case_id)
+            for path, text in (
+                (marks_path(case_file), marks.text()),
+                (log_path(case_file), _log_text(case_file, case_id, result, today, now, by)),
+            ):
+                written.append((path, path.read_bytes() if path.exists() else None))
+                atomic_write(path, text)
+    except BaseException:
+        for path, before in reversed(written):
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                atomic_write(path, before)
+        raise
+    for case_id in new_marks:
+        records.forget_marks(case_id)
+
+
+def _log_text(case_file: Path, case_id: str, result: ImportResult, today: dt.date, now: str, by: str) -> str:
+    from apcli.attendance import LOG_HEADER
+
+    path = log_path(case_file)
+    before = path.read_text(encoding="utf-8") if path.exists() else ",".join(LOG_HEADER) + "\n"
+    added = [c for c in result.added if c.case == case_id]
+    replaced = [c for c in result.replaced if c.case == case_id]
+    entries = [
+        (
+            today,
+            now,
+            by,
+            f"imported {len(added) + len(replaced)} mark(s) from {result.source}: "
+            f"{len(added)} added, {len(replaced)} replaced",
+        )
+    ]
+    entries += [
+        (today, now, by, f"replaced {c.date} {c.session.upper()}: {c.old} with {c.new} ({result.source} row {c.row})")
+        for c in replaced
+    ]
+    return before + log_lines(entries)
