@@ -56,6 +56,17 @@ class SchoolCalendar:
     def term_of(self, day: dt.date) -> Term | None:
         return next((term for term in self.file.terms if term.start <= day <= term.end), None)
 
+    def half_terms(self) -> list[tuple[str, dt.date, dt.date]]:
+        """Every half term as (name, first day, last day), in order."""
+        halves = []
+        for term in sorted(self.file.terms, key=lambda t: t.start):
+            if term.half_term is None:
+                halves.append((term.name, term.start, term.end))
+            else:
+                halves.append((f"{term.name}, first half", term.start, term.half_term.start - dt.timedelta(days=1)))
+                halves.append((f"{term.name}, second half", term.half_term.end + dt.timedelta(days=1), term.end))
+        return halves
+
     def half_term_of(self, day: dt.date) -> str | None:
         """`Autumn 2026, first half` (or `second half`); None outside term or in the half-term holiday."""
         term = self.term_of(day)

@@ -479,3 +479,203 @@ def record_absence_follow_up(change: Change, date: str, session: str, follow_up:
         return case.model_copy(update={"absences": [*case.absences, entry]})
 
     return change_case(change, "absence", f"follow-up of the absence on {day} {session.upper()} ({code})", apply)
+
+
+# --- reviews, targets and measures -------------------------------------------------------
+
+
+def _started(case: Case, day: dt.date, what: str) -> None:
+    if case.placement is None or day < case.placement.start:
+        start = case.placement.start if case.placement else None
+        raise UsageError(f"--date: {what} comes once the placement has started ({start or 'no placement yet'}).")
+
+
+def record_review(
+    change: Change, date: str, outcome: str, next_date: str | None, responsible: str, parents_views: str | None
+) -> GateResult:
+    from apcli.models import Review
+
+    day = parse_date(date, "--date")
+    check_not_future(day, change.today, "--date")
+    if outcome not in ("continue", "change", "end"):
+        raise UsageError(f"--outcome: {outcome!r} is not continue, change or end.")
+    upcoming = parse_date(next_date, "--next") if next_date else None
+    if outcome != "end" and upcoming is None:
+        raise UsageError("--next: a placement that goes on needs the date of its next review (the policy: every term).")
+    if upcoming is not None and upcoming <= max(day, change.today):
+        raise UsageError(f"--next: {upcoming} is not after today and the review; the next review is in the future.")
+    if not responsible.strip():
+        raise UsageError("--responsible: name who is responsible for the placement and its reviews.")
+    review = Review(
+        date=day, outcome=outcome, next=upcoming, responsible=responsible.strip(), parents_views=_text(parents_views)
+    )  # type: ignore[arg-type]
+
+    def apply(case: Case) -> Case:
+        _started(case, day, "a review of the placement")
+        return case.model_copy(update={"reviews": [*case.reviews, review]})
+
+    return change_case(change, "review", f"review on {day}: {outcome}", apply)
+
+
+def record_review_request(change: Change, date: str, requested_by: str) -> GateResult:
+    from apcli.models import ReviewRequest
+
+    day = parse_date(date, "--date")
+    check_not_future(day, change.today, "--date")
+    if not requested_by.strip():
+        raise UsageError("--by: who asked for the review, in writing.")
+    request = ReviewRequest(date=day, by=requested_by.strip())
+
+    def apply(case: Case) -> Case:
+        if case.placement is None:
+            raise UsageError("There is no placement to review yet.")
+        return case.model_copy(update={"review_requests": [*case.review_requests, request]})
+
+    return change_case(change, "review", f"review asked for in writing by {request.by} on {day}", apply)
+
+
+SAS_RANGE = (40.0, 160.0)
+BOXALL_RANGE = (0.0, 136.0)  # 34 items scored 0-4: no strand can score more
+
+
+def check_measure_value(measure: str, value: float, test: str | None) -> None:
+    if measure.startswith("sas-"):
+        if not SAS_RANGE[0] <= value <= SAS_RANGE[1]:
+            raise UsageError(
+                f"--value: a standardised age score is between {SAS_RANGE[0]:g} and {SAS_RANGE[1]:g}, not {value:g}."
+            )
+        if not (test or "").strip():
+            raise UsageError("--test: a standardised age score needs the name of the test it comes from.")
+    elif measure.startswith("boxall-"):
+        if not BOXALL_RANGE[0] <= value <= BOXALL_RANGE[1]:
+            raise UsageError(
+                f"--value: a Boxall Profile strand score is between 0 and {BOXALL_RANGE[1]:g}, not {value:g}."
+            )
+    elif measure == "behaviour" and (value < 0 or value != int(value)):
+        raise UsageError(f"--value: behaviour is the number of incidents in the period, a whole number, not {value:g}.")
+
+
+def parse_number(value: str, option: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise UsageError(f"{option}: {value!r} is not a number.") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise UsageError(f"{option}: {value!r} is not a number.")
+    return number
+
+
+def record_target(change: Change, measure: str, baseline: str, goal: str, date: str, test: str | None) -> GateResult:
+    from apcli.models import Target
+
+    day = parse_date(date, "--date")
+    check_not_future(day, change.today, "--date")
+    name = measure.strip().lower()
+    if not name:
+        raise UsageError(
+            "--measure: name what is measured (attendance, behaviour, sas-reading, boxall-..., or a name)."
+        )
+    base, aim = parse_number(baseline, "--baseline"), parse_number(goal, "--goal")
+    for value in (base, aim):
+        if name != "attendance":
+            check_measure_value(name, value, test or "target")
+        elif not 0 <= value <= 100:
+            raise UsageError("attendance targets are percentages, 0 to 100.")
+    target = Target(measure=name, baseline=base, goal=aim, date=day, test=_text(test))
+
+    def apply(case: Case) -> Case:
+        if case.placement is None:
+            raise UsageError("Targets are set for a placement; there is none yet.")
+        return case.model_copy(update={"targets": [*case.targets, target]})
+
+    return change_case(change, "target", f"target set: {name} from {base:g} to {aim:g}", apply)
+
+
+def record_measure(
+    change: Change, measure: str, value: str | None, date: str, test: str | None
+) -> tuple[GateResult, float]:
+    """Record a measure against a target; attendance is computed from the marks, never typed."""
+    from apcli.attendance import summarise
+    from apcli.models import Measure
+
+    day = parse_date(date, "--date")
+    check_not_future(day, change.today, "--date")
+    name = measure.strip().lower()
+    if name == "attendance":
+        if value is not None:
+            raise UsageError("--value: attendance is computed from the marks, not typed; leave --value out.")
+        marks = change.records.marks(change.case_id, fresh=True)
+        sums = summarise(code for d, _, code in marks.sessions() if d <= day)
+        if sums.percent is None:
+            raise UsageError("There are no possible sessions marked yet to compute attendance from.")
+        number = sums.percent
+    else:
+        if value is None:
+            raise UsageError("--value is needed for this measure.")
+        number = parse_number(value, "--value")
+        check_measure_value(name, number, test)
+    entry = Measure(measure=name, value=number, date=day, test=_text(test))
+
+    def apply(case: Case) -> Case:
+        if not any(t.measure == name for t in case.targets):
+            raise UsageError(f"--measure: there is no target for {name!r}; set one first (ap target).")
+        _started(case, day, "a measure of progress")
+        return case.model_copy(update={"measures": [*case.measures, entry]})
+
+    return change_case(change, "measure", f"measure: {name} {number:g} on {day}", apply), number
+
+
+# --- safeguarding and the end ----------------------------------------------------------------
+
+REFERENCE_MAX = 40
+
+
+def record_safeguarding(change: Change, date: str, dsl: str, reference: str) -> GateResult:
+    from apcli.models import SafeguardingReference
+
+    day = parse_date(date, "--date")
+    check_not_future(day, change.today, "--date")
+    if not dsl.strip() or not reference.strip():
+        raise UsageError("A concern is logged with the DSL it was raised with (--dsl) and its reference (--reference).")
+    if len(reference.strip()) > REFERENCE_MAX or len(reference.split()) > 4:
+        raise UsageError(
+            "--reference looks like the details of the concern. The case never holds them: record them in the "
+            "school's safeguarding system, and give here only its reference (for example CPOMS-12345)."
+        )
+    entry = SafeguardingReference(date=day, dsl=dsl.strip(), reference=reference.strip())
+
+    def apply(case: Case) -> Case:
+        return case.model_copy(update={"safeguarding": [*case.safeguarding, entry]})
+
+    return change_case(
+        change, "safeguarding", f"safeguarding concern raised with the DSL on {day} (ref {entry.reference})", apply
+    )
+
+
+def end_case(change: Change, date: str, outcome: str, notes: str | None) -> GateResult:
+    from apcli.models import Ending
+    from apcli.status import status
+
+    day = parse_date(date, "--date")
+    outcomes = (
+        "reintegrated",
+        "breakdown",
+        "excluded-from-provision",
+        "moved-provider",
+        "permanently-excluded",
+        "withdrawn",
+    )
+    if outcome not in outcomes:
+        raise UsageError(f"--outcome: {outcome!r} is not one of {', '.join(outcomes)}.")
+    ending = Ending(date=day, outcome=outcome, notes=_text(notes))  # type: ignore[arg-type]
+
+    def apply(case: Case) -> Case:
+        if case.placement is None or status(case, change.today) not in ("active", "notified", "commissioned"):
+            raise UsageError("Only a placement that is commissioned, notified or running can be ended.")
+        if day < case.placement.start and outcome != "withdrawn":
+            raise UsageError(
+                f"--date: a placement that has not started ({case.placement.start}) can only be withdrawn."
+            )
+        return case.model_copy(update={"ending": ending})
+
+    return change_case(change, "end", f"placement ended on {day}: {outcome}", apply)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from apcli.initfolder import init_records  # noqa: E402
-from apcli.models import Case  # noqa: E402
-from apcli.store import Records  # noqa: E402
+from apcli.initfolder import init_records
+from apcli.models import Case
+from apcli.store import Records
 
 START, END = dt.date(2026, 9, 2), dt.date(2027, 7, 19)
 
@@ -34,8 +34,14 @@ def make_cases(records: Records, count: int) -> list[str]:
         case_id = f"AP-2025-{number + 1:03d}"
         data = dict(template)
         data["pupil"] = {**template["pupil"], "name": f"Bench Pupil {number}"}
-        data["placement"] = {"provider": "larkhill-green", "start": START, "end": END, "aims": ["x"],
-                             "report_to": "x", "start_time": "09:15"}
+        data["placement"] = {
+            "provider": "larkhill-green",
+            "start": START,
+            "end": END,
+            "aims": ["x"],
+            "report_to": "x",
+            "start_time": "09:15",
+        }
         data["notices"] = [{"date": dt.date(2026, 9, 1), "method": "hand", "start": START, "end": END, "to": ["x"]}]
         records.save_case(case_id, Case.model_validate(data), None)
         ids.append(case_id)
@@ -65,7 +71,9 @@ def main() -> None:
             ("check", ["check"]),
         ):
             started = time.perf_counter()
-            done = subprocess.run([ap, "--records", str(folder), "--today", str(END), *args], capture_output=True, text=True)
+            done = subprocess.run(
+                [ap, "--records", str(folder), "--today", str(END), *args], capture_output=True, text=True
+            )
             seconds = time.perf_counter() - started
             print(f"{label:<26} {seconds:6.2f} s  (exit {done.returncode}; {sessions:,} sessions, {count} pupils)")
             if done.returncode not in (0, 1):

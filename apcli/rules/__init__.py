@@ -33,10 +33,12 @@ COMMAND_NAMES: dict[str, str] = {
     "letter": "ap letter",
     "contact": "ap contact",
     "absence": "ap absence",
+    "review": "ap review due",
+    "target": "ap target",
+    "measure": "ap measure",
     "attendance": "ap attendance import",
     "safeguarding": "ap safeguarding",
     "end": "ap end",
-    "review": "ap review due",
     "report": "ap report",
 }
 BEFORE_NOTICE = ("refer", "meeting", "decision", "approval", "placement")

@@ -6,8 +6,9 @@ says so. Checks live beside the step they gate.
 
 from __future__ import annotations
 
-from apcli.rules import Rule
+from apcli.rules import Rule, during
 from apcli.rules import agreeing as agree
+from apcli.rules import ending as end
 from apcli.rules import notices as notice
 from apcli.rules import referral as ref
 
@@ -107,7 +108,8 @@ RULES: tuple[Rule, ...] = (
          "at least N school days (default 2) between the notice date and the first day, the first day not counted",
          notice.deadline),
     Rule("NOTICE-ASAP", "due", ("review",), "Notice must be sent as soon as practical", f"{POLICY}; {REGS}, reg 3(2)",
-         "a notice not yet sent after the decision is due, overdue once its latest legal date has passed"),
+         "a notice not yet sent after the decision is due, overdue once its latest legal date has passed",
+         during.notice_asap),
     Rule("NOTICE-CONTENT", "must", ("notice",), "The notice letter must be sent out explaining: ...",
          f"{POLICY}; {REGS}, reg 3(4)",
          "reasons; aims; the period as a number of days and its dates; the date and time it starts; the address and "
@@ -119,43 +121,47 @@ RULES: tuple[Rule, ...] = (
     Rule("ATT-WEEKLY", "due", ("review",),
          "formally monitor attendance and update records and maintain contact with the alternative learning provide "
          "on a weekly basis", POLICY,
-         "attendance marks up to date within the last 7 days, and a provider contact in each week"),
+         "attendance marks up to date within the last 7 days, and a provider contact in each week",
+         during.weekly_contact),
     Rule("ATT-ACCURATE", "due", ("review",),
          "every step should be taken to ensure that accurate attendance data is kept", POLICY,
-         "every school session between the start and today has a mark"),
+         "every school session between the start and today has a mark", during.accurate_marks),
     Rule("ATT-ABSENCE-FOLLOW-UP", "due", ("review",),
          "Alternative learning providers will contact the academy whenever the student is absent and also make "
-         "contact with parents/carers", POLICY, "each absence has a follow-up noted"),
+         "contact with parents/carers", POLICY, "each absence has a follow-up noted", during.absence_follow_up),
     Rule("ATT-NOT-WORKING", "due", ("review",),
          "If the placement does not appear to be working or if the student is not attending - a formal meeting "
          "should be held involving the academy, parent/carer, student", POLICY,
-         "attendance below the threshold or a concern makes a formal meeting due"),
+         "attendance below the threshold or a concern makes a formal meeting due", during.not_working),
     Rule("SAFE-DSL", "must", ("safeguarding",),
          "any safeguarding concerns are raised with the DSL at the academy", POLICY,
-         "a logged concern names the DSL and the date; the case holds a reference, never the details"),
+         "a logged concern names the DSL and the date; the case holds a reference, never the details",
+         end.safeguarding),
     Rule("BREAKDOWN-MEETING", "must", ("end",),
          "If an alternative placement breaks down the situation will be discussed and meeting convened and if it is "
          "unable to be resolved the students will be expected to return to the academy", POLICY,
-         "ending a placement as broken down needs that meeting"),
+         "ending a placement as broken down needs that meeting", end.breakdown),
     Rule("EXCLUDED-FROM-AP", "must", ("end",),
          "If a student is permanently excluded from an alternative provision placement, a meeting will be convened "
          "between the named mainstream school, alternative provider and the family", POLICY,
-         "that meeting is recorded before the case can end that way"),
+         "that meeting is recorded before the case can end that way", end.excluded_from_provision),
     # --- review ---
     Rule("REVIEW-ON-REQUEST", "due", ("review",),
          "a parent may request a review meeting in writing; held as soon as reasonably practicable, unless one was "
-         "held in the 10 weeks before", f"{REGS}, reg 4A", "a written request makes a review due at once"),
+         "held in the 10 weeks before", f"{REGS}, reg 4A", "a written request makes a review due at once",
+         during.review_on_request),
     Rule("REVIEW-TERMLY", "due", ("review",),
          "Any agreement around alternative provision for a student must be regularly reviewed ... occur every term",
-         POLICY, "a review of the agreement in every term the placement is active"),
+         POLICY, "a review of the agreement in every term the placement is active", during.termly_review),
     Rule("TARGETS-HALF-TERMLY", "due", ("review",),
          "targets the students are set in a meeting at least once per half term", f"{POLICY}; {DFE_2025}",
-         "a target meeting with the provider in every half term of the placement"),
+         "a target meeting with the provider in every half term of the placement", during.half_termly_targets),
     Rule("PROGRESS-MONITORED", "due", ("review",),
          "Monitor attendance, behaviour and progress of students in alternative provision", POLICY,
-         "behaviour and progress measures recorded for each half term"),
+         "behaviour and progress measures recorded for each half term", during.progress_monitored),
     Rule("PERIOD-END", "due", ("review",), "the period for which the student will be required to attend the placement",
-         f"{POLICY}; {REGS}, reg 4", "as the period's last day nears, a decision to end or extend is due"),
+         f"{POLICY}; {REGS}, reg 4", "as the period's last day nears, a decision to end or extend is due",
+         during.period_end),
     Rule("VALUE-FOR-MONEY", "due", ("report",),
          "regularly review the use of alternative provision to ensure that individual programmes are demonstrating "
          "value for money against student progress and outcomes", POLICY,

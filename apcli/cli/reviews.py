@@ -1,0 +1,232 @@
+"""`ap review due|record|request`, `ap target`, `ap measure`, `ap safeguarding`, `ap end`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, WhyOption, app
+from apcli.cli.context import console, note, print_json, state
+
+review_app = typer.Typer(help="Reviews: what is due, reviews held, reviews asked for.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("due")
+def due(
+    within: Annotated[
+        int | None,
+        typer.Option("--within", metavar="DAYS", help="Only what is due within DAYS days (and all that is overdue)."),
+    ] = None,
+    case_id: Annotated[str | None, typer.Option("--case", metavar="CASE", help="Only this case.")] = None,
+    as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
+    ics: Annotated[
+        Path | None, typer.Option("--ics", metavar="FILE", help="Also write a calendar file (.ics) staff can import.")
+    ] = None,
+    fail_on: Annotated[
+        str | None, typer.Option("--fail-on", metavar="overdue", help="Exit 1 when anything is overdue (for cron).")
+    ] = None,
+) -> None:
+    """Everything due or overdue, for every open case, soonest first."""
+    from apcli.due import as_csv as to_csv
+    from apcli.due import as_ics, due_items
+    from apcli.errors import UsageError
+    from apcli.store import check_case_id
+
+    if within is not None and within < 0:
+        raise UsageError("--within: give a number of days, 0 or more.")
+    if fail_on not in (None, "overdue"):
+        raise UsageError("--fail-on: the only value is overdue.")
+    if as_json and as_csv:
+        raise UsageError("Give --json or --csv, not both.")
+    s = state()
+    ids = [check_case_id(case_id)] if case_id else None
+    if ids:
+        s.records.load_case(ids[0])  # a case that does not exist is an error, not an empty list
+    items, problems = due_items(s.records, s.today, ids, within)
+    if ics is not None:
+        _write_ics(ics, as_ics(items, s.records.settings.school.name, dt.datetime.now(dt.UTC)))
+    if as_json:
+        print_json([item.as_dict() for item in items])
+    elif as_csv:
+        typer.echo(to_csv(items), nl=False)
+    else:
+        _print_due(items, s.today)
+    for problem in problems:
+        note(problem.message)
+    if problems:
+        raise typer.Exit(problems[0].exit_code)
+    if fail_on == "overdue" and any(item.state == "overdue" for item in items):
+        raise typer.Exit(1)
+
+
+def _write_ics(path: Path, text: str) -> None:
+    from apcli.errors import UsageError
+    from apcli.store import atomic_write
+
+    if path.is_dir() or not path.parent.is_dir():
+        raise UsageError(f"--ics: {path} cannot be written (give a file in a folder that exists).")
+    try:
+        atomic_write(path, text)
+    except OSError as error:
+        raise UsageError(f"--ics: {path} cannot be written ({error.strerror or error}).") from None
+
+
+def _print_due(items: list, today: dt.date) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
+    if not items:
+        console().print(f"Nothing is due or overdue on {today}.")
+        return
+    table = Table(
+        "due", "state", "case", "pupil", "rule", "what to do", title=f"Due and overdue on {today}", title_justify="left"
+    )
+    for item in items:
+        style = "bold red" if item.state == "overdue" else None
+        table.add_row(str(item.due), item.state, item.case, item.pupil, item.rule, item.what, style=style)
+    console().print(table)
+    overdue = sum(item.state == "overdue" for item in items)
+    console().print(f"{len(items)} item(s), {overdue} overdue.")
+
+
+def _done(case_id: str, what: str, unneeded: list[str]) -> None:
+    from apcli.cli.workflow import _report
+
+    _report(case_id, what, unneeded)
+
+
+def _change(case_id: str, override: list[str] | None = None, why: list[str] | None = None):  # type: ignore[no-untyped-def]
+    from apcli.cli.workflow import _change as change
+
+    return change(case_id, override, why)
+
+
+@review_app.command("record")
+def record(
+    case_id: CaseArgument,
+    date: Annotated[str, typer.Option("--date", metavar="D", help="When the review was held.")],
+    outcome: Annotated[str, typer.Option("--outcome", metavar="continue|change|end", help="What it decided.")],
+    responsible: Annotated[
+        str, typer.Option("--responsible", metavar="NAME", help="Who is responsible until the next review.")
+    ],
+    next_date: Annotated[
+        str | None,
+        typer.Option("--next", metavar="D", help="The date of the next review (needed unless the outcome is end)."),
+    ] = None,
+    parents_views: Annotated[
+        str | None, typer.Option("--parents-views", metavar="T", help="The parents' views.")
+    ] = None,
+) -> None:
+    """Record a termly review of the agreement (REVIEW-TERMLY)."""
+    from apcli.workflow import record_review
+
+    result = record_review(_change(case_id), date, outcome, next_date, responsible, parents_views)
+    _done(case_id, f"review recorded ({outcome})", result.unneeded)
+
+
+@review_app.command("request")
+def request(
+    case_id: CaseArgument,
+    date: Annotated[str, typer.Option("--date", metavar="D", help="The date of the written request.")],
+    requested_by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who asked (a parent, or the LA).")],
+) -> None:
+    """Record a parent's written request for a review meeting (REVIEW-ON-REQUEST)."""
+    from apcli.workflow import record_review_request
+
+    result = record_review_request(_change(case_id), date, requested_by)
+    _done(case_id, "review request recorded", result.unneeded)
+
+
+MeasureOption = Annotated[
+    str,
+    typer.Option(
+        "--measure",
+        metavar="M",
+        help="attendance, behaviour, sas-reading, sas-maths, boxall-developmental, boxall-diagnostic, or a name.",
+    ),
+]
+
+
+@app.command()
+def target(
+    case_id: CaseArgument,
+    measure: MeasureOption,
+    baseline: Annotated[str, typer.Option("--baseline", metavar="X", help="Where the pupil starts.")],
+    goal: Annotated[str, typer.Option("--goal", metavar="Y", help="Where the target is.")],
+    date: Annotated[str, typer.Option("--date", metavar="D", help="When the target was set (at a targets meeting).")],
+    test: Annotated[str | None, typer.Option("--test", metavar="NAME", help="The test a score comes from.")] = None,
+) -> None:
+    """Set a target (TARGETS-HALF-TERMLY): attendance, behaviour, standardised age scores, Boxall Profile."""
+    from apcli.workflow import record_target
+
+    result = record_target(_change(case_id), measure, baseline, goal, date, test)
+    _done(case_id, "target set", result.unneeded)
+
+
+@app.command()
+def measure(
+    case_id: CaseArgument,
+    measure: MeasureOption,
+    date: Annotated[str, typer.Option("--date", metavar="D", help="When it was measured.")],
+    value: Annotated[
+        str | None, typer.Option("--value", metavar="V", help="The score (attendance is computed from the marks).")
+    ] = None,
+    test: Annotated[
+        str | None, typer.Option("--test", metavar="NAME", help="The test a standardised age score comes from.")
+    ] = None,
+) -> None:
+    """Record a measure against a target (PROGRESS-MONITORED)."""
+    from apcli.workflow import record_measure
+
+    result, number = record_measure(_change(case_id), measure, value, date, test)
+    _done(case_id, f"{measure} measured: {number:g}", result.unneeded)
+
+
+@app.command()
+def safeguarding(
+    case_id: CaseArgument,
+    date: Annotated[str, typer.Option("--date", metavar="D", help="When the concern was raised with the DSL.")],
+    dsl: Annotated[str, typer.Option("--dsl", metavar="NAME", help="The DSL it was raised with.")],
+    reference: Annotated[
+        str, typer.Option("--reference", metavar="REF", help="Its reference in the school's safeguarding system.")
+    ],
+    details: Annotated[str | None, typer.Option("--details", hidden=True)] = None,
+) -> None:
+    """Log that a safeguarding concern was raised with the DSL (SAFE-DSL); the details stay in the safeguarding system."""
+    from apcli.errors import UsageError
+    from apcli.workflow import record_safeguarding
+
+    if details is not None:
+        raise UsageError(
+            "The case never holds the details of a safeguarding concern: record them in the school's safeguarding "
+            "system, and give here only the date, the DSL and its reference."
+        )
+    result = record_safeguarding(_change(case_id), date, dsl, reference)
+    _done(case_id, "safeguarding reference recorded", result.unneeded)
+
+
+@app.command()
+def end(
+    case_id: CaseArgument,
+    date: Annotated[str, typer.Option("--date", metavar="D", help="The last day of the placement.")],
+    outcome: Annotated[
+        str,
+        typer.Option(
+            "--outcome",
+            metavar="reintegrated|breakdown|excluded-from-provision|moved-provider|permanently-excluded|withdrawn",
+            help="How it ended.",
+        ),
+    ],
+    notes: Annotated[str | None, typer.Option("--notes", metavar="T", help="Anything to add.")] = None,
+    override: OverrideOption = None,
+    why: WhyOption = None,
+) -> None:
+    """End the placement (BREAKDOWN-MEETING, EXCLUDED-FROM-AP)."""
+    from apcli.workflow import end_case
+
+    result = end_case(_change(case_id, override, why), date, outcome, notes)
+    _done(case_id, f"placement ended ({outcome})", result.unneeded)

@@ -1,0 +1,133 @@
+"""`ap review due`: everything the due rules say is owed, for every case, soonest first."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from apcli.errors import ApError
+
+if TYPE_CHECKING:
+    from apcli.store import Records
+
+
+# An ended placement drops out of `ap review due` except for what is still owed: its final review.
+STILL_OWED_AFTER_THE_END = ("REVIEW-TERMLY", "REVIEW-ON-REQUEST")
+
+
+@dataclass(frozen=True)
+class DueItem:
+    case: str
+    pupil: str
+    rule: str
+    what: str
+    due: dt.date
+    state: str  # "due" or "overdue"
+
+    def as_dict(self) -> dict[str, str]:
+        data = asdict(self)
+        data["due"] = self.due.isoformat()
+        return data
+
+
+def due_items(
+    records: Records, today: dt.date, case_ids: list[str] | None = None, within: int | None = None
+) -> tuple[list[DueItem], list[ApError]]:
+    """The items owed, soonest first, and the case files that could not be read (never skipped silently)."""
+    from apcli.rules import CaseContext, catalogue
+    from apcli.status import status
+
+    rules = [rule for rule in catalogue().values() if rule.kind == "due" and rule.check]
+    items: list[DueItem] = []
+    problems: list[ApError] = []
+    for case_id in case_ids or records.case_ids():
+        try:
+            loaded = records.load_case(case_id)
+            current = status(loaded.case, today)
+            if current == "closed":
+                continue
+            context = CaseContext(loaded.id, loaded.case, today, records)
+            for rule in rules:
+                if current == "ended" and rule.id not in STILL_OWED_AFTER_THE_END:
+                    continue
+                for finding in rule.check(context):  # type: ignore[misc]
+                    if finding.due is None:
+                        continue
+                    state = "overdue" if finding.due < today else "due"
+                    items.append(
+                        DueItem(loaded.id, loaded.case.pupil.name, rule.id, finding.message, finding.due, state)
+                    )
+        except ApError as error:
+            problems.append(error)
+    if within is not None:
+        horizon = today + dt.timedelta(days=within)
+        items = [item for item in items if item.due <= horizon]
+    items.sort(key=lambda item: (item.due, item.case, item.rule, item.what))
+    return items, problems
+
+
+def as_csv(items: list[DueItem]) -> str:
+    from apcli.exporting import safe_cell
+
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(["case", "pupil", "rule", "what", "due", "state"])
+    for item in items:
+        writer.writerow(
+            [
+                safe_cell(value)
+                for value in (item.case, item.pupil, item.rule, item.what, item.due.isoformat(), item.state)
+            ]
+        )
+    return stream.getvalue()
+
+
+def _ics_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """RFC 5545: lines longer than 75 octets are folded."""
+    encoded = line.encode("utf-8")
+    if len(encoded) <= 75:
+        return line
+    parts, current = [], b""
+    for char in line:
+        piece = char.encode("utf-8")
+        if len(current) + len(piece) > (75 if not parts else 74):
+            parts.append(current.decode("utf-8"))
+            current = b""
+        current += piece
+    parts.append(current.decode("utf-8"))
+    return "\r\n ".join(parts)
+
+
+def as_ics(items: list[DueItem], school: str, stamp: dt.datetime) -> str:
+    """One all-day event per item, for Outlook or Google Calendar. The pupil's name is left out (calendars are shared)."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//ap//alternative provision//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_ics_text(f'AP due ({school})')}",
+    ]
+    for item in items:
+        digest = hashlib.sha1(item.what.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
+        uid = f"{item.case}-{item.rule}-{item.due.isoformat()}-{digest}@ap"
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}",
+            f"DTSTART;VALUE=DATE:{item.due:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{item.due + dt.timedelta(days=1):%Y%m%d}",
+            f"SUMMARY:{_ics_text(f'{item.state.upper()}: {item.case} {item.rule}')}",
+            f"DESCRIPTION:{_ics_text(item.what)}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

@@ -1,0 +1,326 @@
+"""The *due* rules: what the policy and the law say must happen over time, as findings with a due date.
+
+Each check returns one finding per thing owed, its `due` date set; `ap review due`
+turns them into items that are `due` (the date is today or later) or `overdue`.
+A case is looked at from its placement's start to today, or to its end once ended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from apcli.attendance import expected_sessions, follow_up_for, is_absence, summarise
+from apcli.rules import CaseContext, Finding
+from apcli.status import notice_for_placement, status
+
+ACADEMY_ROLES = ("senco", "headteacher", "teacher", "attendance", "dsl", "send-hub")
+FOLLOW_UP_SCHOOL_DAYS = 1
+ATT_MEETING_SCHOOL_DAYS = 5
+REQUEST_SCHOOL_DAYS = 10
+MIN_SESSIONS_FOR_THRESHOLD = 10
+
+
+def _window(context: CaseContext) -> tuple[dt.date, dt.date] | None:
+    """The days the placement has run: from its start to today (or its end, or the day it ended)."""
+    case = context.case
+    placement = case.placement
+    if placement is None or notice_for_placement(case) is None or placement.start > context.today:
+        return None
+    last = min(context.today, placement.end)
+    if case.ending is not None:
+        last = min(last, case.ending.date)
+    return placement.start, last
+
+
+def _running(context: CaseContext) -> bool:
+    """The placement is on: started, not ended. (An ended case still owes what fell due before it ended.)"""
+    return context.case.ending is None and status(context.case, context.today) == "active"
+
+
+def _after_school_days(context: CaseContext, day: dt.date, count: int) -> dt.date:
+    return context.records.calendar.school_day_after(day, count) or day + dt.timedelta(days=count)
+
+
+def notice_asap(context: CaseContext) -> list[Finding]:
+    from apcli.notice import latest_notice_date
+
+    case = context.case
+    if status(case, context.today) != "commissioned" or case.placement is None:
+        return []
+    needed = context.records.settings.notice_school_days
+    latest = latest_notice_date(context.records.calendar, case.placement.start, needed) or case.placement.start
+    return [
+        Finding(
+            "NOTICE-ASAP",
+            f"give the parents notice of the placement starting {case.placement.start} "
+            "(ap notice); this is the last legal date",
+            "ap notice CASE",
+            ("placement",),
+            latest,
+        )
+    ]
+
+
+def weekly_contact(context: CaseContext) -> list[Finding]:
+    window = _window(context)
+    if window is None:
+        return []
+    start, last = window
+    days = {day for day, _ in expected_sessions(context.records.calendar, context.case.placement, last)}  # type: ignore[arg-type]
+    contacts = [c.date for c in context.case.provider_contacts]
+    findings = []
+    monday = start - dt.timedelta(days=start.weekday())
+    while monday <= last:
+        friday = monday + dt.timedelta(days=4)
+        week_days = [d for d in days if monday <= d <= friday]
+        if week_days and not any(monday <= c <= monday + dt.timedelta(days=6) for c in contacts):
+            findings.append(
+                Finding(
+                    "ATT-WEEKLY",
+                    f"contact with the provider in the week of {monday} (ap contact)",
+                    "ap contact CASE --date D --with NAME --summary T",
+                    ("provider_contacts",),
+                    friday,
+                )
+            )
+        monday += dt.timedelta(days=7)
+    return findings
+
+
+def accurate_marks(context: CaseContext) -> list[Finding]:
+    window = _window(context)
+    if window is None:
+        return []
+    placement = context.case.placement
+    assert placement is not None
+    marks = context.records.marks(context.case_id)
+    missing = [
+        (d, s) for d, s in expected_sessions(context.records.calendar, placement, window[1]) if not marks.get(d, s)
+    ]
+    if not missing:
+        return []
+    first = missing[0][0]
+    return [
+        Finding(
+            "ATT-ACCURATE",
+            f"{len(missing)} session(s) without a mark since {first}: import the provider's "
+            "register (ap attendance import)",
+            "ap attendance import FILE",
+            (),
+            first + dt.timedelta(days=7),
+        )
+    ]
+
+
+def absence_follow_up(context: CaseContext) -> list[Finding]:
+    window = _window(context)
+    if window is None:
+        return []
+    follow_ups = {(a.date, a.session): a.follow_up for a in context.case.absences}
+    owed: dict[dt.date, list[str]] = {}
+    for day, session, code in context.records.marks(context.case_id).sessions():
+        if window[0] <= day <= window[1] and is_absence(code) and not follow_up_for(follow_ups, day, session):
+            owed.setdefault(day, []).append(f"{session.upper()} {code}")
+    return [
+        Finding(
+            "ATT-ABSENCE-FOLLOW-UP",
+            f"follow up the absence on {day} ({', '.join(sessions)}) (ap absence)",
+            "ap absence CASE --date D --session am|pm --follow-up T",
+            ("absences",),
+            _after_school_days(context, day, FOLLOW_UP_SCHOOL_DAYS),
+        )
+        for day, sessions in sorted(owed.items())
+    ]
+
+
+def _formal_meeting_after(context: CaseContext, since: dt.date) -> bool:
+    for meeting in context.case.meetings:
+        roles = {person.role for person in meeting.present}
+        if (
+            meeting.kind in ("attendance-concern", "review", "breakdown")
+            and meeting.date >= since
+            and roles & set(ACADEMY_ROLES)
+            and roles & {"parent", "carer"}
+            and "pupil" in roles
+        ):
+            return True
+    return False
+
+
+def not_working(context: CaseContext) -> list[Finding]:
+    """Attendance below the threshold makes a formal meeting (academy, parent or carer, pupil) due."""
+    window = _window(context)
+    if window is None or not _running(context):
+        return []
+    threshold = context.records.settings.attendance_threshold
+    running: list[str] = []
+    fell_below: dt.date | None = None
+    for day, _, code in context.records.marks(context.case_id).sessions():
+        if day > window[1]:
+            break
+        running.append(code)
+        sums = summarise(running)
+        below = sums.possible >= MIN_SESSIONS_FOR_THRESHOLD and (sums.percent or 0) < threshold
+        if below and fell_below is None:
+            fell_below = day
+        elif not below:
+            fell_below = None
+    if fell_below is None or _formal_meeting_after(context, fell_below):
+        return []
+    percent = summarise(running).percent
+    return [
+        Finding(
+            "ATT-NOT-WORKING",
+            f"attendance is {percent:g}%, below {threshold:g}% since {fell_below}: hold a formal "
+            "meeting with the academy, a parent or carer and the pupil (ap meeting --kind attendance-concern)",
+            'ap meeting CASE --kind attendance-concern --present "..."',
+            ("meetings",),
+            _after_school_days(context, fell_below, ATT_MEETING_SCHOOL_DAYS),
+        )
+    ]
+
+
+def termly_review(context: CaseContext) -> list[Finding]:
+    window = _window(context)
+    if window is None:
+        return []
+    start, last = window
+    case = context.case
+    reviews = sorted(case.reviews, key=lambda r: r.date)
+    findings = []
+    for term in sorted(context.records.calendar.file.terms, key=lambda t: t.start):
+        first, final = max(term.start, start), min(term.end, case.placement.end)  # type: ignore[union-attr]
+        if first > final or first > last:
+            continue
+        if any(first <= r.date <= term.end for r in reviews):
+            continue
+        set_before = [r.next for r in reviews if r.next and first <= r.next <= final]
+        due = min(set_before) if set_before else final
+        findings.append(
+            Finding(
+                "REVIEW-TERMLY",
+                f"the termly review of the agreement for {term.name} (ap review record)",
+                "ap review record CASE --date D --outcome ... --next D --responsible NAME",
+                ("reviews",),
+                due,
+            )
+        )
+    if (
+        reviews
+        and reviews[-1].next
+        and reviews[-1].next <= last
+        and not any(f.due == reviews[-1].next for f in findings)
+    ):
+        next_date = reviews[-1].next
+        findings.append(
+            Finding(
+                "REVIEW-TERMLY",
+                f"the review the last one set for {next_date} (ap review record)",
+                "ap review record CASE ...",
+                ("reviews",),
+                next_date,
+            )
+        )
+    return findings
+
+
+def review_on_request(context: CaseContext) -> list[Finding]:
+    case = context.case
+    if case.placement is None:
+        return []
+    findings = []
+    for request in case.review_requests:
+        held_before = any(request.date - dt.timedelta(weeks=10) <= r.date <= request.date for r in case.reviews)
+        held_after = any(r.date >= request.date for r in case.reviews)
+        if held_before or held_after:
+            continue
+        findings.append(
+            Finding(
+                "REVIEW-ON-REQUEST",
+                f"a review meeting asked for in writing by {request.by} on {request.date} (ap review record)",
+                "ap review record CASE ...",
+                ("review_requests",),
+                _after_school_days(context, request.date, REQUEST_SCHOOL_DAYS),
+            )
+        )
+    return findings
+
+
+def _half_terms(context: CaseContext) -> list[tuple[str, dt.date, dt.date]]:
+    window = _window(context)
+    if window is None:
+        return []
+    start, last = window
+    placement = context.case.placement
+    assert placement is not None
+    calendar = context.records.calendar
+    halves = []
+    for name, first, final in calendar.half_terms():
+        if first <= min(last, placement.end) and final >= start:
+            days = calendar.school_days_between(max(first, start), min(final, placement.end))
+            if days:  # due on the half term's last school day of the placement
+                halves.append((name, days[0], days[-1]))
+    return halves
+
+
+def half_termly_targets(context: CaseContext) -> list[Finding]:
+    findings = []
+    for name, first, final in _half_terms(context):
+        held = any(m.kind == "targets" and first <= m.date <= final for m in context.case.meetings)
+        if not held:
+            findings.append(
+                Finding(
+                    "TARGETS-HALF-TERMLY",
+                    f"a target meeting with the provider in {name} (ap meeting --kind targets, then ap target)",
+                    "ap meeting CASE --kind targets ...",
+                    ("meetings",),
+                    final,
+                )
+            )
+    return findings
+
+
+def progress_monitored(context: CaseContext) -> list[Finding]:
+    findings = []
+    for name, first, final in _half_terms(context):
+        kinds = {m.measure for m in context.case.measures if first <= m.date <= final}
+        missing = [
+            what
+            for what, ok in (
+                ("behaviour", "behaviour" in kinds),
+                ("progress (an SAS or Boxall score)", bool(kinds - {"behaviour", "attendance"})),
+            )
+            if not ok
+        ]
+        if missing:
+            findings.append(
+                Finding(
+                    "PROGRESS-MONITORED",
+                    f"{' and '.join(missing)} measured in {name} (ap measure)",
+                    "ap measure CASE --measure M --value V --date D",
+                    ("measures",),
+                    final,
+                )
+            )
+    return findings
+
+
+def period_end(context: CaseContext) -> list[Finding]:
+    case = context.case
+    placement = case.placement
+    if placement is None or not _running(context):
+        return []
+    warning = context.records.settings.period_end_warning_school_days
+    from_day = context.records.calendar.school_day_before(placement.end, warning) or placement.end
+    if context.today < from_day:
+        return []
+    return [
+        Finding(
+            "PERIOD-END",
+            f"the placement's period ends on {placement.end}: decide to end it and reintegrate "
+            "(ap end) or extend it (ap placement, then a new notice)",
+            "ap end CASE ... or ap placement CASE ...",
+            ("placement", "end"),
+            placement.end,
+        )
+    ]
