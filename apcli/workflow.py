@@ -506,9 +506,15 @@ def record_review(
         raise UsageError(f"--next: {upcoming} is not after today and the review; the next review is in the future.")
     if not responsible.strip():
         raise UsageError("--responsible: name who is responsible for the placement and its reviews.")
-    review = Review(
-        date=day, outcome=outcome, next=upcoming, responsible=responsible.strip(), parents_views=_text(parents_views)
-    )  # type: ignore[arg-type]
+    review = Review.model_validate(
+        {
+            "date": day,
+            "outcome": outcome,
+            "next": upcoming,
+            "responsible": responsible.strip(),
+            "parents_views": _text(parents_views),
+        }
+    )
 
     def apply(case: Case) -> Case:
         _started(case, day, "a review of the placement")

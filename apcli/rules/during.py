@@ -116,7 +116,7 @@ def absence_follow_up(context: CaseContext) -> list[Finding]:
     window = _window(context)
     if window is None:
         return []
-    follow_ups = {(a.date, a.session): a.follow_up for a in context.case.absences}
+    follow_ups: dict[tuple[dt.date, str], str] = {(a.date, a.session): a.follow_up for a in context.case.absences}
     owed: dict[dt.date, list[str]] = {}
     for day, session, code in context.records.marks(context.case_id).sessions():
         if window[0] <= day <= window[1] and is_absence(code) and not follow_up_for(follow_ups, day, session):
