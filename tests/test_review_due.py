@@ -1,0 +1,505 @@
+"""`ap review due` over a whole school year, and the commands that clear what it lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from apcli.attendance import expected_sessions
+from apcli.store import Records
+from tests.conftest import Run, as_json, invoke, snapshot
+
+C = "AP-2026-010"
+
+
+class Scenario:
+    """A pupil at the provider on Mondays and Tuesdays from 14 September 2026 to 13 July 2027."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.absent: set[str] = set()
+
+    def ap(self, today: str, *args: str) -> str:
+        result = invoke(self.root, *args, today=today)
+        assert result.exit_code == 0, (args, result.output)
+        return result.stdout
+
+    def due(self, today: str) -> list[tuple[str, str, str]]:
+        items = json.loads(self.ap(today, "review", "due", "--case", C, "--json"))
+        return [(item["due"], item["rule"], item["state"]) for item in items]
+
+    def keep_up(self, today: str, absent: tuple[str, ...] = ()) -> None:
+        """Import a mark for every session so far (N on absent days) and log a contact in each week."""
+        self.absent.update(absent)
+        records = Records.open(self.root)
+        case = records.load_case(C).case
+        assert case.placement is not None
+        until = dt.date.fromisoformat(today)
+        rows = [
+            f"{C},{d},{s.upper()},{'N' if str(d) in self.absent else 'B'}"
+            for d, s in expected_sessions(records.calendar, case.placement, until)
+        ]
+        register = self.root.parent / "register.csv"
+        register.write_text("case,date,session,mark\n" + "\n".join(rows) + "\n")
+        self.ap(today, "attendance", "import", str(register))
+        contacts = {c.date for c in case.provider_contacts}
+        monday = case.placement.start
+        while monday <= until:
+            week = [d for d in records.calendar.school_days_between(monday, monday + dt.timedelta(days=4))]
+            if week and not any(monday <= c <= monday + dt.timedelta(days=6) for c in contacts):
+                when = min(monday + dt.timedelta(days=1), until)
+                self.ap(today, "contact", C, "--date", str(when), "--with", "Sam Turner", "--summary", "Weekly call")
+            monday += dt.timedelta(days=7)
+
+    def targets_and_measures(self, meeting: str, measured: str, today: str) -> None:
+        self.ap(today, "meeting", C, "--kind", "targets", "--date", meeting, "--present", "Sam Turner (provider)")
+        self.ap(today, "measure", C, "--measure", "behaviour", "--value", "1", "--date", measured)
+        self.ap(today, "measure", C, "--measure", "sas-reading", "--value", "91", "--date", measured, "--test", "NGRT")
+
+
+@pytest.fixture
+def year(demo: Path) -> Scenario:
+    s = Scenario(demo)
+    s.ap(
+        "2026-09-07",
+        "refer",
+        "--name",
+        "Noah Scenario",
+        "--dob",
+        "2018-05-01",
+        "--year",
+        "4",
+        "--reason",
+        "respite",
+        "--rationale",
+        "Respite",
+        "--send-hub",
+        "2026-09-03",
+        "--managed-move",
+        "not-suitable",
+        "--managed-move-why",
+        "x",
+        "--parent",
+        "Ann Scenario (mother)",
+        "--address",
+        "1 Road, Town",
+        "--date",
+        "2026-09-07",
+    )
+    s.ap(
+        "2026-09-08",
+        "meeting",
+        C,
+        "--kind",
+        "planning",
+        "--date",
+        "2026-09-08",
+        "--present",
+        "Ann Scenario (parent)",
+        "--present",
+        "Jo Patel (senco)",
+        "--reasons-explained",
+    )
+    s.ap("2026-09-08", "decision", C, "--parents", "accepted", "--date", "2026-09-08")
+    s.ap("2026-09-09", "decision", C, "--headteacher", "approve", "--date", "2026-09-09")
+    s.ap(
+        "2026-09-09",
+        "placement",
+        C,
+        "--provider",
+        "larkhill-green",
+        "--start",
+        "2026-09-14",
+        "--end",
+        "2027-07-13",
+        "--weekdays",
+        "mon,tue",
+        "--aims",
+        "x",
+        "--agreement",
+        "A1",
+        "--agreement-signed",
+        "2026-09-09",
+        "--cost",
+        "5000",
+        "--approved-by",
+        "academy",
+        "--approved-on",
+        "2026-09-09",
+        "--english-maths",
+        "x",
+        "--reintegration",
+        "x",
+        "--la-informed",
+        "2026-09-09",
+    )
+    return s
+
+
+def test_a_whole_school_year_of_what_is_due(year: Scenario) -> None:
+    s = year
+    # The notice: due by Thursday 10 September for Monday 14 September; overdue the day after.
+    assert s.due("2026-09-09") == [("2026-09-10", "NOTICE-ASAP", "due")]
+    assert s.due("2026-09-11") == [("2026-09-10", "NOTICE-ASAP", "overdue")]
+    s.ap("2026-09-10", "notice", C, "--date", "2026-09-10", "--method", "hand")
+    # Started: marks, a contact this week, targets and measures this half term, the autumn review.
+    assert s.due("2026-09-15") == [
+        ("2026-09-18", "ATT-WEEKLY", "due"),
+        ("2026-09-21", "ATT-ACCURATE", "due"),
+        ("2026-10-23", "PROGRESS-MONITORED", "due"),
+        ("2026-10-23", "TARGETS-HALF-TERMLY", "due"),
+        ("2026-12-18", "REVIEW-TERMLY", "due"),
+    ]
+    s.keep_up("2026-09-17")
+    assert s.due("2026-09-18") == [
+        ("2026-10-23", "PROGRESS-MONITORED", "due"),
+        ("2026-10-23", "TARGETS-HALF-TERMLY", "due"),
+        ("2026-12-18", "REVIEW-TERMLY", "due"),
+    ]
+    s.keep_up("2026-09-24", absent=("2026-09-22",))  # absent all day on Tuesday 22 September
+    assert ("2026-09-23", "ATT-ABSENCE-FOLLOW-UP", "overdue") in s.due("2026-09-24")
+    s.ap("2026-09-24", "absence", C, "--date", "2026-09-22", "--session", "am", "--follow-up", "Mum rang: ill")
+    s.ap("2026-10-05", "meeting", C, "--kind", "targets", "--date", "2026-10-05", "--present", "Sam Turner (provider)")
+    s.ap("2026-10-05", "target", C, "--measure", "behaviour", "--baseline", "5", "--goal", "1", "--date", "2026-10-05")
+    s.ap(
+        "2026-10-05",
+        "target",
+        C,
+        "--measure",
+        "sas-reading",
+        "--baseline",
+        "85",
+        "--goal",
+        "92",
+        "--date",
+        "2026-10-05",
+        "--test",
+        "NGRT",
+    )
+    s.ap("2026-10-19", "measure", C, "--measure", "behaviour", "--value", "3", "--date", "2026-10-19")
+    s.ap(
+        "2026-10-19",
+        "measure",
+        C,
+        "--measure",
+        "sas-reading",
+        "--value",
+        "88",
+        "--date",
+        "2026-10-19",
+        "--test",
+        "NGRT",
+    )
+    s.keep_up("2026-10-20")
+    assert s.due("2026-10-20") == [("2026-12-18", "REVIEW-TERMLY", "due")]
+    # Half term: no week of contact is owed, and the second half's targets are not due yet.
+    assert s.due("2026-10-27") == [("2026-12-18", "REVIEW-TERMLY", "due")]
+    s.keep_up("2026-12-15")
+    assert s.due("2026-12-15") == [
+        ("2026-12-18", "PROGRESS-MONITORED", "due"),
+        ("2026-12-18", "REVIEW-TERMLY", "due"),
+        ("2026-12-18", "TARGETS-HALF-TERMLY", "due"),
+    ]
+    s.ap(
+        "2026-12-15",
+        "review",
+        "record",
+        C,
+        "--date",
+        "2026-12-14",
+        "--outcome",
+        "continue",
+        "--next",
+        "2027-03-15",
+        "--responsible",
+        "Priya Shah",
+    )
+    s.ap("2026-12-15", "meeting", C, "--kind", "targets", "--date", "2026-11-09", "--present", "Sam Turner (provider)")
+    s.ap("2026-12-15", "measure", C, "--measure", "behaviour", "--value", "2", "--date", "2026-12-07")
+    s.ap(
+        "2026-12-15",
+        "measure",
+        C,
+        "--measure",
+        "sas-reading",
+        "--value",
+        "90",
+        "--date",
+        "2026-12-07",
+        "--test",
+        "NGRT",
+    )
+    assert s.due("2026-12-16") == []
+    # Spring: Monday 4 January is an INSET day; the review the last one set is due on 15 March.
+    s.keep_up("2027-01-05")
+    assert s.due("2027-01-05") == [
+        ("2027-02-12", "PROGRESS-MONITORED", "due"),
+        ("2027-02-12", "TARGETS-HALF-TERMLY", "due"),
+        ("2027-03-15", "REVIEW-TERMLY", "due"),
+    ]
+    s.targets_and_measures("2027-01-11", "2027-02-08", "2027-02-09")
+    s.targets_and_measures("2027-02-22", "2027-03-08", "2027-03-09")
+    s.keep_up("2027-03-16")
+    assert s.due("2027-03-16") == [("2027-03-15", "REVIEW-TERMLY", "overdue")]
+    s.ap(
+        "2027-03-16",
+        "review",
+        "record",
+        C,
+        "--date",
+        "2027-03-16",
+        "--outcome",
+        "continue",
+        "--next",
+        "2027-06-14",
+        "--responsible",
+        "Priya Shah",
+    )
+    assert s.due("2027-03-17") == []
+    # Summer: Monday 3 May is a bank holiday, so the week's only day is Tuesday 4 May.
+    s.keep_up("2027-05-02")
+    assert s.due("2027-05-04") == [
+        ("2027-05-07", "ATT-WEEKLY", "due"),
+        ("2027-05-11", "ATT-ACCURATE", "due"),
+        ("2027-05-28", "PROGRESS-MONITORED", "due"),
+        ("2027-05-28", "TARGETS-HALF-TERMLY", "due"),
+        ("2027-06-14", "REVIEW-TERMLY", "due"),
+    ]
+    s.targets_and_measures("2027-05-04", "2027-05-04", "2027-05-04")
+    # A written request within 10 weeks of the last review asks for nothing; one after does (10 school days).
+    s.ap("2027-05-20", "review", "request", C, "--date", "2027-05-20", "--by", "Ann Scenario")
+    s.keep_up("2027-06-01")
+    s.ap("2027-06-01", "review", "request", C, "--date", "2027-06-01", "--by", "Ann Scenario")
+    assert s.due("2027-06-02") == [("2027-06-14", "REVIEW-TERMLY", "due"), ("2027-06-18", "REVIEW-ON-REQUEST", "due")]
+    s.ap("2027-06-10", "review", "record", C, "--date", "2027-06-10", "--outcome", "end", "--responsible", "Priya Shah")
+    s.targets_and_measures("2027-06-08", "2027-06-08", "2027-06-10")
+    # Ten school days before the period ends, a decision is due.
+    s.keep_up("2027-06-29")
+    assert s.due("2027-06-28") == []
+    assert s.due("2027-06-29") == [("2027-07-13", "PERIOD-END", "due")]
+    s.keep_up("2027-07-13")
+    s.ap("2027-07-13", "end", C, "--date", "2027-07-13", "--outcome", "reintegrated")
+    assert s.due("2027-07-14") == []
+
+
+def test_attendance_below_the_threshold_needs_a_formal_meeting(year: Scenario) -> None:
+    s = year
+    s.ap("2026-09-10", "notice", C, "--date", "2026-09-10", "--method", "hand")
+    s.keep_up("2026-10-06", absent=("2026-09-28", "2026-09-29", "2026-10-05"))
+    # After 28 September: 8 of 10 sessions, 80%, below 90%: a meeting within 5 school days, by 5 October.
+    items = s.due("2026-10-06")
+    assert ("2026-10-05", "ATT-NOT-WORKING", "overdue") in items
+    s.ap(
+        "2026-10-07",
+        "meeting",
+        C,
+        "--kind",
+        "attendance-concern",
+        "--date",
+        "2026-10-07",
+        "--present",
+        "Ann Scenario (parent)",
+        "--present",
+        "Noah Scenario (pupil)",
+        "--present",
+        "Jo Patel (senco)",
+    )
+    assert not [item for item in s.due("2026-10-07") if item[1] == "ATT-NOT-WORKING"]
+
+
+# --- outputs ---
+
+
+def test_the_demo_shows_items_in_every_state(ap: Run) -> None:
+    items = as_json(ap("review", "due", "--json"))
+    assert {item["state"] for item in items} == {"due", "overdue"}
+    assert set(items[0]) == {"case", "pupil", "rule", "what", "due", "state"}
+    assert [item["due"] for item in items] == sorted(item["due"] for item in items)
+    assert "AP-2026-009" not in {item["case"] for item in items}  # closed
+
+
+def test_within_and_fail_on(ap: Run) -> None:
+    everything = as_json(ap("review", "due", "--json"))
+    soon = as_json(ap("review", "due", "--within", "3", "--json"))
+    assert soon == [item for item in everything if item["due"] <= "2026-11-30"]
+    assert ap("review", "due", "--fail-on", "overdue").exit_code == 1
+    assert ap("review", "due", "--within", "-1").exit_code == 2
+
+
+def test_csv_is_formula_safe(ap: Run, demo: Path) -> None:
+    path = demo / "cases" / "AP-2026-001.yaml"
+    path.write_text(path.read_text().replace("name: Leo Hartley", 'name: =HYPERLINK("x")'))
+    text = ap("review", "due", "--csv").stdout
+    assert text.startswith("case,pupil,rule,what,due,state\n")
+    assert "'=HYPERLINK" in text
+
+
+def test_the_calendar_file_parses_with_one_event_per_item(ap: Run, demo: Path, tmp_path: Path) -> None:
+    from icalendar import Calendar
+
+    path = tmp_path / "due.ics"
+    items = as_json(ap("review", "due", "--json", "--ics", str(path)))
+    calendar = Calendar.from_ical(path.read_bytes())
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == len(items)
+    assert {str(e["SUMMARY"]) for e in events} == {f"{i['state'].upper()}: {i['case']} {i['rule']}" for i in items}
+    assert "Leo Hartley" not in path.read_text()  # calendars are shared: no pupil names
+    bad = ap("review", "due", "--ics", str(tmp_path / "no-such-folder" / "due.ics"))
+    assert bad.exit_code == 2 and "cannot be written" in bad.stderr
+
+
+# --- recording what clears them, and bad input ---
+
+LEO = "AP-2026-001"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            [
+                "review",
+                "record",
+                LEO,
+                "--date",
+                "2026-10-01",
+                "--outcome",
+                "continue",
+                "--next",
+                "2027-01-20",
+                "--responsible",
+                "P",
+            ],
+            "once the placement has started",
+        ),
+        (
+            [
+                "review",
+                "record",
+                LEO,
+                "--date",
+                "2026-11-27",
+                "--outcome",
+                "continue",
+                "--next",
+                "2026-11-20",
+                "--responsible",
+                "P",
+            ],
+            "is not after today",
+        ),
+        (["review", "record", LEO, "--date", "2026-11-27", "--outcome", "continue", "--responsible", "P"], "--next"),
+        (
+            ["measure", LEO, "--measure", "sas-maths", "--value", "95", "--date", "2026-11-27", "--test", "X"],
+            "no target",
+        ),
+        (
+            ["measure", LEO, "--measure", "sas-reading", "--value", "170", "--date", "2026-11-27", "--test", "NGRT"],
+            "between 40",
+        ),
+        (["measure", LEO, "--measure", "sas-reading", "--value", "95", "--date", "2026-11-27"], "--test"),
+        (
+            [
+                "target",
+                LEO,
+                "--measure",
+                "boxall-developmental",
+                "--baseline",
+                "200",
+                "--goal",
+                "10",
+                "--date",
+                "2026-11-27",
+            ],
+            "Boxall",
+        ),
+        (
+            ["measure", LEO, "--measure", "attendance", "--value", "95", "--date", "2026-11-27"],
+            "computed from the marks",
+        ),
+        (["safeguarding", LEO, "--date", "2026-11-27", "--dsl", " ", "--reference", "CP-1"], "--dsl"),
+        (
+            [
+                "safeguarding",
+                LEO,
+                "--date",
+                "2026-11-27",
+                "--dsl",
+                "D Okafor",
+                "--reference",
+                "Mum said he was hit at home by her partner on Sunday",
+            ],
+            "never holds them",
+        ),
+        (
+            ["safeguarding", LEO, "--date", "2026-11-27", "--dsl", "D Okafor", "--reference", "CP-1", "--details", "x"],
+            "never holds the details",
+        ),
+    ],
+)
+def test_bad_input_is_refused_and_changes_nothing(ap: Run, demo: Path, args: list[str], says: str) -> None:
+    before = snapshot(demo)
+    result = ap(*args)
+    assert result.exit_code == 2, result.output
+    assert says in result.stderr
+    assert snapshot(demo) == before
+
+
+def test_targets_measures_and_safeguarding_are_recorded(ap: Run, demo: Path) -> None:
+    assert ap("measure", LEO, "--measure", "attendance", "--date", "2026-11-26").exit_code == 0
+    assert (
+        ap("safeguarding", LEO, "--date", "2026-11-27", "--dsl", "Daniel Okafor", "--reference", "CPOMS-1234").exit_code
+        == 0
+    )
+    case = (demo / "cases" / f"{LEO}.yaml").read_text()
+    assert "value: 91.1" in case and "reference: CPOMS-1234" in case
+
+
+def test_a_breakdown_needs_its_meeting(ap: Run) -> None:
+    result = ap("end", LEO, "--date", "2026-11-27", "--outcome", "breakdown")
+    assert result.exit_code == 1 and "BREAKDOWN-MEETING" in result.stderr
+    assert (
+        ap(
+            "meeting",
+            LEO,
+            "--kind",
+            "breakdown",
+            "--date",
+            "2026-11-27",
+            "--present",
+            "Kerry Hartley (parent)",
+            "--present",
+            "Jo Patel (senco)",
+        ).exit_code
+        == 0
+    )
+    assert ap("end", LEO, "--date", "2026-11-27", "--outcome", "breakdown").exit_code == 0
+    assert as_json(ap("show", LEO, "--json"))["status"] == "ended"
+
+
+def test_an_exclusion_from_the_provision_needs_its_meeting(ap: Run) -> None:
+    result = ap("end", LEO, "--date", "2026-11-27", "--outcome", "excluded-from-provision")
+    assert result.exit_code == 1 and "EXCLUDED-FROM-AP" in result.stderr
+    assert (
+        ap(
+            "meeting",
+            LEO,
+            "--kind",
+            "exclusion",
+            "--date",
+            "2026-11-27",
+            "--present",
+            "Kerry Hartley (parent)",
+            "--present",
+            "Sam Turner (provider)",
+            "--present",
+            "Jo Patel (senco)",
+        ).exit_code
+        == 0
+    )
+    refused = ap("end", LEO, "--date", "2026-11-27", "--outcome", "permanently-excluded")
+    assert refused.exit_code == 1 and "not viable" in refused.stderr
+    assert ap("end", LEO, "--date", "2026-11-27", "--outcome", "excluded-from-provision").exit_code == 0
