@@ -25,7 +25,7 @@ def test_the_first_lines_are_the_two_set_up_commands() -> None:
     first_block = re.search(r"```sh\n(.*?)```", README.read_text(), re.S)
     assert first_block is not None
     assert first_block.group(1).strip().splitlines() == [
-        "pip install -e . && ap list",
+        "pip install -e . && ap review due",
         "pip install -e '.[test]' && pytest",
     ]
 
