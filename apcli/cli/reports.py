@@ -1,0 +1,142 @@
+"""`ap report`: value for money for the headteacher, governors and the trust."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from apcli.cli.base import JsonOption, app
+from apcli.cli.context import console, print_json, state
+
+if TYPE_CHECKING:
+    from apcli.report import Report
+
+
+@app.command()
+def report(
+    start: Annotated[str | None, typer.Option("--from", metavar="D", help="First day of the period.")] = None,
+    end: Annotated[str | None, typer.Option("--to", metavar="D", help="Last day of the period.")] = None,
+    term: Annotated[
+        str | None, typer.Option("--term", metavar="NAME", help="A term in calendar.yaml, e.g. 'Autumn 2026'.")
+    ] = None,
+    year: Annotated[
+        str | None, typer.Option("--year", metavar="YYYY/YY", help="A school year [default: this one].")
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", metavar="FILE", help="Also write a self-contained HTML report with charts.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Value for money: per pupil and in total, cost against attendance, progress and outcomes."""
+    from apcli.dates import parse_date
+    from apcli.report import build_report, choose_period, report_json
+
+    s = state()
+    period = choose_period(
+        s.records,
+        s.today,
+        parse_date(start, "--from") if start else None,
+        parse_date(end, "--to") if end else None,
+        term,
+        year,
+    )
+    built = build_report(s.records, period, s.today)
+    if html is not None:
+        from apcli.reporthtml import write_html
+
+        write_html(built, html, s.records.settings.attendance_threshold)
+    if as_json:
+        print_json(report_json(built))
+        return
+    _print(built)
+
+
+def _money(value: object) -> str:
+    return "missing" if value is None else f"£{value:,.2f}"
+
+
+def _print(built: Report) -> None:
+    from rich.table import Table
+
+    out = console()
+    if not built.pupils:
+        out.print(f"No placements in {built.period.label} ({built.period.start} to {built.period.end}).")
+        return
+    table = Table(
+        "case",
+        "pupil",
+        "provider",
+        "days",
+        "possible",
+        "attended",
+        "%",
+        "cost",
+        "by daily rate",
+        "difference",
+        "per attended session",
+        "reviews held/due",
+        "outcome",
+        "length (school days)",
+        title=f"{built.school}: alternative provision, {built.period.label}",
+        title_justify="left",
+    )
+    for p in built.pupils:
+        percent = "-" if p.summary.percent is None else f"{p.summary.percent:g}"
+        table.add_row(
+            p.case,
+            p.pupil,
+            p.provider,
+            str(p.days_commissioned),
+            str(p.summary.possible),
+            str(p.summary.attended),
+            percent,
+            _money(p.cost),
+            _money(p.cost_by_rate),
+            _money(p.cost_difference),
+            _money(p.cost_per_attended_session),
+            f"{p.reviews_held}/{p.reviews_due}",
+            p.outcome,
+            str(p.length_days),
+        )
+    out.print(table)
+    targets = Table("case", "target", "baseline", "goal", "latest", "direction", title="Targets", title_justify="left")
+    for p in built.pupils:
+        for t in p.targets:
+            targets.add_row(
+                p.case,
+                t.measure,
+                f"{t.baseline:g}",
+                f"{t.goal:g}",
+                "-" if t.latest is None else f"{t.latest:g}",
+                t.direction,
+            )
+    out.print(targets)
+    totals = Table(
+        "",
+        "pupils",
+        "days",
+        "possible",
+        "attended",
+        "%",
+        "cost (known)",
+        "costs missing",
+        "per attended session",
+        title="Totals",
+        title_justify="left",
+    )
+    for total in [*built.by_provider, built.total]:
+        percent = "-" if total.summary.percent is None else f"{total.summary.percent:g}"
+        totals.add_row(
+            total.label,
+            str(total.pupils),
+            str(total.days_commissioned),
+            str(total.summary.possible),
+            str(total.summary.attended),
+            percent,
+            _money(total.cost),
+            str(total.missing_costs),
+            _money(total.cost_per_attended_session),
+        )
+    out.print(totals)

@@ -1,0 +1,317 @@
+"""`ap report`: value for money, per pupil and in total, for a period (VALUE-FOR-MONEY).
+
+Every figure is computed from the case files and the marks: days and sessions
+commissioned on the school calendar, possible and attended sessions from the
+marks, cost from the commissioning agreement and from the provider's daily rate
+(both shown, and the difference), cost per attended session, targets against
+baseline and goal, reviews held against reviews due, outcome and length.
+A cost that was never recorded is reported as missing, never as zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from apcli.attendance import Summary, expected_sessions, summarise
+from apcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from apcli.models import Case
+    from apcli.store import Records
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+    label: str
+
+
+def choose_period(
+    records: Records, today: dt.date, start: dt.date | None, end: dt.date | None, term: str | None, year: str | None
+) -> Period:
+    from apcli.dates import school_year_start
+
+    given = sum(x is not None for x in (term, year)) + (1 if start or end else 0)
+    if given > 1:
+        raise UsageError("Give one period: --from and --to, or --term NAME, or --year YYYY/YY.")
+    if start or end:
+        if not (start and end):
+            raise UsageError("--from and --to go together.")
+        if start > end:
+            raise UsageError(f"--from {start} is after --to {end}.")
+        return Period(start, end, f"{start} to {end}")
+    if term is not None:
+        names = {t.name.casefold(): t for t in records.calendar.file.terms}
+        found = names.get(term.strip().casefold())
+        if found is None:
+            raise UsageError(
+                f"--term: {term!r} is not a term in calendar.yaml ({', '.join(t.name for t in records.calendar.file.terms)})."
+            )
+        return Period(found.start, found.end, found.name)
+    if year is not None:
+        try:
+            first = int(year.split("/")[0])
+            assert len(year.split("/")) == 2 and int(year.split("/")[1]) == (first + 1) % 100
+        except (ValueError, AssertionError):
+            raise UsageError(f"--year: {year!r} is not a school year written like 2026/27.") from None
+        return Period(dt.date(first, 9, 1), dt.date(first + 1, 8, 31), f"{first}/{(first + 1) % 100:02d}")
+    first = school_year_start(today)
+    return Period(dt.date(first, 9, 1), dt.date(first + 1, 8, 31), f"{first}/{(first + 1) % 100:02d}")
+
+
+@dataclass
+class TargetLine:
+    measure: str
+    baseline: float
+    goal: float
+    latest: float | None
+    direction: str
+    measures: list[tuple[dt.date, float]]
+
+
+@dataclass
+class PupilLine:
+    case: str
+    pupil: str
+    provider: str
+    start: dt.date
+    end: dt.date
+    outcome: str
+    length_days: int
+    days_commissioned: int
+    sessions_commissioned: int
+    summary: Summary
+    cost: Decimal | None
+    cost_by_rate: Decimal | None
+    reviews_held: int
+    reviews_due: int
+    targets: list[TargetLine]
+    planned_days: int = 0
+    elapsed_days: int = 0
+    weekly: list[tuple[dt.date, float | None]] = field(default_factory=list)
+
+    @property
+    def cost_to_date(self) -> Decimal | None:
+        """The agreement's cost for the days that have passed (pro rata to the days planned)."""
+        if self.cost is None or not self.planned_days:
+            return None
+        return (self.cost * self.elapsed_days / self.planned_days).quantize(Decimal("0.01"))
+
+    @property
+    def cost_difference(self) -> Decimal | None:
+        return None if self.cost is None or self.cost_by_rate is None else self.cost - self.cost_by_rate
+
+    @property
+    def cost_per_attended_session(self) -> Decimal | None:
+        """The cost to date over the sessions attended to date; missing, never zero or infinite."""
+        cost = self.cost_to_date
+        if cost is None or not self.summary.attended:
+            return None
+        return (cost / self.summary.attended).quantize(Decimal("0.01"))
+
+
+def _direction(baseline: float, goal: float, latest: float | None) -> str:
+    if latest is None:
+        return "no measure yet"
+    if latest == baseline:
+        return "no change"
+    towards = (latest - baseline) * (goal - baseline) > 0
+    if towards and ((goal >= baseline and latest >= goal) or (goal < baseline and latest <= goal)):
+        return "goal met"
+    return "towards the goal" if towards else "away from the goal"
+
+
+def _outcome(case: Case, today: dt.date) -> str:
+    from apcli.status import status
+
+    if case.ending is not None:
+        return case.ending.outcome
+    return {"active": "still placed", "notified": "not started", "commissioned": "not started"}.get(
+        status(case, today), status(case, today)
+    )
+
+
+def pupil_line(records: Records, case_id: str, case: Case, period: Period, today: dt.date) -> PupilLine | None:
+    placement = case.placement
+    if placement is None:
+        return None
+    last = placement.end if case.ending is None else min(placement.end, case.ending.date)
+    if last < period.start or placement.start > period.end:
+        return None
+    calendar = records.calendar
+    window_end = min(last, period.end)
+    commissioned = [d for d, s in expected_sessions(calendar, placement, window_end) if d >= period.start]
+    marks = records.marks(case_id)
+    in_period = [(d, s, c) for d, s, c in marks.sessions() if period.start <= d <= min(period.end, today)]
+    provider = records.providers.get(placement.provider)
+    planned_days = len({d for d, _ in expected_sessions(calendar, placement, placement.end)})
+    elapsed_days = len({d for d, _ in expected_sessions(calendar, placement, min(last, today, period.end))})
+    rate = provider.daily_cost * planned_days if provider is not None else None
+    measures_by: dict[str, list[tuple[dt.date, float]]] = {}
+    for m in sorted(case.measures, key=lambda m: m.date):
+        if m.date <= period.end:
+            measures_by.setdefault(m.measure, []).append((m.date, m.value))
+    targets = []
+    for t in case.targets:
+        series = measures_by.get(t.measure, [])
+        latest = series[-1][1] if series else None
+        targets.append(
+            TargetLine(t.measure, t.baseline, t.goal, latest, _direction(t.baseline, t.goal, latest), series)
+        )
+    terms_due = [
+        t
+        for t in calendar.file.terms
+        if t.start <= min(window_end, today) and t.end >= max(placement.start, period.start)
+    ]
+    weekly: dict[dt.date, list[str]] = {}
+    for d, _, c in in_period:
+        weekly.setdefault(d - dt.timedelta(days=d.weekday()), []).append(c)
+    length_last = min(last, today)
+    return PupilLine(
+        case=case_id,
+        pupil=case.pupil.name,
+        provider=placement.provider,
+        start=placement.start,
+        end=last,
+        outcome=_outcome(case, today),
+        length_days=len(calendar.school_days_between(placement.start, length_last))
+        if length_last >= placement.start
+        else 0,
+        days_commissioned=len(set(commissioned)),
+        sessions_commissioned=len(commissioned),
+        summary=summarise(c for _, _, c in in_period),
+        cost=placement.cost,
+        cost_by_rate=rate,
+        reviews_held=sum(period.start <= r.date <= period.end for r in case.reviews),
+        reviews_due=len(terms_due),
+        targets=targets,
+        planned_days=planned_days,
+        elapsed_days=elapsed_days,
+        weekly=[(monday, summarise(codes).percent) for monday, codes in sorted(weekly.items())],
+    )
+
+
+@dataclass
+class Totals:
+    label: str
+    pupils: int
+    days_commissioned: int
+    summary: Summary
+    cost: Decimal
+    missing_costs: int
+    cost_to_date: Decimal
+
+    @property
+    def cost_per_attended_session(self) -> Decimal | None:
+        return (self.cost_to_date / self.summary.attended).quantize(Decimal("0.01")) if self.summary.attended else None
+
+
+def totals(label: str, lines: list[PupilLine]) -> Totals:
+    known = [line for line in lines if line.cost is not None]
+    return Totals(
+        label,
+        len(lines),
+        sum(line.days_commissioned for line in lines),
+        Summary(
+            *(
+                sum(getattr(line.summary, f) for line in lines)
+                for f in ("possible", "attended", "authorised", "unauthorised", "not_possible")
+            )
+        ),
+        sum((line.cost for line in known if line.cost is not None), Decimal("0")),
+        len(lines) - len(known),
+        sum((line.cost_to_date for line in known if line.cost_to_date is not None), Decimal("0")),
+    )
+
+
+@dataclass
+class Report:
+    school: str
+    period: Period
+    pupils: list[PupilLine]
+    by_provider: list[Totals]
+    total: Totals
+
+
+def build_report(records: Records, period: Period, today: dt.date) -> Report:
+    lines = []
+    for case_id in records.case_ids():
+        line = pupil_line(records, case_id, records.load_case(case_id).case, period, today)
+        if line is not None:
+            lines.append(line)
+    providers = sorted({line.provider for line in lines})
+    return Report(
+        records.settings.school.name,
+        period,
+        lines,
+        [totals(p, [line for line in lines if line.provider == p]) for p in providers],
+        totals("school", lines),
+    )
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def report_json(report: Report, names: bool = True) -> dict[str, Any]:
+    def total(t: Totals) -> dict[str, Any]:
+        return {
+            "label": t.label,
+            "pupils": t.pupils,
+            "days_commissioned": t.days_commissioned,
+            "possible": t.summary.possible,
+            "attended": t.summary.attended,
+            "percent": t.summary.percent,
+            "cost": _money(t.cost),
+            "missing_costs": t.missing_costs,
+            "cost_per_attended_session": _money(t.cost_per_attended_session),
+        }
+
+    return {
+        "school": report.school,
+        "period": {
+            "from": report.period.start.isoformat(),
+            "to": report.period.end.isoformat(),
+            "label": report.period.label,
+        },
+        "pupils": [
+            {
+                "case": p.case,
+                **({"pupil": p.pupil} if names else {}),
+                "provider": p.provider,
+                "start": p.start.isoformat(),
+                "end": p.end.isoformat(),
+                "outcome": p.outcome,
+                "length_days": p.length_days,
+                "days_commissioned": p.days_commissioned,
+                "sessions_commissioned": p.sessions_commissioned,
+                "possible": p.summary.possible,
+                "attended": p.summary.attended,
+                "percent": p.summary.percent,
+                "cost": _money(p.cost),
+                "cost_by_rate": _money(p.cost_by_rate),
+                "cost_difference": _money(p.cost_difference),
+                "cost_to_date": _money(p.cost_to_date),
+                "cost_per_attended_session": _money(p.cost_per_attended_session),
+                "reviews_held": p.reviews_held,
+                "reviews_due": p.reviews_due,
+                "targets": [
+                    {
+                        "measure": t.measure,
+                        "baseline": t.baseline,
+                        "goal": t.goal,
+                        "latest": t.latest,
+                        "direction": t.direction,
+                    }
+                    for t in p.targets
+                ],
+            }
+            for p in report.pupils
+        ],
+        "providers": [total(t) for t in report.by_provider],
+        "total": total(report.total),
+    }
