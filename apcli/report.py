@@ -257,20 +257,22 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def report_json(report: Report, names: bool = True) -> dict[str, Any]:
-    def total(t: Totals) -> dict[str, Any]:
-        return {
-            "label": t.label,
-            "pupils": t.pupils,
-            "days_commissioned": t.days_commissioned,
-            "possible": t.summary.possible,
-            "attended": t.summary.attended,
-            "percent": t.summary.percent,
-            "cost": _money(t.cost),
-            "missing_costs": t.missing_costs,
-            "cost_per_attended_session": _money(t.cost_per_attended_session),
-        }
+def totals_json(t: Totals) -> dict[str, Any]:
+    return {
+        "label": t.label,
+        "pupils": t.pupils,
+        "days_commissioned": t.days_commissioned,
+        "possible": t.summary.possible,
+        "attended": t.summary.attended,
+        "percent": t.summary.percent,
+        "cost": _money(t.cost),
+        "missing_costs": t.missing_costs,
+        "cost_per_attended_session": _money(t.cost_per_attended_session),
+    }
 
+
+def report_json(report: Report, names: bool = True) -> dict[str, Any]:
+    total = totals_json
     return {
         "school": report.school,
         "period": {

@@ -200,3 +200,36 @@ def test_an_empty_period_says_so(demo: Path) -> None:
     result = invoke(demo, "report", "--from", "2025-01-01", "--to", "2025-02-01")
     assert result.exit_code == 0 and "No placements" in result.stdout
     assert as_json(invoke(demo, "report", "--year", "2024/25", "--json"))["pupils"] == []
+
+
+def test_a_trusts_view_combines_schools_without_names(two_pupils: Path, tmp_path: Path) -> None:
+    other = tmp_path / "second-school"
+    assert invoke(None, "init", str(other), "--demo").exit_code == 0
+    from typer.testing import CliRunner
+
+    from apcli.cli.app import app
+
+    args = [
+        "--today",
+        "2027-05-07",
+        "report",
+        "--from",
+        "2027-04-01",
+        "--to",
+        "2027-05-31",
+        "--records",
+        str(two_pupils),
+        "--records",
+        str(other),
+        "--json",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = as_json(result)
+    assert [len(s["pupils"]) for s in data["schools"]] == [2, 0]
+    assert "pupil" not in data["schools"][0]["pupils"][0]  # names left out of a trust's view
+    assert data["total"]["attended"] == 30 and data["total"]["label"] == "all schools"
+    with_names = as_json(CliRunner().invoke(app, [*args, "--names"]))
+    assert with_names["schools"][0]["pupils"][0]["pupil"] == "Pupil 1"
+    missing = CliRunner().invoke(app, ["report", "--records", str(two_pupils), "--records", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "nowhere" in missing.stderr and not missing.stdout

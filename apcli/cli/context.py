@@ -40,11 +40,13 @@ class ApGroup(TyperGroup):
 def hoist_global_options(args: list[str]) -> list[str]:
     """Move --records/--today/--by (and their values) to the front, wherever they were typed.
 
-    `ap review request ... --by NAME` names the parent, not the user, so its --by stays put.
+    `ap review request ... --by NAME` names the parent, not the user, so its --by stays put; and
+    `ap report` takes several --records (a trust's view) after the command, so they stay put there.
     """
     front: list[str] = []
     rest: list[str] = []
     keeps_by = args[:2] == ["review", "request"] or (len(args) > 2 and "review" in args and "request" in args)
+    keeps_records = _command_of(args) == "report"
     index = 0
     while index < len(args):
         arg = args[index]
@@ -52,7 +54,8 @@ def hoist_global_options(args: list[str]) -> list[str]:
         if arg == "--":
             rest += args[index:]
             break
-        if name in GLOBAL_OPTIONS and not (name == "--by" and keeps_by):
+        keep = (name == "--by" and keeps_by) or (name == "--records" and keeps_records and _after_command(args, index))
+        if name in GLOBAL_OPTIONS and not keep:
             if "=" in arg:
                 front.append(arg)
             else:
@@ -62,6 +65,23 @@ def hoist_global_options(args: list[str]) -> list[str]:
             rest.append(arg)
         index += 1
     return front + rest
+
+
+def _command_of(args: list[str]) -> str | None:
+    """The first word that is not a global option or its value."""
+    index = 0
+    while index < len(args):
+        name = args[index].split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            index += 1 if "=" in args[index] else 2
+            continue
+        return args[index]
+    return None
+
+
+def _after_command(args: list[str], index: int) -> bool:
+    command = _command_of(args)
+    return command is not None and command in args[:index]
 
 
 @dataclass

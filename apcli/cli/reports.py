@@ -27,30 +27,84 @@ def report(
     html: Annotated[
         Path | None, typer.Option("--html", metavar="FILE", help="Also write a self-contained HTML report with charts.")
     ] = None,
+    records: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--records",
+            metavar="DIR",
+            help="Several schools' records folders (a trust's view): per school and in total.",
+        ),
+    ] = None,
+    names: Annotated[
+        bool, typer.Option("--names", help="In a trust's view, show pupils' names (left out otherwise).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Value for money: per pupil and in total, cost against attendance, progress and outcomes."""
     from apcli.dates import parse_date
     from apcli.report import build_report, choose_period, report_json
+    from apcli.store import Records
 
     s = state()
-    period = choose_period(
-        s.records,
-        s.today,
-        parse_date(start, "--from") if start else None,
-        parse_date(end, "--to") if end else None,
-        term,
-        year,
-    )
-    built = build_report(s.records, period, s.today)
+    first = parse_date(start, "--from") if start else None
+    last = parse_date(end, "--to") if end else None
+    folders = [Records.open(folder) for folder in records] if records else [s.records]  # each checked before any report
+    reports = [
+        build_report(folder, choose_period(folder, s.today, first, last, term, year), s.today) for folder in folders
+    ]
+    if len(reports) > 1:
+        _trust(reports, names, as_json)
+        return
+    built = reports[0]
     if html is not None:
         from apcli.reporthtml import write_html
 
-        write_html(built, html, s.records.settings.attendance_threshold)
+        write_html(built, html, folders[0].settings.attendance_threshold)
     if as_json:
         print_json(report_json(built))
         return
     _print(built)
+
+
+def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
+    """Several schools, per school and in total; pupils' names left out unless asked for."""
+    from rich.table import Table
+
+    from apcli.report import report_json, totals, totals_json
+
+    schools = [totals(r.school, r.pupils) for r in reports]
+    everyone = totals("all schools", [p for r in reports for p in r.pupils])
+    if as_json:
+        print_json({"schools": [report_json(r, names=names) for r in reports], "total": totals_json(everyone)})
+        return
+    table = Table(
+        "school",
+        "pupils",
+        "days",
+        "attended/possible",
+        "%",
+        "cost (known)",
+        "costs missing",
+        "per attended session",
+        title="Alternative provision across the schools",
+        title_justify="left",
+    )
+    for t in [*schools, everyone]:
+        percent = "-" if t.summary.percent is None else f"{t.summary.percent:g}"
+        table.add_row(
+            t.label,
+            str(t.pupils),
+            str(t.days_commissioned),
+            f"{t.summary.attended}/{t.summary.possible}",
+            percent,
+            _money(t.cost),
+            str(t.missing_costs),
+            _money(t.cost_per_attended_session),
+        )
+    console().print(table)
+    if names:
+        for r in reports:
+            _print(r)
 
 
 def _money(value: object) -> str:
