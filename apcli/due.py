@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
@@ -117,9 +116,11 @@ def as_ics(items: list[DueItem], school: str, stamp: dt.datetime) -> str:
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{_ics_text(f'AP due ({school})')}",
     ]
+    seen: dict[str, int] = {}
     for item in items:
-        digest = hashlib.sha1(item.what.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
-        uid = f"{item.case}-{item.rule}-{item.due.isoformat()}-{digest}@ap"
+        key = f"{item.case}-{item.rule}-{item.due.isoformat()}"
+        seen[key] = seen.get(key, 0) + 1
+        uid = f"{key}-{seen[key]}@ap"  # stable from day to day, so a re-import updates rather than duplicates
         lines += [
             "BEGIN:VEVENT",
             f"UID:{uid}",

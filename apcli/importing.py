@@ -138,7 +138,7 @@ def match(pupils: Pupils, cell: Cell, day: dt.date | None) -> str | RowError:
 
 
 def to_code(raw: Any, provider: Provider, words: dict[str, str]) -> tuple[str | None, str | None]:
-    """A register's mark as a DfE code: (code, None), or (None, why not)."""
+    """A register's mark as a DfE code: (code, None), or (None, why not). A word goes through the same checks."""
     if isinstance(raw, Formula):
         return None, "is a formula; save the register with the marks as values"
     if isinstance(raw, dt.date | dt.datetime):
@@ -146,7 +146,8 @@ def to_code(raw: Any, provider: Provider, words: dict[str, str]) -> tuple[str | 
     text = "" if raw is None else str(raw).strip()
     if not text:
         return None, "no mark"
-    upper = text.upper()
+    mapped = words.get(text.lower())
+    upper = provider.register_code if mapped == codes.ATTENDED_AT_PROVIDER else (mapped or text).upper()
     own = provider.register_code
     if upper in codes.RETIRED:
         return None, f"{upper} is a retired code: {codes.RETIRED[upper]}"
@@ -158,16 +159,19 @@ def to_code(raw: Any, provider: Provider, words: dict[str, str]) -> tuple[str | 
         return None, f"this provider's sessions are marked {own}, not {upper}"
     if upper in codes.ALL_CODES:
         return upper, None
-    mapped = words.get(text.lower())
-    if mapped is not None:
-        return (own if mapped == codes.ATTENDED_AT_PROVIDER else mapped), None
     return None, "is not an attendance code, nor a word for one in the settings' mark_words"
 
 
 def _check_day(records: Records, case: Case, day: dt.date, today: dt.date) -> str | None:
+    from apcli.status import notice_for_placement
+
     placement = case.placement
     if placement is None:
         return "the case has no placement"
+    if notice_for_placement(case) is None:
+        return "the parents have not been given notice of this placement, so it has not begun"
+    if case.ending is not None and day > case.ending.date:
+        return f"{day} is after the placement ended ({case.ending.date}, {case.ending.outcome})"
     if day > today:
         return f"{day} is in the future"
     if not placement.start <= day <= placement.end:
@@ -186,6 +190,7 @@ class Wanted:
     session: str
     code: str
     row: int
+    note: str = ""
 
 
 def check_cells(records: Records, cells: list[Cell], today: dt.date) -> tuple[list[Wanted], list[RowError]]:
@@ -202,7 +207,9 @@ def check_cells(records: Records, cells: list[Cell], today: dt.date) -> tuple[li
             continue
         case = pupils.by_id[matched]
         if day is None:
-            errors.append(RowError(cell.row, "date", str(cell.date), "is not a date (write 2027-01-11 or 11/01/2027)"))
+            errors.append(
+                RowError(cell.row, "date", _shown(cell.date), "is not a date (write 2027-01-11 or 11/01/2027)")
+            )
             continue
         session = cell.session.strip().lower()
         if session not in ("am", "pm"):
@@ -233,7 +240,7 @@ def check_cells(records: Records, cells: list[Cell], today: dt.date) -> tuple[li
                 )
             )
             continue
-        wanted.setdefault(key, Wanted(matched, day, session, code, cell.row))
+        wanted.setdefault(key, Wanted(matched, day, session, code, cell.row, cell.note))
     return list(wanted.values()), errors
 
 
@@ -282,7 +289,8 @@ def import_register(
             case = records.load_case(case_id).case
             assert case.placement is not None
             after = new_marks.get(case_id) or records.marks(case_id)
-            result.missing[case_id] = len(missing_sessions(after, records.calendar, case.placement, today))
+            until = min(today, case.ending.date) if case.ending else today
+            result.missing[case_id] = len(missing_sessions(after, records.calendar, case.placement, until))
         if not dry_run and new_marks:
             _write_all(records, new_marks, result, today, by)
     return result
@@ -303,6 +311,11 @@ def _plan(records: Records, by_case: dict[str, list[Wanted]], result: ImportResu
             change = MarkChange(case_id, mark.date, mark.session, old, mark.code, mark.row)
             (result.added if old is None else result.replaced).append(change)
             updated.set(mark.date, mark.session, mark.code)
+            if mark.note:
+                earlier = updated.notes.get(mark.date, "")
+                updated.notes[mark.date] = (
+                    f"{earlier}; {mark.note}" if earlier and mark.note not in earlier else mark.note
+                )
             touched = True
         if touched:
             changed[case_id] = updated

@@ -53,7 +53,7 @@ def read_table(path: Path) -> list[list[Any]]:
     if len(data) > MAX_BYTES:
         raise RegisterError(f"is {len(data):,} bytes; a register is far smaller. Is it the right file?", shown)
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path)
+        return _read_xlsx(path, data)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         raise RegisterError("is not an .xlsx workbook that ap can read; save it as .xlsx or as CSV (UTF-8)", shown)
     if b"\x00" in data:
@@ -71,14 +71,15 @@ def read_table(path: Path) -> list[list[Any]]:
         raise RegisterError(f"is not valid CSV ({error})", shown) from None
 
 
-def _read_xlsx(path: Path) -> list[list[Any]]:
+def _read_xlsx(path: Path, data: bytes) -> list[list[Any]]:
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, InvalidFileException) as error:
         raise RegisterError(f"is not an .xlsx workbook that ap can read ({error})", str(path)) from None
     try:
         sheet = workbook.worksheets[0]

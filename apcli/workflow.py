@@ -41,6 +41,7 @@ def change_case(
     apply: Callable[[Case], Case],
     finish: Callable[[Case], Case] | None = None,
     dry_run: bool = False,
+    after_the_end: bool = False,
 ) -> GateResult:
     """Load, refuse a closed case, apply, gate, record history, save: all under the case's lock.
 
@@ -55,7 +56,7 @@ def change_case(
     with records.lock(records.case_path(change.case_id).stem):
         loaded = records.load_case(change.case_id, fresh=True)
         current = status(loaded.case, change.today)
-        if current in ("closed", "ended"):
+        if current == "closed" or (current == "ended" and not after_the_end):
             raise CaseClosed(
                 f"Refused: {loaded.id} is {current}, so nothing more can be recorded on it. "
                 "`ap show` says how it ended."
@@ -520,7 +521,7 @@ def record_review(
         _started(case, day, "a review of the placement")
         return case.model_copy(update={"reviews": [*case.reviews, review]})
 
-    return change_case(change, "review", f"review on {day}: {outcome}", apply)
+    return change_case(change, "review", f"review on {day}: {outcome}", apply, after_the_end=True)
 
 
 def record_review_request(change: Change, date: str, requested_by: str) -> GateResult:
@@ -675,7 +676,12 @@ def end_case(change: Change, date: str, outcome: str, notes: str | None) -> Gate
         raise UsageError(f"--outcome: {outcome!r} is not one of {', '.join(outcomes)}.")
     ending = Ending(date=day, outcome=outcome, notes=_text(notes))  # type: ignore[arg-type]
 
+    check_not_future(day, change.today, "--date")
+
     def apply(case: Case) -> Case:
+        check_not_before_referral(day, case, "--date")
+        if case.placement is not None and day > case.placement.end:
+            raise UsageError(f"--date: {day} is after the placement's last day ({case.placement.end}).")
         if case.placement is None or status(case, change.today) not in ("active", "notified", "commissioned"):
             raise UsageError("Only a placement that is commissioned, notified or running can be ended.")
         if day < case.placement.start and outcome != "withdrawn":

@@ -376,3 +376,39 @@ def test_any_valid_register_comes_back_exactly(
         assert got == {key: words.get(mark, mark) for key, mark in marks.items()}
     finally:
         shutil.rmtree(folder)
+
+
+# --- found in review ---
+
+
+def test_no_marks_after_the_end_nor_before_the_notice(ap: Run, demo: Path, tmp_path: Path) -> None:
+    assert ap("end", LEO, "--date", "2026-11-30", "--outcome", "reintegrated", today=TODAY).exit_code == 0
+    text = f"upn,date,session,mark\n{LEO_UPN},2026-12-01,AM,B\nAP-2026-003,2026-12-07,AM,B\n"
+    result = ap("attendance", "import", str(csv_file(tmp_path, text.replace("AP-2026-003", "X"))), today="2026-12-08")
+    assert result.exit_code == 3 and "after the placement ended" in result.stderr
+    tyler = csv_file(tmp_path, "case,date,session,mark\nAP-2026-003,2026-12-07,AM,B\n", "t.csv")
+    result = ap("attendance", "import", str(tyler), today="2026-12-08")
+    assert result.exit_code == 3 and "not been given notice" in result.stderr
+
+
+def test_a_word_for_the_other_provider_code_is_refused(ap: Run, demo: Path, tmp_path: Path) -> None:
+    settings = demo / "ap-settings.yaml"
+    settings.write_text(settings.read_text().replace("  present: attended\n", "  present: attended\n  here: D\n"))
+    result = ap(
+        "attendance",
+        "import",
+        str(csv_file(tmp_path, f"upn,date,session,mark\n{LEO_UPN},2026-12-01,AM,here\n")),
+        today=TODAY,
+    )
+    assert result.exit_code == 3 and "marked B, not D" in result.stderr
+
+
+def test_notes_are_kept_and_an_xlsx_with_another_name_is_read(ap: Run, demo: Path, tmp_path: Path) -> None:
+    path = xlsx_file(
+        tmp_path,
+        [["upn", "date", "session", "mark", "note"], [LEO_UPN, "2026-12-01", "AM", "N", "Rang: no answer"]],
+        "register.xls",
+    )
+    result = ap("attendance", "import", str(path), today=TODAY)
+    assert result.exit_code == 0, result.output
+    assert "2026-12-01,N,,Rang: no answer\n" in marks_csv(demo, LEO)

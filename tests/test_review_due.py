@@ -503,3 +503,41 @@ def test_an_exclusion_from_the_provision_needs_its_meeting(ap: Run) -> None:
     refused = ap("end", LEO, "--date", "2026-11-27", "--outcome", "permanently-excluded")
     assert refused.exit_code == 1 and "not viable" in refused.stderr
     assert ap("end", LEO, "--date", "2026-11-27", "--outcome", "excluded-from-provision").exit_code == 0
+
+
+# --- found in review ---
+
+
+def test_an_ended_case_can_still_record_its_final_review(ap: Run) -> None:
+    assert (
+        ap("end", "AP-2026-002", "--date", "2026-11-27", "--outcome", "withdrawn").exit_code == 0
+    )  # before it started
+    assert ap("end", LEO, "--date", "2026-11-26", "--outcome", "reintegrated").exit_code == 0
+    items = [i for i in as_json(ap("review", "due", "--case", LEO, "--json", today="2026-12-10"))]
+    assert all(i["rule"] in ("REVIEW-TERMLY", "REVIEW-ON-REQUEST") for i in items)
+    result = ap("review", "record", LEO, "--date", "2026-11-27", "--outcome", "end", "--responsible", "P")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("date", "says"), [("2026-12-01", "after today"), ("2026-09-01", "before the referral")])
+def test_an_end_date_must_be_possible(ap: Run, date: str, says: str) -> None:
+    result = ap("end", LEO, "--date", date, "--outcome", "reintegrated")
+    assert result.exit_code == 2 and says in result.stderr
+
+
+def test_a_targets_meeting_counts_only_with_the_provider(year: Scenario) -> None:
+    s = year
+    s.ap("2026-09-10", "notice", C, "--date", "2026-09-10", "--method", "hand")
+    s.ap("2026-09-21", "meeting", C, "--kind", "targets", "--date", "2026-09-21", "--present", "Jo Patel (senco)")
+    assert ("2026-10-23", "TARGETS-HALF-TERMLY", "due") in s.due("2026-09-21")
+
+
+def test_calendar_uids_are_stable_and_an_empty_list_writes_no_calendar(ap: Run, demo: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.ics", tmp_path / "b.ics"
+    ap("review", "due", "--ics", str(first))
+    ap("review", "due", "--ics", str(second), today="2026-11-30")
+    uids = [{line for line in path.read_text().splitlines() if line.startswith("UID:")} for path in (first, second)]
+    assert uids[0] & uids[1]  # the same items keep the same UID from day to day
+    empty = tmp_path / "empty.ics"
+    result = ap("review", "due", "--case", "AP-2026-009", "--ics", str(empty))
+    assert result.exit_code == 0 and not empty.exists() and "no calendar" in result.stderr

@@ -76,7 +76,9 @@ def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
     if placement is None:
         raise UsageError(f"{loaded.id} has no placement yet, so no attendance at a provider.")
     follow_ups: dict[tuple[dt.date, str], str] = {(a.date, a.session): a.follow_up for a in loaded.case.absences}
-    view = attendance_view(s.records.marks(loaded.id), s.records.calendar, placement, follow_ups, s.today)
+    ending = loaded.case.ending
+    until = min(s.today, ending.date) if ending else s.today
+    view = attendance_view(s.records.marks(loaded.id), s.records.calendar, placement, follow_ups, until)
     if as_json:
         print_json(_view_json(loaded.id, view))
         return

@@ -35,6 +35,14 @@ class ApGroup(TyperGroup):
         except ApError as error:
             typer.echo(error.message, err=True)
             raise typer.Exit(error.exit_code) from None
+        except OSError as error:  # a file the system would not let ap read or write: nothing half-written stays
+            where = f" {error.filename}" if error.filename else ""
+            typer.echo(
+                f"ap could not read or write{where}: {error.strerror or error}. Check the file and its "
+                "permissions, and run the command again.",
+                err=True,
+            )
+            raise typer.Exit(3) from None
 
 
 def hoist_global_options(args: list[str]) -> list[str]:

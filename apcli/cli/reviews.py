@@ -48,8 +48,10 @@ def due(
     if ids:
         s.records.load_case(ids[0])  # a case that does not exist is an error, not an empty list
     items, problems = due_items(s.records, s.today, ids, within)
-    if ics is not None:
+    if ics is not None and items:
         _write_ics(ics, as_ics(items, s.records.settings.school.name, dt.datetime.now(dt.UTC)))
+    elif ics is not None:
+        note(f"Nothing is due, so no calendar was written to {ics}.")
     if as_json:
         print_json([item.as_dict() for item in items])
     elif as_csv:

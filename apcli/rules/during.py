@@ -49,11 +49,17 @@ def notice_asap(context: CaseContext) -> list[Finding]:
         return []
     needed = context.records.settings.notice_school_days
     latest = latest_notice_date(context.records.calendar, case.placement.start, needed) or case.placement.start
+    what = (
+        f"the last date to give notice for a start on {case.placement.start} has passed: move the start "
+        "(ap placement ... --start), then give notice (ap notice)"
+        if context.today > latest
+        else f"give the parents notice of the placement starting {case.placement.start} (ap notice); "
+        "this is the last legal date"
+    )
     return [
         Finding(
             "NOTICE-ASAP",
-            f"give the parents notice of the placement starting {case.placement.start} "
-            "(ap notice); this is the last legal date",
+            what,
             "ap notice CASE",
             ("placement",),
             latest,
@@ -160,7 +166,7 @@ def not_working(context: CaseContext) -> list[Finding]:
             break
         running.append(code)
         sums = summarise(running)
-        below = sums.possible >= MIN_SESSIONS_FOR_THRESHOLD and (sums.percent or 0) < threshold
+        below = sums.possible >= MIN_SESSIONS_FOR_THRESHOLD and sums.attended * 100 < threshold * sums.possible
         if below and fell_below is None:
             fell_below = day
         elif not below:
@@ -189,7 +195,7 @@ def termly_review(context: CaseContext) -> list[Finding]:
     reviews = sorted(case.reviews, key=lambda r: r.date)
     findings = []
     for term in sorted(context.records.calendar.file.terms, key=lambda t: t.start):
-        first, final = max(term.start, start), min(term.end, case.placement.end)  # type: ignore[union-attr]
+        first, final = max(term.start, start), min(term.end, last if case.ending else case.placement.end)  # type: ignore[union-attr]
         if first > final or first > last:
             continue
         if any(first <= r.date <= term.end for r in reviews):
@@ -237,7 +243,7 @@ def review_on_request(context: CaseContext) -> list[Finding]:
         findings.append(
             Finding(
                 "REVIEW-ON-REQUEST",
-                f"a review meeting asked for in writing by {request.by} on {request.date} (ap review record)",
+                f"a review meeting asked for in writing on {request.date} (ap review record)",
                 "ap review record CASE ...",
                 ("review_requests",),
                 _after_school_days(context, request.date, REQUEST_SCHOOL_DAYS),
@@ -266,7 +272,10 @@ def _half_terms(context: CaseContext) -> list[tuple[str, dt.date, dt.date]]:
 def half_termly_targets(context: CaseContext) -> list[Finding]:
     findings = []
     for name, first, final in _half_terms(context):
-        held = any(m.kind == "targets" and first <= m.date <= final for m in context.case.meetings)
+        held = any(
+            m.kind == "targets" and first <= m.date <= final and "provider" in {p.role for p in m.present}
+            for m in context.case.meetings
+        )
         if not held:
             findings.append(
                 Finding(
@@ -317,9 +326,9 @@ def period_end(context: CaseContext) -> list[Finding]:
     return [
         Finding(
             "PERIOD-END",
-            f"the placement's period ends on {placement.end}: decide to end it and reintegrate "
-            "(ap end) or extend it (ap placement, then a new notice)",
-            "ap end CASE ... or ap placement CASE ...",
+            f"the placement's period ends on {placement.end}: decide at a review whether to end it and reintegrate "
+            "(ap review record --outcome end, then ap end) or to extend it (which needs a new notice to the parents)",
+            "ap review record CASE ... ; ap end CASE ...",
             ("placement", "end"),
             placement.end,
         )
