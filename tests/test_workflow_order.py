@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.conftest import Run, as_json, snapshot
-from tests.test_agreeing import FREYA, PLACEMENT, RUBY
+from tests.test_agreeing import FREYA, PLACEMENT, RUBY, editor
 
 TYLER = "AP-2026-003"
 OSCAR = "AP-2026-005"
-
-
-def editor(tmp_path: Path, body: str) -> str:
-    script = tmp_path / "editor.py"
-    script.write_text(textwrap.dedent(body))
-    return f"{sys.executable} {script}"
 
 
 def test_a_changed_placement_needs_a_new_notice(ap: Run, demo: Path) -> None:
