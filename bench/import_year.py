@@ -69,6 +69,8 @@ def main() -> None:
             ("import again (unchanged)", ["attendance", "import", str(register)]),
             ("list", ["list"]),
             ("check", ["check"]),
+            ("review due", ["review", "due", "--json"]),
+            ("report", ["report", "--json"]),
         ):
             started = time.perf_counter()
             done = subprocess.run(

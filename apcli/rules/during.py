@@ -67,30 +67,26 @@ def notice_asap(context: CaseContext) -> list[Finding]:
     ]
 
 
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
 def weekly_contact(context: CaseContext) -> list[Finding]:
     window = _window(context)
     if window is None:
         return []
-    start, last = window
-    days = {day for day, _ in expected_sessions(context.records.calendar, context.case.placement, last)}  # type: ignore[arg-type]
-    contacts = [c.date for c in context.case.provider_contacts]
-    findings = []
-    monday = start - dt.timedelta(days=start.weekday())
-    while monday <= last:
-        friday = monday + dt.timedelta(days=4)
-        week_days = [d for d in days if monday <= d <= friday]
-        if week_days and not any(monday <= c <= monday + dt.timedelta(days=6) for c in contacts):
-            findings.append(
-                Finding(
-                    "ATT-WEEKLY",
-                    f"contact with the provider in the week of {monday} (ap contact)",
-                    "ap contact CASE --date D --with NAME --summary T",
-                    ("provider_contacts",),
-                    friday,
-                )
-            )
-        monday += dt.timedelta(days=7)
-    return findings
+    weeks = {_monday(day) for day, _ in expected_sessions(context.records.calendar, context.case.placement, window[1])}  # type: ignore[arg-type]
+    contacted = {_monday(c.date) for c in context.case.provider_contacts}
+    return [
+        Finding(
+            "ATT-WEEKLY",
+            f"contact with the provider in the week of {monday} (ap contact)",
+            "ap contact CASE --date D --with NAME --summary T",
+            ("provider_contacts",),
+            monday + dt.timedelta(days=4),
+        )
+        for monday in sorted(weeks - contacted)
+    ]
 
 
 def accurate_marks(context: CaseContext) -> list[Finding]:
@@ -159,21 +155,22 @@ def not_working(context: CaseContext) -> list[Finding]:
     if window is None or not _running(context):
         return []
     threshold = context.records.settings.attendance_threshold
-    running: list[str] = []
+    possible = attended = 0
     fell_below: dt.date | None = None
     for day, _, code in context.records.marks(context.case_id).sessions():
         if day > window[1]:
             break
-        running.append(code)
-        sums = summarise(running)
-        below = sums.possible >= MIN_SESSIONS_FOR_THRESHOLD and sums.attended * 100 < threshold * sums.possible
+        counted = summarise([code])  # one session at a time: the running sums stay linear
+        possible += counted.possible
+        attended += counted.attended
+        below = possible >= MIN_SESSIONS_FOR_THRESHOLD and attended * 100 < threshold * possible
         if below and fell_below is None:
             fell_below = day
         elif not below:
             fell_below = None
     if fell_below is None or _formal_meeting_after(context, fell_below):
         return []
-    percent = summarise(running).percent
+    percent = round(100 * attended / possible, 1)
     return [
         Finding(
             "ATT-NOT-WORKING",
