@@ -53,9 +53,9 @@ ALL_CODES: dict[str, str] = {
 ATTENDED = frozenset(PRESENT_AT_SCHOOL) | frozenset(ATTENDING_ELSEWHERE)
 NOT_POSSIBLE = frozenset({"X"}) | frozenset(UNABLE_TO_ATTEND) | frozenset(ADMINISTRATIVE)
 RETIRED = {
-    "H": "retired in 2024: a holiday agreed by the school is now C (exceptional circumstances) or not granted (G)",
-    "Y": "retired in 2024: split into Y1 to Y7 (unable to attend because of an unavoidable cause)",
-    "J": "retired in 2024: now J1 (interview), an authorised absence",
+    "H": "retired in 2024; a holiday agreed by the school is now C (exceptional circumstances) or not granted (G)",
+    "Y": "retired in 2024; split into Y1 to Y7 (unable to attend because of an unavoidable cause)",
+    "J": "retired in 2024; now J1 (interview), an authorised absence",
 }
 # A provider's word that means the pupil attended: becomes the provider's register code (B or D).
 ATTENDED_AT_PROVIDER = "attended"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,6 +147,8 @@ def to_code(raw: Any, provider: Provider, words: dict[str, str]) -> tuple[str | 
     text = "" if raw is None else str(raw).strip()
     if not text:
         return None, "no mark"
+    if text.startswith("="):
+        return None, "is a formula; save the register with the marks as values"
     mapped = words.get(text.lower())
     upper = provider.register_code if mapped == codes.ATTENDED_AT_PROVIDER else (mapped or text).upper()
     own = provider.register_code
@@ -159,7 +162,10 @@ def to_code(raw: Any, provider: Provider, words: dict[str, str]) -> tuple[str | 
         return None, f"this provider's sessions are marked {own}, not {upper}"
     if upper in codes.ALL_CODES:
         return upper, None
-    return None, "is not an attendance code, nor a word for one in the settings' mark_words"
+    return None, (
+        f"is not an attendance code, nor a word for one in the settings' mark_words (to use it, add "
+        f"'{text.lower()}: CODE' under mark_words in ap-settings.yaml)"
+    )
 
 
 def _check_day(records: Records, case: Case, day: dt.date, today: dt.date) -> str | None:
@@ -206,6 +212,17 @@ def check_cells(records: Records, cells: list[Cell], today: dt.date) -> tuple[li
             errors.append(matched)
             continue
         case = pupils.by_id[matched]
+        if cell.name and not names_agree(cell.name, case.pupil.name):
+            errors.append(
+                RowError(
+                    cell.row,
+                    "name",
+                    cell.name,
+                    f"is not the name of the pupil in {matched}: check the "
+                    f"{cell.key_column}, so that no mark is filed against the wrong child",
+                )
+            )
+            continue
         if day is None:
             errors.append(
                 RowError(cell.row, "date", _shown(cell.date), "is not a date (write 2027-01-11 or 11/01/2027)")
@@ -242,6 +259,15 @@ def check_cells(records: Records, cells: list[Cell], today: dt.date) -> tuple[li
             continue
         wanted.setdefault(key, Wanted(matched, day, session, code, cell.row, cell.note))
     return list(wanted.values()), errors
+
+
+def names_agree(given: str, recorded: str) -> bool:
+    """A register's name column agrees with the case when they share a word (surname, or first name)."""
+
+    def words(text: str) -> set[str]:
+        return {w for w in re.split(r"[\s,.'-]+", text.casefold()) if len(w) > 1}
+
+    return bool(words(given) & words(recorded))
 
 
 def _shown(value: Any) -> str:

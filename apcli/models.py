@@ -82,6 +82,7 @@ class School(Strict):
     email: str | None = None
     headteacher: str | None = None
     dsl: str | None = Field(None, description="the Designated Safeguarding Lead")
+    deputy_dsls: list[str] = Field(default_factory=list, description="deputy DSLs a concern may be raised with")
     send_hub_contact: str | None = None
     local_authority: str | None = Field(None, description="the LA that receives notices for pupils with EHC plans")
     local_authority_address: str | None = None

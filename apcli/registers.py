@@ -33,6 +33,7 @@ class Cell:
     session: str
     mark: Any
     note: str = ""
+    name: str = ""
 
 
 class RegisterError(InvalidFileError):
@@ -171,6 +172,7 @@ def read_register(path: Path) -> tuple[str, list[Cell]]:
             continue
         padded = list(row) + [None] * (len(table[0]) - len(row))
         key = _cell_text(padded[key_index]) if not isinstance(padded[key_index], Formula) else padded[key_index]
+        name = _cell_text(padded[layout.columns["name"]]) if "name" in layout.columns else ""
         if layout.kind == "long":
             cols = layout.columns
             note = padded[cols["note"]] if "note" in cols else ""
@@ -184,13 +186,18 @@ def read_register(path: Path) -> tuple[str, list[Cell]]:
                     _cell_text(padded[cols["session"]]),
                     padded[cols["mark"]],
                     _cell_text(note) if not isinstance(note, Formula) else "",
+                    name,
                 )
             )
         else:
             for index, (day, session) in layout.sessions.items():
                 value = padded[index]
                 if _cell_text(value) if not isinstance(value, Formula) else True:
-                    cells.append(Cell(number, _cell_text(table[0][index]), layout.key_column, key, day, session, value))
+                    cells.append(
+                        Cell(
+                            number, _cell_text(table[0][index]), layout.key_column, key, day, session, value, name=name
+                        )
+                    )
     return layout.kind, cells
 
 

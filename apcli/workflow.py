@@ -479,7 +479,9 @@ def record_absence_follow_up(change: Change, date: str, session: str, follow_up:
     def apply(case: Case) -> Case:
         return case.model_copy(update={"absences": [*case.absences, entry]})
 
-    return change_case(change, "absence", f"follow-up of the absence on {day} {session.upper()} ({code})", apply)
+    return change_case(
+        change, "absence", f"follow-up of the absence on {day} {session.upper()} ({code})", apply, after_the_end=True
+    )
 
 
 # --- reviews, targets and measures -------------------------------------------------------
@@ -519,6 +521,8 @@ def record_review(
 
     def apply(case: Case) -> Case:
         _started(case, day, "a review of the placement")
+        if any(r.date == day for r in case.reviews):
+            raise UsageError(f"A review on {day} is already recorded; change it with ap edit.")
         return case.model_copy(update={"reviews": [*case.reviews, review]})
 
     return change_case(change, "review", f"review on {day}: {outcome}", apply, after_the_end=True)
@@ -545,21 +549,23 @@ SAS_RANGE = (40.0, 160.0)
 BOXALL_RANGE = (0.0, 136.0)  # 34 items scored 0-4: no strand can score more
 
 
-def check_measure_value(measure: str, value: float, test: str | None) -> None:
+def check_measure_value(measure: str, value: float, test: str | None, option: str = "--value") -> None:
     if measure.startswith("sas-"):
         if not SAS_RANGE[0] <= value <= SAS_RANGE[1]:
             raise UsageError(
-                f"--value: a standardised age score is between {SAS_RANGE[0]:g} and {SAS_RANGE[1]:g}, not {value:g}."
+                f"{option}: a standardised age score is between {SAS_RANGE[0]:g} and {SAS_RANGE[1]:g}, not {value:g}."
             )
         if not (test or "").strip():
             raise UsageError("--test: a standardised age score needs the name of the test it comes from.")
     elif measure.startswith("boxall-"):
         if not BOXALL_RANGE[0] <= value <= BOXALL_RANGE[1]:
             raise UsageError(
-                f"--value: a Boxall Profile strand score is between 0 and {BOXALL_RANGE[1]:g}, not {value:g}."
+                f"{option}: a Boxall Profile strand score is between 0 and {BOXALL_RANGE[1]:g}, not {value:g}."
             )
     elif measure == "behaviour" and (value < 0 or value != int(value)):
-        raise UsageError(f"--value: behaviour is the number of incidents in the period, a whole number, not {value:g}.")
+        raise UsageError(
+            f"{option}: behaviour is the number of incidents in the period, a whole number, not {value:g}."
+        )
 
 
 def parse_number(value: str, option: str) -> float:
@@ -583,9 +589,9 @@ def record_target(change: Change, measure: str, baseline: str, goal: str, date: 
             "--measure: name what is measured (attendance, behaviour, sas-reading, boxall-..., or a name)."
         )
     base, aim = parse_number(baseline, "--baseline"), parse_number(goal, "--goal")
-    for value in (base, aim):
+    for value, option in ((base, "--baseline"), (aim, "--goal")):
         if name != "attendance":
-            check_measure_value(name, value, test or "target")
+            check_measure_value(name, value, test or "target", option)
         elif not 0 <= value <= 100:
             raise UsageError("attendance targets are percentages, 0 to 100.")
     target = Target(measure=name, baseline=base, goal=aim, date=day, test=_text(test))
@@ -644,10 +650,16 @@ def record_safeguarding(change: Change, date: str, dsl: str, reference: str) -> 
     check_not_future(day, change.today, "--date")
     if not dsl.strip() or not reference.strip():
         raise UsageError("A concern is logged with the DSL it was raised with (--dsl) and its reference (--reference).")
-    if len(reference.strip()) > REFERENCE_MAX or len(reference.split()) > 4:
+    if len(reference.strip()) > REFERENCE_MAX or len(reference.split()) > 2 or not re.search(r"[0-9]", reference):
         raise UsageError(
             "--reference looks like the details of the concern. The case never holds them: record them in the "
             "school's safeguarding system, and give here only its reference (for example CPOMS-12345)."
+        )
+    dsls = [name for name in (change.records.settings.school.dsl, *change.records.settings.school.deputy_dsls) if name]
+    if dsls and _without_title(dsl) not in {_without_title(name) for name in dsls}:
+        raise UsageError(
+            f"--dsl: {dsl.strip()!r} is not the academy's DSL in the settings ({', '.join(dsls)}). Concerns are raised "
+            "with the DSL; add a deputy to school.deputy_dsls in ap-settings.yaml if they are one."
         )
     entry = SafeguardingReference(date=day, dsl=dsl.strip(), reference=reference.strip())
 
@@ -657,6 +669,12 @@ def record_safeguarding(change: Change, date: str, dsl: str, reference: str) -> 
     return change_case(
         change, "safeguarding", f"safeguarding concern raised with the DSL on {day} (ref {entry.reference})", apply
     )
+
+
+def _without_title(name: str) -> str:
+    """`Mr Daniel Okafor` and `daniel okafor` are the same person."""
+    words = name.casefold().replace(".", " ").split()
+    return " ".join(words[1:] if words and words[0] in ("mr", "mrs", "ms", "miss", "mx", "dr") else words)
 
 
 def end_case(change: Change, date: str, outcome: str, notes: str | None) -> GateResult:
@@ -686,7 +704,8 @@ def end_case(change: Change, date: str, outcome: str, notes: str | None) -> Gate
             raise UsageError("Only a placement that is commissioned, notified or running can be ended.")
         if day < case.placement.start and outcome != "withdrawn":
             raise UsageError(
-                f"--date: a placement that has not started ({case.placement.start}) can only be withdrawn."
+                f"--date: {day} is before the placement started ({case.placement.start}); a placement that never "
+                "started can only be withdrawn (--outcome withdrawn)."
             )
         return case.model_copy(update={"ending": ending})
 

@@ -541,3 +541,39 @@ def test_calendar_uids_are_stable_and_an_empty_list_writes_no_calendar(ap: Run, 
     empty = tmp_path / "empty.ics"
     result = ap("review", "due", "--case", "AP-2026-009", "--ics", str(empty))
     assert result.exit_code == 0 and not empty.exists() and "no calendar" in result.stderr
+
+
+@pytest.mark.parametrize("reference", ["neglect", "DV at home", "self-harm", "FGM risk", "CPOMS 4821 - bruising"])
+def test_a_reference_that_reads_like_details_is_refused(ap: Run, demo: Path, reference: str) -> None:
+    before = snapshot(demo)
+    result = ap("safeguarding", LEO, "--date", "2026-11-27", "--dsl", "Daniel Okafor", "--reference", reference)
+    assert result.exit_code == 2 and "never holds them" in result.stderr
+    assert snapshot(demo) == before
+
+
+def test_a_concern_is_raised_with_the_academys_dsl(ap: Run) -> None:
+    result = ap("safeguarding", LEO, "--date", "2026-11-27", "--dsl", "Mrs Jo Patel", "--reference", "CP-1")
+    assert result.exit_code == 2 and "not the academy's DSL" in result.stderr
+    assert (
+        ap("safeguarding", LEO, "--date", "2026-11-27", "--dsl", "mr daniel okafor", "--reference", "CP-1").exit_code
+        == 0
+    )
+
+
+def test_the_same_review_is_not_recorded_twice(ap: Run) -> None:
+    args = [
+        "review",
+        "record",
+        LEO,
+        "--date",
+        "2026-11-27",
+        "--outcome",
+        "continue",
+        "--next",
+        "2027-02-01",
+        "--responsible",
+        "P",
+    ]
+    assert ap(*args).exit_code == 0
+    again = ap(*args)
+    assert again.exit_code == 2 and "already recorded" in again.stderr
