@@ -102,8 +102,16 @@ class PupilLine:
         return (self.cost * self.elapsed_days / self.planned_days).quantize(Decimal("0.01"))
 
     @property
+    def cost_in_period(self) -> Decimal | None:
+        """The agreement's cost for the placement's days in the period (pro rata), so terms add up."""
+        if self.cost is None or not self.planned_days:
+            return None
+        return (self.cost * self.days_commissioned / self.planned_days).quantize(Decimal("0.01"))
+
+    @property
     def cost_difference(self) -> Decimal | None:
-        return None if self.cost is None or self.cost_by_rate is None else self.cost - self.cost_by_rate
+        in_period = self.cost_in_period
+        return None if in_period is None or self.cost_by_rate is None else in_period - self.cost_by_rate
 
     @property
     def cost_per_attended_session(self) -> Decimal | None:
@@ -149,16 +157,20 @@ def pupil_line(records: Records, case_id: str, case: Case, period: Period, today
     in_period = [(d, s, c) for d, s, c in marks.sessions() if period.start <= d <= min(period.end, today)]
     provider = records.providers.get(placement.provider)
     planned_days = len({d for d, _ in expected_sessions(calendar, placement, placement.end)})
-    elapsed_days = len({d for d, _ in expected_sessions(calendar, placement, min(last, today, period.end))})
-    rate = provider.daily_cost * planned_days if provider is not None else None
+    elapsed_days = len(
+        {d for d, _ in expected_sessions(calendar, placement, min(last, today, period.end)) if d >= period.start}
+    )
+    days_in_period = len(set(commissioned))
+    rate = provider.daily_cost * days_in_period if provider is not None else None
     measures_by: dict[str, list[tuple[dt.date, float]]] = {}
     for m in sorted(case.measures, key=lambda m: m.date):
         if m.date <= period.end:
             measures_by.setdefault(m.measure, []).append((m.date, m.value))
     targets = []
+    attendance_now = summarise(c for _, _, c in in_period).percent
     for t in case.targets:
         series = measures_by.get(t.measure, [])
-        latest = series[-1][1] if series else None
+        latest = series[-1][1] if series else (attendance_now if t.measure == "attendance" else None)
         targets.append(
             TargetLine(t.measure, t.baseline, t.goal, latest, _direction(t.baseline, t.goal, latest), series)
         )
@@ -222,7 +234,7 @@ def totals(label: str, lines: list[PupilLine]) -> Totals:
                 for f in ("possible", "attended", "authorised", "unauthorised", "not_possible")
             )
         ),
-        sum((line.cost for line in known if line.cost is not None), Decimal("0")),
+        sum((line.cost_in_period for line in known if line.cost_in_period is not None), Decimal("0")),
         len(lines) - len(known),
         sum((line.cost_to_date for line in known if line.cost_to_date is not None), Decimal("0")),
     )
@@ -297,6 +309,7 @@ def report_json(report: Report, names: bool = True) -> dict[str, Any]:
                 "cost": _money(p.cost),
                 "cost_by_rate": _money(p.cost_by_rate),
                 "cost_difference": _money(p.cost_difference),
+                "cost_in_period": _money(p.cost_in_period),
                 "cost_to_date": _money(p.cost_to_date),
                 "cost_per_attended_session": _money(p.cost_per_attended_session),
                 "reviews_held": p.reviews_held,

@@ -149,7 +149,7 @@ def render_html(report: Report, threshold: float, names: bool = True) -> str:
         rows.append(
             f"<tr><td>{escape(p.case)}</td><td>{who}</td><td>{escape(p.provider)}</td><td class=n>{p.days_commissioned}</td>"
             f"<td class=n>{p.summary.attended}/{p.summary.possible}</td><td class=n>{_pct(p.summary.percent)}</td>"
-            f"<td class=n>{_money(p.cost)}</td><td class=n>{_money(p.cost_by_rate)}</td><td class=n>{_money(p.cost_difference)}</td>"
+            f"<td class=n>{_money(p.cost_in_period)}</td><td class=n>{_money(p.cost_by_rate)}</td><td class=n>{_money(p.cost_difference)}</td>"
             f"<td class=n>{_money(p.cost_per_attended_session)}</td><td class=n>{p.reviews_held}/{p.reviews_due}</td>"
             f"<td>{escape(p.outcome)}</td><td class=n>{p.length_days}</td></tr>"
         )
@@ -179,7 +179,7 @@ def render_html(report: Report, threshold: float, names: bool = True) -> str:
         f'<p class="small">{report.period.start} to {report.period.end}. Cost per attended session is the agreement\'s '
         f"cost for the days passed (pro rata), over the sessions attended. A cost never recorded shows as missing.</p>"
         f"{empty}<h2>Pupils</h2><table><tr><th>case</th><th>pupil</th><th>provider</th><th>days</th><th>attended/possible</th>"
-        f"<th>%</th><th>cost</th><th>by daily rate</th><th>difference</th><th>per attended session</th>"
+        f"<th>%</th><th>cost in period</th><th>by daily rate</th><th>difference</th><th>per attended session</th>"
         f"<th>reviews held/due</th><th>outcome</th><th>length (school days)</th></tr>{''.join(rows)}</table>"
         f"<h2>Totals</h2><table><tr><th></th><th>pupils</th><th>days</th><th>attended/possible</th><th>%</th>"
         f"<th>cost (known)</th><th>costs missing</th><th>per attended session</th></tr>{totals}</table>"

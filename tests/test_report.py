@@ -113,7 +113,12 @@ def test_every_figure_against_the_hand_computed_example(two_pupils: Path) -> Non
         one["attended"],
         one["percent"],
     ) == (9, 18, 18, 16, 88.9)
-    assert (one["cost"], one["cost_by_rate"], one["cost_difference"]) == ("800.00", "765.00", "35.00")
+    assert (one["cost"], one["cost_in_period"], one["cost_by_rate"], one["cost_difference"]) == (
+        "800.00",
+        "800.00",
+        "765.00",
+        "35.00",
+    )
     assert (one["cost_to_date"], one["cost_per_attended_session"], one["length_days"]) == ("800.00", "50.00", 9)
     assert one["targets"] == [
         {"measure": "behaviour", "baseline": 6.0, "goal": 2.0, "latest": 3.0, "direction": "towards the goal"}
@@ -126,7 +131,13 @@ def test_every_figure_against_the_hand_computed_example(two_pupils: Path) -> Non
         "2027-05-05",
     )
     assert (two["days_commissioned"], two["possible"], two["attended"], two["percent"]) == (7, 14, 14, 100.0)
-    assert (two["cost"], two["cost_by_rate"], two["cost_difference"]) == ("1330.00", "1330.00", "0.00")
+    # 7 of its 19 days fell before it broke down: £1,330 x 7/19 = £490 in the period, and 7 x £70 = £490.
+    assert (two["cost"], two["cost_in_period"], two["cost_by_rate"], two["cost_difference"]) == (
+        "1330.00",
+        "490.00",
+        "490.00",
+        "0.00",
+    )
     assert (two["cost_to_date"], two["cost_per_attended_session"], two["length_days"]) == ("490.00", "35.00", 7)
     providers = {p["label"]: p for p in report["providers"]}
     assert providers["larkhill-green"]["cost_per_attended_session"] == "50.00"
@@ -139,7 +150,7 @@ def test_every_figure_against_the_hand_computed_example(two_pupils: Path) -> Non
         30,
         93.8,
     )
-    assert (total["cost"], total["missing_costs"], total["cost_per_attended_session"]) == ("2130.00", 0, "43.00")
+    assert (total["cost"], total["missing_costs"], total["cost_per_attended_session"]) == ("1290.00", 0, "43.00")
 
 
 def test_a_missing_cost_is_missing_not_zero(two_pupils: Path) -> None:
@@ -151,8 +162,17 @@ def test_a_missing_cost_is_missing_not_zero(two_pupils: Path) -> None:
     two = report["pupils"][1]
     assert two["cost"] is None and two["cost_per_attended_session"] is None and two["cost_difference"] is None
     assert report["total"]["missing_costs"] == 1 and report["total"]["cost"] == "800.00"
+
     text = invoke(two_pupils, "report", "--from", "2027-04-01", "--to", "2027-05-31", today="2027-05-07").stdout
     assert "missing" in text
+
+
+def test_terms_add_up_to_the_year(demo: Path) -> None:
+    def cost(*args: str) -> Decimal:
+        return Decimal(as_json(invoke(demo, "report", *args, "--json", today="2027-07-20"))["total"]["cost"])
+
+    terms = cost("--term", "Autumn 2026") + cost("--term", "Spring 2027") + cost("--term", "Summer 2027")
+    assert abs(terms - cost("--year", "2026/27")) <= Decimal("0.05")  # pro rata, so no term counts a whole agreement
 
 
 class Charts(HTMLParser):

@@ -11,7 +11,7 @@ from apcli.cli.base import JsonOption, app
 from apcli.cli.context import console, print_json, state
 
 if TYPE_CHECKING:
-    from apcli.report import Report
+    from apcli.report import PupilLine, Report
 
 
 @app.command()
@@ -107,6 +107,12 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
             _print(r)
 
 
+def _per_session(line: PupilLine) -> str:
+    if line.cost_per_attended_session is None and line.cost is not None:
+        return "n/a (none attended yet)"
+    return _money(line.cost_per_attended_session)
+
+
 def _money(value: object) -> str:
     return "missing" if value is None else f"£{value:,.2f}"
 
@@ -126,7 +132,7 @@ def _print(built: Report) -> None:
         "possible",
         "attended",
         "%",
-        "cost",
+        "cost in period",
         "by daily rate",
         "difference",
         "per attended session",
