@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, WhyOption, app
 from apcli.cli.context import console, note, print_json, state
+
+if TYPE_CHECKING:
+    from apcli.due import DueItem
+    from apcli.workflow import Change
 
 review_app = typer.Typer(help="Reviews: what is due, reviews held, reviews asked for.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
@@ -78,7 +82,7 @@ def _write_ics(path: Path, text: str) -> None:
         raise UsageError(f"--ics: {path} cannot be written ({error.strerror or error}).") from None
 
 
-def _print_due(items: list, today: dt.date) -> None:  # type: ignore[type-arg]
+def _print_due(items: list[DueItem], today: dt.date) -> None:
     from rich.table import Table
 
     if not items:
@@ -101,7 +105,7 @@ def _done(case_id: str, what: str, unneeded: list[str]) -> None:
     _report(case_id, what, unneeded)
 
 
-def _change(case_id: str, override: list[str] | None = None, why: list[str] | None = None):  # type: ignore[no-untyped-def]
+def _change(case_id: str, override: list[str] | None = None, why: list[str] | None = None) -> Change:
     from apcli.cli.workflow import _change as change
 
     return change(case_id, override, why)

@@ -75,7 +75,9 @@ def weekly_contact(context: CaseContext) -> list[Finding]:
     window = _window(context)
     if window is None:
         return []
-    weeks = {_monday(day) for day, _ in expected_sessions(context.records.calendar, context.case.placement, window[1])}  # type: ignore[arg-type]
+    placement = context.case.placement
+    assert placement is not None  # a window means a placement
+    weeks = {_monday(day) for day, _ in expected_sessions(context.records.calendar, placement, window[1])}
     contacted = {_monday(c.date) for c in context.case.provider_contacts}
     return [
         Finding(
