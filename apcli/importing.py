@@ -331,21 +331,26 @@ def _plan(records: Records, by_case: dict[str, list[Wanted]], result: ImportResu
         touched = False
         for mark in sorted(marks, key=lambda m: (m.date, m.session)):
             old = current.get(mark.date, mark.session)
+            touched = _add_note(updated, mark.date, mark.note) or touched
             if old == mark.code:
                 result.unchanged += 1
                 continue
             change = MarkChange(case_id, mark.date, mark.session, old, mark.code, mark.row)
             (result.added if old is None else result.replaced).append(change)
             updated.set(mark.date, mark.session, mark.code)
-            if mark.note:
-                earlier = updated.notes.get(mark.date, "")
-                updated.notes[mark.date] = (
-                    f"{earlier}; {mark.note}" if earlier and mark.note not in earlier else mark.note
-                )
             touched = True
         if touched:
             changed[case_id] = updated
     return changed
+
+
+def _add_note(marks: Marks, day: dt.date, note: str) -> bool:
+    """Keep a register's note for the day beside what was noted before; True if anything changed."""
+    earlier = marks.notes.get(day, "")
+    if not note or note in earlier.split("; "):
+        return False
+    marks.notes[day] = f"{earlier}; {note}" if earlier else note
+    return True
 
 
 def _write_all(records: Records, new_marks: dict[str, Marks], result: ImportResult, today: dt.date, by: str) -> None:

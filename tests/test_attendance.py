@@ -430,3 +430,14 @@ def test_an_absence_is_followed_up_after_the_end(ap: Run, demo: Path) -> None:
     assert ap("end", LEO, "--date", "2026-11-26", "--outcome", "reintegrated").exit_code == 0
     result = ap("absence", LEO, "--date", "2026-11-11", "--session", "pm", "--follow-up", "Rang home")
     assert result.exit_code == 0, result.output
+
+
+def test_a_note_added_later_is_kept_beside_the_first(ap: Run, demo: Path, tmp_path: Path) -> None:
+    first = csv_file(tmp_path, f"upn,date,session,mark,note\n{LEO_UPN},2026-12-01,AM,N,Rang home\n", "a.csv")
+    later = csv_file(tmp_path, f"upn,date,session,mark,note\n{LEO_UPN},2026-12-01,AM,N,GP letter seen\n", "b.csv")
+    assert ap("attendance", "import", str(first), today=TODAY).exit_code == 0
+    assert ap("attendance", "import", str(later), today=TODAY).exit_code == 0
+    assert "2026-12-01,N,,Rang home; GP letter seen\n" in marks_csv(demo, LEO)
+    before = snapshot(demo)
+    assert ap("attendance", "import", str(later), today=TODAY).exit_code == 0
+    assert snapshot(demo) == before  # the same note again changes nothing
