@@ -125,28 +125,13 @@ def log_lines(entries: list[tuple[dt.date, str, str, str]]) -> str:
     return stream.getvalue()
 
 
-def read_log(case_file: Path) -> list[dict[str, str]]:
-    path = log_path(case_file)
-    if not path.exists():
-        return []
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-
-
 # --- the sums ------------------------------------------------------------------------
 
 
 def expected_sessions(calendar: SchoolCalendar, placement: Placement, until: dt.date) -> list[tuple[dt.date, str]]:
     """Every session the pupil should be at the provider from the start to `until` (both included)."""
-    from apcli.models import weekday_numbers
-
-    wanted = weekday_numbers(placement.weekdays)
-    last = min(until, placement.end)
-    return [
-        (day, session)
-        for day in calendar.school_days_between(placement.start, last)
-        if day.weekday() in wanted
-        for session in SESSIONS
-    ]
+    days = calendar.days_on(placement.start, min(until, placement.end), placement.weekdays)
+    return [(day, session) for day in days for session in SESSIONS]
 
 
 @dataclass(frozen=True)

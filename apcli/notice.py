@@ -44,10 +44,7 @@ def in_time(calendar: SchoolCalendar, notice_date: dt.date, start: dt.date, need
 
 
 def placement_days(calendar: SchoolCalendar, placement: Placement) -> list[dt.date]:
-    from apcli.models import weekday_numbers
-
-    wanted = weekday_numbers(placement.weekdays)
-    return [d for d in calendar.school_days_between(placement.start, placement.end) if d.weekday() in wanted]
+    return calendar.days_on(placement.start, placement.end, placement.weekdays)
 
 
 def session_lines(sessions: Sessions) -> list[tuple[str, str]]:

@@ -156,9 +156,9 @@ def pupil_line(records: Records, case_id: str, case: Case, period: Period, today
     marks = records.marks(case_id)
     in_period = [(d, s, c) for d, s, c in marks.sessions() if period.start <= d <= min(period.end, today)]
     provider = records.providers.get(placement.provider)
-    planned_days = len({d for d, _ in expected_sessions(calendar, placement, placement.end)})
+    planned_days = len(calendar.days_on(placement.start, placement.end, placement.weekdays))
     elapsed_days = len(
-        {d for d, _ in expected_sessions(calendar, placement, min(last, today, period.end)) if d >= period.start}
+        calendar.days_on(max(placement.start, period.start), min(last, today, period.end), placement.weekdays)
     )
     days_in_period = len(set(commissioned))
     rate = provider.daily_cost * days_in_period if provider is not None else None

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from apcli.models import CalendarFile, Term
+from apcli.models import CalendarFile, Term, weekday_numbers
 
 
 def england_bank_holidays(years: Iterable[int]) -> dict[dt.date, str]:
@@ -103,6 +103,11 @@ class SchoolCalendar:
         low = bisect.bisect_left(self.school_days, first)
         high = bisect.bisect_right(self.school_days, last)
         return self.school_days[low:high]
+
+    def days_on(self, first: dt.date, last: dt.date, weekdays: Iterable[str]) -> list[dt.date]:
+        """School days from `first` to `last` (both included) that fall on `weekdays` (`mon`, `tue`, ...)."""
+        wanted = weekday_numbers(list(weekdays))
+        return [day for day in self.school_days_between(first, last) if day.weekday() in wanted]
 
     def count_school_days(self, first: dt.date, last: dt.date) -> int:
         return len(self.school_days_between(first, last))

@@ -289,18 +289,10 @@ def parse_weekdays(value: str | None, provider: Provider | None) -> list[str]:
     return [day for day in WEEKDAYS if day in days]
 
 
-def attendance_days(records: Records, start: dt.date, end: dt.date, weekdays: list[str]) -> list[dt.date]:
-    """School days from start to end on which the placement runs."""
-    from apcli.models import weekday_numbers
-
-    wanted = weekday_numbers(weekdays)
-    return [day for day in records.calendar.school_days_between(start, end) if day.weekday() in wanted]
-
-
 def _end_after_days(records: Records, start: dt.date, days: int, weekdays: list[str]) -> dt.date:
     covers = records.calendar.covers
     last = covers[1] if covers else start
-    attending = attendance_days(records, start, last, weekdays)
+    attending = records.calendar.days_on(start, last, weekdays)
     if len(attending) < days:
         raise UsageError(
             f"--days {days}: calendar.yaml has only {len(attending)} placement days from {start} to its last term's "

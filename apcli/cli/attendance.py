@@ -10,6 +10,7 @@ import typer
 
 from apcli.cli.base import CaseArgument, JsonOption, app
 from apcli.cli.context import console, print_json, state
+from apcli.cli.workflow import _change, _report
 
 if TYPE_CHECKING:
     from apcli.attendance import AttendanceView
@@ -167,7 +168,6 @@ def contact(
     summary: Annotated[str, typer.Option("--summary", metavar="T", help="What was discussed.")],
 ) -> None:
     """Record the weekly contact with the provider (ATT-WEEKLY)."""
-    from apcli.cli.workflow import _change, _report
     from apcli.workflow import record_contact
 
     record_contact(_change(case_id, None, None), date, with_, summary)
@@ -184,7 +184,6 @@ def absence(
     ],
 ) -> None:
     """Record the follow-up of an absence (ATT-ABSENCE-FOLLOW-UP)."""
-    from apcli.cli.workflow import _change, _report
     from apcli.workflow import record_absence_follow_up
 
     record_absence_follow_up(_change(case_id, None, None), date, session, follow_up)

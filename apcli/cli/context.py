@@ -167,10 +167,6 @@ def today_from(value: str | None) -> dt.date:
     return parse_date(value, "--today")
 
 
-def env_records() -> str | None:
-    return os.environ.get("AP_RECORDS")
-
-
 def run_editor(path: Path) -> None:
     """Open `path` in the user's editor ($VISUAL, $EDITOR, else nano or vi) and wait for it to close."""
     import shlex

@@ -10,10 +10,10 @@ import typer
 
 from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, WhyOption, app
 from apcli.cli.context import console, note, print_json, state
+from apcli.cli.workflow import _change, _report
 
 if TYPE_CHECKING:
     from apcli.due import DueItem
-    from apcli.workflow import Change
 
 review_app = typer.Typer(help="Reviews: what is due, reviews held, reviews asked for.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
@@ -99,18 +99,6 @@ def _print_due(items: list[DueItem], today: dt.date) -> None:
     console().print(f"{len(items)} item(s), {overdue} overdue.")
 
 
-def _done(case_id: str, what: str, unneeded: list[str]) -> None:
-    from apcli.cli.workflow import _report
-
-    _report(case_id, what, unneeded)
-
-
-def _change(case_id: str, override: list[str] | None = None, why: list[str] | None = None) -> Change:
-    from apcli.cli.workflow import _change as change
-
-    return change(case_id, override, why)
-
-
 @review_app.command("record")
 def record(
     case_id: CaseArgument,
@@ -131,7 +119,7 @@ def record(
     from apcli.workflow import record_review
 
     result = record_review(_change(case_id), date, outcome, next_date, responsible, parents_views)
-    _done(case_id, f"review recorded ({outcome})", result.unneeded)
+    _report(case_id, f"review recorded ({outcome})", result.unneeded)
 
 
 @review_app.command("request")
@@ -144,7 +132,7 @@ def request(
     from apcli.workflow import record_review_request
 
     result = record_review_request(_change(case_id), date, requested_by)
-    _done(case_id, "review request recorded", result.unneeded)
+    _report(case_id, "review request recorded", result.unneeded)
 
 
 MeasureOption = Annotated[
@@ -170,7 +158,7 @@ def target(
     from apcli.workflow import record_target
 
     result = record_target(_change(case_id), measure, baseline, goal, date, test)
-    _done(case_id, "target set", result.unneeded)
+    _report(case_id, "target set", result.unneeded)
 
 
 @app.command()
@@ -189,7 +177,7 @@ def measure(
     from apcli.workflow import record_measure
 
     result, number = record_measure(_change(case_id), measure, value, date, test)
-    _done(case_id, f"{measure} measured: {number:g}", result.unneeded)
+    _report(case_id, f"{measure} measured: {number:g}", result.unneeded)
 
 
 @app.command()
@@ -212,7 +200,7 @@ def safeguarding(
             "system, and give here only the date, the DSL and its reference."
         )
     result = record_safeguarding(_change(case_id), date, dsl, reference)
-    _done(case_id, "safeguarding reference recorded", result.unneeded)
+    _report(case_id, "safeguarding reference recorded", result.unneeded)
 
 
 @app.command()
@@ -235,4 +223,4 @@ def end(
     from apcli.workflow import end_case
 
     result = end_case(_change(case_id, override, why), date, outcome, notes)
-    _done(case_id, f"placement ended ({outcome})", result.unneeded)
+    _report(case_id, f"placement ended ({outcome})", result.unneeded)

@@ -134,7 +134,7 @@ def refer(
         typer.echo(case_id)
 
 
-def _change(case_id: str, override: list[str] | None, why: list[str] | None) -> Change:
+def _change(case_id: str, override: list[str] | None = None, why: list[str] | None = None) -> Change:
     from apcli.workflow import Change
 
     s = state()

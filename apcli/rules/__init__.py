@@ -188,8 +188,3 @@ def blocking(context: CaseContext, command: str = "notice") -> list[tuple[Rule, 
         for rule, finding in run(rules_gating(command), context)
         if rule.kind == "must" or rule.id not in already
     ]
-
-
-def blocked_by(context: CaseContext, command: str = "notice") -> list[str]:
-    """Rule ids that stop `command`, each once."""
-    return list(dict.fromkeys(rule.id for rule, _ in blocking(context, command)))
