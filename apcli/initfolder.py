@@ -81,6 +81,12 @@ mark_words:
 
 # Commit each change to git (where the records folder is a git repository).
 commit: false
+
+# For `ap export census`: the school census's code for each primary reason for a placement
+# (the referral's first reason). Copy the codes from the DfE's current school census guide;
+# ap does not guess them. Reasons: curriculum-needs, exclusion-risk, attendance,
+# send-assessment, broader-curriculum, respite.
+census_reason_codes: {{}}
 """
 
 

@@ -120,6 +120,11 @@ class Settings(Strict):
         description="a provider's word for a mark -> DfE code, or 'attended' for the provider's own code (B or D)",
     )
     commit: bool = Field(False, description="commit each change to git")
+    census_reason_codes: dict[Reason, str] = Field(
+        default_factory=dict,
+        description="a referral reason -> the school census's code for the primary reason for the placement, "
+        "copied from the DfE's current school census guide",
+    )
 
     @field_validator("mark_words")
     @classmethod
@@ -219,6 +224,11 @@ class Provider(Strict):
     email: str | None = None
     urn: str | None = Field(None, pattern=r"^\d{6,7}$")
     ukprn: str | None = Field(None, pattern=r"^1\d{7}$")
+    setting_type: Literal["NFE", "OOT", "OTH", "WBP"] | None = Field(
+        None,
+        description="for the school census, only where it has no URN or UKPRN: NFE non-maintained further education, "
+        "OOT one-on-one tuition, OTH other unregistered provider, WBP work-based placement",
+    )
     register_code: Literal["B", "D"] = Field(description="B, or D where the pupil is dual registered there; never K")
     sessions: Sessions
     weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), description="the days it is open")
@@ -237,6 +247,12 @@ class Provider(Strict):
         if value == "K":
             raise ValueError(codes.K_REFUSAL)
         return value
+
+    @model_validator(mode="after")
+    def _one_census_identifier(self) -> Provider:
+        if self.setting_type and (self.urn or self.ukprn):
+            raise ValueError("setting_type is only for a provider with no URN or UKPRN; the census takes one of them")
+        return self
 
 
 # --- case files ------------------------------------------------------------------

@@ -27,6 +27,7 @@ class ProviderInput:
     email: str | None = None
     urn: str | None = None
     ukprn: str | None = None
+    setting_type: str | None = None
     morning_start: str | None = None
     break_start: str | None = None
     break_end: str | None = None
@@ -69,8 +70,8 @@ def build_provider(given: ProviderInput) -> Provider:
         raise UsageError(
             "--code: give B (approved educational activity), or D where the pupil is dual registered there."
         )
-    if given.urn and given.ukprn:
-        raise UsageError("Give the provider's --urn or its --ukprn, not both.")
+    if sum(bool(x) for x in (given.urn, given.ukprn, given.setting_type)) > 1:
+        raise UsageError("Give one of the provider's --urn, --ukprn or --setting-type, not more: the census takes one.")
     data = {
         "name": given.name.strip(),
         "address": given.address.strip(),
@@ -79,6 +80,7 @@ def build_provider(given: ProviderInput) -> Provider:
         "email": given.email,
         "urn": given.urn,
         "ukprn": given.ukprn,
+        "setting_type": given.setting_type.strip().upper() if given.setting_type else None,
         "register_code": code,
         "sessions": _sessions(given),
         "weekdays": parse_weekdays(given.weekdays, None),

@@ -19,7 +19,7 @@ from apcli.attendance import Summary, expected_sessions, summarise
 from apcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from apcli.models import Case
+    from apcli.models import Case, Term
     from apcli.store import Records
 
 
@@ -28,6 +28,15 @@ class Period:
     start: dt.date
     end: dt.date
     label: str
+
+
+def find_term(records: Records, name: str) -> Term:
+    """The term in calendar.yaml with this name (any case), or a usage error listing the names."""
+    terms = records.calendar.file.terms
+    found = next((t for t in terms if t.name.casefold() == name.strip().casefold()), None)
+    if found is None:
+        raise UsageError(f"--term: {name!r} is not a term in calendar.yaml ({', '.join(t.name for t in terms)}).")
+    return found
 
 
 def choose_period(
@@ -45,12 +54,7 @@ def choose_period(
             raise UsageError(f"--from {start} is after --to {end}.")
         return Period(start, end, f"{start} to {end}")
     if term is not None:
-        names = {t.name.casefold(): t for t in records.calendar.file.terms}
-        found = names.get(term.strip().casefold())
-        if found is None:
-            raise UsageError(
-                f"--term: {term!r} is not a term in calendar.yaml ({', '.join(t.name for t in records.calendar.file.terms)})."
-            )
+        found = find_term(records, term)
         return Period(found.start, found.end, found.name)
     if year is not None:
         try:

@@ -44,6 +44,15 @@ def add(
     email: Annotated[str | None, typer.Option("--email", metavar="E", help="Email address.")] = None,
     urn: Annotated[str | None, typer.Option("--urn", metavar="U", help="Its URN, where it has one.")] = None,
     ukprn: Annotated[str | None, typer.Option("--ukprn", metavar="U", help="Its UKPRN, where it has one.")] = None,
+    setting_type: Annotated[
+        str | None,
+        typer.Option(
+            "--setting-type",
+            metavar="NFE|OOT|OTH|WBP",
+            help="For the census, where it has no URN or UKPRN: non-maintained FE, one-on-one tuition, "
+            "other unregistered provider, work-based placement.",
+        ),
+    ] = None,
     morning_start: Annotated[
         str | None, typer.Option("--morning-start", metavar="HH:MM", help="Morning session starts.")
     ] = None,
@@ -83,6 +92,7 @@ def add(
         email=email,
         urn=urn,
         ukprn=ukprn,
+        setting_type=setting_type,
         morning_start=morning_start,
         break_start=break_start,
         break_end=break_end,

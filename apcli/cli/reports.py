@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from apcli.cli.base import JsonOption, app
-from apcli.cli.context import console, print_json, state
+from apcli.cli.context import console, note, print_json, state
 
 if TYPE_CHECKING:
+    from apcli.census import Census, CensusRow
     from apcli.report import PupilLine, Report
 
 
@@ -200,3 +201,74 @@ def _print(built: Report) -> None:
             _money(total.cost_per_attended_session),
         )
     out.print(totals)
+
+
+export_app = typer.Typer(help="Data for other systems: the school census.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("census")
+def census(
+    term: Annotated[
+        str | None,
+        typer.Option(
+            "--term",
+            metavar="NAME",
+            help="The term in calendar.yaml whose census it is, e.g. 'Spring 2027' [default: this term].",
+        ),
+    ] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout, to upload or copy into the MIS.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """The school census's items for each AP placement in the collection period."""
+    from apcli.census import census_csv, census_json, census_rows, choose_census
+    from apcli.errors import UsageError
+
+    if as_json and as_csv:
+        raise UsageError("Give --json or --csv, not both.")
+    s = state()
+    chosen = choose_census(s.records, s.today, term)
+    rows = census_rows(s.records, chosen, s.today)
+    if as_json:
+        print_json(census_json(chosen, rows, s.today))
+    elif as_csv:
+        typer.echo(census_csv(rows), nl=False)
+    else:
+        _print_census(chosen, rows)
+    if not as_json:
+        for row in rows:
+            for problem in row.problems:
+                note(f"{row.case}: {problem}.")
+    if s.today < chosen.day:
+        note(f"Census day ({chosen.day}) is still to come: these are the placements as they stand on {s.today}.")
+
+
+def _print_census(chosen: Census, rows: list[CensusRow]) -> None:
+    from rich.table import Column, Table
+
+    heading = f"School census, {chosen.name}: census day {chosen.day}, placements from {chosen.period_start}"
+    if not rows:
+        console().print(f"{heading}: none.")
+        return
+    fixed = ("case", "UPN", "setting", "entry", "leaving", "a week", "FT/PT")
+    table = Table(
+        *(Column(name, no_wrap=True) for name in fixed[:1]),
+        Column("pupil", min_width=12),
+        *(Column(name, no_wrap=True) for name in fixed[1:]),
+        "reason (code)",
+        title=heading,
+        title_justify="left",
+    )
+    for row in rows:
+        table.add_row(
+            row.case,
+            row.pupil,
+            row.upn,
+            row.urn or row.ukprn or row.setting_type or "missing",
+            row.entry_date,
+            row.leaving_date or "-",
+            str(row.sessions_per_week),
+            "FT" if row.full_or_part_time == "full time" else "PT",
+            f"{row.primary_reason} ({row.reason_code or 'no code'})",
+        )
+    console().print(table)

@@ -1,0 +1,190 @@
+"""`ap export census`: the school census's items for school-arranged AP placements.
+
+The school census has a module for alternative provision placements arranged by
+the school. For each placement it asks for the setting (its URN; else its UKPRN;
+else the AP type of setting), the entry date, the leaving date, the sessions a
+week, full or part time, and the primary reason for the placement. The rules
+below, and what is not confirmed, are cited in the README ("The school census").
+
+Census days: the first Thursday in October (autumn), the third Thursday in
+January (spring) and the third Thursday in May (summer). A census's collection
+period runs from the previous census day to its own: it reports every placement
+open on census day and every one that ended in the period.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from apcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from apcli.models import Case, Provider
+    from apcli.store import Records
+
+SETTING_TYPES = {
+    "NFE": "non-maintained further education provision",
+    "OOT": "one-on-one tuition",
+    "OTH": "other unregistered provider",
+    "WBP": "work-based placement",
+}
+FULL_TIME_SESSIONS = 10  # two sessions a day, five days a week
+THURSDAY = 3
+CENSUS_MONTHS = ((1, 3, "spring"), (5, 3, "summer"), (10, 1, "autumn"))  # month, which Thursday, census
+
+
+def _nth_thursday(year: int, month: int, nth: int) -> dt.date:
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(THURSDAY - first.weekday()) % 7 + 7 * (nth - 1))
+
+
+def census_days(years: range) -> list[tuple[dt.date, str]]:
+    """Every census day in `years`, in order, each with its name (spring, summer, autumn)."""
+    return [(_nth_thursday(year, month, nth), name) for year in years for month, nth, name in CENSUS_MONTHS]
+
+
+@dataclass(frozen=True)
+class Census:
+    name: str  # e.g. "spring 2027"
+    day: dt.date
+    period_start: dt.date  # the previous census day
+
+
+def census_in_term(first: dt.date, last: dt.date, term_name: str) -> Census:
+    """The census whose day falls in the term from `first` to `last`."""
+    days = census_days(range(first.year - 1, last.year + 1))
+    for index, (day, name) in enumerate(days):
+        if first <= day <= last:
+            return Census(f"{name} {day.year}", day, days[index - 1][0])
+    raise UsageError(f"No census day falls in {term_name} ({first} to {last}); give a term that holds one.")
+
+
+def choose_census(records: Records, today: dt.date, term: str | None) -> Census:
+    """The census of the named term; without one, of the term holding today (else the next term, else the last)."""
+    from apcli.report import find_term
+
+    if term is not None:
+        chosen = find_term(records, term)
+    else:
+        terms = sorted(records.calendar.file.terms, key=lambda t: t.start)
+        if not terms:
+            raise UsageError("calendar.yaml has no terms; add this year's terms first.")
+        chosen = next((t for t in terms if today <= t.end), terms[-1])
+    return census_in_term(chosen.start, chosen.end, chosen.name)
+
+
+@dataclass
+class CensusRow:
+    case: str
+    upn: str
+    pupil: str
+    provider: str
+    urn: str
+    ukprn: str
+    setting_type: str
+    entry_date: str
+    leaving_date: str
+    sessions_per_week: int
+    full_or_part_time: str
+    primary_reason: str  # the referral's first reason, e.g. exclusion-risk
+    reason_words: str
+    reason_code: str
+    problems: list[str] = field(default_factory=list)
+
+
+COLUMNS = [name for name in CensusRow.__dataclass_fields__ if name != "problems"]
+
+
+def _setting(provider: Provider | None) -> tuple[str, str, str, list[str]]:
+    """URN, else UKPRN, else AP type of setting: exactly one is returned, as the census asks."""
+    if provider is None:
+        return "", "", "", ["the provider is not in the register"]
+    if provider.urn:
+        return provider.urn, "", "", []
+    if provider.ukprn:
+        return "", provider.ukprn, "", []
+    if provider.setting_type:
+        return "", "", provider.setting_type, []
+    return "", "", "", ["the provider has no URN, UKPRN or setting type: add one to its file in providers/"]
+
+
+def _sessions_a_day(case: Case, provider: Provider | None) -> int:
+    assert case.placement is not None
+    sessions = case.placement.sessions or (provider.sessions if provider else None)
+    return 1 if sessions is not None and sessions.single else 2
+
+
+def placement_row(records: Records, case_id: str, case: Case, census: Census, today: dt.date) -> CensusRow | None:
+    """The census row for the case's placement, or None when it is not in this census."""
+    from apcli.models import REASONS
+    from apcli.status import status
+
+    placement = case.placement
+    if placement is None or status(case, today) not in ("active", "ended"):
+        return None  # only placements that began are reported
+    left = placement.end if case.ending is None else min(placement.end, case.ending.date)
+    if placement.start > census.day or left < census.period_start:
+        return None
+    provider = records.providers.get(placement.provider)
+    urn, ukprn, setting_type, problems = _setting(provider)
+    weekdays = set(placement.weekdays) & set(provider.weekdays if provider else placement.weekdays)
+    sessions = len(weekdays) * _sessions_a_day(case, provider)
+    reason = case.referral.reasons[0] if case.referral.reasons else None
+    code = records.settings.census_reason_codes.get(reason, "") if reason else ""
+    if not case.pupil.upn:
+        problems.append("the pupil has no UPN in the case file")
+    if reason is None:
+        problems.append("the referral gives no reason")
+    elif not code:
+        problems.append(f"no census code for {reason!r}: add it under census_reason_codes in ap-settings.yaml")
+    return CensusRow(
+        case=case_id,
+        upn=case.pupil.upn or "",
+        pupil=case.pupil.name,
+        provider=placement.provider,
+        urn=urn,
+        ukprn=ukprn,
+        setting_type=setting_type,
+        entry_date=placement.start.isoformat(),
+        leaving_date=left.isoformat() if left <= min(census.day, today) else "",
+        sessions_per_week=sessions,
+        full_or_part_time="full time" if sessions >= FULL_TIME_SESSIONS else "part time",
+        primary_reason=reason or "",
+        reason_words=REASONS[reason] if reason else "",
+        reason_code=code,
+        problems=problems,
+    )
+
+
+def census_rows(records: Records, census: Census, today: dt.date) -> list[CensusRow]:
+    rows = []
+    for case_id in records.case_ids():
+        row = placement_row(records, case_id, records.load_case(case_id).case, census, today)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def census_json(census: Census, rows: list[CensusRow], today: dt.date) -> dict[str, Any]:
+    return {
+        "census": census.name,
+        "census_day": census.day.isoformat(),
+        "period": {"from": census.period_start.isoformat(), "to": census.day.isoformat()},
+        "as_of": today.isoformat(),
+        "placements": [asdict(row) for row in rows],
+    }
+
+
+def census_csv(rows: list[CensusRow]) -> str:
+    from apcli.exporting import safe_cell
+
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([safe_cell(str(getattr(row, column))) for column in COLUMNS])
+    return stream.getvalue()
