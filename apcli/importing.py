@@ -4,7 +4,7 @@ Every cell is checked before anything is written; one bad cell means nothing is
 written and every bad cell is listed. A mark that would change an existing one
 is refused unless --replace, and each replaced mark goes into the case's
 attendance log. All the cases a register touches are locked together and
-written together; if one write fails, those already written are put back.
+written together as one change (apcli/journal.py): after a crash, all of them or none.
 """
 
 from __future__ import annotations
@@ -354,28 +354,17 @@ def _add_note(marks: Marks, day: dt.date, note: str) -> bool:
 
 
 def _write_all(records: Records, new_marks: dict[str, Marks], result: ImportResult, today: dt.date, by: str) -> None:
-    """Write every case's marks, or none: a failure puts back the files already written."""
+    """Write every case's marks and log as one change: after a crash, all of them or none (see journal.py)."""
     from apcli.history import utc_now
-    from apcli.store import atomic_write
+    from apcli.journal import write_together
 
-    written: list[tuple[Path, bytes | None]] = []
     now = utc_now()
-    try:
-        for case_id, marks in sorted(new_marks.items()):
-            case_file = records.case_path(case_id)
-            for path, text in (
-                (marks_path(case_file), marks.text()),
-                (log_path(case_file), _log_text(case_file, case_id, result, today, now, by)),
-            ):
-                written.append((path, path.read_bytes() if path.exists() else None))
-                atomic_write(path, text)
-    except BaseException:
-        for path, before in reversed(written):
-            if before is None:
-                path.unlink(missing_ok=True)
-            else:
-                atomic_write(path, before)
-        raise
+    files: dict[Path, str | bytes] = {}
+    for case_id, marks in sorted(new_marks.items()):
+        case_file = records.case_path(case_id)
+        files[marks_path(case_file)] = marks.text()
+        files[log_path(case_file)] = _log_text(case_file, case_id, result, today, now, by)
+    write_together(records.root, files, locks=new_marks)
     for case_id in new_marks:
         records.forget_marks(case_id)
 

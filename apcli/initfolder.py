@@ -8,10 +8,12 @@ import subprocess
 from pathlib import Path
 
 from apcli.errors import UsageError
+from apcli.journal import STAGING_DIR
 from apcli.store import CALENDAR_FILE, CASES_DIR, LOCKS_DIR, PROVIDERS_DIR, SETTINGS_FILE, atomic_write
 
-GITIGNORE = f"""# Written by ap init. Lock and temporary files are never records.
+GITIGNORE = f"""# Written by ap init. Lock, staging and temporary files are never records.
 {LOCKS_DIR}/
+{STAGING_DIR}/
 *.lock
 *.tmp
 """

@@ -202,6 +202,7 @@ class Records:
     root: Path
     _cases: dict[str, LoadedCase] = field(default_factory=dict, repr=False)
     _marks: dict[str, Marks] = field(default_factory=dict, repr=False)
+    recovered: list[str] = field(default_factory=list)
 
     @classmethod
     def open(cls, root: Path) -> Records:
@@ -215,7 +216,9 @@ class Records:
                 f"{root} is not an ap records folder (it has no {SETTINGS_FILE}). Give the right one with "
                 "--records DIR, or make one with `ap init DIR`."
             )
-        return cls(root)
+        from apcli.journal import recover
+
+        return cls(root, recovered=recover(root))
 
     def shown(self, path: Path) -> str:
         """A path as the user should see it in a message."""

@@ -102,7 +102,10 @@ class State:
     def records(self) -> Records:
         from apcli.store import Records, find_records
 
-        return Records.open(self.records_option or find_records(Path.cwd()))
+        records = Records.open(self.records_option or find_records(Path.cwd()))
+        for done in records.recovered:
+            note(f"{records.shown(records.root)}: {done} (an ap command had stopped part-way).")
+        return records
 
     @cached_property
     def by(self) -> str:
