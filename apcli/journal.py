@@ -104,7 +104,7 @@ def recover(root: Path) -> list[str]:
     """Finish or discard the changes left by writers that stopped part-way. Returns what was done, for a note."""
     from filelock import Timeout
 
-    from apcli.store import LOCK_TIMEOUT_SECONDS, LOCKS_DIR
+    from apcli.store import LOCKS_DIR, lock_timeout
 
     staging = root / STAGING_DIR
     if not staging.is_dir():
@@ -122,7 +122,7 @@ def recover(root: Path) -> list[str]:
                     with contextlib.ExitStack() as held:
                         (root / LOCKS_DIR).mkdir(exist_ok=True)
                         for name in plan["locks"]:
-                            held.enter_context(_lock(root / LOCKS_DIR / f"{name}.lock", LOCK_TIMEOUT_SECONDS))
+                            held.enter_context(_lock(root / LOCKS_DIR / f"{name}.lock", lock_timeout()))
                         kept = _finish(root, folder, plan["files"])
                     done.append(f"finished an interrupted change to {len(plan['files'])} file(s)")
                     done += [f"{target} had changed since, so it was left as it is" for target in kept]

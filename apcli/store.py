@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,7 +35,7 @@ CALENDAR_FILE = "calendar.yaml"
 CASES_DIR = "cases"
 PROVIDERS_DIR = "providers"
 LOCKS_DIR = ".locks"
-LOCK_TIMEOUT_SECONDS = 15.0
+LOCK_TIMEOUT_SECONDS = 15.0  # AP_LOCK_TIMEOUT overrides it
 SCHEMA_MODELINE = "# yaml-language-server: $schema={path}\n"
 
 M = TypeVar("M", bound="BaseModel")
@@ -313,19 +315,33 @@ class Records:
 
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:
-        """Hold the lock `name` (a case id, or `new-case`) for the duration of the block."""
+        """Hold the lock `name` (a case id, or `new-case`) for the duration of the block.
+
+        The lock is the operating system's (filelock), so it is freed when its holder exits or is
+        killed: a dead `ap` never blocks the next one. Beside it, `NAME.owner` says who holds it
+        (process, machine, time; nothing about the pupil), for the message a waiting user sees.
+        """
         from filelock import FileLock, Timeout
 
         folder = self.root / LOCKS_DIR
         folder.mkdir(exist_ok=True)
-        lock = FileLock(str(folder / f"{name}.lock"), timeout=LOCK_TIMEOUT_SECONDS)
+        timeout = lock_timeout()
+        lock = FileLock(str(folder / f"{name}.lock"), timeout=timeout)
+        owner = folder / f"{name}.owner"
         try:
             with lock:
-                yield
+                owner.write_text(f"process {os.getpid()} on {platform.node()}, since {time.strftime('%H:%M:%S')}")
+                try:
+                    yield
+                finally:
+                    owner.unlink(missing_ok=True)
         except Timeout:
+            holder = owner.read_text(encoding="utf-8", errors="replace")[:200] if owner.exists() else "unknown"
             raise BusyError(
-                f"Another ap command is changing {name} (waited {LOCK_TIMEOUT_SECONDS:.0f} seconds). "
-                "Wait for it to finish and run this again."
+                f"Another ap command ({holder}) is changing {name}; waited {timeout:g} seconds. "
+                "Wait for it to finish and run this again. A lock is freed when its command ends, even if it "
+                f"crashed; only on a network drive can one outlive it: if no ap command is running anywhere, "
+                f"delete {self.shown(folder / f'{name}.lock')}."
             ) from None
 
     def case_text(self, case: Case, old_text: str | None, shown: str) -> str:
@@ -358,6 +374,14 @@ class Records:
     def next_case_id(self, year: int) -> str:
         numbers = [int(cid.rsplit("-", 1)[1]) for cid in self.case_ids() if cid.startswith(f"AP-{year}-")]
         return f"AP-{year}-{max(numbers, default=0) + 1:03d}"
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for another command's lock: AP_LOCK_TIMEOUT, else 15."""
+    try:
+        return max(0.0, float(os.environ.get("AP_LOCK_TIMEOUT", LOCK_TIMEOUT_SECONDS)))
+    except ValueError:
+        raise UsageError("AP_LOCK_TIMEOUT must be a number of seconds, e.g. 15.") from None
 
 
 def check_case_id(case_id: str) -> str:

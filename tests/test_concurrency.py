@@ -1,0 +1,106 @@
+"""Many `ap` processes at once on the same records: no update lost, no file torn, no lock left behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from apcli.store import Records
+from tests.conftest import invoke
+from tests.factory import full_register, place_pupils
+
+TODAY = "2026-11-27"
+
+
+def start(folder: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "apcli", "--records", str(folder), "--today", TODAY, "--by", "Test", *args]
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+    )
+
+
+def finish(processes: list[subprocess.Popen[str]]) -> list[tuple[int, str]]:
+    return [(p.wait(timeout=120), (p.stderr.read() if p.stderr else "")) for p in processes]
+
+
+def test_contacts_meetings_notices_and_imports_at_once_lose_nothing(demo: Path, tmp_path: Path) -> None:
+    ids = place_pupils(demo, 6, dt.date(2026, 9, 2), dt.date(2027, 7, 19))
+    weeks = [
+        (dt.date(2026, 9, 7) + dt.timedelta(weeks=w), dt.date(2026, 9, 11) + dt.timedelta(weeks=w)) for w in range(4)
+    ]
+    registers = [full_register(demo, ids, a, b, tmp_path / f"week{n}.csv") for n, (a, b) in enumerate(weeks)]
+    contact_days = ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20", "2026-11-23"]
+    processes = [start(demo, "attendance", "import", str(r)) for r in registers]
+    processes += [
+        start(demo, "contact", "AP-2026-001", "--date", d, "--with", "Sam Turner", "--summary", f"call {d}")
+        for d in contact_days
+    ]
+    processes += [start(demo, "notice", "AP-2026-003")]
+    processes += [
+        start(demo, "contact", case_id, "--date", "2026-11-26", "--with", "Sam Turner", "--summary", "weekly")
+        for case_id in ids
+    ]
+    results = finish(processes)
+    assert all(code == 0 for code, _ in results), results
+
+    records = Records.open(demo)
+    summaries = {c.summary for c in records.load_case("AP-2026-001").case.provider_contacts}
+    assert {f"call {d}" for d in contact_days} <= summaries
+    assert records.load_case("AP-2026-003").case.notices
+    days = records.calendar.school_days_between(weeks[0][0], weeks[-1][1])
+    for case_id in ids:
+        marks = records.marks(case_id)
+        assert all(marks.get(d, s) == "B" for d in days for s in ("am", "pm")), case_id
+        assert [c.summary for c in records.load_case(case_id).case.provider_contacts][-1:] == ["weekly"]
+    check = invoke(demo, "check", today=TODAY)
+    assert "invalid" not in check.output.lower() and check.exit_code in (0, 1)
+    assert not list(demo.rglob("*.tmp")) and not list((demo / ".staging").glob("*/"))
+
+
+def test_a_command_waits_for_a_lock_then_says_who_holds_it(demo: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from apcli.store import Records\n"
+            "with Records.open(Path(sys.argv[1])).lock('AP-2026-001'):\n"
+            "    print('held', flush=True); time.sleep(60)",
+            str(demo),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        waiting = start(
+            demo, "contact", "AP-2026-001", "--date", "2026-11-26", "--with", "S", "--summary", "x",
+            env={"AP_LOCK_TIMEOUT": "1"},
+        )  # fmt: skip
+        code, error = finish([waiting])[0]
+        assert code == 4
+        assert f"process {holder.pid}" in error and "waited 1 seconds" in error
+        assert "Wait for it to finish" in error
+
+        holder.send_signal(signal.SIGKILL)  # the holder dies without letting go
+        holder.wait()
+        began = time.monotonic()
+        code, error = finish(
+            [start(demo, "contact", "AP-2026-001", "--date", "2026-11-26", "--with", "S", "--summary", "x")]
+        )[0]
+        assert code == 0, error
+        assert time.monotonic() - began < 10  # freed at once by the operating system, not after a timeout
+    finally:
+        holder.kill()
+
+
+def test_a_bad_lock_timeout_is_a_usage_error(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AP_LOCK_TIMEOUT", "soon")
+    result = invoke(demo, "contact", "AP-2026-001", "--date", "2026-11-26", "--with", "S", "--summary", "x")
+    assert result.exit_code == 2 and "AP_LOCK_TIMEOUT must be a number" in result.output
