@@ -7,6 +7,7 @@ that `file:line: message` can be followed in an editor.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -137,6 +138,38 @@ def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[Che
     return findings
 
 
+SAFEGUARDING_DETAIL = re.compile(
+    r"\b(disclos(?:ed|es|ing|ure)|abus(?:e|ed|ive)|sexual(?:ly)?|bruis(?:e|es|ed|ing)|neglect(?:ed|ful)?"
+    r"|self[- ]harm(?:ed|ing)?|suicid(?:e|al)|domestic (?:violence|abuse)|fgm|groom(?:ed|ing)"
+    r"|assault(?:ed)?|exploit(?:ed|ation)|county lines|child protection plan|cp plan|section 47|lado"
+    r"|hit (?:him|her|them)|slapped|punched|strangl(?:ed|ing))\b",
+    re.IGNORECASE,
+)
+
+
+def safeguarding_details(loaded: LoadedCase) -> list[CheckFinding]:
+    """Warn where a case file holds words that read like a safeguarding concern's details (SAFE-DSL).
+
+    The message names the word and the line, never the text around it.
+    """
+    findings = []
+    for match in SAFEGUARDING_DETAIL.finditer(loaded.text):
+        findings.append(
+            CheckFinding(
+                loaded.id,
+                "SAFE-DSL",
+                "warning",
+                f"{match.group(0).lower()!r} reads like the details of a safeguarding concern. The case holds only "
+                "a reference: move the details to the school's safeguarding system and record its reference with "
+                "`ap safeguarding`",
+                loaded.shown,
+                loaded.text.count("\n", 0, match.start()) + 1,
+                "must",
+            )
+        )
+    return findings
+
+
 def check_records(records: Records, case_ids: list[str] | None, today: dt.date) -> list[CheckFinding]:
     findings = check_folder_files(records)
     for case_id in case_ids if case_ids else records.case_ids():
@@ -147,7 +180,7 @@ def check_records(records: Records, case_ids: list[str] | None, today: dt.date) 
                 raise
             findings += _invalid(error, case_id)
             continue
-        findings += check_case(records, loaded, today)
+        findings += check_case(records, loaded, today) + safeguarding_details(loaded)
     return findings
 
 
