@@ -171,8 +171,18 @@ def safeguarding_details(loaded: LoadedCase) -> list[CheckFinding]:
 
 
 def check_records(records: Records, case_ids: list[str] | None, today: dt.date) -> list[CheckFinding]:
+    """The folder's own files, then each case: its findings are kept in the result cache (apcli/cache.py)."""
+    from apcli.cache import ResultCache
+
+    cache = ResultCache(records, "check", today.isoformat())
     findings = check_folder_files(records)
     for case_id in case_ids if case_ids else records.case_ids():
+        key = cache.key(case_id)
+        cached = cache.get(case_id, key)
+        if cached is not None:
+            shown = records.shown(records.case_path(case_id))
+            findings += [CheckFinding(**{**item, "file": shown}) for item in cached]
+            continue
         try:
             loaded = records.load_case(case_id)
         except ApError as error:
@@ -180,7 +190,10 @@ def check_records(records: Records, case_ids: list[str] | None, today: dt.date) 
                 raise
             findings += _invalid(error, case_id)
             continue
-        findings += check_case(records, loaded, today) + safeguarding_details(loaded)
+        found = check_case(records, loaded, today) + safeguarding_details(loaded)
+        cache.put(case_id, key, [{**f.as_dict(), "file": None} for f in found])
+        records.forget(case_id)
+        findings += found
     return findings
 
 

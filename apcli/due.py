@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from apcli.errors import ApError
 
 if TYPE_CHECKING:
-    from apcli.store import Records
+    from apcli.rules import Rule
+    from apcli.store import LoadedCase, Records
 
 
 # An ended placement drops out of `ap review due` except for what is still owed: its final review.
@@ -37,36 +38,52 @@ def due_items(
     records: Records, today: dt.date, case_ids: list[str] | None = None, within: int | None = None
 ) -> tuple[list[DueItem], list[ApError]]:
     """The items owed, soonest first, and the case files that could not be read (never skipped silently)."""
-    from apcli.rules import CaseContext, catalogue
-    from apcli.status import status
+    from apcli.cache import ResultCache
+    from apcli.rules import catalogue
 
     rules = [rule for rule in catalogue().values() if rule.kind == "due" and rule.check]
+    cache = ResultCache(records, "due", today.isoformat())
     items: list[DueItem] = []
     problems: list[ApError] = []
     for case_id in case_ids or records.case_ids():
+        key = cache.key(case_id)
+        cached = cache.get(case_id, key)
+        if cached is not None:
+            items += [DueItem(**{**item, "due": dt.date.fromisoformat(item["due"])}) for item in cached]
+            continue
         try:
             loaded = records.load_case(case_id)
-            current = status(loaded.case, today)
-            if current == "closed":
-                continue
-            context = CaseContext(loaded.id, loaded.case, today, records)
-            for rule in rules:
-                if current == "ended" and rule.id not in STILL_OWED_AFTER_THE_END:
-                    continue
-                for finding in rule.check(context):  # type: ignore[misc]
-                    if finding.due is None:
-                        continue
-                    state = "overdue" if finding.due < today else "due"
-                    items.append(
-                        DueItem(loaded.id, loaded.case.pupil.name, rule.id, finding.message, finding.due, state)
-                    )
         except ApError as error:
             problems.append(error)
+            continue
+        found = _case_items(loaded, rules, today, records)
+        cache.put(case_id, key, [item.as_dict() for item in found])
+        records.forget(case_id)
+        items += found
     if within is not None:
         horizon = today + dt.timedelta(days=within)
         items = [item for item in items if item.due <= horizon]
     items.sort(key=lambda item: (item.due, item.case, item.rule, item.what))
     return items, problems
+
+
+def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: Records) -> list[DueItem]:
+    from apcli.rules import CaseContext
+    from apcli.status import status
+
+    current = status(loaded.case, today)
+    if current == "closed":
+        return []
+    context = CaseContext(loaded.id, loaded.case, today, records)
+    items = []
+    for rule in rules:
+        if current == "ended" and rule.id not in STILL_OWED_AFTER_THE_END:
+            continue
+        for finding in rule.check(context):  # type: ignore[misc]
+            if finding.due is not None:
+                state = "overdue" if finding.due < today else "due"
+                items.append(DueItem(loaded.id, loaded.case.pupil.name, rule.id, finding.message, finding.due, state))
+    return items
 
 
 def as_csv(items: list[DueItem]) -> str:

@@ -7,13 +7,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from apcli.cache import CACHE_DIR
 from apcli.errors import UsageError
 from apcli.journal import STAGING_DIR
 from apcli.store import CALENDAR_FILE, CASES_DIR, LOCKS_DIR, PROVIDERS_DIR, SETTINGS_FILE, atomic_write
 
-GITIGNORE = f"""# Written by ap init. Lock, staging and temporary files are never records.
+GITIGNORE = f"""# Written by ap init. Lock, staging, cache and temporary files are never records.
 {LOCKS_DIR}/
 {STAGING_DIR}/
+{CACHE_DIR}/
 *.lock
 *.tmp
 """

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from apcli.errors import ApError
 from apcli.rules import CaseContext, Finding, Rule, blocking
 from apcli.status import NEXT_STEP, WORKING_TOWARDS_NOTICE, Status, status
 
@@ -48,3 +49,40 @@ def overview(records: Records, loaded: LoadedCase, today: dt.date) -> Overview:
     )
     named = [(rule, replace(finding, fix=finding.fix.replace("CASE", loaded.id))) for rule, finding in found]
     return Overview(loaded.id, current, named)
+
+
+def list_rows(records: Records, today: dt.date) -> tuple[list[dict[str, Any]], list[ApError]]:
+    """`ap list`: one row a case, and the case files that could not be read (each also a row, `invalid`)."""
+    from apcli.cache import ResultCache
+
+    cache = ResultCache(records, "list", today.isoformat())
+    rows: list[dict[str, Any]] = []
+    problems: list[ApError] = []
+    for case_id in records.case_ids():
+        key = cache.key(case_id)
+        row = cache.get(case_id, key)
+        if row is None:
+            try:
+                row = _list_row(records, records.load_case(case_id), today)
+            except ApError as error:
+                problems.append(error)
+                row = {"id": case_id, "pupil": None, "year": None, "provider": None, "status": "invalid"}
+                rows.append({**row, "next": f"fix the case file: ap check {case_id}"})
+                continue
+            cache.put(case_id, key, row)
+            records.forget(case_id)
+        rows.append(row)
+    return rows, problems
+
+
+def _list_row(records: Records, loaded: LoadedCase, today: dt.date) -> dict[str, Any]:
+    case = loaded.case
+    seen = overview(records, loaded, today)
+    return {
+        "id": loaded.id,
+        "pupil": case.pupil.name,
+        "year": case.pupil.year,
+        "provider": case.placement.provider if case.placement else None,
+        "status": seen.status,
+        "next": seen.next,
+    }

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
     from apcli.attendance import Marks
+    from apcli.cache import CaseCache
     from apcli.models import Case, Provider, Settings
     from apcli.schoolcal import SchoolCalendar
 
@@ -131,6 +132,16 @@ def _field_path(loc: Sequence[Any]) -> str:
     return text
 
 
+def parse(text: str, shown: str, model: type[M]) -> M:
+    """The YAML `text` of the file shown as `shown`, validated as `model`."""
+    data = yamlio.load(text, shown)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidFileError("should hold a mapping of fields (key: value lines)", shown, 1)
+    return validate(model, data, text, shown)
+
+
 def validate(model: type[M], data: Any, text: str, shown: str) -> M:
     """`data` as `model`, or InvalidFilesError listing each problem with its field and line."""
     from pydantic import ValidationError
@@ -225,18 +236,24 @@ class Records:
     def shown(self, path: Path) -> str:
         """A path as the user should see it in a message."""
         with contextlib.suppress(ValueError):
-            return str(path.relative_to(Path.cwd()))
+            return str(path.relative_to(self._cwd))
         return str(path)
+
+    @cached_property
+    def _cwd(self) -> Path:
+        return Path.cwd()
 
     def load_file(self, path: Path, model: type[M]) -> tuple[M, str]:
         shown = self.shown(path)
         text = read_text(path, shown)
-        data = yamlio.load(text, shown)
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            raise InvalidFileError("should hold a mapping of fields (key: value lines)", shown, 1)
-        return validate(model, data, text, shown), text
+        return parse(text, shown, model), text
+
+    @cached_property
+    def case_cache(self) -> CaseCache:
+        from apcli.cache import CaseCache
+
+        return CaseCache(self.root)
+
 
     # --- settings, calendar, providers ---
 
@@ -262,10 +279,18 @@ class Records:
         return self.root / PROVIDERS_DIR / f"{provider_id}.yaml"
 
     def provider_ids(self) -> list[str]:
+        return [path.stem for path in self.provider_files()]
+
+    def provider_files(self) -> list[Path]:
         folder = self.root / PROVIDERS_DIR
         if not folder.is_dir():
             return []
-        return sorted(path.stem for path in folder.glob("*.yaml") if PROVIDER_ID.match(path.stem))
+        return sorted(path for path in folder.glob("*.yaml") if PROVIDER_ID.match(path.stem))
+
+    def forget(self, case_id: str) -> None:
+        """Let go of a case read for a listing, so that a command over thousands of cases keeps few in memory."""
+        self._cases.pop(case_id, None)
+        self._marks.pop(case_id, None)
 
     @cached_property
     def providers(self) -> dict[str, Provider]:
@@ -296,8 +321,14 @@ class Records:
             raise UsageError(
                 f"There is no case {case_id} in the records folder {self.root}. `ap list` shows the cases."
             )
-        case, text = self.load_file(path, Case)
-        loaded = LoadedCase(case_id, path, self.shown(path), text, case)
+        shown = self.shown(path)
+        text = read_text(path, shown)
+        key = self.case_cache.key(text)
+        case = self.case_cache.get(case_id, key)
+        if case is None:
+            case = parse(text, shown, Case)
+            self.case_cache.put(case_id, key, case)
+        loaded = LoadedCase(case_id, path, shown, text, case)
         self._cases[case_id] = loaded
         return loaded
 

@@ -49,9 +49,9 @@ def as_json(result: Result) -> Any:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (except git internals and locks), to show a refused command changed nothing."""
+    """Every file under `folder` (except git internals, locks and the cache), to show a refused command changed nothing."""
     return {
         str(path.relative_to(folder)): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and ".git" not in path.parts and ".locks" not in path.parts
+        if path.is_file() and not {".git", ".locks", ".cache"} & set(path.parts)
     }

@@ -7,6 +7,7 @@ import getpass
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -146,6 +147,32 @@ def console() -> Any:
     from rich.console import Console
 
     return Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 120)
+
+
+RICH_ROWS = 300  # more rows than this, or output to a pipe or file: plain columns, which are fast and grep well
+
+
+def print_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None, red: Sequence[bool] = ()
+) -> None:
+    """Rows as a table: Rich's boxes at a terminal for a screenful, else plain aligned columns."""
+    if sys.stdout.isatty() and len(rows) <= RICH_ROWS:
+        from rich.table import Table
+
+        table = Table(*headers, title=title, title_justify="left" if title else "center")
+        for index, row in enumerate(rows):
+            table.add_row(*row, style="bold red" if index < len(red) and red[index] else None)
+        console().print(table)
+        return
+    widths = [max([len(header), *(len(row[i]) for row in rows)]) for i, header in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+    lines = [title] if title else []
+    rule = ["-" * width for width in widths[:-1]] + ["-" * len(headers[-1])]
+    lines += [line(headers), line(rule), *(line(row) for row in rows)]
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 def note(message: str) -> None:

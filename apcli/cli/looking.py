@@ -8,8 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from apcli.cli.base import CaseArgument, JsonOption, app
-from apcli.cli.context import console, note, print_json, state
-from apcli.errors import ApError
+from apcli.cli.context import console, note, print_json, print_table, state
 
 
 @app.command()
@@ -82,34 +81,13 @@ def list_cases(
 ) -> None:
     """One row a case: id, pupil, provider, status, what to do next."""
     from apcli.errors import UsageError
-    from apcli.overview import overview
+    from apcli.overview import list_rows
     from apcli.status import STATUSES
 
     if status is not None and status not in (*STATUSES, "invalid"):
         raise UsageError(f"--status: {status!r} is not a status. Give one of {', '.join(STATUSES)}, invalid.")
     s = state()
-    rows: list[dict[str, Any]] = []
-    problems: list[ApError] = []
-    for case_id in s.records.case_ids():
-        try:
-            loaded = s.records.load_case(case_id)
-        except ApError as error:
-            problems.append(error)
-            row = {"id": case_id, "pupil": None, "year": None, "provider": None, "status": "invalid"}
-            rows.append({**row, "next": f"fix the case file: ap check {case_id}"})
-            continue
-        case = loaded.case
-        seen = overview(s.records, loaded, s.today)
-        rows.append(
-            {
-                "id": case_id,
-                "pupil": case.pupil.name,
-                "year": case.pupil.year,
-                "provider": case.placement.provider if case.placement else None,
-                "status": seen.status,
-                "next": seen.next,
-            }
-        )
+    rows, problems = list_rows(s.records, s.today)
     rows = [row for row in rows if status is None or row["status"] == status]
     if as_json:
         print_json(rows)
@@ -122,21 +100,17 @@ def list_cases(
 
 
 def _print_list(rows: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-
-    table = Table("case", "pupil", "year", "provider", "status", "next")
-    for row in rows:
-        style = "bold red" if row["status"] == "invalid" else None
-        table.add_row(
-            row["id"],
-            row["pupil"] or "?",
-            str(row["year"] or "?"),
-            row["provider"] or "-",
-            row["status"],
-            row["next"],
-            style=style,
-        )
-    console().print(table if rows else "No cases.")
+    if not rows:
+        console().print("No cases.")
+        return
+    print_table(
+        ("case", "pupil", "year", "provider", "status", "next"),
+        [
+            (r["id"], r["pupil"] or "?", str(r["year"] or "?"), r["provider"] or "-", r["status"], r["next"])
+            for r in rows
+        ],
+        red=[r["status"] == "invalid" for r in rows],
+    )
 
 
 @app.command()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, WhyOption, app
-from apcli.cli.context import console, note, print_json, state
+from apcli.cli.context import console, note, print_json, print_table, state
 from apcli.cli.workflow import _change, _report
 
 if TYPE_CHECKING:
@@ -83,18 +83,15 @@ def _write_ics(path: Path, text: str) -> None:
 
 
 def _print_due(items: list[DueItem], today: dt.date) -> None:
-    from rich.table import Table
-
     if not items:
         console().print(f"Nothing is due or overdue on {today}.")
         return
-    table = Table(
-        "due", "state", "case", "pupil", "rule", "what to do", title=f"Due and overdue on {today}", title_justify="left"
+    print_table(
+        ("due", "state", "case", "pupil", "rule", "what to do"),
+        [(str(i.due), i.state, i.case, i.pupil, i.rule, i.what) for i in items],
+        title=f"Due and overdue on {today}",
+        red=[i.state == "overdue" for i in items],
     )
-    for item in items:
-        style = "bold red" if item.state == "overdue" else None
-        table.add_row(str(item.due), item.state, item.case, item.pupil, item.rule, item.what, style=style)
-    console().print(table)
     overdue = sum(item.state == "overdue" for item in items)
     console().print(f"{len(items)} item(s), {overdue} overdue.")
 
