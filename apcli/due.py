@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -102,7 +103,14 @@ def as_csv(items: list[DueItem]) -> str:
     return stream.getvalue()
 
 
+_LINE_BREAK = re.compile("\r\n?|[\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _ics_text(text: str) -> str:
+    """RFC 5545 TEXT: escaped, each line break as \\n, and no other control character (a bare CR would let
+    text from a file start a new property or event in the calendar)."""
+    text = _CONTROL.sub("", _LINE_BREAK.sub("\n", text))
     return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 

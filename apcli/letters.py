@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from apcli.errors import InvalidFileError, UsageError
+from apcli.errors import ApError, InvalidFileError, UsageError
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -44,7 +44,23 @@ def template_name(kind: str, fmt: Format) -> str:
 def template_path(records: Records, kind: str, fmt: Format) -> Path:
     name = template_name(kind, fmt)
     own = records.root / "templates" / name
-    return own if own.is_file() else shipped_templates() / name
+    return _contained(records, own) if own.is_file() else shipped_templates() / name
+
+
+def _contained(records: Records, path: Path) -> Path:
+    """`path`, if it is inside the records folder or the shipped templates once links are followed.
+
+    A link in templates/ to a file elsewhere (/etc/passwd, another school's folder) would put that
+    file into a letter to a parent, so it is refused rather than read.
+    """
+    real = path.resolve()
+    if not any(real.is_relative_to(folder.resolve()) for folder in (records.root, shipped_templates())):
+        raise InvalidFileError(
+            f"a link to {real}, outside the records folder; ap reads templates only from inside it. "
+            "Copy the template into the records folder's templates/ in place of the link.",
+            records.shown(path),
+        )
+    return path
 
 
 @dataclass
@@ -77,8 +93,16 @@ def environment(records: Records) -> SandboxedEnvironment:
     from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
     from jinja2.sandbox import SandboxedEnvironment
 
+    class ContainedLoader(FileSystemLoader):
+        """Templates from the school's templates/ and the shipped ones, never through a link to elsewhere."""
+
+        def get_source(self, environment: Any, template: str) -> Any:
+            source = super().get_source(environment, template)
+            _contained(records, Path(source[1]))
+            return source
+
     return SandboxedEnvironment(
-        loader=FileSystemLoader([str(records.root / "templates"), str(shipped_templates())]),
+        loader=ContainedLoader([str(records.root / "templates"), str(shipped_templates())]),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         keep_trailing_newline=True,
@@ -99,19 +123,19 @@ def _template_error(error: Exception, records: Records, kind: str, fmt: Format) 
         return InvalidFileError(f"the template tried to reach something the sandbox does not allow ({error})", where)
     if isinstance(error, UndefinedError):
         return InvalidFileError(f"the template uses a value the letter does not have ({error.message})", where)
-    return InvalidFileError(f"the template could not be rendered ({error})", where)
+    return InvalidFileError(f"the template could not be rendered ({error or type(error).__name__})", where)
 
 
 def render(records: Records, plan: LetterPlan, fmt: Format, env: SandboxedEnvironment | None = None) -> Rendered:
-    from jinja2 import TemplateError
-
     env = env or environment(records)
     try:
         if fmt == "docx":
             data = _render_docx(template_path(records, plan.kind, fmt), plan.context, env)
         else:
             data = env.get_template(template_name(plan.kind, fmt)).render(plan.context).encode("utf-8")
-    except (TemplateError, ValueError, KeyError, TypeError) as error:
+    except ApError:
+        raise
+    except Exception as error:  # a school's template runs code: whatever it raises is that template's fault
         raise _template_error(error, records, plan.kind, fmt) from None
     return Rendered(plan, fmt, data)
 

@@ -19,6 +19,7 @@ KEY_COLUMNS = ("case", "upn")
 LONG_COLUMNS = ("date", "session", "mark")
 OPTIONAL_COLUMNS = ("note", "name")
 MAX_BYTES = 50_000_000
+MAX_XLSX_UNPACKED = 200_000_000  # the parts of an .xlsx, unzipped (a year's register is a few MB)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,9 @@ class RegisterError(InvalidFileError):
 
 
 def _cell_text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    """A cell as text; a line break in it as \\n, which a CSV writer quotes (a bare \\r it may not: a note
+    holding one would split its line of the case's attendance file in two)."""
+    return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def read_table(path: Path) -> list[list[Any]]:
@@ -57,6 +60,12 @@ def read_table(path: Path) -> list[list[Any]]:
         return _read_xlsx(path, data)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         raise RegisterError("is not an .xlsx workbook that ap can read; save it as .xlsx or as CSV (UTF-8)", shown)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise RegisterError(
+            "is UTF-16 text (a spreadsheet's 'Unicode Text'), which ap does not read; save it as 'CSV UTF-8' "
+            "and import it again",
+            shown,
+        )
     if b"\x00" in data:
         raise RegisterError("is not a CSV or .xlsx file (it holds binary data)", shown)
     try:
@@ -76,17 +85,31 @@ def _read_xlsx(path: Path, data: bytes) -> list[list[Any]]:
     import zipfile
 
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    shown = str(path)
+    try:
+        unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise RegisterError(f"is not an .xlsx workbook that ap can read ({error})", shown) from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise RegisterError(
+            f"unpacks to {unpacked:,} bytes, far more than a register; is it the right file? "
+            "Save the register on its own, or as CSV (UTF-8).",
+            shown,
+        )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, InvalidFileException) as error:
-        raise RegisterError(f"is not an .xlsx workbook that ap can read ({error})", str(path)) from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_xlsx_value(cell) for cell in row] for row in sheet.iter_rows()]
-    finally:
-        workbook.close()
+        try:
+            sheet = workbook.worksheets[0]
+            return [[_xlsx_value(cell) for cell in row] for row in sheet.iter_rows()]
+        finally:
+            workbook.close()
+    except Exception as error:  # openpyxl raises many kinds (XML ParseError, KeyError, ...) for a broken workbook
+        raise RegisterError(
+            f"is not an .xlsx workbook that ap can read ({error or type(error).__name__}); open it in the spreadsheet "
+            "and save it again as .xlsx, or as CSV (UTF-8)",
+            shown,
+        ) from None
 
 
 @dataclass(frozen=True)

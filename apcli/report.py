@@ -19,6 +19,8 @@ from apcli.attendance import Summary, expected_sessions, summarise
 from apcli.errors import UsageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from apcli.models import Case, Term
     from apcli.store import Records
 
@@ -251,6 +253,7 @@ class Report:
     pupils: list[PupilLine]
     by_provider: list[Totals]
     total: Totals
+    root: Path | None = None  # the records folder it was made from (an output file must not land in its cases/)
 
 
 def build_report(records: Records, period: Period, today: dt.date) -> Report:
@@ -266,6 +269,7 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
         lines,
         [totals(p, [line for line in lines if line.provider == p]) for p in providers],
         totals("school", lines),
+        records.root,
     )
 
 

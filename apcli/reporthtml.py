@@ -189,8 +189,10 @@ def render_html(report: Report, threshold: float, names: bool = True) -> str:
 
 
 def write_html(report: Report, path: Path, threshold: float) -> None:
+    from apcli.exporting import check_output
     from apcli.store import atomic_write
 
     if path.is_dir() or not path.parent.is_dir():
         raise UsageError(f"--html: {path} cannot be written (give a file in a folder that exists).")
+    check_output(path, report.root, "--html")
     atomic_write(path, render_html(report, threshold))

@@ -254,7 +254,6 @@ class Records:
 
         return CaseCache(self.root)
 
-
     # --- settings, calendar, providers ---
 
     @cached_property

@@ -1,8 +1,9 @@
 """Reading and writing YAML the way a records folder needs.
 
 Reading uses libyaml (fast) with a loader that refuses aliases, tags other than
-the plain ones, and duplicate keys, and resolves scalars by YAML 1.2 core rules
-(so `no`, `on` and `12:30` stay text), the same rules ruamel.yaml writes by.
+the plain ones, duplicate keys and nesting deeper than a records file needs, and
+resolves scalars by YAML 1.2 core rules (so `no`, `on` and `12:30` stay text),
+the same rules ruamel.yaml writes by.
 
 Writing goes through ruamel.yaml's round trip so that a person's comments, key
 order and quoting survive; `update_text` merges new data into the old text and
@@ -12,6 +13,7 @@ refuses (rather than silently dropping) a change that would lose a comment.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 from collections import Counter
@@ -24,6 +26,7 @@ import yaml
 from apcli.errors import InvalidFileError
 
 MAX_BYTES = 5_000_000
+MAX_DEPTH = 64  # levels of lists and groups; a case file needs fewer than 10
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
@@ -58,6 +61,9 @@ _Yaml12Resolver.add_implicit_resolver(
 )
 
 
+_ALIAS = "uses a YAML alias (*name), which ap does not accept: write the value out in full"
+
+
 class _RefusedYaml(Exception):
     def __init__(self, message: str, mark: Any) -> None:
         super().__init__(message)
@@ -72,9 +78,7 @@ class SafeRecordLoader(yaml.CSafeLoader):
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
-            raise _RefusedYaml(
-                "uses a YAML alias (*name), which ap does not accept: write the value out in full", node.start_mark
-            )
+            raise _RefusedYaml(_ALIAS, node.start_mark)
         if node.tag not in _PLAIN_TAGS:
             raise _RefusedYaml(f"uses the tag {node.tag!r}, which ap does not accept: remove it", node.start_mark)
         return super().construct_object(node, deep)
@@ -114,11 +118,18 @@ SafeRecordLoader.add_constructor("tag:yaml.org,2002:int", _decimal_int)
 SafeRecordLoader.add_constructor("tag:yaml.org,2002:timestamp", _real_date)
 
 
+_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
 def decode(data: bytes, file: str) -> str:
     """Bytes of a records file as text; refuse what is not UTF-8 text."""
     if len(data) > MAX_BYTES:
         raise InvalidFileError(
             f"the file is {len(data):,} bytes, more than ap reads ({MAX_BYTES:,}); is it the right file?", file
+        )
+    if data.startswith(_UTF16_32_BOMS):
+        raise InvalidFileError(
+            "saved as UTF-16 (or UTF-32) text, which ap does not read: save the file from your editor as UTF-8", file
         )
     if b"\x00" in data:
         raise InvalidFileError("a binary file, not YAML text", file)
@@ -134,8 +145,13 @@ def decode(data: bytes, file: str) -> str:
 
 def load(text: str, file: str) -> Any:
     """Parse one YAML document safely; errors name the file and line."""
+    loader = SafeRecordLoader(text)
     try:
-        return yaml.load(text, Loader=SafeRecordLoader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_depth(node)
+        return loader.construct_document(node)
     except _RefusedYaml as error:
         raise InvalidFileError(error.message, file, error.mark.line + 1) from None
     except yaml.MarkedYAMLError as error:
@@ -146,25 +162,75 @@ def load(text: str, file: str) -> Any:
         raise InvalidFileError(f"not valid YAML: {error}", file) from None
     except RecursionError:
         raise InvalidFileError("nested too deeply to be a records file", file) from None
+    finally:
+        loader.dispose()
+
+
+def _check_depth(root: yaml.Node) -> None:
+    """Refuse aliases, and lists and groups nested deeper than any records file needs, before building them
+    (a node met twice is an alias: walking it again would make a "billion laughs" file a hang)."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            raise _RefusedYaml(_ALIAS, node.start_mark)
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise _RefusedYaml(
+                f"is nested more than {MAX_DEPTH} levels deep, far more than a records file needs: "
+                "is it the right file?",
+                node.start_mark,
+            )
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((part, depth + 1) for pair in node.value for part in pair)
+
+
+class _Tree:
+    """A document's node tree, each mapping's keys indexed on first use (so many lookups stay cheap)."""
+
+    def __init__(self, root: yaml.Node | None) -> None:
+        self.root = root
+        self._keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
+
+    def entry(self, node: yaml.MappingNode, step: str | int) -> tuple[yaml.Node, yaml.Node] | None:
+        keys = self._keys.get(id(node))
+        if keys is None:
+            keys = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    keys.setdefault(str(key_node.value), (key_node, value_node))
+            self._keys[id(node)] = keys
+        return keys.get(str(step))
+
+
+@functools.lru_cache(maxsize=4)
+def _tree(text: str) -> _Tree:
+    """The composed document, kept for the few texts in use: a file with thousands of problems is
+    composed once, not once per problem."""
+    try:
+        return _Tree(yaml.compose(text, Loader=SafeRecordLoader))
+    except (yaml.YAMLError, RecursionError):
+        return _Tree(None)
 
 
 def locate(text: str, path: Sequence[str | int]) -> int | None:
     """The 1-based line of the value at `path` (keys and list indexes), or of its nearest parent found."""
-    try:
-        node = yaml.compose(text, Loader=SafeRecordLoader)
-    except (yaml.YAMLError, RecursionError):
-        return None
+    tree = _tree(text)
+    node = tree.root
     if node is None:
         return None
     line: int = node.start_mark.line + 1
     for step in path:
         child = None
         if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if str(key_node.value) == str(step):
-                    child = value_node if not isinstance(value_node, yaml.ScalarNode) or value_node.value else key_node
-                    line = key_node.start_mark.line + 1
-                    break
+            found = tree.entry(node, step)
+            if found is not None:
+                key_node, value_node = found
+                child = value_node if not isinstance(value_node, yaml.ScalarNode) or value_node.value else key_node
+                line = key_node.start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
             child = node.value[step]
             line = child.start_mark.line + 1
@@ -194,7 +260,7 @@ def plain(value: Any) -> Any:
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
 
     if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
+        return {_plain_key(key): plain(item) for key, item in value.items()}
     if isinstance(value, list):
         return [plain(item) for item in value]
     if isinstance(value, Decimal | float) and not isinstance(value, bool):
@@ -206,6 +272,17 @@ def plain(value: Any) -> Any:
     if isinstance(value, str) and _yaml11_reads_otherwise(value):
         return SingleQuotedScalarString(value)  # so that 12:30 or 'no' stay text for YAML 1.1 readers too
     return value
+
+
+def _plain_key(key: Any) -> Any:
+    """A key quoted where it must be (a key cannot be a `|` block): as a value would be otherwise."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+    if isinstance(key, str) and not key.isprintable():
+        return DoubleQuotedScalarString(key)
+    if isinstance(key, str) and _yaml11_reads_otherwise(key):
+        return SingleQuotedScalarString(key)
+    return key
 
 
 _YAML11 = yaml.resolver.Resolver()
