@@ -281,7 +281,9 @@ def import_register(
     records: Records, path: Path, today: dt.date, by: str, replace: bool = False, dry_run: bool = False
 ) -> ImportResult:
     """Read, check, and (unless dry_run) write a provider's register into the cases it names."""
-    result = ImportResult(path.name, dry_run=dry_run)
+    from apcli.models import CONTROL_CHARACTERS
+
+    result = ImportResult(CONTROL_CHARACTERS.sub("?", path.name), dry_run=dry_run)  # the name goes into the log
     _, cells = read_register(path)
     result.rows = len({cell.row for cell in cells})
     wanted, result.errors = check_cells(records, cells, today)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -66,10 +67,26 @@ def weekday_numbers(weekdays: list[Weekday] | list[str]) -> set[int]:
     return {index for index, day in enumerate(WEEKDAYS) if day in weekdays}
 
 
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _no_control_characters(value: Any) -> Any:
+    """Refuse text holding control characters (tab and new line aside): an escape sequence in a name would
+    retitle or clear the terminal of whoever lists the cases."""
+    texts = value if isinstance(value, list) else value.values() if isinstance(value, dict) else [value]
+    for text in texts:
+        if isinstance(text, str) and CONTROL_CHARACTERS.search(text):
+            raise ValueError("holds a control character (an escape or similar); remove it")
+    return value
+
+
 class Strict(BaseModel):
-    """Unknown fields are errors (a misspelt key must not be ignored), types are not coerced."""
+    """Unknown fields are errors (a misspelt key must not be ignored), types are not coerced, and no text holds
+    a control character."""
 
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    _plain_text = field_validator("*")(_no_control_characters)
 
 
 # --- settings ------------------------------------------------------------------

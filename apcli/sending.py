@@ -61,7 +61,11 @@ def letter_date(given: str | None, today: dt.date) -> dt.date:
 
 
 def output_folder(records: Records, case_id: str, out: Path | None) -> Path:
-    """Where letters go: inside the records folder, never outside it."""
+    """Where letters go: inside the records folder, never outside it, and never among its own files."""
+    from apcli.exporting import check_output
+    from apcli.store import check_case_id
+
+    case_id = check_case_id(case_id)
     root = records.root.resolve()
     folder = (out if out is not None else records.root / "letters" / case_id).resolve()
     if not folder.is_relative_to(root):
@@ -69,6 +73,7 @@ def output_folder(records: Records, case_id: str, out: Path | None) -> Path:
             f"--out: {out} is outside the records folder ({records.root}). Letters hold children's personal data "
             "and are kept with the records; give a folder inside it."
         )
+    check_output(folder, records.root, "--out")
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out: {out} is a file; give a folder inside the records folder.")
     return folder

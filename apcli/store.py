@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import reprlib
+import stat
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -40,6 +42,9 @@ LOCK_TIMEOUT_SECONDS = 15.0  # AP_LOCK_TIMEOUT overrides it
 SCHEMA_MODELINE = "# yaml-language-server: $schema={path}\n"
 
 M = TypeVar("M", bound="BaseModel")
+MAX_PROBLEMS = 50  # a file with thousands of problems lists the first fifty
+_SHORT = reprlib.Repr()  # a wrong value is quoted, but never at length
+_SHORT.maxstring = _SHORT.maxother = 80
 
 
 def find_records(start: Path) -> Path:
@@ -50,13 +55,28 @@ def find_records(start: Path) -> Path:
     return start / "records"
 
 
-def read_text(path: Path, shown: str) -> str:
+def read_text(path: Path, shown: str, root: Path | None = None) -> str:
+    """A records file's text. Refused: a folder, a device or pipe, a file too large, and (given the records
+    folder's `root`) a link to a file outside it."""
     try:
-        data = path.read_bytes()
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise InvalidFileError("a folder, not a file", shown)
+        if not stat.S_ISREG(status.st_mode):
+            raise InvalidFileError("not a regular file (a device, a pipe or a socket); ap reads only files", shown)
+        if status.st_size > yamlio.MAX_BYTES:
+            raise InvalidFileError(
+                f"the file is {status.st_size:,} bytes, more than ap reads ({yamlio.MAX_BYTES:,}); is it the right file?",
+                shown,
+            )
+        if root is not None and not path.resolve().is_relative_to(root.resolve()):
+            raise InvalidFileError(
+                f"a link to {path.resolve()}, outside the records folder; ap reads only files inside it", shown
+            )
+        with path.open("rb") as stream:
+            data = stream.read(yamlio.MAX_BYTES + 1)
     except FileNotFoundError:
         raise InvalidFileError("no such file", shown) from None
-    except IsADirectoryError:
-        raise InvalidFileError("a folder, not a file", shown) from None
     except OSError as error:
         raise InvalidFileError(f"the file cannot be read ({error.strerror})", shown) from None
     return yamlio.decode(data, shown)
@@ -103,7 +123,7 @@ def _describe(error: ErrorDetails, model: type[BaseModel]) -> str:
     if kind == "missing":
         return f"missing required field {loc[-1]!r}"
     if kind in _PLAIN_WORDS:
-        return f"{_PLAIN_WORDS[kind]}, not {error['input']!r}"
+        return f"{_PLAIN_WORDS[kind]}, not {_SHORT.repr(error['input'])}"
     return str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "should be")
 
 
@@ -150,7 +170,8 @@ def validate(model: type[M], data: Any, text: str, shown: str) -> M:
         return model.model_validate(data)
     except ValidationError as error:
         problems = []
-        for item in error.errors():
+        errors = error.errors()
+        for item in errors[:MAX_PROBLEMS]:
             loc = [
                 part
                 for part in item["loc"]
@@ -164,7 +185,8 @@ def validate(model: type[M], data: Any, text: str, shown: str) -> M:
                     f"{where}: {_describe(item, model)}" if where else _describe(item, model),
                 )
             )
-        raise InvalidFilesError(problems) from None
+        more = len(errors) - MAX_PROBLEMS
+        raise InvalidFilesError(problems, f"... and {more} more problems in {shown}" if more > 0 else "") from None
 
 
 @dataclass
@@ -229,6 +251,14 @@ class Records:
                 f"{root} is not an ap records folder (it has no {SETTINGS_FILE}). Give the right one with "
                 "--records DIR, or make one with `ap init DIR`."
             )
+        for name in (CASES_DIR, PROVIDERS_DIR):
+            folder = root / name
+            if folder.exists() and not folder.resolve().is_relative_to(root.resolve()):
+                raise InvalidFileError(
+                    f"a link to {folder.resolve()}, outside the records folder; ap keeps {name}/ only inside it. "
+                    "Move the folder back into the records folder.",
+                    str(folder),
+                )
         from apcli.journal import recover
 
         return cls(root, recovered=recover(root))
@@ -245,7 +275,7 @@ class Records:
 
     def load_file(self, path: Path, model: type[M]) -> tuple[M, str]:
         shown = self.shown(path)
-        text = read_text(path, shown)
+        text = read_text(path, shown, self.root)
         return parse(text, shown, model), text
 
     @cached_property
@@ -321,7 +351,7 @@ class Records:
                 f"There is no case {case_id} in the records folder {self.root}. `ap list` shows the cases."
             )
         shown = self.shown(path)
-        text = read_text(path, shown)
+        text = read_text(path, shown, self.root)
         key = self.case_cache.key(text)
         case = self.case_cache.get(case_id, key)
         if case is None:

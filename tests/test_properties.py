@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from apcli import yamlio
 from apcli.dates import parse_date
 from apcli.errors import EXIT_INVALID_FILE, EXIT_USAGE, InvalidFileError, UsageError
 from apcli.exporting import safe_cell
-from apcli.models import Case
+from apcli.models import CONTROL_CHARACTERS, Case, ProviderContact
 from apcli.registers import read_register
 from apcli.store import Records
 from apcli.upn import CHECK_LETTERS, check_letter, normalise_upn, upn_problem
@@ -219,8 +220,13 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def plain(text: str) -> bool:
+    """Text a case may hold: no control character but tab and new line (models.CONTROL_CHARACTERS)."""
+    return not CONTROL_CHARACTERS.search(text)
+
+
 @settings(max_examples=100, deadline=None)
-@given(TEXT.filter(lambda text: text.strip() != ""), TEXT)
+@given(TEXT.filter(lambda text: text.strip() != "" and plain(text)), TEXT.filter(plain))
 def test_a_case_saved_with_any_text_reads_back_the_same_or_is_not_written(
     records: Path, name: str, rationale: str
 ) -> None:
@@ -238,3 +244,10 @@ def test_a_case_saved_with_any_text_reads_back_the_same_or_is_not_written(
         assert loaded.path.read_bytes() == before
         return
     assert Records.open(records).load_case("AP-2026-001").case == case
+
+
+@SOME
+@given(st.text(min_size=1, max_size=40).filter(lambda text: not plain(text)))
+def test_text_with_a_control_character_is_refused_by_the_model(name: str) -> None:
+    with pytest.raises(ValidationError, match="control character"):
+        ProviderContact.model_validate({"date": dt.date(2026, 11, 23), "with": name, "summary": "x"})

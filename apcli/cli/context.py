@@ -44,6 +44,14 @@ class ApGroup(TyperGroup):
                 err=True,
             )
             raise typer.Exit(3) from None
+        except ValueError as error:  # pydantic's ValidationError: a value typed on the command line the model refuses
+            if type(error).__name__ != "ValidationError" or not hasattr(error, "errors"):
+                raise
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+            )
+            typer.echo(f"Nothing was recorded: {problems}.", err=True)
+            raise typer.Exit(2) from None
 
 
 def hoist_global_options(args: list[str]) -> list[str]:

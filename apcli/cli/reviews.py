@@ -51,6 +51,10 @@ def due(
     ids = [check_case_id(case_id)] if case_id else None
     if ids:
         s.records.load_case(ids[0])  # a case that does not exist is an error, not an empty list
+    if ics is not None:
+        from apcli.exporting import check_output
+
+        check_output(ics, s.records.root, "--ics")
     items, problems = due_items(s.records, s.today, ids, within)
     if ics is not None and items:
         _write_ics(ics, as_ics(items, s.records.settings.school.name, dt.datetime.now(dt.UTC)))
