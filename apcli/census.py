@@ -164,6 +164,7 @@ def census_rows(records: Records, census: Census, today: dt.date) -> list[Census
     rows = []
     for case_id in records.case_ids():
         row = placement_row(records, case_id, records.load_case(case_id).case, census, today)
+        records.forget(case_id)
         if row is not None:
             rows.append(row)
     return rows

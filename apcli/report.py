@@ -260,6 +260,7 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
     lines = []
     for case_id in records.case_ids():
         line = pupil_line(records, case_id, records.load_case(case_id).case, period, today)
+        records.forget(case_id)
         if line is not None:
             lines.append(line)
     providers = sorted({line.provider for line in lines})
