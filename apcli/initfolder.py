@@ -9,6 +9,7 @@ from pathlib import Path
 
 from apcli.cache import CACHE_DIR
 from apcli.errors import UsageError
+from apcli.gitlog import MERGE_ATTRIBUTES, MERGE_CONFIG, commit, in_repository
 from apcli.journal import STAGING_DIR
 from apcli.store import CALENDAR_FILE, CASES_DIR, LOCKS_DIR, PROVIDERS_DIR, SETTINGS_FILE, atomic_write
 
@@ -30,7 +31,7 @@ notice is refused, naming the item.
 """
 
 
-def settings_text(school: str, demo: bool) -> str:
+def settings_text(school: str, demo: bool, commit: bool = False) -> str:
     if demo:
         people = (
             "  address: 1 Example Lane, Exampleton, Staffordshire, ZZ1 1ZZ\n"
@@ -83,8 +84,8 @@ mark_words:
   excluded: E
   unauthorised: O
 
-# Commit each change to git (where the records folder is a git repository).
-commit: false
+# Commit each change to git, one commit a command (where the records folder is in a git repository).
+commit: {"true" if commit else "false"}
 
 # For `ap export census`: the school census's code for each primary reason for a placement
 # (the referral's first reason). Copy the codes from the DfE's current school census guide;
@@ -118,7 +119,7 @@ closures: []
 """
 
 
-def init_records(folder: Path, school: str, demo: bool) -> list[str]:
+def init_records(folder: Path, school: str, demo: bool, by: str = "ap init") -> list[str]:
     """Make a records folder at `folder`. Returns notes for the user (git, for instance)."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise UsageError(
@@ -132,8 +133,10 @@ def init_records(folder: Path, school: str, demo: bool) -> list[str]:
     for sub in (CASES_DIR, PROVIDERS_DIR, "templates", "letters"):
         (folder / sub).mkdir(mode=0o700)
     write_schemas(folder / SCHEMA_DIR)
-    atomic_write(folder / SETTINGS_FILE, settings_text(school, demo))
+    own_repository = not demo and shutil.which("git") is not None and not _inside_git(folder)
+    atomic_write(folder / SETTINGS_FILE, settings_text(school, demo, commit=own_repository))
     atomic_write(folder / ".gitignore", GITIGNORE)
+    atomic_write(folder / ".gitattributes", MERGE_ATTRIBUTES)
     atomic_write(folder / "templates" / "README.txt", TEMPLATES_README)
     (folder / CASES_DIR / ".gitkeep").touch()
     (folder / "letters" / ".gitkeep").touch()
@@ -145,7 +148,16 @@ def init_records(folder: Path, school: str, demo: bool) -> list[str]:
         atomic_write(folder / CALENDAR_FILE, EMPTY_CALENDAR)
         (folder / PROVIDERS_DIR / ".gitkeep").touch()
         notes.append(f"Write your term dates in {folder / CALENDAR_FILE}, and add providers with `ap provider add`.")
-    notes.append(_git_init(folder))
+    notes.append(_git_init(folder, commits=own_repository))
+    if own_repository and in_repository(folder):
+        files = [path for path in folder.rglob("*") if path.is_file() and ".git" not in path.parts]
+        problem = commit(folder, files, "records folder made by ap init", by)
+        if problem:
+            notes.append(problem)
+    if in_repository(folder):
+        notes.append(
+            f"Each clone of the records needs, once, so that ap merges case files field by field: {MERGE_CONFIG}"
+        )
     return notes
 
 
@@ -162,12 +174,19 @@ def _inside_git(folder: Path) -> bool:
     return result.returncode == 0 and result.stdout.strip() == "true"
 
 
-def _git_init(folder: Path) -> str:
+def _git_init(folder: Path, commits: bool) -> str:
     if shutil.which("git") is None:
         return "git is not installed, so the folder is not a git repository; ap works without it."
     if _inside_git(folder):
-        return "The folder is inside an existing git repository, so ap did not run git init."
+        return (
+            "The folder is inside an existing git repository, so ap did not run git init, and does not commit: "
+            "set commit: true in ap-settings.yaml for one commit per command."
+        )
     result = subprocess.run(["git", "init", "-q", str(folder)], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         return f"git init failed ({result.stderr.strip()}); the folder works without git."
-    return "Made it a git repository (git init)."
+    driver = MERGE_CONFIG.removeprefix("git config ").split(" ", 1)
+    subprocess.run(["git", "-C", str(folder), "config", driver[0], driver[1].strip('"')], check=False)
+    if commits:
+        return "Made it a git repository (git init); each ap command that changes records commits what it wrote."
+    return "Made it a git repository (git init); the demo does not commit (commit: false in ap-settings.yaml)."

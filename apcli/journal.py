@@ -43,8 +43,9 @@ def _sha(path: Path) -> str | None:
 
 def write_together(root: Path, files: dict[Path, str | bytes], locks: Iterable[str]) -> None:
     """Replace every file in `files` (paths inside `root`) as one change, made under the case `locks` held."""
-    from apcli.store import atomic_write, fsync_folder
+    from apcli.store import _WRITTEN, atomic_write, fsync_folder
 
+    _WRITTEN.extend(files)
     staging = root / STAGING_DIR
     staging.mkdir(exist_ok=True)
     token = secrets.token_hex(8)

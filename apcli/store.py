@@ -201,8 +201,21 @@ class LoadedCase:
         return yamlio.locate(self.text, path) if path else None
 
 
+_WRITTEN: list[Path] = []
+
+
+def written_files() -> list[Path]:
+    """Every file this process has written (for the one git commit a command makes)."""
+    return list(_WRITTEN)
+
+
+def forget_written() -> None:
+    _WRITTEN.clear()
+
+
 def atomic_write(path: Path, content: str | bytes) -> None:
     """Replace `path` by `content` so that a reader sees the whole old or the whole new file."""
+    _WRITTEN.append(path)
     folder = path.parent
     data = content.encode("utf-8") if isinstance(content, str) else content
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)

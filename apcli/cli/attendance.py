@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from apcli.cli.base import CaseArgument, JsonOption, app
-from apcli.cli.context import console, print_json, state
+from apcli.cli.context import console, did, print_json, state
 from apcli.cli.workflow import _change, _report
 
 if TYPE_CHECKING:
@@ -41,6 +41,10 @@ def import_(
         if as_json:
             print_json(refused.result.as_dict())
         raise
+    did(
+        f"{', '.join(result.cases)}: attendance imported from {result.source} ({len(result.added)} added, "
+        f"{len(result.replaced)} replaced)"
+    )
     if as_json:
         print_json(result.as_dict())
         return

@@ -31,8 +31,13 @@ class ApGroup(TyperGroup):
         return super().parse_args(ctx, hoist_global_options(args))
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        from apcli.store import forget_written
+
+        forget_written()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            commit_if_asked(ctx.invoked_subcommand or "ap")
+            return result
         except ApError as error:
             typer.echo(error.message, err=True)
             raise typer.Exit(error.exit_code) from None
@@ -106,6 +111,7 @@ class State:
     records_option: Path | None
     today: dt.date
     by_option: str | None
+    did: str | None = None
 
     @cached_property
     def records(self) -> Records:
@@ -134,6 +140,31 @@ class State:
 
 
 _current: list[State] = []
+
+
+def did(message: str) -> None:
+    """What the command did, for its git commit: `AP-2026-003: notice issued (post)`."""
+    state().did = message
+
+
+def commit_if_asked(command: str) -> None:
+    """One commit of the records files this command wrote, where the settings ask for it (`commit: true`)."""
+    from apcli.store import written_files
+
+    written = written_files()
+    if not _current or not written or "records" not in vars(state()):
+        return
+    s = state()
+    try:
+        wanted = s.records.settings.commit
+    except ApError:
+        return
+    if wanted:
+        from apcli.gitlog import commit
+
+        problem = commit(s.records.root, written, f"{s.did or f'ap {command}'} by {s.by}", s.by)
+        if problem:
+            note(problem)
 
 
 def set_state(value: State) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, WhyOption, app
-from apcli.cli.context import note, overrides_from, print_json, state
+from apcli.cli.context import did, note, overrides_from, print_json, state
 
 if TYPE_CHECKING:
     from apcli.sending import Sent
@@ -26,7 +26,7 @@ DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Show the letter; 
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace a file of the same name that was never sent.")]
 
 
-def _print(sent: Sent, as_json: bool, dry_run: bool, what: str) -> None:
+def _print(sent: Sent, as_json: bool, dry_run: bool, what: str, method: str) -> None:
     for rule_id in sent.unneeded:
         note(f"Note: --override {rule_id} was not needed, so it was not recorded.")
     if as_json:
@@ -38,6 +38,8 @@ def _print(sent: Sent, as_json: bool, dry_run: bool, what: str) -> None:
             typer.echo(preview.rstrip() + "\n" + "-" * 72)
         typer.echo(f"Dry run: the {what} above passed every check; nothing was written or recorded.")
         return
+    if sent.letters:
+        did(f"{sent.case}: {what.lower()} issued ({method})")
     for to, file, sha in sent.letters:
         typer.echo(f"{what} to {to}: {file} (sha256 {sha})")
     typer.echo(
@@ -65,7 +67,7 @@ def notice(
     s = state()
     output = Output(check_method_and_format(method, fmt), out, force, dry_run)
     change = Change(s.records, case_id, s.today, s.by, overrides_from(override, why))
-    _print(issue_notice(change, date, method, output), as_json, dry_run, "Notice")
+    _print(issue_notice(change, date, method, output), as_json, dry_run, "Notice", method)
 
 
 @app.command()
@@ -98,4 +100,10 @@ def letter(
     output = Output(check_method_and_format(method, fmt), out, force, dry_run)
     change = Change(s.records, case_id, s.today, s.by, {})
     plans_for = letter_plans_for(change, kind, method, meeting_date, meeting_time, place, review_date)
-    _print(send_letter(change, kind, date, method, output, plans_for), as_json, dry_run, f"{kind.capitalize()} letter")
+    _print(
+        send_letter(change, kind, date, method, output, plans_for),
+        as_json,
+        dry_run,
+        f"{kind.capitalize()} letter",
+        method,
+    )

@@ -21,7 +21,7 @@ def init(
     from apcli.initfolder import init_records
 
     name = school or ("Hollybank Primary Academy (fictional)" if demo else "The Academy")
-    notes = init_records(folder, name, demo)
+    notes = init_records(folder, name, demo, state().by)
     typer.echo(f"Made the records folder {folder}" + (" with the fictional demo school." if demo else "."))
     for line in notes:
         typer.echo(line)
@@ -162,3 +162,20 @@ def check(
             f"Checked {cases} case(s): {errors} error(s), {len(findings) - errors} warning(s).", err=bool(findings)
         )
     raise typer.Exit(exit_code(findings))
+
+
+@app.command()
+def log(case_id: CaseArgument, as_json: JsonOption = False) -> None:
+    """The case's timeline: its history, the git commits that touched its files, and each letter checked."""
+    from apcli.gitlog import timeline
+
+    events = timeline(state().records, case_id)
+    if as_json:
+        print_json([event.as_dict() for event in events])
+        return
+    print_table(
+        ("when", "from", "who", "what", "check"),
+        [(e.when, e.source, e.who, e.what, e.flag) for e in events],
+        title=f"{case_id.upper()}: timeline",
+        red=[bool(e.flag) for e in events],
+    )

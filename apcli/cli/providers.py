@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from apcli.cli.base import JsonOption, app
-from apcli.cli.context import console, print_json, state
+from apcli.cli.context import console, did, print_json, state
 
 provider_app = typer.Typer(help="The provider register: one file per provider in providers/.", no_args_is_help=True)
 app.add_typer(provider_app, name="provider")
@@ -104,6 +104,7 @@ def add(
     )
     records = state().records
     add_provider(records, provider_id, build_provider(given))
+    did(f"provider {provider_id} added")
     typer.echo(f"Added {provider_id} to the register ({records.shown(records.provider_path(provider_id))}).")
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, WhyOption, app
-from apcli.cli.context import note, overrides_from, print_json, state
+from apcli.cli.context import did, note, overrides_from, print_json, state
 
 if TYPE_CHECKING:
     from apcli.workflow import Change
@@ -128,6 +128,7 @@ def refer(
     case_id, unneeded = open_case(records, case, s.today, s.by, overrides)
     for rule_id in unneeded:
         note(f"Note: --override {rule_id} was not needed (the rule passes), so it was not recorded.")
+    did(f"{case_id}: referred")
     if as_json:
         print_json({"id": case_id})
     else:
@@ -146,6 +147,7 @@ def _report(case_id: str, done: str, unneeded: list[str]) -> None:
     from apcli.overview import overview
 
     s = state()
+    did(f"{case_id.upper()}: {done}")
     for rule_id in unneeded:
         note(f"Note: --override {rule_id} was not needed (the rule does not apply here), so it was not recorded.")
     try:
@@ -350,6 +352,7 @@ def edit(
     if draft_paths(s.records, s.records.case_path(case_id).stem)[0].is_file():
         note("Opening your unsaved edit from before.")
     result = edit_case(s.records, case_id, s.today, s.by, run_editor)
+    did(f"{case_id.upper()}: edited by hand ({', '.join(result.changed)})")
     if not result.changed:
         typer.echo("No changes; the case file is as it was.")
     else:
