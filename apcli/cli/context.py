@@ -41,6 +41,9 @@ class ApGroup(TyperGroup):
         except ApError as error:
             typer.echo(error.message, err=True)
             raise typer.Exit(error.exit_code) from None
+        except BrokenPipeError:  # `ap list | head`: the reader has all it wanted; stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(1) from None
         except OSError as error:  # a file the system would not let ap read or write: nothing half-written stays
             where = f" {error.filename}" if error.filename else ""
             typer.echo(

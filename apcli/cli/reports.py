@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from apcli.cli.base import JsonOption, app
-from apcli.cli.context import console, note, print_json, state
+from apcli.cli.context import console, note, print_json, print_table, state
 
 if TYPE_CHECKING:
     from apcli.census import Census, CensusRow
@@ -119,88 +119,50 @@ def _money(value: object) -> str:
 
 
 def _print(built: Report) -> None:
-    from rich.table import Table
-
-    out = console()
     if not built.pupils:
-        out.print(f"No placements in {built.period.label} ({built.period.start} to {built.period.end}).")
+        console().print(f"No placements in {built.period.label} ({built.period.start} to {built.period.end}).")
         return
-    table = Table(
-        "case",
-        "pupil",
-        "provider",
-        "days",
-        "possible",
-        "attended",
-        "%",
-        "cost in period",
-        "by daily rate",
-        "difference",
-        "per attended session",
-        "reviews held/due",
-        "outcome",
-        "length (school days)",
-        title=f"{built.school}: alternative provision, {built.period.label}",
-        title_justify="left",
-    )
-    for p in built.pupils:
-        percent = "-" if p.summary.percent is None else f"{p.summary.percent:g}"
-        table.add_row(
-            p.case,
-            p.pupil,
-            p.provider,
-            str(p.days_commissioned),
-            str(p.summary.possible),
-            str(p.summary.attended),
-            percent,
-            _money(p.cost),
-            _money(p.cost_by_rate),
-            _money(p.cost_difference),
-            _money(p.cost_per_attended_session),
-            f"{p.reviews_held}/{p.reviews_due}",
-            p.outcome,
-            str(p.length_days),
-        )
-    out.print(table)
-    targets = Table("case", "target", "baseline", "goal", "latest", "direction", title="Targets", title_justify="left")
-    for p in built.pupils:
-        for t in p.targets:
-            targets.add_row(
-                p.case,
-                t.measure,
-                f"{t.baseline:g}",
-                f"{t.goal:g}",
-                "-" if t.latest is None else f"{t.latest:g}",
-                t.direction,
+    print_table(
+        (
+            "case", "pupil", "provider", "days", "possible", "attended", "%", "cost in period", "by daily rate",
+            "difference", "per attended session", "reviews held/due", "outcome", "length (school days)",
+        ),
+        [
+            (
+                p.case, p.pupil, p.provider, str(p.days_commissioned), str(p.summary.possible),
+                str(p.summary.attended), _percent(p.summary.percent), _money(p.cost), _money(p.cost_by_rate),
+                _money(p.cost_difference), _money(p.cost_per_attended_session), f"{p.reviews_held}/{p.reviews_due}",
+                p.outcome, str(p.length_days),
             )
-    out.print(targets)
-    totals = Table(
-        "",
-        "pupils",
-        "days",
-        "possible",
-        "attended",
-        "%",
-        "cost (known)",
-        "costs missing",
-        "per attended session",
+            for p in built.pupils
+        ],
+        title=f"{built.school}: alternative provision, {built.period.label}",
+    )  # fmt: skip
+    print_table(
+        ("case", "target", "baseline", "goal", "latest", "direction"),
+        [
+            (p.case, t.measure, f"{t.baseline:g}", f"{t.goal:g}", "-" if t.latest is None else f"{t.latest:g}",
+             t.direction)
+            for p in built.pupils
+            for t in p.targets
+        ],
+        title="Targets",
+    )  # fmt: skip
+    print_table(
+        ("", "pupils", "days", "possible", "attended", "%", "cost (known)", "costs missing", "per attended session"),
+        [
+            (
+                t.label, str(t.pupils), str(t.days_commissioned), str(t.summary.possible), str(t.summary.attended),
+                _percent(t.summary.percent), _money(t.cost), str(t.missing_costs), _money(t.cost_per_attended_session),
+            )
+            for t in [*built.by_provider, built.total]
+        ],
         title="Totals",
-        title_justify="left",
-    )
-    for total in [*built.by_provider, built.total]:
-        percent = "-" if total.summary.percent is None else f"{total.summary.percent:g}"
-        totals.add_row(
-            total.label,
-            str(total.pupils),
-            str(total.days_commissioned),
-            str(total.summary.possible),
-            str(total.summary.attended),
-            percent,
-            _money(total.cost),
-            str(total.missing_costs),
-            _money(total.cost_per_attended_session),
-        )
-    out.print(totals)
+    )  # fmt: skip
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
 
 
 export_app = typer.Typer(help="Data for other systems: the school census.", no_args_is_help=True)
