@@ -110,13 +110,13 @@ def _read_line(marks: Marks, row: list[str]) -> str | None:
     return None
 
 
-def load_marks(case_file: Path, shown: str) -> Marks:
+def load_marks(case_file: Path, shown: str, root: Path | None = None) -> Marks:
     from apcli.store import read_text
 
     path = marks_path(case_file)
     if not path.exists():
         return Marks()
-    return parse_marks(read_text(path, shown), shown)
+    return parse_marks(read_text(path, shown, root), shown)
 
 
 def log_lines(entries: list[tuple[dt.date, str, str, str]]) -> str:

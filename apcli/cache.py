@@ -60,11 +60,20 @@ class Shelf:
 
 
 def _models_salt() -> bytes:
-    """The cache version and this installation's models: a change to either starts a new cache."""
-    from apcli import models
+    """This installation's code and pydantic's version: a change to either (a new rule for UPNs, say) starts anew."""
+    import pydantic
 
-    stat = Path(models.__file__).stat()
-    return f"{VERSION}:{stat.st_size}:{stat.st_mtime_ns}:".encode()
+    return f"{_code_salt()}\n{pydantic.VERSION}\n".encode()
+
+
+def prune(root: Path, case_ids: list[str]) -> None:
+    """Remove the entries of cases that are no longer in the folder: a deleted case leaves no personal data here."""
+    keep = set(case_ids)
+    with contextlib.suppress(OSError):
+        for kind in (root / CACHE_DIR).iterdir():
+            for entry in kind.glob("*.json"):
+                if entry.stem not in keep:
+                    entry.unlink(missing_ok=True)
 
 
 class CaseCache:

@@ -204,6 +204,10 @@ def check_records(records: Records, case_ids: list[str] | None, today: dt.date) 
         cache.put(case_id, key, [{**f.as_dict(), "file": None} for f in found])
         records.forget(case_id)
         findings += found
+    if not case_ids:
+        from apcli.cache import prune
+
+        prune(records.root, records.case_ids())
     return findings
 
 

@@ -24,7 +24,17 @@ cases/*.yaml merge=ap
 cases/*.attendance.csv merge=ap
 cases/*.attendance-log.csv merge=ap
 """
-MERGE_CONFIG = 'git config merge.ap.driver "ap merge-driver %O %A %B %P"'
+
+
+def merge_driver() -> str:
+    """The driver command, with ap's full path: git may run it where `ap` is not on the PATH (an inactive
+    virtualenv, a GUI client), and a driver git cannot start leaves our side of a conflict, unmarked."""
+    import shlex
+    import sys
+
+    found = shutil.which("ap")
+    program = shlex.quote(found) if found else f"{shlex.quote(sys.executable)} -m apcli"
+    return f"{program} merge-driver %O %A %B %P"
 
 
 def _git(root: Path, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
@@ -54,8 +64,8 @@ def commit(root: Path, written: list[Path], message: str, by: str) -> str | None
     Where git has no name for the user, the commit is made in the name given with --by.
     """
     paths = [str(p) for p in records_paths(root, written)]
-    if not paths or not in_repository(root):
-        return None
+    if not paths or not in_repository(root) or not _git(root, "status", "--porcelain", "--", *paths).stdout.strip():
+        return None  # no git, or nothing the command wrote differs from the last commit
     added = _git(root, "add", "--", *paths)
     if added.returncode != 0:
         return f"git could not add the changed files ({added.stderr.strip()}); they are saved, but not committed."

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from apcli.cache import CACHE_DIR
 from apcli.errors import UsageError
-from apcli.gitlog import MERGE_ATTRIBUTES, MERGE_CONFIG, commit, in_repository
+from apcli.gitlog import MERGE_ATTRIBUTES, commit, in_repository, merge_driver
 from apcli.journal import STAGING_DIR
 from apcli.store import CALENDAR_FILE, CASES_DIR, LOCKS_DIR, PROVIDERS_DIR, SETTINGS_FILE, atomic_write
 
@@ -156,7 +156,8 @@ def init_records(folder: Path, school: str, demo: bool, by: str = "ap init") -> 
             notes.append(problem)
     if in_repository(folder):
         notes.append(
-            f"Each clone of the records needs, once, so that ap merges case files field by field: {MERGE_CONFIG}"
+            "Each clone of the records needs, once, so that ap merges case files field by field: "
+            f"git config merge.ap.driver '{merge_driver()}'"
         )
     return notes
 
@@ -185,8 +186,7 @@ def _git_init(folder: Path, commits: bool) -> str:
     result = subprocess.run(["git", "init", "-q", str(folder)], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         return f"git init failed ({result.stderr.strip()}); the folder works without git."
-    driver = MERGE_CONFIG.removeprefix("git config ").split(" ", 1)
-    subprocess.run(["git", "-C", str(folder), "config", driver[0], driver[1].strip('"')], check=False)
+    subprocess.run(["git", "-C", str(folder), "config", "merge.ap.driver", merge_driver()], check=False)
     if commits:
         return "Made it a git repository (git init); each ap command that changes records commits what it wrote."
     return "Made it a git repository (git init); the demo does not commit (commit: false in ap-settings.yaml)."

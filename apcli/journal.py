@@ -72,6 +72,7 @@ def write_together(root: Path, files: dict[Path, str | bytes], locks: Iterable[s
                 }
             )
         fsync_folder(folder)
+        fsync_folder(staging)
         atomic_write(folder / PLAN, json.dumps({"locks": sorted(locks), "files": plan}, indent=1))
         _finish(root, folder, plan)
     (staging / f"{token}.lock").unlink(missing_ok=True)
@@ -132,6 +133,9 @@ def recover(root: Path) -> list[str]:
                     done.append("discarded an interrupted change that had not begun to replace any file")
         except Timeout:
             continue  # a live writer
+        except OSError as error:  # a file held open elsewhere (Excel, on Windows): try again next time
+            done.append(f"could not yet finish an interrupted change ({error.strerror or error}); ap will try again")
+            continue
         with contextlib.suppress(OSError):
             lock_path.unlink()
     return done

@@ -130,7 +130,10 @@ def _merge_value(base: Any, ours: Any, theirs: Any, field: str, conflicts: list[
     empty = base is MISSING or base is None  # not there, or `key:` with nothing after it
     if isinstance(ours, dict) and isinstance(theirs, dict) and (empty or isinstance(base, dict)):
         return _merge_mapping({} if empty else base, ours, theirs, field, conflicts)
-    if isinstance(ours, list) and isinstance(theirs, list) and (empty or isinstance(base, list)):
+    records_list = all(isinstance(item, dict) for item in [*ours, *theirs]) if isinstance(ours, list) else False
+    if records_list and isinstance(theirs, list) and (empty or isinstance(base, list)):
+        # Only lists of records (history, meetings, contacts...) merge by adding both sides' new items; a list of
+        # values (weekdays, reasons) is one value: two different changes to it are a conflict.
         merged = merge_appended([] if empty else base, ours, theirs, same)
         if merged is not None:
             return merged

@@ -68,12 +68,20 @@ def weekday_numbers(weekdays: list[Weekday] | list[str]) -> set[int]:
 
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+LINE_BREAKS = re.compile("\r\n?|\x0b")  # Windows and old Mac line ends, Word's soft break: a new line
 
 
 def _no_control_characters(value: Any) -> Any:
-    """Refuse text holding control characters (tab and new line aside): an escape sequence in a name would
-    retitle or clear the terminal of whoever lists the cases."""
-    texts = value if isinstance(value, list) else value.values() if isinstance(value, dict) else [value]
+    """Line breaks of any kind become new lines; other control characters (tab aside) are refused: an escape
+    sequence in a name would retitle or clear the terminal of whoever lists the cases."""
+    if isinstance(value, str):
+        value = LINE_BREAKS.sub("\n", value)
+        texts: Any = [value]
+    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+        value = [LINE_BREAKS.sub("\n", item) for item in value]
+        texts = value
+    else:
+        texts = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
     for text in texts:
         if isinstance(text, str) and CONTROL_CHARACTERS.search(text):
             raise ValueError("holds a control character (an escape or similar); remove it")

@@ -380,7 +380,7 @@ class Records:
 
         path = self.case_path(case_id)
         if fresh or case_id not in self._marks:
-            self._marks[case_id] = load_marks(path, self.shown(marks_path(path)))
+            self._marks[case_id] = load_marks(path, self.shown(marks_path(path)), self.root)
         return self._marks[case_id]
 
     def forget_marks(self, case_id: str) -> None:

@@ -78,3 +78,12 @@ def test_a_case_holds_one_entry_of_each_kind_however_often_it_changes(demo: Path
     assert sorted(p.name for p in (demo / ".cache" / "due").iterdir()) == sorted(
         p.name.replace(".yaml", ".json") for p in (demo / "cases").glob("*.yaml")
     )
+
+
+def test_a_deleted_case_leaves_nothing_in_the_cache_after_a_check(demo: Path) -> None:
+    outputs(demo)
+    assert list((demo / ".cache").rglob("AP-2026-009.json"))
+    (demo / "cases" / "AP-2026-009.yaml").unlink()
+    assert invoke(demo, "check").exit_code == 0
+    assert not list((demo / ".cache").rglob("AP-2026-009.json"))
+    assert list((demo / ".cache").rglob("AP-2026-001.json"))

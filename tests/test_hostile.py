@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import resource
 import shutil
 import subprocess
@@ -496,14 +497,16 @@ def test_formulas_in_a_registers_notes_are_kept_as_text_and_never_exported_as_fo
 
 def test_a_carriage_return_in_a_name_cannot_start_a_row_of_an_export(demo: Path) -> None:
     """csv.writer(lineterminator="\\n") quoted a cell holding \\n but not one holding only \\r, so a name
-    "Leo\\r=cmd|..." became two rows in Excel, the second starting with a formula. Such a name is now refused
-    as a control character (safe_cell would also turn the CR into a quoted line break: see test_properties)."""
+    "Leo\\r=cmd|..." became two rows in Excel, the second starting with a formula. A CR in text is now read as
+    a new line, which the writer quotes: one cell on two lines, never a formula."""
     path = case_file(demo, LEO)
     path.write_text(path.read_text().replace("name: Leo Hartley", f'name: "Leo\\r{FORMULAS[0]}"', 1))
     due = invoke(demo, "review", "due", "--csv")
-    assert due.exit_code == 3
-    assert "pupil.name: holds a control character" in due.stderr
-    assert all("Leo" not in row[1] for row in no_formula_cells(due.stdout))
+    assert due.exit_code == 0, due.output
+    assert f"Leo\n{FORMULAS[0]}" in [row[1] for row in no_formula_cells(due.stdout)]
+    census = invoke(demo, "export", "census", "--csv", "--term", "Spring 2027")
+    assert census.exit_code == 0, census.output
+    assert f"Leo\n{FORMULAS[0]}" in [row[2] for row in no_formula_cells(census.stdout)]
 
 
 def test_a_line_break_in_a_registers_note_keeps_the_attendance_file_readable(demo: Path, tmp_path: Path) -> None:
@@ -685,3 +688,11 @@ def test_an_escape_sequence_typed_on_the_command_line_is_refused_and_nothing_rec
     assert "Nothing was recorded: summary: holds a control character" in result.output
     assert "Traceback" not in result.output and "\x1b" not in result.output
     assert snapshot(demo) == before
+
+
+def test_a_windows_line_break_in_old_text_is_read_as_a_new_line(demo: Path) -> None:
+    path = case_file(demo, LEO)
+    path.write_text(path.read_text().replace("name: Leo Hartley", 'name: "Leo\\r\\nHartley"', 1))
+    result = invoke(demo, "show", LEO, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["case"]["pupil"]["name"] == "Leo\nHartley"

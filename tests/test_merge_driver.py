@@ -396,5 +396,15 @@ def test_the_helpers() -> None:
     assert records_root("cases/AP-2026-001.yaml", Path("/r")) == Path("/r")
     assert records_root("school/records/cases/AP-2026-001.yaml", Path("/r")) == Path("/r/school/records")
     assert csv_records('a,b\n1,"two\nlines"\n\n3,x\n') == ["a,b", '1,"two\nlines"', "3,x"]
-    merged, conflicts = merge_data({"a": [1], "b": True}, {"a": [1, 2], "b": 1}, {"a": [1, 3], "b": True})
-    assert merged == {"a": [1, 2, 3], "b": 1} and conflicts == []  # `true` is not `1`: ours changed it
+    merged, conflicts = merge_data({"a": [{"n": 1}], "b": True}, {"a": [{"n": 1}, {"n": 2}], "b": 1},
+                                   {"a": [{"n": 1}, {"n": 3}], "b": True})  # fmt: skip
+    assert merged == {"a": [{"n": 1}, {"n": 2}, {"n": 3}], "b": 1} and conflicts == []  # `true` is not `1`
+
+
+def test_a_list_of_values_changed_two_ways_is_a_conflict_not_a_union() -> None:
+    """Weekdays [tue, thu]: ours adds fri, theirs mon. Joined, the pupil would be expected on four days."""
+    _, conflicts = merge_data({"weekdays": ["tue", "thu"]}, {"weekdays": ["tue", "thu", "fri"]},
+                              {"weekdays": ["tue", "thu", "mon"]})  # fmt: skip
+    assert [c.field for c in conflicts] == ["weekdays"]
+    _, missing_base = merge_data({}, {"weekdays": ["tue", "thu"]}, {"weekdays": ["mon", "wed"]})
+    assert [c.field for c in missing_base] == ["weekdays"]
