@@ -151,7 +151,9 @@ class ResultCache:
             return None
 
     def put(self, case_id: str, key: str, value: Any) -> None:
-        self.shelf.put(case_id, key, json.dumps(value))
+        """Keep `value`, unless a file changed while it was computed (then it is not known which version it is of)."""
+        if self.key(case_id) == key:
+            self.shelf.put(case_id, key, json.dumps(value))
 
 
 def _read(path: Path) -> bytes:
