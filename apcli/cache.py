@@ -59,7 +59,7 @@ class Shelf:
             os.replace(temporary, path)
 
 
-def _models_salt() -> bytes:
+def _case_salt() -> bytes:
     """This installation's code and pydantic's version: a change to either (a new rule for UPNs, say) starts anew."""
     import pydantic
 
@@ -81,7 +81,7 @@ class CaseCache:
 
     def __init__(self, root: Path) -> None:
         self.shelf = Shelf(root, "cases")
-        self.salt = _models_salt()
+        self.salt = _case_salt()
 
     def key(self, text: str) -> str:
         return hashlib.sha256(self.salt + text.encode("utf-8")).hexdigest()

@@ -138,20 +138,15 @@ def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[Che
     return findings
 
 
-SAFEGUARDING_DETAIL = re.compile(
-    r"\b(disclos(?:ed|es|ing|ure)|abus(?:e|ed|ive)|sexual(?:ly)?|bruis(?:e|es|ed|ing)|neglect(?:ed|ful)?"
-    r"|self[- ]harm(?:ed|ing)?|suicid(?:e|al)|domestic (?:violence|abuse)|fgm|groom(?:ed|ing)"
-    r"|assault(?:ed)?|exploit(?:ed|ation)|county lines|child protection plan|cp plan|section 47|lado"
-    r"|hit (?:him|her|them)|slapped|punched|strangl(?:ed|ing))\b",
-    re.IGNORECASE,
-)
-
-
-SAFEGUARDING_STEMS = (
-    "disclos", "abus", "sexual", "bruis", "neglect", "harm", "suicid", "domestic", "fgm", "groom", "assault",
-    "exploit", "county lines", "child protection", "cp plan", "section 47", "lado", "hit ", "slapped", "punched",
-    "strangl",
+SAFEGUARDING_WORDS = (
+    "disclos(?:ed|es|ing|ure)", "abus(?:e|ed|ive)", "sexual(?:ly)?", "bruis(?:e|es|ed|ing)", "neglect(?:ed|ful)?",
+    "self[- ]harm(?:ed|ing)?", "suicid(?:e|al)", "domestic (?:violence|abuse)", "fgm", "groom(?:ed|ing)",
+    "assault(?:ed)?", "exploit(?:ed|ation)", "county lines", "child protection plan", "cp plan", "section 47", "lado",
+    "hit (?:him|her|them)", "slapped", "punched", "strangl(?:ed|ing)",
 )  # fmt: skip
+SAFEGUARDING_DETAIL = re.compile(rf"\b({'|'.join(SAFEGUARDING_WORDS)})\b", re.IGNORECASE)
+# Each word's fixed start: a text holding none of them cannot match, and `in` is far cheaper than the regex.
+SAFEGUARDING_STEMS = tuple(re.split(r"[\[(]", word)[0] for word in SAFEGUARDING_WORDS)
 
 
 def safeguarding_details(loaded: LoadedCase) -> list[CheckFinding]:

@@ -583,3 +583,30 @@ def write_demo(folder: Path) -> None:
                 marks.set(day, "am", am)
                 marks.set(day, "pm", pm)
             atomic_write(marks_path(records.case_path(case_id)), marks.text())
+
+
+def place_pupils(records: Records, count: int, start: dt.date, end: dt.date, prefix: str = "AP-2025") -> list[str]:
+    """Add `count` fictional cases placed at the demo provider every weekday from `start` to `end`, with the
+    notice given the day before (for tests and benchmarks; copies of the demo's AP-2026-005)."""
+    from apcli.models import Case
+
+    template = records.load_case("AP-2026-005").case.model_dump(mode="python", by_alias=True)
+    notice = {"date": start - dt.timedelta(days=1), "method": "hand", "start": start, "end": end, "to": ["x"]}
+    placement = {"provider": "larkhill-green", "start": start, "end": end, "aims": ["x"], "report_to": "x"}
+    ids = [f"{prefix}-{number + 1:03d}" for number in range(count)]
+    for number, case_id in enumerate(ids):
+        data = {**template, "pupil": {**template["pupil"], "name": f"Pupil {number}"}}
+        data |= {"placement": {**placement, "start_time": "09:15"}, "notices": [notice]}
+        records.save_case(case_id, Case.model_validate(data), None)
+    return ids
+
+
+def write_register(path: Path, case_ids: list[str], days: list[dt.date], absent_day: int | None = None) -> Path:
+    """A provider's long-layout register: B for every session of `days`, but N on the afternoon of the
+    `absent_day` of each month."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write("case,date,session,mark\n")
+        for case_id in case_ids:
+            for day in days:
+                out.write(f"{case_id},{day},AM,B\n{case_id},{day},PM,{'N' if day.day == absent_day else 'B'}\n")
+    return path

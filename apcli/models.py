@@ -485,16 +485,19 @@ class Override(Strict):
     step: Text
 
 
+EndingOutcome = Literal[
+    "reintegrated",
+    "breakdown",
+    "excluded-from-provision",
+    "moved-provider",
+    "permanently-excluded",
+    "withdrawn",
+]
+
+
 class Ending(Strict):
     date: dt.date
-    outcome: Literal[
-        "reintegrated",
-        "breakdown",
-        "excluded-from-provision",
-        "moved-provider",
-        "permanently-excluded",
-        "withdrawn",
-    ]
+    outcome: EndingOutcome
     notes: str | None = None
 
 

@@ -670,18 +670,11 @@ def _without_title(name: str) -> str:
 
 
 def end_case(change: Change, date: str, outcome: str, notes: str | None) -> GateResult:
-    from apcli.models import Ending
+    from apcli.models import Ending, EndingOutcome
     from apcli.status import status
 
     day = parse_date(date, "--date")
-    outcomes = (
-        "reintegrated",
-        "breakdown",
-        "excluded-from-provision",
-        "moved-provider",
-        "permanently-excluded",
-        "withdrawn",
-    )
+    outcomes = get_args(EndingOutcome)
     if outcome not in outcomes:
         raise UsageError(f"--outcome: {outcome!r} is not one of {', '.join(outcomes)}.")
     ending = Ending(date=day, outcome=outcome, notes=_text(notes))  # type: ignore[arg-type]

@@ -249,12 +249,14 @@ def import_folder(fresh: bool, pupils: int = 200) -> tuple[Path, Path]:
     """bench/import_year.py's folder: `pupils` placed cases with no marks, and a long register of the year."""
     import import_year
 
+    from apcli import demo
+    from apcli.demo import place_pupils, write_register
     from apcli.initfolder import init_records
     from apcli.store import Records
 
     home = CACHE / f"ap-bench-import-{pupils}"
     folder, register = home / "records", home / "register.csv"
-    source = Path(import_year.__file__).read_bytes()
+    source = Path(import_year.__file__).read_bytes() + Path(demo.__file__).read_bytes()
     stamp = hashlib.sha256(GENERATOR_VERSION.encode() + source).hexdigest()[:16]
     if not fresh and (home / "stamp").is_file() and (home / "stamp").read_text() == stamp:
         return folder, register
@@ -264,13 +266,9 @@ def import_folder(fresh: bool, pupils: int = 200) -> tuple[Path, Path]:
     home.mkdir(parents=True)
     init_records(folder, "Bench", demo=True)
     records = Records.open(folder)
-    ids = import_year.make_cases(records, pupils)
+    ids = place_pupils(records, pupils, import_year.START, import_year.END)
     days = records.calendar.school_days_between(import_year.START, import_year.END)
-    with register.open("w") as out:
-        out.write("case,date,session,mark\n")
-        for case_id in ids:
-            for day in days:
-                out.write(f"{case_id},{day},AM,B\n{case_id},{day},PM,{'N' if day.day == 13 else 'B'}\n")
+    write_register(register, ids, days, absent_day=13)
     (home / "stamp").write_text(stamp)
     print(f"{time.perf_counter() - started:.1f} s")
     return folder, register

@@ -20,32 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from apcli.demo import place_pupils, write_register
 from apcli.initfolder import init_records
-from apcli.models import Case
 from apcli.store import Records
 
 START, END = dt.date(2026, 9, 2), dt.date(2027, 7, 19)
-
-
-def make_cases(records: Records, count: int) -> list[str]:
-    template = records.load_case("AP-2026-005").case.model_dump(mode="python", by_alias=True)
-    ids = []
-    for number in range(count):
-        case_id = f"AP-2025-{number + 1:03d}"
-        data = dict(template)
-        data["pupil"] = {**template["pupil"], "name": f"Bench Pupil {number}"}
-        data["placement"] = {
-            "provider": "larkhill-green",
-            "start": START,
-            "end": END,
-            "aims": ["x"],
-            "report_to": "x",
-            "start_time": "09:15",
-        }
-        data["notices"] = [{"date": dt.date(2026, 9, 1), "method": "hand", "start": START, "end": END, "to": ["x"]}]
-        records.save_case(case_id, Case.model_validate(data), None)
-        ids.append(case_id)
-    return ids
 
 
 def main() -> None:
@@ -55,14 +34,9 @@ def main() -> None:
     try:
         init_records(folder, "Bench", demo=True)
         records = Records.open(folder)
-        ids = make_cases(records, count)
+        ids = place_pupils(records, count, START, END)
         days = records.calendar.school_days_between(START, END)
-        register = folder.parent / "register.csv"
-        with register.open("w") as out:
-            out.write("case,date,session,mark\n")
-            for case_id in ids:
-                for day in days:
-                    out.write(f"{case_id},{day},AM,B\n{case_id},{day},PM,{'N' if day.day == 13 else 'B'}\n")
+        register = write_register(folder.parent / "register.csv", ids, days, absent_day=13)
         sessions = len(ids) * len(days) * 2
         for label, args in (
             ("import (first time)", ["attendance", "import", str(register)]),
