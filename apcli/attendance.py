@@ -22,6 +22,7 @@ from apcli import codes
 from apcli.errors import InvalidFileError, InvalidFilesError, Problem
 
 if TYPE_CHECKING:
+    from apcli.guard import Guard
     from apcli.models import Placement
     from apcli.schoolcal import SchoolCalendar
 
@@ -110,13 +111,12 @@ def _read_line(marks: Marks, row: list[str]) -> str | None:
     return None
 
 
-def load_marks(case_file: Path, shown: str, root: Path | None = None) -> Marks:
-    from apcli.store import read_text
+def load_marks(case_file: Path, shown: str, guard: Guard) -> Marks:
+    """The marks beside `case_file`, read through the records folder's guard; none if there is no file yet."""
+    from apcli import yamlio
 
-    path = marks_path(case_file)
-    if not path.exists():
-        return Marks()
-    return parse_marks(read_text(path, shown, root), shown)
+    data = guard.read_bytes(marks_path(case_file), "cases", shown=shown, missing_ok=True)
+    return Marks() if data is None else parse_marks(yamlio.decode(data, shown), shown)
 
 
 def log_lines(entries: list[tuple[dt.date, str, str, str]]) -> str:

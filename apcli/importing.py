@@ -365,17 +365,21 @@ def _write_all(records: Records, new_marks: dict[str, Marks], result: ImportResu
     for case_id, marks in sorted(new_marks.items()):
         case_file = records.case_path(case_id)
         files[marks_path(case_file)] = marks.text()
-        files[log_path(case_file)] = _log_text(case_file, case_id, result, today, now, by)
-    write_together(records.root, files, locks=new_marks)
+        files[log_path(case_file)] = _log_text(records, case_file, case_id, result, today, now, by)
+    write_together(records.guard, files, locks=new_marks)
     for case_id in new_marks:
         records.forget_marks(case_id)
 
 
-def _log_text(case_file: Path, case_id: str, result: ImportResult, today: dt.date, now: str, by: str) -> str:
+def _log_text(
+    records: Records, case_file: Path, case_id: str, result: ImportResult, today: dt.date, now: str, by: str
+) -> str:
+    from apcli import yamlio
     from apcli.attendance import LOG_HEADER
 
     path = log_path(case_file)
-    before = path.read_text(encoding="utf-8") if path.exists() else ",".join(LOG_HEADER) + "\n"
+    data = records.guard.read_bytes(path, "cases", shown=records.shown(path), missing_ok=True)
+    before = ",".join(LOG_HEADER) + "\n" if data is None else yamlio.decode(data, records.shown(path))
     added = [c for c in result.added if c.case == case_id]
     replaced = [c for c in result.replaced if c.case == case_id]
     entries = [

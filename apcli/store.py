@@ -12,7 +12,6 @@ import os
 import platform
 import reprlib
 import stat
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from apcli import yamlio
-from apcli.errors import BusyError, InvalidFileError, InvalidFilesError, Problem, UsageError
+from apcli.errors import ApError, BusyError, InvalidFileError, InvalidFilesError, Problem, UsageError
+from apcli.guard import Guard
 from apcli.ids import CASE_ID, PROVIDER_ID
 
 if TYPE_CHECKING:
@@ -48,37 +48,36 @@ _SHORT.maxstring = _SHORT.maxother = 80
 
 
 def find_records(start: Path) -> Path:
-    """The records folder holding `start` (looking upward for its settings file), else ./records."""
+    """The records folder holding `start` (looking upward for its settings file), else ./records.
+
+    Only a folder whose settings file is a valid one, and which others cannot write to, is taken: an
+    `ap-settings.yaml` that anyone could leave in /tmp, or an empty one, never makes a folder the records.
+    """
     for folder in (start, *start.parents):
-        if (folder / SETTINGS_FILE).is_file():
+        if _is_records_folder(folder):
             return folder
     return start / "records"
 
 
-def read_text(path: Path, shown: str, root: Path | None = None) -> str:
-    """A records file's text. Refused: a folder, a device or pipe, a file too large, and (given the records
-    folder's `root`) a link to a file outside it."""
+def _is_records_folder(folder: Path) -> bool:
+    from apcli.models import Settings
+
     try:
-        status = path.stat()
-        if stat.S_ISDIR(status.st_mode):
-            raise InvalidFileError("a folder, not a file", shown)
-        if not stat.S_ISREG(status.st_mode):
-            raise InvalidFileError("not a regular file (a device, a pipe or a socket); ap reads only files", shown)
-        if status.st_size > yamlio.MAX_BYTES:
-            raise InvalidFileError(
-                f"the file is {status.st_size:,} bytes, more than ap reads ({yamlio.MAX_BYTES:,}); is it the right file?",
-                shown,
-            )
-        if root is not None and not path.resolve().is_relative_to(root.resolve()):
-            raise InvalidFileError(
-                f"a link to {path.resolve()}, outside the records folder; ap reads only files inside it", shown
-            )
-        with path.open("rb") as stream:
-            data = stream.read(yamlio.MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise InvalidFileError("no such file", shown) from None
-    except OSError as error:
-        raise InvalidFileError(f"the file cannot be read ({error.strerror})", shown) from None
+        status = os.lstat(folder / SETTINGS_FILE)
+        if not stat.S_ISREG(status.st_mode) or os.stat(folder).st_mode & stat.S_IWOTH:
+            return False
+        guard = Guard(folder)
+        parse(read_text(guard.root / SETTINGS_FILE, SETTINGS_FILE, guard), SETTINGS_FILE, Settings)
+    except (OSError, ApError):
+        return False
+    return True
+
+
+def read_text(path: Path, shown: str, guard: Guard | None = None) -> str:
+    """A records file's text, read through the records folder's guard (the file's own folder's if none):
+    never a link, a folder, a device or pipe, or a file too large."""
+    guard = guard or Guard(path.parent)
+    data = guard.read(path, shown=shown)
     return yamlio.decode(data, shown)
 
 
@@ -213,34 +212,13 @@ def forget_written() -> None:
     _WRITTEN.clear()
 
 
-def atomic_write(path: Path, content: str | bytes) -> None:
-    """Replace `path` by `content` so that a reader sees the whole old or the whole new file."""
-    _WRITTEN.append(path)
-    folder = path.parent
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    fsync_folder(folder)
+def atomic_write(path: Path, content: str | bytes, guard: Guard | None = None) -> None:
+    """Replace `path` by `content` so that a reader sees the whole old or the whole new file (mode 600).
 
-
-def fsync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+    Inside a records folder give its `guard`; without one, `path` is a file the user named (a report) and
+    only its own folder is trusted."""
+    guard = guard or Guard(path.parent, "the output folder")
+    _WRITTEN.append(guard.write(path, content))
 
 
 @dataclass
@@ -264,17 +242,25 @@ class Records:
                 f"{root} is not an ap records folder (it has no {SETTINGS_FILE}). Give the right one with "
                 "--records DIR, or make one with `ap init DIR`."
             )
+        guard = Guard(root)
         for name in (CASES_DIR, PROVIDERS_DIR):
-            folder = root / name
-            if folder.exists() and not folder.resolve().is_relative_to(root.resolve()):
-                raise InvalidFileError(
-                    f"a link to {folder.resolve()}, outside the records folder; ap keeps {name}/ only inside it. "
-                    "Move the folder back into the records folder.",
-                    str(folder),
-                )
+            guard.is_folder(name)  # a link in place of cases/ is refused here, not case by case
         from apcli.journal import recover
 
-        return cls(root, recovered=recover(root))
+        return cls(root, recovered=recover(guard))
+
+    @cached_property
+    def guard(self) -> Guard:
+        return Guard(self.root)
+
+    def read_bytes(self, path: Path, area: str | tuple[str, ...] | None = None, missing_ok: bool = False) -> bytes:
+        """A records file's bytes through the guard (b"" for a missing file if `missing_ok`)."""
+        data = self.guard.read_bytes(path, area, shown=self.shown(path), missing_ok=missing_ok)
+        return b"" if data is None else data
+
+    def write(self, path: Path, content: str | bytes, area: str | tuple[str, ...] | None = None) -> None:
+        """Write a file inside the records folder through the guard (atomically, mode 600)."""
+        _WRITTEN.append(self.guard.write(path, content, area))
 
     def shown(self, path: Path) -> str:
         """A path as the user should see it in a message."""
@@ -288,7 +274,7 @@ class Records:
 
     def load_file(self, path: Path, model: type[M]) -> tuple[M, str]:
         shown = self.shown(path)
-        text = read_text(path, shown, self.root)
+        text = read_text(path, shown, self.guard)
         return parse(text, shown, model), text
 
     @cached_property
@@ -324,10 +310,7 @@ class Records:
         return [path.stem for path in self.provider_files()]
 
     def provider_files(self) -> list[Path]:
-        folder = self.root / PROVIDERS_DIR
-        if not folder.is_dir():
-            return []
-        return sorted(path for path in folder.glob("*.yaml") if PROVIDER_ID.match(path.stem))
+        return [path for path in self.guard.files(PROVIDERS_DIR, ".yaml") if PROVIDER_ID.match(path.stem)]
 
     def forget(self, case_id: str) -> None:
         """Let go of a case read for a listing, so that a command over thousands of cases keeps few in memory."""
@@ -346,10 +329,7 @@ class Records:
         return self.root / CASES_DIR / f"{check_case_id(case_id)}.yaml"
 
     def case_ids(self) -> list[str]:
-        folder = self.root / CASES_DIR
-        if not folder.is_dir():
-            return []
-        return sorted(path.stem for path in folder.glob("AP-*.yaml") if CASE_ID.match(path.stem))
+        return [path.stem for path in self.guard.files(CASES_DIR, ".yaml") if CASE_ID.match(path.stem)]
 
     def load_case(self, case_id: str, fresh: bool = False) -> LoadedCase:
         """The case, validated. `fresh` reads the file again (under a lock, before changing it)."""
@@ -359,12 +339,12 @@ class Records:
         if case_id in self._cases and not fresh:
             return self._cases[case_id]
         path = self.case_path(case_id)
-        if not path.is_file():
+        if not self.guard.exists(path, CASES_DIR):
             raise UsageError(
                 f"There is no case {case_id} in the records folder {self.root}. `ap list` shows the cases."
             )
         shown = self.shown(path)
-        text = read_text(path, shown, self.root)
+        text = read_text(path, shown, self.guard)
         key = self.case_cache.key(text)
         case = self.case_cache.get(case_id, key)
         if case is None:
@@ -380,7 +360,7 @@ class Records:
 
         path = self.case_path(case_id)
         if fresh or case_id not in self._marks:
-            self._marks[case_id] = load_marks(path, self.shown(marks_path(path)), self.root)
+            self._marks[case_id] = load_marks(path, self.shown(marks_path(path)), self.guard)
         return self._marks[case_id]
 
     def forget_marks(self, case_id: str) -> None:
@@ -394,24 +374,27 @@ class Records:
         killed: a dead `ap` never blocks the next one. Beside it, `NAME.owner` says who holds it
         (process, machine, time; nothing about the pupil), for the message a waiting user sees.
         """
-        from filelock import FileLock, Timeout
+        from filelock import Timeout
 
         folder = self.root / LOCKS_DIR
-        folder.mkdir(exist_ok=True)
         timeout = lock_timeout()
-        lock = FileLock(str(folder / f"{name}.lock"), timeout=timeout)
         owner = folder / f"{name}.owner"
         try:
-            with lock:
-                owner.write_text(f"process {os.getpid()} on {platform.node()}, since {time.strftime('%H:%M:%S')}")
+            with self.guard.lock_file(folder / f"{name}.lock", timeout):
+                self.guard.write(
+                    owner, f"process {os.getpid()} on {platform.node()}, since {time.strftime('%H:%M:%S')}"
+                )
                 try:
                     yield
                 finally:
-                    owner.unlink(missing_ok=True)
+                    self.guard.remove(owner)
         except Timeout:
-            holder = owner.read_text(encoding="utf-8", errors="replace")[:200] if owner.exists() else "unknown"
+            try:
+                holder = self.guard.read(owner, limit=200).decode("utf-8", errors="replace")
+            except ApError:
+                holder = "unknown"
             raise BusyError(
-                f"Another ap command ({holder}) is changing {name}; waited {timeout:g} seconds. "
+                f"Another ap command ({printable(holder)}) is changing {name}; waited {timeout:g} seconds. "
                 "Wait for it to finish and run this again. A lock is freed when its command ends, even if it "
                 f"crashed; only on a network drive can one outlive it: if no ap command is running anywhere, "
                 f"delete {self.shown(folder / f'{name}.lock')}."
@@ -439,14 +422,18 @@ class Records:
             )
         if old_text is not None and text == old_text:
             return text
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, text)
+        self.write(path, text, CASES_DIR)
         self._cases.pop(case_id, None)
         return text
 
     def next_case_id(self, year: int) -> str:
         numbers = [int(cid.rsplit("-", 1)[1]) for cid in self.case_ids() if cid.startswith(f"AP-{year}-")]
         return f"AP-{year}-{max(numbers, default=0) + 1:03d}"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (terminal escapes) shown as ? : for text from a file, printed."""
+    return "".join(char if char.isprintable() else "?" for char in text)
 
 
 def lock_timeout() -> float:

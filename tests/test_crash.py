@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from apcli.demo import place_pupils
+from apcli.guard import Guard
 from apcli.journal import STAGING_DIR, recover, write_together
 from apcli.store import Records
 from tests.conftest import invoke
@@ -106,12 +107,19 @@ def test_a_notice_killed_anywhere_leaves_the_case_whole(demo: Path, tmp_path: Pa
         assert Records.open(demo).load_case("AP-2026-003").case.notices
 
 
+def _staged_change(demo: Path, token: str) -> Path:
+    """A change's folder as ap's own journal leaves it: this user's, mode 700."""
+    (demo / STAGING_DIR).mkdir(mode=0o700, exist_ok=True)
+    staging = demo / STAGING_DIR / token
+    staging.mkdir(mode=0o700)
+    return staging
+
+
 def test_a_change_stopped_after_its_commit_point_is_finished(demo: Path) -> None:
     """The journal itself: a plan written but not carried out is rolled forward; no plan, rolled back."""
     target = demo / "cases" / "AP-2026-001.attendance.csv"
     old = target.read_bytes()
-    staging = demo / STAGING_DIR / "deadbeef"
-    staging.mkdir(parents=True)
+    staging = _staged_change(demo, "deadbeefdeadbeef")
     (staging / "0").write_text("date,am,pm,note\n")
     plan = {
         "locks": ["AP-2026-001"],
@@ -125,42 +133,42 @@ def test_a_change_stopped_after_its_commit_point_is_finished(demo: Path) -> None
         ],
     }
     (staging / "plan.json").write_text(json.dumps(plan))
-    done = recover(demo)
+    done = recover(Guard(demo))
     assert done == ["finished an interrupted change to 1 file(s)"]
     assert target.read_bytes() == b"date,am,pm,note\n"
     assert not staging.exists()
 
-    staging.mkdir()
+    staging.mkdir(mode=0o700)
     (staging / "0").write_text("half written")
-    assert recover(demo) == ["discarded an interrupted change that had not begun to replace any file"]
+    assert recover(Guard(demo)) == ["discarded an interrupted change that had not begun to replace any file"]
     assert target.read_bytes() == b"date,am,pm,note\n" and not staging.exists()
 
 
 def test_write_together_replaces_every_file_and_leaves_nothing_staged(demo: Path) -> None:
     targets = [demo / "cases" / f"AP-2026-00{n}.attendance.csv" for n in (1, 6)]
-    write_together(demo, {t: f"date,am,pm,note\n# {t.name}\n" for t in targets}, locks=["AP-2026-001", "AP-2026-006"])
+    write_together(
+        Guard(demo), {t: f"date,am,pm,note\n# {t.name}\n" for t in targets}, locks=["AP-2026-001", "AP-2026-006"]
+    )
     assert [t.read_text() for t in targets] == [f"date,am,pm,note\n# {t.name}\n" for t in targets]
     assert not any((demo / STAGING_DIR).iterdir())
 
 
 def test_rolling_forward_never_overwrites_a_later_change(demo: Path) -> None:
     target = demo / "cases" / "AP-2026-001.attendance.csv"
-    staging = demo / STAGING_DIR / "feed"
-    staging.mkdir(parents=True)
+    staging = _staged_change(demo, "feedfeedfeedfeed")
     (staging / "0").write_text("stale\n")
     plan = {
         "locks": [],
-        "files": [{"target": "cases/AP-2026-001.attendance.csv", "staged": "0", "old": "0", "new": "1"}],
+        "files": [{"target": "cases/AP-2026-001.attendance.csv", "staged": "0", "old": "0" * 64, "new": "1" * 64}],
     }
     (staging / "plan.json").write_text(json.dumps(plan))
     later = target.read_bytes()
-    assert recover(demo)[1] == "cases/AP-2026-001.attendance.csv had changed since, so it was left as it is"
+    assert recover(Guard(demo))[1] == "cases/AP-2026-001.attendance.csv had changed since, so it was left as it is"
     assert target.read_bytes() == later
 
 
 def test_the_note_after_recovery_is_shown_once(demo: Path) -> None:
-    staging = demo / STAGING_DIR / "cafe"
-    staging.mkdir(parents=True)
+    _staged_change(demo, "cafecafecafecafe")
     result = invoke(demo, "list")
     assert result.exit_code == 0
     assert "discarded an interrupted change" in result.stderr

@@ -1,0 +1,363 @@
+"""The one gate for every path ap reads or writes in a records folder (and in its own cache folder).
+
+A records folder may be a clone of someone else's, or sit on a shared drive, so
+nothing in it is trusted because of where it is, ap's own `.locks/` and
+`.staging/` included. Through a `Guard`:
+
+- a path is taken relative to the folder and refused if it leaves it (`..`, an
+  absolute path elsewhere), if it is outside the part of the folder it belongs
+  to (`cases/`, `letters/`), or if any part of it is a link;
+- a file is read only if it is a regular file (never a device, pipe or socket,
+  which could hang or never end), opened without following a link, and only up
+  to a size limit checked before and while reading;
+- a file is written atomically (a new temporary file beside it, fsync, rename,
+  fsync of the folder), with mode 600; a folder ap makes has mode 700;
+- a file or folder is removed only once checked the same way, so a link planted
+  in ap's own folders can never make ap delete or write anything elsewhere.
+
+Checking each part with lstat and opening the last with O_NOFOLLOW closes the
+planted-link attacks; it does not try to defeat someone racing ap on the same
+machine while it runs, who could change the files directly anyway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from apcli.errors import InvalidFileError
+
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+MAX_BYTES = 5_000_000  # a case file is about 10 KB; far more is not a records file
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+
+
+class UnsafePath(InvalidFileError):
+    """A path ap will not read or write: a link, a special file, or a place outside where it belongs."""
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISLNK(mode):
+        return "a link"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a file"
+
+
+class Guard:
+    """The paths of one folder (a records folder, or ap's cache for one), each checked before use."""
+
+    def __init__(self, root: Path, name: str = "the records folder") -> None:
+        self.given = root
+        self.root = Path(os.path.realpath(root))  # the folder itself may be reached through a link the user chose
+        self.name = name
+
+    # --- checking ---
+
+    def relative(self, path: Path | str) -> Path:
+        """`path` (absolute, or relative to the folder) as a path inside the folder, without following links."""
+        path = Path(path)
+        if path.is_absolute():
+            for base in (self.given.absolute(), self.root):
+                with contextlib.suppress(ValueError):
+                    path = path.relative_to(base)
+                    break
+            else:
+                raise UnsafePath(f"outside {self.name} ({self.given}); ap reads and writes only inside it", str(path))
+        if not path.parts or ".." in path.parts or path.is_absolute():
+            raise UnsafePath(
+                f"not a path inside {self.name}; ap reads and writes only inside it (no '..', no absolute paths)",
+                str(path),
+            )
+        return path
+
+    def check(self, path: Path | str, area: str | tuple[str, ...] | None = None) -> Path:
+        """The absolute path of `path`, once no part of it is a link or a non-folder, and it is in `area`
+        (the first part of the path: "cases", or one of several) if one is given. The last part need not exist."""
+        relative = self.relative(path)
+        areas = (area,) if isinstance(area, str) else area
+        if areas is not None and relative.parts[0] not in areas:
+            raise UnsafePath(
+                f"not inside {' or '.join(f'{a}/' for a in areas)} of {self.name}, where ap keeps such files",
+                str(relative),
+            )
+        current = self.root
+        for index, part in enumerate(relative.parts):
+            current = current / part
+            try:
+                mode = os.lstat(current).st_mode
+            except FileNotFoundError:
+                break
+            except OSError as error:
+                raise UnsafePath(f"cannot be checked ({error.strerror or error})", self._shown(current)) from None
+            last = index == len(relative.parts) - 1
+            if stat.S_ISLNK(mode):
+                raise UnsafePath(self._link_message(current), self._shown(current))
+            if not last and not stat.S_ISDIR(mode):
+                raise UnsafePath(f"{_kind(mode)} where a folder should be", self._shown(current))
+        return self.root / relative
+
+    def _link_message(self, path: Path) -> str:
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "somewhere"
+        return (
+            f"a link (to {target}); ap never reads or writes through a link in {self.name}, "
+            "because a link can point anywhere. Replace it with the real file or folder, or remove it."
+        )
+
+    def _shown(self, path: Path) -> str:
+        with contextlib.suppress(ValueError):
+            return str(self.given / path.relative_to(self.root))
+        return str(path)
+
+    def exists(self, path: Path | str, area: str | tuple[str, ...] | None = None) -> bool:
+        """Whether the checked path names a regular file (a link or special file is refused, not 'missing')."""
+        real = self.check(path, area)
+        try:
+            mode = os.lstat(real).st_mode
+        except FileNotFoundError:
+            return False
+        if not stat.S_ISREG(mode):
+            raise UnsafePath(f"{_kind(mode)}, not a file; ap reads only files", self._shown(real))
+        return True
+
+    def is_folder(self, path: Path | str, area: str | tuple[str, ...] | None = None) -> bool:
+        real = self.check(path, area)
+        try:
+            mode = os.lstat(real).st_mode
+        except FileNotFoundError:
+            return False
+        if not stat.S_ISDIR(mode):
+            raise UnsafePath(f"{_kind(mode)} where a folder should be", self._shown(real))
+        return True
+
+    # --- reading ---
+
+    def read_bytes(
+        self,
+        path: Path | str,
+        area: str | tuple[str, ...] | None = None,
+        *,
+        limit: int = MAX_BYTES,
+        shown: str | None = None,
+        missing_ok: bool = False,
+    ) -> bytes | None:
+        """The file's bytes, read only if it is a regular file of at most `limit` bytes; None if it does not
+        exist and `missing_ok`. A link, a folder, a pipe or a device is refused before anything is read."""
+        real = self.check(path, area)
+        shown = shown or self._shown(real)
+        try:
+            descriptor = os.open(real, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            if missing_ok:
+                return None
+            raise InvalidFileError("no such file", shown) from None
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise UnsafePath(self._link_message(real), shown) from None
+            if error.errno == errno.EISDIR:
+                raise UnsafePath("a folder, not a file", shown) from None
+            raise InvalidFileError(f"the file cannot be read ({error.strerror or error})", shown) from None
+        with os.fdopen(descriptor, "rb") as stream:
+            status = os.fstat(stream.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise UnsafePath(f"{_kind(status.st_mode)}, not a file; ap reads only files", shown)
+            if status.st_size > limit:
+                raise InvalidFileError(too_large(status.st_size, limit), shown)
+            data = stream.read(limit + 1)
+        if len(data) > limit:
+            raise InvalidFileError(too_large(len(data), limit), shown)
+        return data
+
+    def read(self, path: Path | str, area: str | tuple[str, ...] | None = None, **options: object) -> bytes:
+        data = self.read_bytes(path, area, **options)  # type: ignore[arg-type]
+        assert data is not None
+        return data
+
+    def files(self, folder: Path | str, suffix: str = "") -> list[Path]:
+        """What is directly in `folder` with a name ending in `suffix`, sorted, folders left out. Links and
+        special files are listed, not hidden: reading one is refused with its reason, so `ap check` names it."""
+        real = self.check(folder)
+        try:
+            entries = list(os.scandir(real))
+        except FileNotFoundError:
+            return []
+        except NotADirectoryError:
+            raise UnsafePath("a file where a folder should be", self._shown(real)) from None
+        except OSError as error:
+            raise UnsafePath(f"cannot be listed ({error.strerror or error})", self._shown(real)) from None
+        return sorted(
+            real / entry.name
+            for entry in entries
+            if entry.name.endswith(suffix) and not entry.is_dir(follow_symlinks=False)
+        )
+
+    def entries(self, folder: Path | str) -> list[os.DirEntry[str]]:
+        """Everything directly in `folder` (checked), links included, for a caller that judges each one."""
+        real = self.check(folder)
+        try:
+            return sorted(os.scandir(real), key=lambda entry: entry.name)
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            raise UnsafePath(f"cannot be listed ({error.strerror or error})", self._shown(real)) from None
+
+    # --- writing ---
+
+    def make_folder(self, path: Path | str, area: str | tuple[str, ...] | None = None) -> Path:
+        """Make `path` and any missing folders above it (mode 700), refusing a link or file on the way."""
+        real = self.check(path, area)
+        current = self.root
+        for part in self.relative(real).parts:
+            current = current / part
+            try:
+                os.mkdir(current, FOLDER_MODE)
+            except FileExistsError:
+                mode = os.lstat(current).st_mode
+                if stat.S_ISLNK(mode):
+                    raise UnsafePath(self._link_message(current), self._shown(current)) from None
+                if not stat.S_ISDIR(mode):
+                    raise UnsafePath(f"{_kind(mode)} where a folder should be", self._shown(current)) from None
+        return real
+
+    def private_folder(self, path: Path | str) -> Path:
+        """One of ap's own folders (`.locks`, `.staging`): made if missing, and kept at mode 700 (an older ap,
+        or a clone, may have left it open to others)."""
+        real = self.make_folder(path)
+        with contextlib.suppress(OSError):
+            if stat.S_IMODE(os.lstat(real).st_mode) != FOLDER_MODE:
+                os.chmod(real, FOLDER_MODE)
+        return real
+
+    def write(self, path: Path | str, content: str | bytes, area: str | tuple[str, ...] | None = None) -> Path:
+        """Replace `path` by `content` atomically (whole old file or whole new file), mode 600."""
+        real = self.check(path, area)
+        if real.parent != self.root:
+            self.make_folder(real.parent)
+        with contextlib.suppress(FileNotFoundError):
+            mode = os.lstat(real).st_mode
+            if not stat.S_ISREG(mode):
+                raise UnsafePath(f"{_kind(mode)}, not a file; ap writes only files", self._shown(real))
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        handle, temporary = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, FILE_MODE)
+            os.replace(temporary, real)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+        fsync_folder(real.parent)
+        return real
+
+    def write_new(self, path: Path | str, content: bytes) -> Path:
+        """Create `path` (which must not exist yet) holding `content`, fsynced, mode 600: for staged files."""
+        real = self.check(path)
+        descriptor = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, FILE_MODE)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        return real
+
+    def move(self, source: Path | str, target: Path | str, area: str | tuple[str, ...] | None = None) -> None:
+        """Rename one checked regular file over another path inside the folder (the link itself is never
+        followed; a link or special file at either end is refused)."""
+        real_source, real_target = self.check(source), self.check(target, area)
+        for real in (real_source, real_target):
+            with contextlib.suppress(FileNotFoundError):
+                mode = os.lstat(real).st_mode
+                if not stat.S_ISREG(mode):
+                    raise UnsafePath(f"{_kind(mode)}, not a file; ap moves only files", self._shown(real))
+        os.replace(real_source, real_target)
+        fsync_folder(real_target.parent)
+
+    def remove(self, path: Path | str, area: str | tuple[str, ...] | None = None) -> None:
+        """Remove a file if it is there. A link is removed as a link (what it points to is untouched)."""
+        real = self._beside(path, area)
+        try:
+            mode = os.lstat(real).st_mode
+        except FileNotFoundError:
+            return
+        if stat.S_ISDIR(mode):
+            raise UnsafePath("a folder, where ap expected a file of its own", self._shown(real))
+        os.unlink(real)
+
+    def remove_tree(self, path: Path | str) -> None:
+        """Remove a folder of ap's own and what is in it; a link in its place is removed as a link, never followed."""
+        real = self._beside(path)
+        try:
+            mode = os.lstat(real).st_mode
+        except FileNotFoundError:
+            return
+        if not stat.S_ISDIR(mode):
+            os.unlink(real)
+            return
+        shutil.rmtree(real)  # the fd-based rmtree never follows a link inside the tree
+
+    def _beside(self, path: Path | str, area: str | tuple[str, ...] | None = None) -> Path:
+        """`path` with every part but the last checked: what is removed is the last part itself, link or not."""
+        relative = self.relative(path)
+        parent = self.check(relative.parent, area) if len(relative.parts) > 1 else self.root
+        return parent / relative.name
+
+    @contextlib.contextmanager
+    def lock_file(self, path: Path | str, timeout: float) -> Iterator[None]:
+        """Hold an operating-system lock on `path` (a file of ap's own, mode 600), refusing a link in its place."""
+        from filelock import FileLock
+
+        real = self.check(path)
+        self.private_folder(real.parent)
+        with contextlib.suppress(FileNotFoundError):
+            mode = os.lstat(real).st_mode
+            if not stat.S_ISREG(mode):
+                raise UnsafePath(f"{_kind(mode)} where ap keeps a lock file", self._shown(real))
+        with FileLock(str(real), timeout=timeout, mode=FILE_MODE):
+            yield
+
+
+def too_large(size: int, limit: int) -> str:
+    return f"the file is {size:,} bytes, more than ap reads ({limit:,}); is it the right file?"
+
+
+def fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def owned_and_private(path: Path) -> bool:
+    """Whether `path` (not followed if a link) is this user's own and closed to others: for state ap left behind
+    that it is about to act on, which a clone or another user could otherwise plant."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return False
+    if stat.S_ISLNK(status.st_mode):
+        return False
+    owner_ok = not hasattr(os, "geteuid") or status.st_uid == os.geteuid()
+    return owner_ok and stat.S_IMODE(status.st_mode) & 0o077 == 0
