@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from apcli.store import CALENDAR_FILE, PROVIDERS_DIR, Records, atomic_write
+from apcli.store import CALENDAR_FILE, CASES_DIR, PROVIDERS_DIR, Records
 
 D = dt.date
 
@@ -566,13 +566,12 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
 
 
 def write_demo(folder: Path) -> None:
+    from apcli.attendance import Marks, marks_path
     from apcli.models import Case
 
-    atomic_write(folder / CALENDAR_FILE, CALENDAR)
-    atomic_write(folder / PROVIDERS_DIR / "larkhill-green.yaml", PROVIDER)
-    from apcli.attendance import Marks, marks_path
-
     records = Records(folder)
+    records.write(folder / CALENDAR_FILE, CALENDAR)
+    records.write(folder / PROVIDERS_DIR / "larkhill-green.yaml", PROVIDER, PROVIDERS_DIR)
     for case_id, data in demo_cases(records).items():
         attendance = data.pop("attendance", {})
         records.save_case(case_id, Case.model_validate(data, strict=False), None)
@@ -582,7 +581,7 @@ def write_demo(folder: Path) -> None:
                 am, pm = pair.split()
                 marks.set(day, "am", am)
                 marks.set(day, "pm", pm)
-            atomic_write(marks_path(records.case_path(case_id)), marks.text())
+            records.write(marks_path(records.case_path(case_id)), marks.text(), CASES_DIR)
 
 
 def place_pupils(records: Records, count: int, start: dt.date, end: dt.date, prefix: str = "AP-2025") -> list[str]:

@@ -42,9 +42,9 @@ def draft_paths(records: Records, case_id: str) -> tuple[Path, Path]:
 
 def discard_draft(records: Records, case_id: str) -> bool:
     draft, base = draft_paths(records, case_id)
-    existed = draft.exists()
-    draft.unlink(missing_ok=True)
-    base.unlink(missing_ok=True)
+    existed = records.guard.exists(draft)
+    records.guard.remove(draft)
+    records.guard.remove(base)
     return existed
 
 
@@ -95,19 +95,20 @@ def edit_case(
     from apcli.models import Case
     from apcli.store import read_text, validate
 
+    guard = records.guard
     path = records.case_path(case_id)
     case_id = path.stem
     shown = records.shown(path)
-    if not path.is_file():
+    if not guard.exists(path, "cases"):
         records.load_case(case_id)  # raises the usual "no such case"
     draft, base = draft_paths(records, case_id)
-    resumed = draft.is_file() and base.is_file()
+    resumed = guard.exists(draft) and guard.exists(base)
     if not resumed:
-        original = read_text(path, shown)
-        draft.parent.mkdir(exist_ok=True)
-        base.write_text(original, encoding="utf-8")
-        draft.write_text(original, encoding="utf-8")
-    original = read_text(base, records.shown(base))
+        original = read_text(path, shown, guard)
+        guard.private_folder(draft.parent)
+        guard.write(base, original)
+        guard.write(draft, original)
+    original = read_text(base, records.shown(base), guard)
     try:
         run_editor(draft)
     except ApError:
@@ -115,7 +116,7 @@ def edit_case(
             discard_draft(records, case_id)
         raise
     draft_shown = records.shown(draft)
-    edited = read_text(draft, draft_shown)
+    edited = read_text(draft, draft_shown, guard)
     kept = f"Your edit is kept in {draft_shown}; `ap edit {case_id}` opens it again (`--discard` drops it)."
     if edited == original:
         discard_draft(records, case_id)
@@ -147,7 +148,7 @@ def edit_case(
             f"--override and --why on the command that records the change).\n{listed}\n{kept}"
         )
     with records.lock(case_id):
-        if read_text(path, shown) != original:
+        if read_text(path, shown, guard) != original:
             raise EditRefused(
                 f"{shown} was changed by someone else after your edit began, so your edit was not saved over it. "
                 f"{kept} Compare the two, or drop your draft with `ap edit {case_id} --discard`."

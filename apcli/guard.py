@@ -290,6 +290,7 @@ class Guard:
                 mode = os.lstat(real).st_mode
                 if not stat.S_ISREG(mode):
                     raise UnsafePath(f"{_kind(mode)}, not a file; ap moves only files", self._shown(real))
+        os.chmod(real_source, FILE_MODE)
         os.replace(real_source, real_target)
         fsync_folder(real_target.parent)
 

@@ -100,16 +100,15 @@ def build_provider(given: ProviderInput) -> Provider:
 
 def add_provider(records: Records, provider_id: str, provider: Provider) -> None:
     from apcli import yamlio
-    from apcli.store import SCHEMA_MODELINE, atomic_write
+    from apcli.store import PROVIDERS_DIR, SCHEMA_MODELINE
 
     path = records.provider_path(provider_id)
     with records.lock(f"provider-{provider_id}"):
-        if path.exists():
+        if records.guard.exists(path, PROVIDERS_DIR):
             raise UsageError(
                 f"{provider_id} is already in the register ({records.shown(path)}). Edit that file to change it."
             )
         data = provider.model_dump(mode="python", exclude_defaults=True)
         data["register_code"] = provider.register_code
         text = yamlio.dump_new(data, SCHEMA_MODELINE.format(path="../schema/provider.schema.json"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, text)
+        records.write(path, text, PROVIDERS_DIR)
