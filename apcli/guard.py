@@ -72,6 +72,9 @@ class Guard:
     def relative(self, path: Path | str) -> Path:
         """`path` (absolute, or relative to the folder) as a path inside the folder, without following links."""
         path = Path(path)
+        if not path.is_absolute() and not self.given.is_absolute():
+            with contextlib.suppress(ValueError):  # built on a relative root, as `records/cases/X.yaml`
+                path = path.relative_to(self.given)
         if path.is_absolute():
             for base in (self.given.absolute(), self.root):
                 with contextlib.suppress(ValueError):

@@ -282,3 +282,12 @@ def test_the_guard_refuses_dot_dot_and_absolute_paths_elsewhere(demo: Path, tmp_
     with pytest.raises(UnsafePath, match="not inside cases/"):
         guard.check("providers/x.yaml", "cases")
     assert guard.check("cases/AP-2026-001.yaml", "cases") == Path(os.path.realpath(demo)) / "cases/AP-2026-001.yaml"
+
+
+def test_a_records_folder_given_as_a_relative_path_still_works(tmp_path: Path) -> None:
+    """The guard takes paths built on a relative --records (records/cases/X.yaml) as inside the folder."""
+    command = [sys.executable, "-m", "apcli", "--today", "2026-11-27"]
+    made = subprocess.run([*command, "init", "school", "--demo"], cwd=tmp_path, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    listed = subprocess.run([*command, "--records", "school", "list"], cwd=tmp_path, capture_output=True, text=True)
+    assert listed.returncode == 0 and LEO in listed.stdout, listed.stderr
