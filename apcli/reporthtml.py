@@ -192,7 +192,10 @@ def write_html(report: Report, path: Path, threshold: float) -> None:
     from apcli.exporting import check_output
     from apcli.store import atomic_write
 
+    check_output(path, report.root, "--html")  # only outside the records folder
     if path.is_dir() or not path.parent.is_dir():
         raise UsageError(f"--html: {path} cannot be written (give a file in a folder that exists).")
-    check_output(path, report.root, "--html")
-    atomic_write(path, render_html(report, threshold))
+    try:
+        atomic_write(path, render_html(report, threshold))  # mode 600, whatever the file had before
+    except OSError as error:
+        raise UsageError(f"--html: {path} cannot be written ({error.strerror or error}).") from None

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from apcli.dates import parse_date
-from apcli.errors import UsageError
-from apcli.letters import FORMATS, Format, LetterPlan, Rendered, missing_items, render, template_path
+from apcli.errors import ApError, BusyError, UsageError
+from apcli.letters import FORMATS, Format, LetterPlan, Rendered, render_letters, template_path
 from apcli.workflow import Change, change_case, check_not_future
 
 if TYPE_CHECKING:
     from apcli.models import Case
-    from apcli.rules import Rule
+    from apcli.rules import GateResult, Rule
     from apcli.store import Records
 
 METHODS = ("post", "email", "hand")
+LETTERS_DIR = "letters"
 
 
 @dataclass
@@ -61,22 +64,21 @@ def letter_date(given: str | None, today: dt.date) -> dt.date:
 
 
 def output_folder(records: Records, case_id: str, out: Path | None) -> Path:
-    """Where letters go: inside the records folder, never outside it, and never among its own files."""
+    """Where letters go: letters/CASE/, or an --out folder inside letters/ (never elsewhere in the records
+    folder, never outside it, and never through a link)."""
     from apcli.exporting import check_output
     from apcli.store import check_case_id
 
     case_id = check_case_id(case_id)
-    root = records.root.resolve()
-    folder = (out if out is not None else records.root / "letters" / case_id).resolve()
-    if not folder.is_relative_to(root):
-        raise UsageError(
-            f"--out: {out} is outside the records folder ({records.root}). Letters hold children's personal data "
-            "and are kept with the records; give a folder inside it."
-        )
-    check_output(folder, records.root, "--out")
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--out: {out} is a file; give a folder inside the records folder.")
-    return folder
+    if out is None:
+        folder = records.root / LETTERS_DIR / case_id
+    else:
+        check_output(out, records.root, "--out", letters=True)
+        folder = Path(os.path.abspath(out))
+    real = records.guard.check(folder, LETTERS_DIR)
+    if not records.guard.is_folder(real, LETTERS_DIR) and real.exists():
+        raise UsageError(f"--out: {out} is a file; give a folder inside letters/ of the records folder.")
+    return real
 
 
 def recorded_files(case: Case) -> set[str]:
@@ -85,74 +87,238 @@ def recorded_files(case: Case) -> set[str]:
     }
 
 
-def _targets(records: Records, case: Case, folder: Path, rendered: list[Rendered], output: Output) -> list[Path]:
-    root = records.root.resolve()
-    sent = recorded_files(case)
+def every_recorded_file(records: Records, case_id: str, case: Case) -> tuple[set[str], list[str]]:
+    """The letter files recorded as sent in every case (`case` standing for `case_id`), and the cases that
+    could not be read, whose recorded letters are therefore unknown."""
+    recorded = recorded_files(case)
+    unreadable = []
+    for other in records.case_ids():
+        if other == case_id:
+            continue
+        try:
+            recorded |= recorded_files(records.load_case(other).case)
+        except ApError:
+            unreadable.append(other)
+    return recorded, unreadable
+
+
+# ap names each letter `KIND-DATE-RECIPIENT[-N].FORMAT` (letterplans._slug); nothing else in letters/ is its own.
+LETTER_NAME = re.compile(r"(notice|invitation|review)-\d{4}-\d{2}-\d{2}-(la|parent-\d+)(-\d+)?\.(html|txt|docx)")
+
+
+def _ap_letters(records: Records, folder: Path) -> list[Path]:
+    """The regular files directly in `folder` that ap could have named (links and other files left alone)."""
+    found = []
+    for entry in records.guard.entries(folder):
+        if LETTER_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            found.append(Path(entry.path))
+    return found
+
+
+def unrecorded_letters(records: Records) -> list[Path]:
+    """Letters ap wrote in letters/ that no case records: left by an `ap notice` or `ap letter` that was
+    killed between writing its letters and saving the case. Never sent as far as the records know.
+
+    Only files ap names (its letter names, regular files, not links) in letters/ and its folders one level
+    down are looked at. If any case cannot be read, its recorded letters are unknown, so none are listed.
+    """
+    if not records.guard.is_folder(LETTERS_DIR, LETTERS_DIR):
+        return []
+    recorded: set[str] = set()
+    for case_id in records.case_ids():
+        try:
+            recorded |= recorded_files(records.load_case(case_id).case)
+        except ApError:
+            return []
+    found = _ap_letters(records, records.root / LETTERS_DIR)
+    for entry in records.guard.entries(LETTERS_DIR):
+        if entry.is_dir(follow_symlinks=False):
+            found += _ap_letters(records, records.root / LETTERS_DIR / entry.name)
+    return sorted(path for path in found if records.guard.relative(path).as_posix() not in recorded)
+
+
+def remove_leftovers(records: Records, case_id: str, recorded: set[str]) -> list[Path]:
+    """Remove the unrecorded letters in letters/CASE/ (a killed command's), before new names are chosen.
+    Call under the case's lock, with every case's recorded letters."""
+    folder = records.root / LETTERS_DIR / case_id
+    if not records.guard.is_folder(folder, LETTERS_DIR):
+        return []
+    removed = []
+    for path in _ap_letters(records, folder):
+        if records.guard.relative(path).as_posix() not in recorded:
+            records.guard.remove(path, LETTERS_DIR)
+            removed.append(path)
+    return removed
+
+
+MAX_LETTER_BYTES = 50_000_000  # a Word letter with a letterhead image is well under 1 MB
+
+
+def letter_flag(records: Records, file: str, sha256: str) -> str:
+    """What is wrong with a recorded letter's file ("" if it is as sent), read only inside letters/ through the
+    guard and only up to MAX_LETTER_BYTES: a case's `file:` may have been edited to name anything."""
+    import hashlib
+
+    try:
+        data = records.guard.read_bytes(file, LETTERS_DIR, limit=MAX_LETTER_BYTES, missing_ok=True)
+    except ApError as error:
+        return f"cannot be checked: {getattr(error, 'detail', error)}"
+    if data is None:
+        return "the file is missing"
+    if hashlib.sha256(data).hexdigest() != sha256:
+        return "CHANGED after it was sent: the file no longer matches its sha256"
+    return ""
+
+
+def _targets(
+    records: Records, recorded: tuple[set[str], list[str]], folder: Path, rendered: list[Rendered], output: Output
+) -> list[Path]:
+    sent, unreadable = recorded
     paths = []
     for item in rendered:
         path = folder / f"{item.plan.slug}.{output.fmt}"
         if output.out is None:  # in letters/CASE/, a second letter on one day gets the next free name
             number = 2
-            while path.exists() or path.relative_to(root).as_posix() in sent:
+            while records.guard.exists(path, LETTERS_DIR) or records.guard.relative(path).as_posix() in sent:
                 path = folder / f"{item.plan.slug}-{number}.{output.fmt}"
                 number += 1
-        relative = path.relative_to(root).as_posix()
-        if relative in sent:
+        if records.guard.relative(path).as_posix() in sent:
             raise UsageError(
-                f"{records.shown(path)} is a letter already recorded as sent, so it is never overwritten. "
-                "Give another --out folder, or another --date."
+                f"{records.shown(path)} is a letter already recorded as sent, so it is never overwritten, "
+                "--force or not. Give another --out folder, or another --date."
             )
-        if path.exists() and not output.force:
-            raise UsageError(f"{records.shown(path)} already exists; give --force to replace it, or another --out.")
+        if records.guard.exists(path, LETTERS_DIR):
+            if not output.force:
+                raise UsageError(f"{records.shown(path)} already exists; give --force to replace it, or another --out.")
+            if unreadable:
+                raise UsageError(
+                    f"{records.shown(path)} already exists, and ap cannot tell whether it was sent: "
+                    f"{', '.join(unreadable)} cannot be read (`ap check` says why). Give another --out."
+                )
         paths.append(path)
     return paths
 
 
 def render_checked(records: Records, plans: list[LetterPlan], fmt: Format, rule: Rule, command: str) -> list[Rendered]:
-    """Render each letter and refuse any that leaves out a required item."""
-    from apcli.letters import environment
+    """Render each letter (in a child with bounded time and memory) and refuse any that leaves out a required item.
+    Call it without holding the case's lock: a school's template may take its full time."""
     from apcli.rules import Finding, Refused
 
-    env = environment(records)
-    rendered = [render(records, plan, fmt, env) for plan in plans]
+    checked = render_letters(records, plans, fmt)
     failures = []
-    for item in rendered:
-        for missing in missing_items(records, item, env):
-            template = records.shown(template_path(records, item.plan.kind, fmt))
+    for item in checked:
+        for missing in item.missing:
+            template = records.shown(template_path(records, item.rendered.plan.kind, fmt))
             failures.append(
                 (
                     rule,
                     Finding(
                         rule.id,
-                        f"the letter to {item.plan.to} does not state {missing}",
+                        f"the letter to {item.rendered.plan.to} does not state {missing}",
                         f"put it in the template {template}",
                     ),
                 )
             )
     if failures:
         raise Refused(command, failures)
-    return rendered
+    return [item.rendered for item in checked]
 
 
 def previews(records: Records, plans: list[LetterPlan], rendered: list[Rendered]) -> list[str]:
     """The letters as plain text, for a dry run in the terminal."""
     if rendered and rendered[0].fmt == "txt":
         return [item.text for item in rendered]
-    return [render(records, plan, "txt").text for plan in plans]
+    return [item.rendered.text for item in render_letters(records, plans, "txt", check=False)]
 
 
 def write_letters(
-    records: Records, case: Case, rendered: list[Rendered], output: Output, folder: Path
+    records: Records, recorded: tuple[set[str], list[str]], rendered: list[Rendered], output: Output, folder: Path
 ) -> list[tuple[str, str, str]]:
-    from apcli.store import atomic_write
-
-    paths = _targets(records, case, folder, rendered, output)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    paths = _targets(records, recorded, folder, rendered, output)
+    records.guard.make_folder(folder, LETTERS_DIR)
     written = []
     for item, path in zip(rendered, paths, strict=True):
-        atomic_write(path, item.data)
-        written.append((item.plan.to, path.relative_to(records.root.resolve()).as_posix(), item.sha256))
+        records.write(path, item.data, LETTERS_DIR)
+        written.append((item.plan.to, records.guard.relative(path).as_posix(), item.sha256))
     return written
+
+
+class _CaseChanged(Exception):
+    """The case changed, in what its letters say, between rendering them and taking its lock."""
+
+
+ATTEMPTS = 3
+
+
+def _render_then_record(
+    change: Change,
+    command: str,
+    what: Callable[[Case], str],
+    apply: Callable[[Case], Case],
+    plans_for: Callable[[Case], list[LetterPlan]],
+    rule: Rule,
+    output: Output,
+    folder: Path,
+    sent: Sent,
+    record: Callable[[Case, list[tuple[str, str, str]]], Case],
+) -> GateResult:
+    """Check the change under the case's lock (nothing saved), render its letters with the lock free, then
+    under the lock again confirm the letters would say the same, write them and record them.
+
+    Rendering a school's template may take its full time limit; another command on the case need not wait
+    for it. If the case changed meanwhile in what the letters say, they are rendered again (a few times)."""
+    for _ in range(ATTEMPTS):
+        result = _attempt(change, command, what, apply, plans_for, rule, output, folder, sent, record)
+        if result is not None:
+            return result
+    raise BusyError(
+        f"{change.case_id} changed {ATTEMPTS} times while its letters were being made; nothing was written or "
+        "recorded. Run the command again when nobody else is changing the case."
+    )
+
+
+def _attempt(
+    change: Change,
+    command: str,
+    what: Callable[[Case], str],
+    apply: Callable[[Case], Case],
+    plans_for: Callable[[Case], list[LetterPlan]],
+    rule: Rule,
+    output: Output,
+    folder: Path,
+    sent: Sent,
+    record: Callable[[Case, list[tuple[str, str, str]]], Case],
+) -> GateResult | None:
+    """One try of `_render_then_record`: None if the case changed in what its letters say."""
+    records = change.records
+    seen: list[Case] = []
+
+    def capture(case: Case) -> Case:
+        seen.append(case)
+        return case
+
+    checked = change_case(change, command, what, apply, capture, dry_run=True)
+    plans = plans_for(seen[0])
+    rendered = render_checked(records, plans, output.fmt, rule, command)
+    if output.dry_run:
+        sent.previews = previews(records, plans, rendered)
+        sent.letters = [(item.plan.to, None, None) for item in rendered]
+        return checked
+
+    def finish(case: Case) -> Case:
+        if plans_for(case) != plans:
+            raise _CaseChanged
+        recorded = every_recorded_file(records, change.case_id, case)
+        remove_leftovers(records, change.case_id, recorded[0])
+        written = write_letters(records, recorded, rendered, output, folder)
+        sent.letters = list(written)
+        return record(case, written)
+
+    try:
+        with _removing_unrecorded(records, sent):
+            return change_case(change, command, what, apply, finish)
+    except _CaseChanged:
+        return None
 
 
 def issue_notice(change: Change, given_date: str | None, method: str, output: Output) -> Sent:
@@ -183,15 +349,7 @@ def issue_notice(change: Change, given_date: str | None, method: str, output: Ou
         )
         return case.model_copy(update={"notices": [*case.notices, notice]})
 
-    def finish(case: Case) -> Case:
-        plans = notice_plans(records, change.case_id, case, day, method)
-        rendered = render_checked(records, plans, output.fmt, catalogue()["NOTICE-CONTENT"], "notice")
-        if output.dry_run:
-            sent.previews = previews(records, plans, rendered)
-            sent.letters = [(item.plan.to, None, None) for item in rendered]
-            return case
-        written = write_letters(records, case, rendered, output, folder)
-        sent.letters = [(to, file, sha) for to, file, sha in written]
+    def record(case: Case, written: list[tuple[str, str, str]]) -> Case:
         notice = case.notices[-1].model_copy(
             update={"letters": [Letter(to=to, file=file, sha256=sha) for to, file, sha in written]}
         )
@@ -200,8 +358,18 @@ def issue_notice(change: Change, given_date: str | None, method: str, output: Ou
     def what(case: Case) -> str:
         return f"notice issued ({method}) to {', '.join(case.notices[-1].to)}"
 
-    with _removing_unrecorded(records, sent):
-        result = change_case(change, "notice", what, apply, finish, dry_run=output.dry_run)
+    result = _render_then_record(
+        change,
+        "notice",
+        what,
+        apply,
+        lambda case: notice_plans(records, change.case_id, case, day, method),
+        catalogue()["NOTICE-CONTENT"],
+        output,
+        folder,
+        sent,
+        record,
+    )
     sent.unneeded = result.unneeded
     return sent
 
@@ -214,7 +382,9 @@ def _removing_unrecorded(records: Records, sent: Sent) -> Iterator[None]:
     except BaseException:
         for _, file, _ in sent.letters:
             if file:
-                (records.root / file).unlink(missing_ok=True)
+                with contextlib.suppress(ApError, OSError):
+                    records.guard.remove(file, LETTERS_DIR)
+        sent.letters = []
         raise
 
 
@@ -237,19 +407,15 @@ def send_letter(
     # The rule whose words the letter serves: the meeting with parents, or clear review timescales.
     content_rule = catalogue()["MEET-PLANNING" if kind == "invitation" else "REVIEW-TERMLY"]
 
-    def finish(case: Case) -> Case:
-        plans = plans_for(case, day)
-        if not plans:
+    def plans(case: Case) -> list[LetterPlan]:
+        found = plans_for(case, day)
+        if not found:
             raise UsageError(
                 "No parent or carer with parental responsibility is recorded to send the letter to (ap parent)."
             )
-        rendered = render_checked(records, plans, output.fmt, content_rule, "letter")
-        if output.dry_run:
-            sent.previews = previews(records, plans, rendered)
-            sent.letters = [(item.plan.to, None, None) for item in rendered]
-            return case
-        written = write_letters(records, case, rendered, output, folder)
-        sent.letters = list(written)
+        return found
+
+    def record(case: Case, written: list[tuple[str, str, str]]) -> Case:
         letters = [
             SentLetter(kind=kind, date=day, method=method, to=to, file=file, sha256=sha)  # type: ignore[arg-type]
             for to, file, sha in written
@@ -259,8 +425,9 @@ def send_letter(
     def what(case: Case) -> str:
         return f"{kind} letter sent ({method}) to {', '.join(to for to, _, _ in sent.letters)}"
 
-    with _removing_unrecorded(records, sent):
-        result = change_case(change, "letter", what, lambda case: case, finish, dry_run=output.dry_run)
+    result = _render_then_record(
+        change, "letter", what, lambda case: case, plans, content_rule, output, folder, sent, record
+    )
     sent.unneeded = result.unneeded
     return sent
 

@@ -259,10 +259,15 @@ def test_an_html_report_through_a_link_to_a_case_is_refused(demo: Path, tmp_path
     assert snapshot(demo) == before and link.is_symlink()
 
 
-def test_an_html_report_may_go_elsewhere_in_the_records_folder(demo: Path) -> None:
-    result = invoke(demo, "report", "--html", str(demo / "report.html"))
+def test_an_html_report_goes_only_outside_the_records_folder(demo: Path, tmp_path: Path) -> None:
+    """Stricter since issue 13 (point 12): anywhere inside the folder it could replace a sent letter or a file git
+    relies on (.gitattributes), so a report may go only outside it."""
+    before = snapshot(demo)
+    refused(invoke(demo, "report", "--html", str(demo / "report.html")), EXIT_USAGE, "--html:", "inside the records")
+    assert snapshot(demo) == before
+    result = invoke(demo, "report", "--html", str(tmp_path / "report.html"))
     assert result.exit_code == 0, result.output
-    assert (demo / "report.html").read_text().startswith("<!DOCTYPE html>")
+    assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")
 
 
 def test_letters_never_go_outside_the_records_folder_nor_over_a_case(demo: Path, tmp_path: Path) -> None:
