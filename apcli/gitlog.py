@@ -94,9 +94,8 @@ class Event:
 
 def timeline(records: Records, case_id: str) -> list[Event]:
     """The case's history, the git commits that touched its files, and each letter checked against its sha256."""
-    import hashlib
-
     from apcli.attendance import log_path, marks_path
+    from apcli.sending import letter_flag
 
     loaded = records.load_case(case_id)
     case = loaded.case
@@ -106,13 +105,7 @@ def timeline(records: Records, case_id: str) -> list[Event]:
     letters = [(n.date, letter.file, letter.sha256) for n in case.notices for letter in n.letters]
     letters += [(letter.date, letter.file, letter.sha256) for letter in case.letters]
     for date, file, sha256 in letters:
-        path = records.root / file
-        if not path.exists():
-            flag = "the file is missing"
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
-            flag = "CHANGED after it was sent: the file no longer matches its sha256"
-        else:
-            flag = ""
+        flag = letter_flag(records, file, sha256)  # read through the guard: only a file inside letters/
         events.append(Event(date.isoformat(), "letter", "", f"{file} (sha256 {sha256[:12]}...)", flag))
     return sorted(events, key=lambda e: e.when)
 

@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from apcli import codes
 from apcli.ids import PROVIDER_ID_PATTERN
@@ -402,9 +402,22 @@ class Placement(Strict):
         return self
 
 
+def _letter_file(value: str) -> str:
+    """A letter's file is where ap wrote it: a relative path inside letters/, never one that leaves it."""
+    parts = value.split("/")
+    if value.startswith("/") or "\\" in value or ":" in parts[0] or parts[0] != "letters" or len(parts) < 2:
+        raise ValueError("a letter's file is a path inside letters/ of the records folder, such as letters/CASE/x.html")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ValueError("a letter's file is a plain path inside letters/, without '.', '..' or empty parts")
+    return value
+
+
+LetterFile = Annotated[str, Field(min_length=1), AfterValidator(_letter_file)]
+
+
 class Letter(Strict):
     to: Text
-    file: Text
+    file: LetterFile
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
@@ -427,7 +440,7 @@ class SentLetter(Strict):
     date: dt.date
     method: Literal["post", "email", "hand"]
     to: Text
-    file: Text
+    file: LetterFile
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
