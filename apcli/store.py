@@ -110,20 +110,43 @@ def _names(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _describe(error: ErrorDetails, model: type[BaseModel]) -> str:
+    """A validation error in words: where and what kind of value, never the value itself (a wrong-typed field
+    may hold a safeguarding note, and the message goes to a terminal, a JSON report or a scheduled email).
+    A key is structure, not a value, and is named."""
+    import datetime as dt
     import difflib
+
+    from apcli.dates import FIRST_YEAR, LAST_YEAR
+    from apcli.yamlio import kind_of
 
     loc = [part for part in error["loc"] if not isinstance(part, str) or not part.startswith("function-")]
     kind = error["type"]
+    value = error.get("input")
     if kind == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"the fields here are: {', '.join(allowed)}"
-        return f"unknown field {loc[-1]!r}: {hint}"
+        return f"unknown field {_SHORT.repr(loc[-1])}: {hint}"
     if kind == "missing":
         return f"missing required field {loc[-1]!r}"
     if kind in _PLAIN_WORDS:
-        return f"{_PLAIN_WORDS[kind]}, not {_SHORT.repr(error['input'])}"
-    return str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "should be")
+        # text the YAML reader took for a number, a date or true/false stays as written in quotes
+        quote = kind == "string_type" and isinstance(value, int | float | dt.date)
+        return f"{_PLAIN_WORDS[kind]}, not {kind_of(value)}" + (
+            " (put it in quotes to keep it as text)" if quote else ""
+        )
+    if kind == "literal_error":
+        return f"should be {error.get('ctx', {}).get('expected', 'one of the listed words')}, not {kind_of(value)}"
+    if kind == "finite_number":
+        return (
+            "should be an ordinary number, not infinity or nan (a number too large to hold, with hundreds of "
+            "digits or a big exponent, reads as infinity)"
+        )
+    if kind in ("greater_than_equal", "less_than_equal") and isinstance(value, dt.date):
+        return f"should be a date in the years {FIRST_YEAR} to {LAST_YEAR}: is the year mistyped?"
+    if kind in _MESSAGES_WITHOUT_INPUT:
+        return str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "should be")
+    return f"is not what this field takes ({kind.replace('_', ' ')}): it holds {kind_of(value)}"
 
 
 _PLAIN_WORDS = {
@@ -136,6 +159,33 @@ _PLAIN_WORDS = {
     "int_type": "should be a whole number",
     "float_type": "should be a number",
     "decimal_type": "should be an amount such as 45.50",
+}
+# pydantic's messages for these say what was expected and never repeat the input (a ValueError's is ap's own,
+# in models.py, written the same way)
+_MESSAGES_WITHOUT_INPUT = {
+    "value_error",
+    "assertion_error",
+    "string_too_short",
+    "string_too_long",
+    "string_pattern_mismatch",
+    "too_short",
+    "too_long",
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "multiple_of",
+    "decimal_max_digits",
+    "decimal_max_places",
+    "decimal_whole_digits",
+    "int_from_float",
+    "float_parsing",
+    "int_parsing",
+    "decimal_parsing",
+    "bool_parsing",
+    "date_parsing",
+    "date_from_datetime_inexact",
+    "date_from_datetime_parsing",
 }
 
 
@@ -405,7 +455,9 @@ class Records:
         data = case.model_dump(mode="python", by_alias=True, exclude_defaults=True)
         if old_text is None:
             return yamlio.dump_new(data, SCHEMA_MODELINE.format(path="../schema/case.schema.json"))
-        return yamlio.update_text(old_text, data, shown, full=case.model_dump(mode="python", by_alias=True))
+        from apcli import yamlblocks
+
+        return yamlblocks.update_text(old_text, data, shown, full=case.model_dump(mode="python", by_alias=True))
 
     def save_case(self, case_id: str, case: Case, old_text: str | None) -> str:
         """Write `case` (call under the case's lock). Returns the text written; an unchanged file is not touched."""
