@@ -26,11 +26,12 @@ memory (its maximum resident set, from /usr/bin/time):
   cases), against a bare Python that reads the register and the cases and
   writes each pupil's marks.
 
-ap keeps caches in the records folder (`.cache/`: validated cases, and each
+ap keeps caches in the user's cache folder (validated cases, and each
 command's results per case and day; apcli/cache.py), so each command is timed:
 
-* cold: right after removing `.cache/` (one run; above --cold-max cases only
-  `ap list` is timed cold, and it fills the case cache for the others);
+* cold: right after removing the records folder's cache (one run; above
+  --cold-max cases only `ap list` is timed cold, and it fills the case cache
+  for the others);
 * new day: cases cached, results not (each run takes another --today), which is
   what a school sees each morning;
 * same day: everything cached (the same --today again).
@@ -444,12 +445,15 @@ def print_row(row: Row) -> None:
 
 
 def clear_caches(folder: Path) -> None:
-    """Remove what ap keeps between runs in a records folder (its case cache), so that the next run is cold."""
+    """Remove what ap keeps between runs for a records folder (its cache folder), so that the next run is cold."""
+    from apcli.cache import cache_base, folder_name
+
+    shutil.rmtree(cache_base() / folder_name(folder), ignore_errors=True)
     for name in CACHE_DIRS:
         shutil.rmtree(folder / name, ignore_errors=True)
 
 
-CACHE_DIRS = (".cache",)  # apcli/cache.py's folder, inside the records folder
+CACHE_DIRS = (".cache",)  # where an older ap kept its cache, inside the records folder
 
 
 def code_state() -> str:
@@ -521,7 +525,7 @@ def main() -> None:
         f"\n{state}; measured: {measured}\n"
         f"{os.cpu_count()} cores; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
         f"today {TODAY}; best of {args.repeat} (no more runs once one takes over 30 s); timeout {args.timeout:.0f} s\n"
-        "cold = no cache (the records folder's .cache/ removed first; one run); "
+        "cold = no cache (the records folder's cache removed first; one run); "
         "new day = cases cached, results not (a different --today each run); same day = all cached"
     )
     began = time.perf_counter()

@@ -24,6 +24,14 @@ def invoke(records: Path | None, *args: str, today: str = TODAY, by: str = "Test
     return CliRunner().invoke(app, [*prefix, *args])
 
 
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """ap's cache (apcli/cache.py) in a folder of this test's own, never the user's ~/.cache."""
+    folder = tmp_path / "ap-cache"
+    monkeypatch.setenv("AP_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     """A fresh demo records folder (the fictional school), made by `ap init --demo`."""

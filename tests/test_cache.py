@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from apcli.cache import cache_base, folder_name
 from tests.conftest import invoke
 
 COMMANDS = [("review", "due", "--json"), ("check", "--json"), ("list", "--json")]
@@ -16,9 +17,14 @@ def outputs(demo: Path, today: str = "2026-11-27") -> list[str]:
     return [invoke(demo, *command, today=today).stdout for command in COMMANDS]
 
 
+def cached(demo: Path) -> Path:
+    """The records folder's own folder of ap's cache (in this test's AP_CACHE_DIR, see conftest)."""
+    return cache_base() / folder_name(demo)
+
+
 def test_a_second_run_from_the_cache_says_exactly_what_the_first_did(demo: Path) -> None:
     first = outputs(demo)
-    assert (demo / ".cache" / "due").is_dir() and (demo / ".cache" / "cases").is_dir()
+    assert (cached(demo) / "due").is_dir() and (cached(demo) / "cases").is_dir()
     assert outputs(demo) == first
     assert len(first[0]) > 100 and len(first[2]) > 100  # due items and list rows (the demo's check is clean)
 
@@ -57,33 +63,36 @@ def test_another_today_is_another_answer(demo: Path) -> None:
 
 def test_a_damaged_cache_is_ignored_and_rewritten(demo: Path) -> None:
     first = outputs(demo)
-    for path in (demo / ".cache").rglob("AP-2026-001.json"):
+    for path in cached(demo).rglob("AP-2026-001.json"):
         path.write_bytes(b"\xff\x00 not json")
     assert outputs(demo) == first
-    damaged = demo / ".cache" / "cases" / "AP-2026-001.json"
+    damaged = cached(demo) / "cases" / "AP-2026-001.json"
     damaged.write_text(damaged.read_text().split("\n")[0] + "\n{}")  # the right key, an invalid case
     assert outputs(demo) == first
 
 
-def test_the_cache_is_private_and_git_ignored(demo: Path) -> None:
+def test_the_cache_is_private_and_outside_the_records_folder(demo: Path) -> None:
     outputs(demo)
-    assert stat.S_IMODE((demo / ".cache").stat().st_mode) == 0o700
-    assert ".cache/" in (demo / ".gitignore").read_text().splitlines()
+    assert not (demo / ".cache").exists()
+    for folder in (cache_base(), cached(demo), cached(demo) / "due"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    entries = list(cached(demo).rglob("*.json"))
+    assert entries and all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in entries)
 
 
 def test_a_case_holds_one_entry_of_each_kind_however_often_it_changes(demo: Path) -> None:
     for day in ("2026-11-23", "2026-11-24", "2026-11-25"):
         assert invoke(demo, "contact", "AP-2026-001", "--date", day, "--with", "S", "--summary", "x").exit_code == 0
         outputs(demo)
-    assert sorted(p.name for p in (demo / ".cache" / "due").iterdir()) == sorted(
+    assert sorted(p.name for p in (cached(demo) / "due").iterdir()) == sorted(
         p.name.replace(".yaml", ".json") for p in (demo / "cases").glob("*.yaml")
     )
 
 
 def test_a_deleted_case_leaves_nothing_in_the_cache_after_a_check(demo: Path) -> None:
     outputs(demo)
-    assert list((demo / ".cache").rglob("AP-2026-009.json"))
+    assert list(cached(demo).rglob("AP-2026-009.json"))
     (demo / "cases" / "AP-2026-009.yaml").unlink()
     assert invoke(demo, "check").exit_code == 0
-    assert not list((demo / ".cache").rglob("AP-2026-009.json"))
-    assert list((demo / ".cache").rglob("AP-2026-001.json"))
+    assert not list(cached(demo).rglob("AP-2026-009.json"))
+    assert list(cached(demo).rglob("AP-2026-001.json"))
