@@ -6,6 +6,15 @@ of leaving a blank in a letter to a parent. A school's own template in the
 records folder's `templates/` replaces the shipped one of the same name, and is
 checked the same way: every rendered letter is read back, and one that does
 not state every item the law and the policy require is refused, naming it.
+
+A school's template may come from a folder someone else made, so it is code
+ap does not trust: it is read only from `templates/` itself, through the
+records folder's guard (never through a link, which could reach another
+pupil's case or `.git/config`); the sandbox caps ranges, repetition, lipsum
+and the size of what it makes; a Word template's zip is checked before it is
+opened; and on POSIX every rendering runs in a forked child with limited
+memory and time (`render_letters`), so a template that loops or grows without
+end stops with a message naming it and the limit, with no case lock held.
 """
 
 from __future__ import annotations

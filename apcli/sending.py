@@ -120,20 +120,21 @@ def unrecorded_letters(records: Records) -> list[Path]:
     killed between writing its letters and saving the case. Never sent as far as the records know.
 
     Only files ap names (its letter names, regular files, not links) in letters/ and its folders one level
-    down are looked at. If any case cannot be read, its recorded letters are unknown, so none are listed.
+    down are looked at. If any case cannot be read, its recorded letters are unknown, so none are listed; nor
+    if letters/ is a link (never followed).
     """
-    if not records.guard.is_folder(LETTERS_DIR, LETTERS_DIR):
-        return []
-    recorded: set[str] = set()
-    for case_id in records.case_ids():
-        try:
-            recorded |= recorded_files(records.load_case(case_id).case)
-        except ApError:
+    try:
+        if not records.guard.is_folder(LETTERS_DIR, LETTERS_DIR):
             return []
-    found = _ap_letters(records, records.root / LETTERS_DIR)
-    for entry in records.guard.entries(LETTERS_DIR):
-        if entry.is_dir(follow_symlinks=False):
-            found += _ap_letters(records, records.root / LETTERS_DIR / entry.name)
+        recorded: set[str] = set()
+        for case_id in records.case_ids():
+            recorded |= recorded_files(records.load_case(case_id).case)
+        found = _ap_letters(records, records.root / LETTERS_DIR)
+        for entry in records.guard.entries(LETTERS_DIR):
+            if entry.is_dir(follow_symlinks=False):
+                found += _ap_letters(records, records.root / LETTERS_DIR / entry.name)
+    except ApError:  # a case that cannot be read, or letters/ that is a link: `ap check` reports those itself
+        return []
     return sorted(path for path in found if records.guard.relative(path).as_posix() not in recorded)
 
 

@@ -377,6 +377,8 @@ def test_low_killed_notice_leaves_no_unrecorded_letter(demo: Path, tmp_path: Pat
     records = Records.open(demo)
     assert leftover in unrecorded_letters(records)
     assert notes not in unrecorded_letters(records)
+    checked = invoke(demo, "check")
+    assert f"letters/{TYLER}/notice-2026-11-27-parent-1.html" in checked.output  # `ap check` says so
     result = invoke(demo, "notice", TYLER, "--json")
     assert result.exit_code == 0, result.output
     assert as_json(result)["letters"][0]["file"] == TYLER_LETTER  # not -2: the leftover was removed first
@@ -395,3 +397,16 @@ def test_low_a_sent_letter_is_never_taken_for_a_leftover(demo: Path) -> None:
     again = invoke(demo, "notice", TYLER, "--format", "txt", today="2026-11-30")
     assert again.exit_code == 0, again.output
     assert (demo / TYLER_LETTER).read_bytes() == sent
+
+
+def test_low_letters_that_is_a_link_is_never_listed_or_followed(demo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (outside / TYLER).mkdir(parents=True)
+    (outside / TYLER / "notice-2026-11-27-parent-1.html").write_text("keep")
+    shutil.rmtree(demo / "letters", ignore_errors=True)
+    (demo / "letters").symlink_to(outside)
+    assert unrecorded_letters(Records.open(demo)) == []
+    result = invoke(demo, "notice", TYLER)
+    assert result.exit_code == EXIT_INVALID_FILE and "a link" in result.stderr, result.output
+    assert (outside / TYLER / "notice-2026-11-27-parent-1.html").read_text() == "keep"
+    assert [path.name for path in (outside / TYLER).iterdir()] == ["notice-2026-11-27-parent-1.html"]
