@@ -2,19 +2,32 @@
 
 Like beancount's checker, each problem is a finding with its file and line, so
 that `file:line: message` can be followed in an editor.
+
+One file ap cannot read (a link, a pipe, a value no parser takes) is a finding
+for that file, and the check goes on with the rest. Beside the files, the folder
+itself is checked as something that may have come from someone else: who may
+read it (a clone is 755/644), what git carries of ap's own folders, and what a
+stopped command left behind (a letter never recorded, a change never committed).
+These are warnings: they say what to run, and do not change check's exit code.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
 import re
+import shlex
+import stat
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from apcli.errors import ApError, InvalidFileError, InvalidFilesError
 
 if TYPE_CHECKING:
+    from apcli.cache import ResultCache
     from apcli.store import LoadedCase, Records
 
 Severity = Literal["error", "warning", "invalid"]
@@ -47,14 +60,52 @@ def _invalid(error: ApError, case: str | None) -> list[CheckFinding]:
     return [CheckFinding(case, "FILE", "invalid", error.message, None, None)]
 
 
+# What Python itself may raise on a value in a file that no parser refused first: an integer of over 4,300
+# digits (ValueError), a date past 9999 (OverflowError), nesting too deep (RecursionError). Caught per file,
+# as a backstop, so that one such file is a finding and never stops the check of the others.
+UNREADABLE = (ValueError, OverflowError, RecursionError, MemoryError)
+
+
+def _unreadable(error: BaseException, case: str | None, shown: str | None) -> CheckFinding:
+    """A finding for a file Python could not take in; the value itself is never repeated."""
+    return CheckFinding(
+        case,
+        "FILE",
+        "invalid",
+        f"ap could not read this file ({type(error).__name__}): it holds a value far out of the ordinary, such "
+        "as a number thousands of digits long or a date after 9999. Correct it and run ap check again.",
+        shown,
+        None,
+    )
+
+
+def _each_file(case: str | None, shown: str | None, read: Callable[[], object]) -> list[CheckFinding]:
+    """Findings for one file's read: none if it reads, else what stopped it (with its file and line)."""
+    try:
+        read()
+    except ApError as error:
+        return _invalid(error, case)
+    except UNREADABLE as error:
+        return [_unreadable(error, case, shown)]
+    return []
+
+
 def check_folder_files(records: Records) -> list[CheckFinding]:
-    """The settings, calendar and provider files."""
+    """The settings, calendar and each provider file (one by one: a broken one never hides the next), the
+    files ap would not read, and the folder as a whole (`folder_findings`)."""
+    from apcli.models import Provider
+    from apcli.store import CALENDAR_FILE, SETTINGS_FILE
+
     findings: list[CheckFinding] = []
-    for load in (lambda: records.settings, lambda: records.calendar, lambda: records.providers):
-        try:
-            load()
-        except ApError as error:
-            findings += _invalid(error, None)
+    findings += _each_file(None, records.shown(records.root / SETTINGS_FILE), lambda: records.settings)
+    findings += _each_file(None, records.shown(records.root / CALENDAR_FILE), lambda: records.calendar)
+    try:
+        provider_files = records.provider_files()
+    except ApError as error:
+        provider_files = []
+        findings += _invalid(error, None)
+    for path in provider_files:
+        findings += _each_file(None, records.shown(path), functools.partial(records.load_file, path, Provider))
     findings += stray_files(records)
     try:
         if not records.calendar.file.terms:
@@ -68,8 +119,9 @@ def check_folder_files(records: Records) -> list[CheckFinding]:
                     None,
                 )
             )
-    except ApError:
+    except (ApError, *UNREADABLE):
         pass
+    findings += folder_findings(records)
     return findings
 
 
@@ -82,11 +134,14 @@ def stray_files(records: Records) -> list[CheckFinding]:
     findings = []
     for folder, (pattern, example) in expected.items():
         base = records.root / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.iterdir()):
-            if path.name.startswith(".") or (path.suffix == ".yaml" and pattern.match(path.stem) and path.is_file()):
-                continue
+        try:
+            entries = records.guard.entries(folder) if records.guard.is_folder(folder) else []
+        except ApError:
+            continue  # a link or file in place of the folder: Records.open refused it already
+        for entry in entries:
+            path = base / entry.name
+            if path.name.startswith(".") or (path.suffix == ".yaml" and pattern.match(path.stem)):
+                continue  # a case or provider file; one that is a link or a pipe is reported when it is read
             if folder == CASES_DIR and _attendance_file_of_a_case(path, base):
                 continue
             findings.append(
@@ -107,9 +162,250 @@ def _attendance_file_of_a_case(path: Path, cases: Path) -> bool:
     from apcli.attendance import LOG_SUFFIX, MARKS_SUFFIX
 
     for suffix in (MARKS_SUFFIX, LOG_SUFFIX):
-        if path.name.endswith(suffix) and (cases / (path.name.removesuffix(suffix) + ".yaml")).is_file():
+        if path.name.endswith(suffix) and os.path.lexists(cases / (path.name.removesuffix(suffix) + ".yaml")):
             return True
     return False
+
+
+# --- the folder as a whole: modes, git, what a stopped command left ---
+
+PRIVATE_AREAS = ("cases", "providers", "letters")  # and the folder itself, its own files, and .git
+
+
+def folder_findings(records: Records) -> list[CheckFinding]:
+    """What is wrong with the records folder as a place, not with any one record (all warnings)."""
+    findings: list[CheckFinding] = []
+    for part in (open_to_others, own_folders, left_behind):
+        try:
+            findings += part(records)
+        except (ApError, OSError, *UNREADABLE) as error:  # a folder that cannot be looked at: said, and on
+            message = error.message if isinstance(error, ApError) else type(error).__name__
+            findings.append(
+                CheckFinding(None, "FOLDER", "warning", f"could not be checked: {message}", _root(records), None)
+            )
+    return findings
+
+
+def _root(records: Records) -> str:
+    return records.shown(records.root)
+
+
+def _warning(rule: str, message: str, file: str | None, case: str | None = None) -> CheckFinding:
+    return CheckFinding(case, rule, "warning", message, file, None)
+
+
+def open_to_others(records: Records) -> list[CheckFinding]:
+    """Point 11: records other users can read (or write). A clone is made with the user's umask (755/644,
+    often), and children's records should be their owner's only. An entry counts only where the others can
+    reach it (every folder above it, up to the records folder, searchable by them): a file made by hand at
+    644 inside a folder of 700 is not open to anyone, and is not reported."""
+    if os.name != "posix":
+        return []
+    root = records.root
+    found: list[tuple[str, int]] = []  # (shown name, mode)
+
+    def look(path: Path, name: str, reach: int) -> tuple[os.stat_result | None, int]:
+        """The entry's status, and who may go on into it if it is a folder (the group and other bits)."""
+        try:
+            status = os.lstat(path)
+        except OSError:
+            return None, 0
+        if stat.S_ISLNK(status.st_mode):
+            return None, 0
+        mode = stat.S_IMODE(status.st_mode)
+        if mode & reach:
+            found.append((name, mode))
+        onward = reach & (0o070 if mode & 0o010 else 0) | reach & (0o007 if mode & 0o001 else 0)
+        return status, onward
+
+    everyone = 0o077
+    _, inside = look(root, "the folder itself", everyone)
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False):
+                look(root / entry.name, entry.name, inside)
+    look(root / ".git", ".git/ (the history of every case)", inside)
+    for area in PRIVATE_AREAS:
+        status, onward = look(root / area, f"{area}/", inside)
+        if status is None or not stat.S_ISDIR(status.st_mode) or not onward:
+            continue
+        reach = {str(root / area): onward}
+        for top, folders, files in os.walk(root / area):
+            here = reach.pop(top, 0)
+            for name in files:
+                look(Path(top) / name, (Path(top) / name).relative_to(root).as_posix(), here)
+            for name in folders:
+                path = Path(top) / name
+                reach[str(path)] = look(path, path.relative_to(root).as_posix(), here)[1]
+    if not found:
+        return []
+    shown = [f"{name} ({mode:o})" for name, mode in found[:5]]
+    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+    return [
+        _warning(
+            "PRIVATE",
+            f"other users of this computer can read these records: {', '.join(shown)}{more}. They are children's "
+            f"records: close them to everyone but you with: chmod -R go-rwx {shlex.quote(_root(records))}",
+            _root(records),
+        )
+    ]
+
+
+def own_folders(records: Records) -> list[CheckFinding]:
+    """ap's own folders: tracked by git (so they came with a clone, or would go out with a push), not ignored
+    as links, a link or another user's in place of them, and the cache left from before it moved out."""
+    from apcli.gitlog import NOT_RECORDS, tracked_own_folders
+    from apcli.guard import owned_and_private
+
+    findings = []
+    root = records.root
+    for name, count in sorted(tracked_own_folders(root).items()):
+        findings.append(
+            _warning(
+                "GIT-OWN-FILES",
+                f"git tracks {count} file(s) in {name}, which is ap's own working folder, never records: a clone "
+                f"carries it to everyone, and ap does not act on it. Remove it from git (your copy stays): "
+                f"git rm -r --cached {name} && git commit -m 'ap's own files are not records'",
+                records.shown(root / name),
+            )
+        )
+    ignored = _gitignore_lines(records)
+    if ignored is not None:
+        missing = [name for name in NOT_RECORDS if not {name, f"/{name}"} & ignored]
+        if missing:
+            findings.append(
+                _warning(
+                    "GIT-OWN-FILES",
+                    f".gitignore does not ignore {', '.join(missing)} when it is a link or a file (a line like "
+                    f"'{missing[0]}/' matches only a folder): add the line(s) {', '.join(missing)} to it",
+                    records.shown(root / ".gitignore"),
+                )
+            )
+    for name in (".staging", ".locks"):
+        path = root / name
+        if not os.path.lexists(path):
+            continue
+        quoted = shlex.quote(records.shown(path))
+        if path.is_symlink():
+            problem = f"{name} is a link (to {os.readlink(path)}), so ap does not use it or act on what it holds"
+            fix = f"check no ap command is running, then remove the link (only the link): rm {quoted}"
+        elif not path.is_dir():
+            problem, fix = f"{name} is not a folder, so ap cannot use it", f"remove it: rm {quoted}"
+        elif not owned_and_private(path):
+            status = os.lstat(path)
+            if hasattr(os, "geteuid") and status.st_uid != os.geteuid():
+                problem = f"{name}/ belongs to another user (uid {status.st_uid}), so ap does not act on it"
+                fix = f"check no ap command is running anywhere, then delete it: rm -r {quoted}"
+            else:
+                problem = f"{name}/ is open to other users (mode {stat.S_IMODE(status.st_mode):o})"
+                fix = f"ap leaves an interrupted change there alone until it is yours only: chmod 700 {quoted}"
+        else:
+            continue
+        findings.append(_warning("AP-FOLDER", f"{problem}; {fix}", records.shown(path)))
+    cache = root / ".cache"
+    if os.path.lexists(cache):
+        from apcli.cache import cache_base
+
+        link = os.path.islink(cache)
+        findings.append(
+            _warning(
+                "OLD-CACHE",
+                f".cache{'' if link else '/'} in the records folder is left from an older ap: ap keeps its cache in "
+                f"{cache_base()} now and never reads this one. It can be deleted: "
+                f"{'rm' if link else 'rm -r'} {shlex.quote(records.shown(cache))}",
+                records.shown(cache),
+            )
+        )
+    return findings
+
+
+def _gitignore_lines(records: Records) -> set[str] | None:
+    """The lines of the folder's .gitignore, if it is in git and has one."""
+    from apcli.gitlog import in_repository
+
+    if not in_repository(records.root):
+        return None
+    data = records.guard.read_bytes(".gitignore", limit=1_000_000, missing_ok=True)
+    if data is None:
+        return set()
+    return {line.strip() for line in data.decode("utf-8", errors="replace").splitlines()}
+
+
+def left_behind(records: Records) -> list[CheckFinding]:
+    """What a command killed part-way left: letters never recorded, a commit never made, changes not committed."""
+    findings = _unrecorded_letters(records)
+    findings += _unfinished_commit(records)
+    return findings
+
+
+def _unrecorded_letters(records: Records) -> list[CheckFinding]:
+    try:
+        from apcli.sending import unrecorded_letters
+    except ImportError:  # an ap without it: nothing to report
+        return []
+    letters: list[Any] = list(unrecorded_letters(records))
+    return [
+        _warning(
+            "LETTER-UNRECORDED",
+            "a letter ap wrote that no case records: an `ap notice` or `ap letter` was stopped before it saved the "
+            "case, so as far as the records know it was never sent. If it was not sent, delete it; the next "
+            "notice or letter for the case also removes it. If it was sent, record it again with ap notice or "
+            "ap letter for the case",
+            records.shown(Path(path)),
+            Path(path).parent.name if Path(path).parent.name.startswith("AP-") else None,
+        )
+        for path in letters
+    ]
+
+
+def _unfinished_commit(records: Records) -> list[CheckFinding]:
+    """A commit a stopped command did not make (see apcli/gitlog.py), and, where ap commits (commit: true),
+    records files changed since the last commit: a command stopped before its `git add`, or a hand edit."""
+    from apcli.gitlog import PENDING, in_repository, read_pending, uncommitted
+
+    if not in_repository(records.root):
+        return []
+    findings = []
+    pending_file = records.shown(records.root / PENDING)
+    try:
+        pending = read_pending(records.guard)
+    except ApError as error:
+        findings.append(_warning("GIT-COMMIT", f"{error.message}", pending_file))
+        pending = None
+    if pending is not None:
+        files = " ".join(shlex.quote(p) for p in pending.paths)
+        findings.append(
+            _warning(
+                "GIT-COMMIT",
+                f"an ap command ({pending.message}) was stopped before its git commit of {', '.join(pending.paths)}. "
+                "With commit: true the next ap command commits it, under that message; or commit it yourself: "
+                f"git commit -m {shlex.quote(pending.message)} -- {files} && rm {shlex.quote(pending_file)}",
+                pending_file,
+            )
+        )
+    try:
+        commits = records.settings.commit
+    except ApError:
+        return findings
+    if not commits:
+        return findings  # the user commits: a change not yet committed is theirs to make
+    from apcli.store import CALENDAR_FILE, SETTINGS_FILE
+
+    named = set(pending.paths) if pending else set()
+    for path in uncommitted(records.root, [*PRIVATE_AREAS, SETTINGS_FILE, CALENDAR_FILE]):
+        if path in named:
+            continue
+        findings.append(
+            _warning(
+                "GIT-COMMIT",
+                "changed since the last commit, but not committed, although ap commits each change (commit: true): "
+                "an ap command was stopped before its commit, or the file was edited by hand. Commit it: git commit "
+                f"-m 'why it changed' -- {shlex.quote(path)}; or undo the change: git restore --staged --worktree "
+                f"-- {shlex.quote(path)}",
+                records.shown(records.root / path),
+            )
+        )
+    return findings
 
 
 def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[CheckFinding]:
@@ -127,7 +423,7 @@ def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[Che
             continue  # the case has not reached the steps this rule gates
         try:
             found = rule.check(context)
-        except ApError:
+        except (ApError, *UNREADABLE):
             continue  # a broken settings, calendar or provider file: reported once, by check_folder_files
         for finding in found:
             findings.append(
@@ -179,31 +475,41 @@ def check_records(records: Records, case_ids: list[str] | None, today: dt.date) 
     """The folder's own files, then each case: its findings are kept in the result cache (apcli/cache.py)."""
     from apcli.cache import ResultCache
 
-    cache = ResultCache(records, "check", today.isoformat())
     findings = check_folder_files(records)
+    try:
+        cache: ResultCache | None = ResultCache(records, "check", today.isoformat())
+    except (ApError, *UNREADABLE):  # a settings, calendar or provider file it cannot read: reported above
+        cache = None
     for case_id in case_ids if case_ids else records.case_ids():
-        key = cache.key(case_id)
-        cached = cache.get(case_id, key)
-        if cached is not None:
-            shown = records.shown(records.case_path(case_id))
-            findings += [CheckFinding(**{**item, "file": shown}) for item in cached]
-            continue
         try:
-            loaded = records.load_case(case_id)
+            findings += _check_one(records, cache, case_id, today)
         except ApError as error:
             if case_ids and not isinstance(error, InvalidFileError):
                 raise
             findings += _invalid(error, case_id)
-            continue
-        found = check_case(records, loaded, today) + safeguarding_details(loaded)
-        cache.put(case_id, key, [{**f.as_dict(), "file": None} for f in found])
-        records.forget(case_id)
-        findings += found
+        except UNREADABLE as error:
+            findings.append(_unreadable(error, case_id, records.shown(records.case_path(case_id))))
+        finally:
+            records.forget(case_id)
     if not case_ids:
         from apcli.cache import prune
 
         prune(records.root, records.case_ids())
     return findings
+
+
+def _check_one(records: Records, cache: ResultCache | None, case_id: str, today: dt.date) -> list[CheckFinding]:
+    """One case's findings, from the cache where its files have not changed."""
+    key = cache.key(case_id) if cache else None
+    cached = cache.get(case_id, key) if cache else None
+    if cached is not None:
+        shown = records.shown(records.case_path(case_id))
+        return [CheckFinding(**{**item, "file": shown}) for item in cached]
+    loaded = records.load_case(case_id)
+    found = check_case(records, loaded, today) + safeguarding_details(loaded)
+    if cache:
+        cache.put(case_id, key, [{**f.as_dict(), "file": None} for f in found])
+    return found
 
 
 def exit_code(findings: list[CheckFinding]) -> int:

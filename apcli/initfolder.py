@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import stat
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
-from apcli.cache import CACHE_DIR
 from apcli.errors import UsageError
-from apcli.gitlog import MERGE_ATTRIBUTES, commit, in_repository, merge_driver
-from apcli.journal import STAGING_DIR
-from apcli.store import CALENDAR_FILE, CASES_DIR, LOCKS_DIR, PROVIDERS_DIR, SETTINGS_FILE, atomic_write
+from apcli.gitlog import MERGE_ATTRIBUTES, NOT_RECORDS, commit, in_repository, merge_driver
+from apcli.guard import FOLDER_MODE, Guard
+from apcli.store import CALENDAR_FILE, CASES_DIR, PROVIDERS_DIR, SETTINGS_FILE, atomic_write
 
-GITIGNORE = f"""# Written by ap init. Lock, staging, cache and temporary files are never records.
-{LOCKS_DIR}/
-{STAGING_DIR}/
-{CACHE_DIR}/
-*.lock
-*.tmp
-"""
+# Without a trailing slash: `.staging/` matches only a folder, so a `.staging` *link* could be committed (and
+# come with a clone); `.staging` matches a folder, a file and a link alike.
+GITIGNORE = (
+    "# Written by ap init. ap's own folders (locks, staging, an old cache), lock and temporary files are never "
+    "records.\n" + "".join(f"{name}\n" for name in sorted(NOT_RECORDS)) + "*.lock\n*.tmp\n"
+)
 
 TEMPLATES_README = """Letter templates for this school
 ================================
@@ -127,33 +128,40 @@ def init_records(folder: Path, school: str, demo: bool, by: str = "ap init") -> 
         )
     from apcli.schema import SCHEMA_DIR, write_schemas
 
+    folder = folder.absolute()  # the guard takes a relative path as one inside the folder
     notes: list[str] = []
-    folder.mkdir(parents=True, exist_ok=True)
-    _private(folder)
-    for sub in (CASES_DIR, PROVIDERS_DIR, "templates", "letters"):
-        (folder / sub).mkdir(mode=0o700)
-    write_schemas(folder / SCHEMA_DIR)
-    own_repository = not demo and shutil.which("git") is not None and not _inside_git(folder)
-    atomic_write(folder / SETTINGS_FILE, settings_text(school, demo, commit=own_repository))
-    atomic_write(folder / ".gitignore", GITIGNORE)
-    atomic_write(folder / ".gitattributes", MERGE_ATTRIBUTES)
-    atomic_write(folder / "templates" / "README.txt", TEMPLATES_README)
-    (folder / CASES_DIR / ".gitkeep").touch()
-    (folder / "letters" / ".gitkeep").touch()
-    if demo:
-        from apcli.demo import write_demo
+    folder.parent.mkdir(parents=True, exist_ok=True)  # the folders above are the user's: their modes are left
+    with private_umask():  # everything made below, git's own files included, is this user's only
+        folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+        _private(folder)
+        guard = Guard(folder)
+        for sub in (CASES_DIR, PROVIDERS_DIR, "templates", "letters"):
+            guard.make_folder(sub)
+        write_schemas(folder / SCHEMA_DIR)
+        own_repository = not demo and shutil.which("git") is not None and not _inside_git(folder)
+        atomic_write(folder / SETTINGS_FILE, settings_text(school, demo, commit=own_repository), guard)
+        atomic_write(folder / ".gitignore", GITIGNORE, guard)
+        atomic_write(folder / ".gitattributes", MERGE_ATTRIBUTES, guard)
+        atomic_write(folder / "templates" / "README.txt", TEMPLATES_README, guard)
+        atomic_write(folder / CASES_DIR / ".gitkeep", "", guard)
+        atomic_write(folder / "letters" / ".gitkeep", "", guard)
+        if demo:
+            from apcli.demo import write_demo
 
-        write_demo(folder)
-    else:
-        atomic_write(folder / CALENDAR_FILE, EMPTY_CALENDAR)
-        (folder / PROVIDERS_DIR / ".gitkeep").touch()
-        notes.append(f"Write your term dates in {folder / CALENDAR_FILE}, and add providers with `ap provider add`.")
-    notes.append(_git_init(folder, commits=own_repository))
-    if own_repository and in_repository(folder):
-        files = [path for path in folder.rglob("*") if path.is_file() and ".git" not in path.parts]
-        problem = commit(folder, files, "records folder made by ap init", by)
-        if problem:
-            notes.append(problem)
+            write_demo(folder)
+        else:
+            atomic_write(folder / CALENDAR_FILE, EMPTY_CALENDAR, guard)
+            atomic_write(folder / PROVIDERS_DIR / ".gitkeep", "", guard)
+            notes.append(
+                f"Write your term dates in {folder / CALENDAR_FILE}, and add providers with `ap provider add`."
+            )
+        notes.append(_git_init(folder, commits=own_repository))
+        if own_repository and in_repository(folder):
+            files = [path for path in folder.rglob("*") if path.is_file() and ".git" not in path.parts]
+            problem = commit(folder, files, "records folder made by ap init", by)
+            if problem:
+                notes.append(problem)
+        close_to_others(folder)
     if in_repository(folder):
         notes.append(
             "Each clone of the records needs, once, so that ap merges case files field by field: "
@@ -165,7 +173,37 @@ def init_records(folder: Path, school: str, demo: bool, by: str = "ap init") -> 
 def _private(folder: Path) -> None:
     """Readable by its owner only, where the platform allows: these are children's records."""
     if os.name == "posix":
-        folder.chmod(0o700)
+        folder.chmod(FOLDER_MODE)
+
+
+@contextlib.contextmanager
+def private_umask() -> Iterator[None]:
+    """While the block runs, what this process (and git, which it starts) makes is closed to others."""
+    if os.name != "posix":
+        yield
+        return
+    saved = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(saved)
+
+
+def close_to_others(folder: Path) -> None:
+    """Folders 700, and files closed to others (600; git's read-only objects stay read-only, for the owner),
+    under `folder`, whatever made them. Links are never followed."""
+    if os.name != "posix":
+        return
+    for top, folders, files in os.walk(folder):
+        for name in [*folders, *files]:
+            path = os.path.join(top, name)
+            status = os.lstat(path)
+            if stat.S_ISLNK(status.st_mode):
+                continue
+            mode = stat.S_IMODE(status.st_mode)
+            wanted = FOLDER_MODE if stat.S_ISDIR(status.st_mode) else mode & 0o700
+            if mode != wanted:
+                os.chmod(path, wanted)
 
 
 def _inside_git(folder: Path) -> bool:

@@ -1,13 +1,23 @@
-"""The global options (--records, --today, --by) and the error edge."""
+"""The global options (--records, --today, --by), the error edge, and the one way out to the terminal.
+
+Everything ap prints goes through `SafeStream` (stdout and stderr, for the whole command) or, for Rich's
+tables, through `SafeConsole`, which cleans each text before Rich styles it: a control character from a file
+or from git (a terminal escape in an author's name, a carriage return in a register's header) is shown as
+`?`, never acted on by the terminal.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import getpass
+import io
 import os
+import re
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -31,6 +41,10 @@ class ApGroup(TyperGroup):
         return super().parse_args(ctx, hoist_global_options(args))
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        with safe_output():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: typer.Context) -> Any:
         from apcli.store import forget_written
 
         forget_written()
@@ -60,6 +74,66 @@ class ApGroup(TyperGroup):
             )
             typer.echo(f"Nothing was recorded: {problems}.", err=True)
             raise typer.Exit(2) from None
+
+
+# C0 controls but tab and newline, DEL, C1 controls (U+009B is a CSI on some terminals), and the bidi
+# embeddings, overrides and isolates that make a terminal show text in another order than it is.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # json.dumps escapes the C0 ones
+
+
+def safe_text(text: str) -> str:
+    """`text` with every control character that a terminal would act on shown as `?` (tab and newline kept)."""
+    return _UNSAFE.sub("?", text)
+
+
+class SafeStream(io.TextIOBase):
+    """A text stream that writes `safe_text` of everything to the stream it wraps."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self.raw.write(safe_text(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def isatty(self) -> bool:
+        return bool(self.raw.isatty())
+
+    def fileno(self) -> int:
+        return int(self.raw.fileno())
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.raw, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str:  # type: ignore[override]
+        return getattr(self.raw, "errors", None) or "strict"
+
+
+def raw_stream(stream: Any) -> Any:
+    return stream.raw if isinstance(stream, SafeStream) else stream
+
+
+@contextlib.contextmanager
+def safe_output() -> Iterator[None]:
+    """stdout and stderr through `SafeStream` while a command runs (CliRunner's streams included)."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(raw_stream(sys.stdout)), SafeStream(raw_stream(sys.stderr))
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
@@ -120,9 +194,13 @@ class State:
     def records(self) -> Records:
         from apcli.store import Records, find_records
 
-        records = Records.open(self.records_option or find_records(Path.cwd()))
+        # Absolute from here on: the guard takes a relative path as one inside the folder, and git runs in it.
+        records = Records.open((self.records_option or find_records(Path.cwd())).absolute())
         for done in records.recovered:
             note(f"{records.shown(records.root)}: {done} (an ap command had stopped part-way).")
+        finished = _finish_interrupted_commit(records, self)
+        if finished:
+            note(f"{records.shown(records.root)}: {finished}")
         return records
 
     @cached_property
@@ -140,6 +218,23 @@ class State:
         login = getpass.getuser()
         typer.echo(f"Note: recorded as {login!r}; say who you are with --by NAME or AP_USER.", err=True)
         return login
+
+
+def _finish_interrupted_commit(records: Records, s: State) -> str | None:
+    """Before this command changes anything: commit what a command stopped before its commit had written, so
+    that its change is committed under its own message, not mixed into this command's (apcli/gitlog.py)."""
+    from apcli.gitlog import PENDING
+
+    if not os.path.lexists(records.root / PENDING):
+        return None
+    try:
+        if not records.settings.commit:
+            return None
+    except ApError:
+        return None
+    from apcli.gitlog import finish_interrupted_commit
+
+    return finish_interrupted_commit(records.root, s.by_option or "ap")
 
 
 _current: list[State] = []
@@ -180,15 +275,32 @@ def state() -> State:
 
 
 def print_json(data: Any) -> None:
+    """One JSON document on stdout. The control characters json.dumps leaves as they are (C1, bidi) are
+    written as \\u escapes: the same JSON value, nothing for a terminal to act on."""
     import json
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n")
 
 
 def console() -> Any:
+    """A Rich console that cleans every text it is given (`safe_text`) and writes its own styles unchanged."""
+    return _safe_console_class()(
+        file=raw_stream(sys.stdout), highlight=False, markup=False, width=None if sys.stdout.isatty() else 120
+    )
+
+
+@functools.cache
+def _safe_console_class() -> type[Any]:
     from rich.console import Console
 
-    return Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 120)
+    class SafeConsole(Console):
+        """Rich turns every str it prints (a table's cells and titles included) into Text here."""
+
+        def render_str(self, text: str, **options: Any) -> Any:
+            return super().render_str(safe_text(text), **options)
+
+    return SafeConsole
 
 
 RICH_ROWS = 300  # more rows than this, or output to a pipe or file: plain columns, which are fast and grep well

@@ -43,13 +43,22 @@ def report(
 ) -> None:
     """Value for money: per pupil and in total, cost against attendance, progress and outcomes."""
     from apcli.dates import parse_date
+    from apcli.errors import UsageError
     from apcli.report import build_report, choose_period, report_json
     from apcli.store import Records
 
+    if html is not None and records and len(records) > 1:
+        # The HTML report is one school's, with its pupils' names; a trust's view leaves names out. Refused
+        # before anything is read, rather than written for one school or silently not at all.
+        raise UsageError(
+            "--html writes one school's report, so it cannot be given with several --records (a trust's view). "
+            "Write each school's with `ap report --records DIR --html FILE`, or take the trust's view as --json."
+        )
     s = state()
     first = parse_date(start, "--from") if start else None
     last = parse_date(end, "--to") if end else None
-    folders = [Records.open(folder) for folder in records] if records else [s.records]  # each checked before any report
+    # each checked before any report; absolute, as the guard and git need (a relative path is one inside the folder)
+    folders = [Records.open(folder.absolute()) for folder in records] if records else [s.records]
     reports = [
         build_report(folder, choose_period(folder, s.today, first, last, term, year), s.today) for folder in folders
     ]

@@ -56,7 +56,14 @@ def due(
 
         check_output(ics, s.records.root, "--ics")
     items, problems = due_items(s.records, s.today, ids, within)
-    if ics is not None and items:
+    if ics is not None and problems:
+        # A calendar without the unreadable cases' dates would look complete and miss them; and writing it, then
+        # exiting with an error, left a scheduled job unsure whether it had a calendar. So: none, and the error.
+        note(
+            f"No calendar was written to {ics}: {len(problems)} case file(s) could not be read (below), and a "
+            "calendar without their dates would miss them. Fix them (ap check) and run this again."
+        )
+    elif ics is not None and items:
         _write_ics(ics, as_ics(items, s.records.settings.school.name, dt.datetime.now(dt.UTC)))
     elif ics is not None:
         note(f"Nothing is due, so no calendar was written to {ics}.")
