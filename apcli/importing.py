@@ -17,29 +17,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
 from apcli import codes
 from apcli.attendance import Marks, is_absence, log_lines, log_path, marks_path, missing_sessions
 from apcli.errors import EXIT_INVALID_FILE, EXIT_REFUSED, ApError
-from apcli.registers import Cell, Formula, as_date, read_register
+from apcli.registers import Cell, Formula, as_date, printable, read_register, shown_path
 
 if TYPE_CHECKING:
     from apcli.models import Case, Provider
     from apcli.store import Records
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowError:
     row: int
     column: str
-    value: str
+    value: str  # "" where the cell's text must not be repeated (a note: it may hold what the message is about)
     why: str
 
     @property
     def message(self) -> str:
-        return f"row {self.row}, {self.column} {self.value!r}: {self.why}"
+        value = f" {self.value!r}" if self.value else ""
+        return f"row {self.row}, {self.column}{value}: {self.why}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MarkChange:
     case: str
     date: dt.date
@@ -59,7 +63,8 @@ class ImportResult:
     added: list[MarkChange] = field(default_factory=list)
     unchanged: int = 0
     replaced: list[MarkChange] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT
+    error_count: int = 0
     missing: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
 
@@ -84,6 +89,7 @@ class ImportResult:
             "dry_run": self.dry_run,
             "changes": [str(change) for change in self.replaced],
             "errors": [{"row": e.row, "column": e.column, "value": e.value, "message": e.why} for e in self.errors],
+            "more_errors": self.error_count - len(self.errors),
         }
 
 
@@ -105,6 +111,7 @@ class Pupils:
 
     by_id: dict[str, Case]
     by_upn: dict[str, list[str]]
+    begun: dict[int, bool] = field(default_factory=dict)  # id(case) -> its placement has begun (notice given)
 
 
 def index_cases(records: Records) -> Pupils:
@@ -164,17 +171,29 @@ def to_code(raw: Any, provider: Provider, words: dict[str, str]) -> tuple[str | 
         return upper, None
     return None, (
         f"is not an attendance code, nor a word for one in the settings' mark_words (to use it, add "
-        f"'{text.lower()}: CODE' under mark_words in ap-settings.yaml)"
+        f"'{printable(text.lower())}: CODE' under mark_words in ap-settings.yaml)"
     )
 
 
-def _check_day(records: Records, case: Case, day: dt.date, today: dt.date) -> str | None:
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _check_day(
+    records: Records, case: Case, day: dt.date, today: dt.date, begun: dict[int, bool] | None = None
+) -> str | None:
+    """Why the case cannot have a mark on `day`, or None. `begun` keeps, per case, whether its placement has
+    begun (worked out once for all of a case's days)."""
     from apcli.status import notice_for_placement
 
     placement = case.placement
     if placement is None:
         return "the case has no placement"
-    if notice_for_placement(case) is None:
+    known = begun.get(id(case)) if begun is not None else None
+    if known is None:
+        known = notice_for_placement(case) is not None
+        if begun is not None:
+            begun[id(case)] = known
+    if not known:
         return "the parents have not been given notice of this placement, so it has not begun"
     if case.ending is not None and day > case.ending.date:
         return f"{day} is after the placement ended ({case.ending.date}, {case.ending.outcome})"
@@ -184,12 +203,12 @@ def _check_day(records: Records, case: Case, day: dt.date, today: dt.date) -> st
         return f"{day} is outside the placement ({placement.start} to {placement.end})"
     if not records.calendar.is_school_day(day):
         return f"{day} is not a school day: it is {records.calendar.why_not_school_day(day)}"
-    if f"{day:%a}".lower() not in placement.weekdays:
+    if _WEEKDAYS[day.weekday()] not in placement.weekdays:
         return f"{day} is a {day:%A}, not one of the placement's days ({', '.join(placement.weekdays)})"
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Wanted:
     case: str
     date: dt.date
@@ -199,75 +218,174 @@ class Wanted:
     note: str = ""
 
 
-def check_cells(records: Records, cells: list[Cell], today: dt.date) -> tuple[list[Wanted], list[RowError]]:
-    """Every cell checked: the marks the register asks for, and every problem with its row."""
+MAX_ERRORS_KEPT = 1000  # a register of a million bad cells is refused with its first thousand, and their count
+
+
+class Problems(list[RowError]):
+    """The register's problems: the first MAX_ERRORS_KEPT, and how many there are."""
+
+    total = 0
+
+    def append(self, error: RowError) -> None:
+        self.total += 1
+        if len(self) < MAX_ERRORS_KEPT:
+            super().append(error)
+
+    def add(self, row: int, column: str, value: str, why: str) -> None:
+        """As append(RowError(...)), but past the kept ones only counted (nothing made)."""
+        self.total += 1
+        if len(self) < MAX_ERRORS_KEPT:
+            super().append(RowError(row, column, value, why))
+
+
+# A cell's problem before its row is known: (column, or None for the cell's own; value; why).
+Refusal = tuple[str | None, str, str]
+
+
+def check_cells(records: Records, cells: Iterable[Cell], today: dt.date) -> tuple[list[Wanted], Problems]:
+    """Every cell checked: the marks the register asks for, and every problem with its row.
+
+    What many cells share is worked out once, not once a cell: who a row's pupil is, what a day and
+    session of a case allow, what a mark means for a case. A register's cells are read in one pass, so
+    a grid of a million marks is checked in linear time."""
     pupils = index_cases(records)
     words = records.settings.mark_words
     wanted: dict[tuple[str, dt.date, str], Wanted] = {}
-    errors: list[RowError] = []
+    errors = Problems()
+    dates: dict[Any, dt.date | None] = {}
+    pupil_of: dict[tuple[str, Any, str], str | Refusal] = {}
+    when: dict[tuple[str, Any, str], tuple[dt.date, str] | Refusal] = {}
+    what: dict[tuple[str, Any], str | Refusal] = {}
     for cell in cells:
-        day = as_date(cell.date)
-        matched = match(pupils, cell, day)
-        if isinstance(matched, RowError):
-            errors.append(matched)
+        if cell.note and (why := note_problem(cell.note)) is not None:
+            errors.add(cell.row, "note", "", why)
             continue
-        case = pupils.by_id[matched]
-        if cell.name and not names_agree(cell.name, case.pupil.name):
-            errors.append(
-                RowError(
-                    cell.row,
-                    "name",
-                    cell.name,
-                    f"is not the name of the pupil in {matched}: check the "
-                    f"{cell.key_column}, so that no mark is filed against the wrong child",
-                )
+        try:
+            day = dates[cell.date]
+        except KeyError:
+            day = dates[cell.date] = as_date(cell.date)
+        except TypeError:
+            day = as_date(cell.date)
+        who = (cell.key_column, cell.key, cell.name)
+        found = pupil_of.get(who) if isinstance(cell.key, str) else None
+        if found is None:
+            found, shared = _pupil(pupils, cell, day)
+            if shared:
+                pupil_of[who] = found
+        if isinstance(found, tuple):
+            errors.add(cell.row, found[0] or cell.column, found[1], found[2])
+            continue
+        checked = when.get((found, cell.date, cell.session))
+        if checked is None:
+            checked = when[(found, cell.date, cell.session)] = _day_and_session(
+                records, pupils, found, cell, day, today
             )
+        if len(checked) == 3:
+            refused = checked
+            errors.add(cell.row, refused[0] or cell.column, refused[1], refused[2])
             continue
-        if day is None:
-            errors.append(
-                RowError(cell.row, "date", _shown(cell.date), "is not a date (write 2027-01-11 or 11/01/2027)")
-            )
+        day, session = checked
+        try:
+            code = what[(found, cell.mark)]
+        except KeyError:
+            code = what[(found, cell.mark)] = _code(records, pupils, found, cell, words)
+        except TypeError:
+            code = _code(records, pupils, found, cell, words)
+        if isinstance(code, tuple):
+            errors.add(cell.row, code[0] or cell.column, code[1], code[2])
             continue
-        session = cell.session.strip().lower()
-        if session not in ("am", "pm"):
-            errors.append(RowError(cell.row, "session", cell.session, "is not AM or PM"))
-            continue
-        if (why := _check_day(records, case, day, today)) is not None:
-            errors.append(RowError(cell.row, cell.column if cell.column != "mark" else "date", str(cell.date), why))
-            continue
-        provider = records.providers.get(case.placement.provider) if case.placement else None
-        if provider is None:
-            errors.append(
-                RowError(cell.row, cell.key_column, str(cell.key), f"{matched}'s provider is not in the register")
-            )
-            continue
-        code, why = to_code(cell.mark, provider, words)
-        if code is None:
-            errors.append(RowError(cell.row, cell.column, _shown(cell.mark), why or "not a mark"))
-            continue
-        key = (matched, day, session)
+        key = (found, day, session)
         earlier = wanted.get(key)
-        if earlier and earlier.code != code:
+        if earlier is None:
+            wanted[key] = Wanted(found, day, session, code, cell.row, cell.note)
+        elif earlier.code != code:
             errors.append(
                 RowError(
                     cell.row,
                     cell.column,
                     _shown(cell.mark),
-                    f"{matched} {day} {session.upper()} is marked {earlier.code} in row {earlier.row} and {code} here",
+                    f"{found} {day} {session.upper()} is marked {earlier.code} in row {earlier.row} and {code} here",
                 )
             )
-            continue
-        wanted.setdefault(key, Wanted(matched, day, session, code, cell.row, cell.note))
     return list(wanted.values()), errors
 
 
+def _pupil(pupils: Pupils, cell: Cell, day: dt.date | None) -> tuple[str | Refusal, bool]:
+    """The case a cell's row names, or why not; and whether that holds for every cell of the same key and name
+    (not when one UPN has several cases, told apart by the cell's day)."""
+    from apcli.upn import normalise_upn
+
+    shared = cell.key_column == "case" or len(pupils.by_upn.get(normalise_upn(str(cell.key)), [])) < 2
+    matched = match(pupils, cell, day)
+    if isinstance(matched, RowError):
+        return (matched.column, matched.value, matched.why), shared
+    if cell.name and not names_agree(cell.name, pupils.by_id[matched].pupil.name):
+        why = (
+            f"is not the name of the pupil in {matched} (the surname and a given name must both agree): check "
+            f"the {cell.key_column}, so that no mark is filed against the wrong child"
+        )
+        return ("name", cell.name, why), shared
+    return matched, shared
+
+
+def _day_and_session(
+    records: Records, pupils: Pupils, case_id: str, cell: Cell, day: dt.date | None, today: dt.date
+) -> tuple[dt.date, str] | Refusal:
+    if day is None:
+        return ("date", _shown(cell.date), "is not a date (write 2027-01-11 or 11/01/2027)")
+    session = cell.session.strip().lower()
+    if session not in ("am", "pm"):
+        return ("session", cell.session, "is not AM or PM")
+    if (why := _check_day(records, pupils.by_id[case_id], day, today, pupils.begun)) is not None:
+        return ("date" if cell.column == "mark" else None, str(cell.date), why)
+    return day, session
+
+
+def _code(records: Records, pupils: Pupils, case_id: str, cell: Cell, words: dict[str, str]) -> str | Refusal:
+    case = pupils.by_id[case_id]
+    provider = records.providers.get(case.placement.provider) if case.placement else None
+    if provider is None:
+        return (cell.key_column, str(cell.key), f"{case_id}'s provider is not in the register")
+    code, why = to_code(cell.mark, provider, words)
+    if code is None:
+        return (None, _shown(cell.mark), why or "not a mark")
+    return code
+
+
+def note_problem(note: str) -> str | None:
+    """Why a register's note cannot go into the case's marks, or None. The note's text is never repeated."""
+    from apcli.checking import SAFEGUARDING_DETAIL, SAFEGUARDING_STEMS
+    from apcli.models import CONTROL_CHARACTERS
+
+    if CONTROL_CHARACTERS.search(note) or any(not char.isprintable() and char not in "\n\t" for char in note):
+        return "holds a control character (an escape or similar), which ap does not keep; remove it"
+    lower = note.lower()
+    if any(stem in lower for stem in SAFEGUARDING_STEMS) and (found := SAFEGUARDING_DETAIL.search(note)):
+        return (
+            f"{found.group(0).lower()!r} reads like the details of a safeguarding concern. A register note is kept "
+            "in the case's attendance file, which is no place for them: raise the concern with the DSL, record "
+            "the details in the school's safeguarding system (and its reference with `ap safeguarding`), and "
+            "take them out of the register"
+        )
+    return None
+
+
 def names_agree(given: str, recorded: str) -> bool:
-    """A register's name column agrees with the case when they share a word (surname, or first name)."""
+    """A register's name column agrees with the case when it holds the pupil's surname (the recorded name's
+    last word) and one of the pupil's given names, in any order (`HARTLEY Leo`, `Hartley, Leo`): a sibling
+    shares the surname, so the surname alone is never enough. Case and accents aside."""
+    import unicodedata
 
-    def words(text: str) -> set[str]:
-        return {w for w in re.split(r"[\s,.'-]+", text.casefold()) if len(w) > 1}
+    def words(text: str) -> list[str]:
+        plain = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+        return [w for w in re.split(r"[\s,.'\u2019-]+", plain) if len(w) > 1]
 
-    return bool(words(given) & words(recorded))
+    parts = recorded.split()
+    if not parts:
+        return False
+    surname, given_names = set(words(parts[-1])), set(words(" ".join(parts[:-1])))
+    register = set(words(given))
+    return bool(surname & register) and (not given_names or bool(given_names & register))
 
 
 def _shown(value: Any) -> str:
@@ -281,17 +399,23 @@ def import_register(
     records: Records, path: Path, today: dt.date, by: str, replace: bool = False, dry_run: bool = False
 ) -> ImportResult:
     """Read, check, and (unless dry_run) write a provider's register into the cases it names."""
-    from apcli.models import CONTROL_CHARACTERS
+    from apcli.errors import UsageError
 
-    result = ImportResult(CONTROL_CHARACTERS.sub("?", path.name), dry_run=dry_run)  # the name goes into the log
+    if not by.strip() or any(not char.isprintable() for char in by):
+        raise UsageError(
+            "--by: who imports the register is written into each case's attendance log, so it is a name in plain "
+            "text; this one holds a control character (an escape, a tab or a line break). Give your name as text."
+        )
+    result = ImportResult(printable(path.name), dry_run=dry_run)  # the name goes into the log
+    shown = shown_path(path)
     _, cells = read_register(path)
-    result.rows = len({cell.row for cell in cells})
-    wanted, result.errors = check_cells(records, cells, today)
-    if result.errors:
+    wanted, errors = check_cells(records, _counted(cells, result), today)
+    result.errors, result.error_count = list(errors), errors.total
+    if errors.total:
         listed = "\n".join(f"  {e.message}" for e in result.errors[:200])
-        more = f"\n  ... and {len(result.errors) - 200} more" if len(result.errors) > 200 else ""
+        more = f"\n  ... and {errors.total - 200:,} more" if errors.total > 200 else ""
         raise ImportRefused(
-            f"{path}: nothing was imported, because {len(result.errors)} mark(s) cannot be taken as they are:\n"
+            f"{shown}: nothing was imported, because {errors.total:,} mark(s) cannot be taken as they are:\n"
             f"{listed}{more}\nCorrect the register (or the case) and import it again.",
             result,
             EXIT_INVALID_FILE,
@@ -306,7 +430,7 @@ def import_register(
         if result.replaced and not replace:
             listed = "\n".join(f"  {change}" for change in result.replaced)
             raise ImportRefused(
-                f"Refused: {path} would change {len(result.replaced)} mark(s) already recorded, so nothing was imported "
+                f"Refused: {shown} would change {len(result.replaced)} mark(s) already recorded, so nothing was imported "
                 f'(ATT-ACCURATE: "every step should be taken to ensure that accurate attendance data is kept"):\n{listed}\n'
                 "If the provider has corrected its register, import it again with --replace; each replaced mark is "
                 "kept in the case's attendance log.",
@@ -324,10 +448,22 @@ def import_register(
     return result
 
 
+def _counted(cells: Iterator[Cell], result: ImportResult) -> Iterator[Cell]:
+    """The cells, counting the register's rows that hold marks into `result` (a row's cells come together)."""
+    last = None
+    for cell in cells:
+        if cell.row != last:
+            result.rows += 1
+            last = cell.row
+        yield cell
+
+
 def _plan(records: Records, by_case: dict[str, list[Wanted]], result: ImportResult) -> dict[str, Marks]:
     """The marks each case will hold; fills in what is added, unchanged and replaced."""
     changed: dict[str, Marks] = {}
     for case_id, marks in by_case.items():
+        case_file = records.case_path(case_id)
+        records.guard.exists(log_path(case_file), "cases")  # a link or pipe in its place is refused, dry run too
         current = records.marks(case_id, fresh=True)
         updated = Marks({day: dict(pair) for day, pair in current.days.items()}, dict(current.notes))
         touched = False
@@ -362,17 +498,30 @@ def _write_all(records: Records, new_marks: dict[str, Marks], result: ImportResu
 
     now = utc_now()
     files: dict[Path, str | bytes] = {}
+    changes: dict[str, tuple[list[MarkChange], list[MarkChange]]] = {case_id: ([], []) for case_id in new_marks}
+    for change in result.added:
+        changes[change.case][0].append(change)
+    for change in result.replaced:
+        changes[change.case][1].append(change)
     for case_id, marks in sorted(new_marks.items()):
         case_file = records.case_path(case_id)
         files[marks_path(case_file)] = marks.text()
-        files[log_path(case_file)] = _log_text(records, case_file, case_id, result, today, now, by)
+        added, replaced = changes[case_id]
+        files[log_path(case_file)] = _log_text(records, case_file, added, replaced, result.source, today, now, by)
     write_together(records.guard, files, locks=new_marks)
     for case_id in new_marks:
         records.forget_marks(case_id)
 
 
 def _log_text(
-    records: Records, case_file: Path, case_id: str, result: ImportResult, today: dt.date, now: str, by: str
+    records: Records,
+    case_file: Path,
+    added: list[MarkChange],
+    replaced: list[MarkChange],
+    source: str,
+    today: dt.date,
+    now: str,
+    by: str,
 ) -> str:
     from apcli import yamlio
     from apcli.attendance import LOG_HEADER
@@ -380,19 +529,17 @@ def _log_text(
     path = log_path(case_file)
     data = records.guard.read_bytes(path, "cases", shown=records.shown(path), missing_ok=True)
     before = ",".join(LOG_HEADER) + "\n" if data is None else yamlio.decode(data, records.shown(path))
-    added = [c for c in result.added if c.case == case_id]
-    replaced = [c for c in result.replaced if c.case == case_id]
     entries = [
         (
             today,
             now,
             by,
-            f"imported {len(added) + len(replaced)} mark(s) from {result.source}: "
+            f"imported {len(added) + len(replaced)} mark(s) from {source}: "
             f"{len(added)} added, {len(replaced)} replaced",
         )
     ]
     entries += [
-        (today, now, by, f"replaced {c.date} {c.session.upper()}: {c.old} with {c.new} ({result.source} row {c.row})")
+        (today, now, by, f"replaced {c.date} {c.session.upper()}: {c.old} with {c.new} ({source} row {c.row})")
         for c in replaced
     ]
     return before + log_lines(entries)

@@ -8,9 +8,10 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from apcli.errors import InvalidFileError
 
@@ -20,11 +21,15 @@ LONG_COLUMNS = ("date", "session", "mark")
 OPTIONAL_COLUMNS = ("note", "name")
 MAX_BYTES = 50_000_000
 MAX_XLSX_UNPACKED = 200_000_000  # the parts of an .xlsx, unzipped (a year's register is a few MB)
+# A register's real extent (its cells that hold something): a grid is a column a session (ten school years are
+# under 4,000), a long register a row a session; their product bounds the table ap holds in memory.
+MAX_COLUMNS = 5_000
+MAX_ROWS = 2_000_000
+MAX_CELLS = 30_000_000
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One mark as the register gives it, before it is checked."""
+class Cell(NamedTuple):
+    """One mark as the register gives it, before it is checked (a tuple: a register may hold millions)."""
 
     row: int
     column: str
@@ -47,17 +52,47 @@ def _cell_text(value: Any) -> str:
     return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def read_table(path: Path) -> list[list[Any]]:
-    """The register's rows as lists of cell values (text from CSV; typed values from .xlsx)."""
-    shown = str(path)
+def shown_path(path: Path) -> str:
+    """The register's name as typed, safe to print (a control character in a file name shows as ?)."""
+    return "".join(char if char.isprintable() else "?" for char in str(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """The register's bytes: a regular file only (never a device, pipe or link), its size checked before
+    anything is read and while reading, so `/dev/zero` or a huge file is refused, not read."""
+    from apcli.guard import Guard
+
+    shown = shown_path(path)
+    if not path.name or path.name in (".", ".."):
+        raise RegisterError("is a folder, not a register", shown)
     try:
-        data = path.read_bytes()
+        return Guard(path.parent, "the register's folder").read(path.name, limit=MAX_BYTES, shown=shown)
+    except InvalidFileError as error:
+        raise RegisterError(_register_detail(error.detail), shown) from None
+    except IsADirectoryError:
+        raise RegisterError("is a folder, not a register", shown) from None
     except OSError as error:
         raise RegisterError(f"cannot be read ({error.strerror or error})", shown) from None
-    if len(data) > MAX_BYTES:
-        raise RegisterError(f"is {len(data):,} bytes; a register is far smaller. Is it the right file?", shown)
+
+
+def _register_detail(detail: str) -> str:
+    if detail.startswith("the file is ") and "more than ap reads" in detail:
+        return detail.split(";")[0] + "; a register is far smaller. Is it the right file?"
+    return detail
+
+
+def read_table(path: Path) -> list[list[Any]]:
+    """The register's rows as lists of cell values (text from CSV; typed values from .xlsx)."""
+    return list(read_rows(path))
+
+
+def read_rows(path: Path) -> Iterator[list[Any]]:
+    """The register's rows one by one, as lists of cell values (text from CSV; typed values from .xlsx).
+    Whether the file can be read at all is known before the first row."""
+    shown = shown_path(path)
+    data = read_bytes(path)
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, data)
+        return iter(_read_xlsx(path, data))
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         raise RegisterError("is not an .xlsx workbook that ap can read; save it as .xlsx or as CSV (UTF-8)", shown)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -73,12 +108,18 @@ def read_table(path: Path) -> list[list[Any]]:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise RegisterError("is not UTF-8 text; save it as 'CSV UTF-8' and import it again", shown, line) from None
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     delimiter = ";" if first.count(";") > first.count(",") else ","
+    del data
+    return _csv_rows(text, delimiter, shown)
+
+
+def _csv_rows(text: str, delimiter: str, shown: str) -> Iterator[list[str]]:
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     except csv.Error as error:
-        raise RegisterError(f"is not valid CSV ({error})", shown) from None
+        raise RegisterError(f"is not valid CSV ({printable(str(error))})", shown) from None
 
 
 def _read_xlsx(path: Path, data: bytes) -> list[list[Any]]:
@@ -86,11 +127,11 @@ def _read_xlsx(path: Path, data: bytes) -> list[list[Any]]:
 
     from openpyxl import load_workbook
 
-    shown = str(path)
+    shown = shown_path(path)
     try:
         unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(data)).infolist())
     except (zipfile.BadZipFile, ValueError, OSError) as error:
-        raise RegisterError(f"is not an .xlsx workbook that ap can read ({error})", shown) from None
+        raise RegisterError(f"is not an .xlsx workbook that ap can read ({printable(str(error))})", shown) from None
     if unpacked > MAX_XLSX_UNPACKED:
         raise RegisterError(
             f"unpacks to {unpacked:,} bytes, far more than a register; is it the right file? "
@@ -100,16 +141,84 @@ def _read_xlsx(path: Path, data: bytes) -> list[list[Any]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         try:
-            sheet = workbook.worksheets[0]
-            return [[_xlsx_value(cell) for cell in row] for row in sheet.iter_rows()]
+            return _sheet_rows(workbook, shown)
         finally:
             workbook.close()
+    except RegisterError:
+        raise
     except Exception as error:  # openpyxl raises many kinds (XML ParseError, KeyError, ...) for a broken workbook
         raise RegisterError(
-            f"is not an .xlsx workbook that ap can read ({error or type(error).__name__}); open it in the spreadsheet "
-            "and save it again as .xlsx, or as CSV (UTF-8)",
+            f"is not an .xlsx workbook that ap can read ({printable(str(error) or type(error).__name__)}); open it "
+            "in the spreadsheet and save it again as .xlsx, or as CSV (UTF-8)",
             shown,
         ) from None
+
+
+_NO_ROW: list[Any] = []  # every empty row of a sheet is this one list (never changed), not a list each
+
+
+def _sheet_rows(workbook: Any, shown: str) -> list[list[Any]]:
+    """The first sheet's rows, as far as its cells that hold something reach.
+
+    openpyxl's own row iterator pads every row to the sheet's stated size (or to the row's last cell, blank
+    or not), so one blank formatted cell at XFD1048576 made a 5 KB workbook a billion-cell table. Here the
+    sheet's XML is read cell by cell, in one pass, and only cells holding a value or a formula are kept; a
+    register whose real extent is beyond any register's is refused before a table is made.
+    """
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    sheet = workbook.worksheets[0]
+    sheet.reset_dimensions()  # the stated size (<dimension ref=...>) is the workbook's claim, not its cells
+    kept: list[tuple[int, list[tuple[int, Any]]]] = []
+    last_row = last_column = cells = 0
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=workbook.data_only,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for number, row in parser.parse():
+            values = []
+            for item in row:
+                value = item.get("value")
+                if value is None or (isinstance(value, str) and not value.strip() and item.get("data_type") != "f"):
+                    continue  # a blank cell, formatted or not, is no part of the register
+                column = int(item["column"])
+                values.append((column, _xlsx_value(ReadOnlyCell(sheet, **item))))
+                last_column = max(last_column, column)
+            if not values:
+                continue
+            cells += len(values)
+            last_row = number
+            if last_column > MAX_COLUMNS or number > MAX_ROWS or cells > MAX_CELLS:
+                raise RegisterError(_too_big(number, last_column), shown)
+            kept.append((number, values))
+    if last_row * last_column > MAX_CELLS:
+        raise RegisterError(_too_big(last_row, last_column), shown)
+    table: list[list[Any]] = [_NO_ROW] * last_row
+    for number, values in kept:
+        dense: list[Any] = [None] * max(column for column, _ in values)
+        for column, value in values:
+            dense[column - 1] = value
+        table[number - 1] = dense
+    return table
+
+
+def _too_big(rows: int, columns: int) -> str:
+    return (
+        f"has cells as far as row {rows:,} and column {columns:,}, far beyond any register (at most "
+        f"{MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns); is it the right file? Delete what is beyond the register, "
+        "or save the register on its own sheet, or as CSV (UTF-8)."
+    )
+
+
+def printable(text: str) -> str:
+    """`text` from a register with control characters (terminal escapes) shown as ?, for a message."""
+    return "".join(char if char.isprintable() else "?" for char in text)
 
 
 @dataclass(frozen=True)
@@ -139,7 +248,7 @@ def detect_layout(header: list[Any], shown: str) -> Layout:
     if not keys:
         raise RegisterError(
             "the first row should name the pupil's column: 'upn' or 'case' (a name alone is never enough to match "
-            f"a pupil); found: {', '.join(n for n in names if n) or 'nothing'}",
+            f"a pupil); found: {printable(', '.join(n for n in names if n)) or 'nothing'}",
             shown,
             1,
         )
@@ -157,7 +266,7 @@ def detect_layout(header: list[Any], shown: str) -> Layout:
         missing = [column for column in LONG_COLUMNS if column not in columns]
         if missing or sessions or unknown:
             problems = [f"missing {', '.join(missing)}"] if missing else []
-            problems += [f"unknown {', '.join(unknown)}"] if unknown else []
+            problems += [f"unknown {printable(', '.join(unknown))}"] if unknown else []
             problems += ["session columns do not belong in the long layout"] if sessions else []
             raise RegisterError(
                 "the header is not a register ap knows: " + "; ".join(problems) + ". The long layout is "
@@ -167,7 +276,7 @@ def detect_layout(header: list[Any], shown: str) -> Layout:
             )
         return Layout("long", keys[0], columns, {})
     if not sessions or unknown:
-        detail = f"unknown columns: {', '.join(unknown)}" if unknown else "no session columns"
+        detail = f"unknown columns: {printable(', '.join(unknown))}" if unknown else "no session columns"
         raise RegisterError(
             f"the header is not a register ap knows ({detail}). The grid layout is upn (or case), optionally name, "
             "then one column per session headed like '2027-01-11 AM'.",
@@ -177,30 +286,46 @@ def detect_layout(header: list[Any], shown: str) -> Layout:
     return Layout("grid", keys[0], columns, sessions)
 
 
-def read_register(path: Path) -> tuple[str, list[Cell]]:
-    """The layout's name, and every mark in the register with its row and column."""
-    shown = str(path)
-    table = read_table(path)
-    while table and not any(_cell_text(cell) for cell in table[-1]):
-        table.pop()
-    if not table:
-        raise RegisterError("is empty", shown)
-    layout = detect_layout(table[0], shown)
-    if len(table) == 1:
-        raise RegisterError("has a header but no rows", shown, 1)
-    cells: list[Cell] = []
+def _has_text(row: list[Any]) -> bool:
+    return any(isinstance(cell, Formula) or _cell_text(cell) for cell in row)
+
+
+def read_register(path: Path) -> tuple[str, Iterator[Cell]]:
+    """The layout's name, and every mark in the register with its row and column, one by one: a register
+    of millions of marks is never held as millions of cells. Whether the register can be read at all (its
+    file, its header, that it has rows) is known before this returns; a row's problem is its cell's."""
+    shown = shown_path(path)
+    rows = read_rows(path)
+    header = next(rows, None)
+    if header is None or not _has_text(header):
+        if not any(_has_text(row) for row in rows):
+            raise RegisterError("is empty", shown)
+        header = header or []
+    layout = detect_layout(header, shown)
+    for number, row in enumerate(rows, start=2):  # up to the first row that holds something
+        if _has_text(row):
+            return layout.kind, _cells(layout, header, number, row, rows)
+    raise RegisterError("has a header but no rows", shown, 1)
+
+
+def _cells(layout: Layout, header: list[Any], first: int, row: list[Any], rest: Iterator[list[Any]]) -> Iterator[Cell]:
     key_index = layout.columns[layout.key_column]
-    for number, row in enumerate(table[1:], start=2):
-        if not any(_cell_text(cell) for cell in row):
-            continue
-        padded = list(row) + [None] * (len(table[0]) - len(row))
-        key = _cell_text(padded[key_index]) if not isinstance(padded[key_index], Formula) else padded[key_index]
-        name = _cell_text(padded[layout.columns["name"]]) if "name" in layout.columns else ""
-        if layout.kind == "long":
-            cols = layout.columns
-            note = padded[cols["note"]] if "note" in cols else ""
-            cells.append(
-                Cell(
+    name_index = layout.columns.get("name")
+    days = {day: as_date(day) or day for day in dict.fromkeys(day for day, _ in layout.sessions.values())}
+    columns = [  # a grid's session columns: index, the column as messages name it, its day, its session
+        (index, f"{day} {session}", days[day], session) for index, (day, session) in layout.sessions.items()
+    ]
+    width = len(header)
+    cols = layout.columns
+    number = first
+    while True:
+        if _has_text(row):
+            padded = list(row) + [None] * (width - len(row)) if len(row) < width else row
+            key = padded[key_index] if isinstance(padded[key_index], Formula) else _cell_text(padded[key_index])
+            name = _cell_text(padded[name_index]) if name_index is not None else ""
+            if layout.kind == "long":
+                note = padded[cols["note"]] if "note" in cols else ""
+                yield Cell(
                     number,
                     "mark",
                     layout.key_column,
@@ -211,17 +336,18 @@ def read_register(path: Path) -> tuple[str, list[Cell]]:
                     _cell_text(note) if not isinstance(note, Formula) else "",
                     name,
                 )
-            )
-        else:
-            for index, (day, session) in layout.sessions.items():
-                value = padded[index]
-                if _cell_text(value) if not isinstance(value, Formula) else True:
-                    cells.append(
-                        Cell(
-                            number, _cell_text(table[0][index]), layout.key_column, key, day, session, value, name=name
-                        )
-                    )
-    return layout.kind, cells
+            else:
+                key_column = layout.key_column
+                for index, column, day, session in columns:
+                    value = padded[index]
+                    if value is None or value == "":
+                        continue
+                    if isinstance(value, Formula) or (value.strip() if isinstance(value, str) else _cell_text(value)):
+                        yield Cell(number, column, key_column, key, day, session, value, "", name)
+        following = next(rest, None)
+        if following is None:
+            return
+        number, row = number + 1, following
 
 
 def as_date(value: Any) -> dt.date | None:

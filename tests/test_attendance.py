@@ -78,7 +78,7 @@ def test_a_long_csv_register_imports_then_reimports_as_unchanged(ap: Run, demo: 
 
 
 def test_a_grid_register_with_bom_and_semicolons(ap: Run, demo: Path, tmp_path: Path) -> None:
-    text = "\ufeffcase;name;2026-11-30 AM;2026-11-30 PM;2026-12-01 AM;2026-12-01 PM\nAP-2026-001;Leo H;B;B;N;\n"
+    text = "\ufeffcase;name;2026-11-30 AM;2026-11-30 PM;2026-12-01 AM;2026-12-01 PM\nAP-2026-001;Leo Hartley;B;B;N;\n"
     result = ap("attendance", "import", str(csv_file(tmp_path, text)), "--json", today=TODAY)
     assert result.exit_code == 0, result.output
     assert as_json(result)["added"] == 3  # an empty cell is no mark yet
