@@ -11,9 +11,23 @@ _ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _UK = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 
+# Every date in a records file, and every date typed, lies in these years: 9999-12-31 is a typing mistake, and
+# date arithmetic near the end of the calendar (the day after 31 December 9999) would fail.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
 
 def parse_date(value: str, what: str = "date") -> dt.date:
-    """Read `2027-01-11` or `11/01/2027` (day first); refuse anything else."""
+    """Read `2027-01-11` or `11/01/2027` (day first), in the years records dates lie in; refuse anything else."""
+    try:
+        return read_date(value)
+    except ValueError as error:
+        message = str(error)
+        raise UsageError(f"{what}: {value!r} {message}{'' if message.endswith('?') else '.'}") from None
+
+
+def read_date(value: str) -> dt.date:
+    """`parse_date` for text from a file: a ValueError whose message says what is wrong but does not repeat
+    the text (`is not a date. Write it as ...`, `is not a real date (...)`), to follow the text or its field."""
     text = value.strip()
     iso = _ISO.fullmatch(text)
     uk = _UK.fullmatch(text)
@@ -22,11 +36,17 @@ def parse_date(value: str, what: str = "date") -> dt.date:
     elif uk:
         day, month, year = (int(g) for g in uk.groups())
     else:
-        raise UsageError(f"{what}: {value!r} is not a date. Write it as 2027-01-11 (ISO) or 11/01/2027 (day first).")
+        raise ValueError("is not a date. Write it as 2027-01-11 (ISO) or 11/01/2027 (day first)")
     try:
-        return dt.date(year, month, day)
+        date = dt.date(year, month, day)
     except ValueError as error:
-        raise UsageError(f"{what}: {value!r} is not a real date ({error}).") from None
+        raise ValueError(f"is not a real date ({error})") from None
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(
+            f"is not a date in the years {FIRST_YEAR} to {LAST_YEAR}, where every records date lies: is the year "
+            "mistyped?"
+        )
+    return date
 
 
 def parse_time(value: str, what: str = "time") -> str:
@@ -56,8 +76,8 @@ def year_group_for(dob: dt.date, on: dt.date) -> int:
 
     A child who turns N+5 during the school year (1 Sept to 31 Aug) is in Year N.
     """
-    end_of_school_year = dt.date(school_year_start(on) + 1, 8, 31)
-    return age_on(dob, end_of_school_year) - 5
+    end_year = school_year_start(on) + 1  # the age on 31 August that ends the school year, without making the date
+    return end_year - dob.year - ((dob.month, dob.day) > (8, 31)) - 5
 
 
 def format_year_group(year: int) -> str:

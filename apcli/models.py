@@ -17,14 +17,63 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from apcli import codes
+from apcli.dates import FIRST_YEAR, LAST_YEAR
 from apcli.ids import PROVIDER_ID_PATTERN
 from apcli.upn import upn_problem
 
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 
+# Characters that show nothing, or reorder the text around them, so that a name could read as another: the
+# bidirectional controls (U+202A-U+202E, U+2066-U+2069, the marks U+200E, U+200F and U+061C) and the
+# zero-width ones (U+200B-U+200D, U+2060, U+FEFF).
+INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+INVISIBLE_NAMES = {
+    "\u061c": "an Arabic letter mark",
+    "\u200b": "a zero-width space",
+    "\u200c": "a zero-width non-joiner",
+    "\u200d": "a zero-width joiner",
+    "\u200e": "a left-to-right mark",
+    "\u200f": "a right-to-left mark",
+    "\u202a": "a left-to-right embedding",
+    "\u202b": "a right-to-left embedding",
+    "\u202c": "a pop directional formatting",
+    "\u202d": "a left-to-right override",
+    "\u202e": "a right-to-left override",
+    "\u2060": "a word joiner",
+    "\u2066": "a left-to-right isolate",
+    "\u2067": "a right-to-left isolate",
+    "\u2068": "a first strong isolate",
+    "\u2069": "a pop directional isolate",
+    "\ufeff": "a zero-width no-break space",
+}
+
+# Every date in a records file lies in FIRST_YEAR to LAST_YEAR (apcli/dates.py).
+Date = Annotated[dt.date, Field(ge=dt.date(FIRST_YEAR, 1, 1), le=dt.date(LAST_YEAR, 12, 31))]
+
+
+def _shows_as_it_is(name: str) -> str:
+    """A name holds no invisible or reordering character (the message says which, and where, not the name)."""
+    found = INVISIBLE.search(name)
+    if found is None:
+        return name
+    char = found.group()
+    raise ValueError(
+        f"holds {INVISIBLE_NAMES[char]} (U+{ord(char):04X}) at character {found.start() + 1}, which shows nothing "
+        "or reorders the text around it, so that a name can read as another: type the name again without it"
+    )
+
+
 Text = Annotated[str, Field(min_length=1)]
+# A person's, school's or provider's name: text that shows as what it is. NameText is the same where a field
+# took any text before (so an empty one stays valid).
+Name = Annotated[str, Field(min_length=1), AfterValidator(_shows_as_it_is)]
+NameText = Annotated[str, AfterValidator(_shows_as_it_is)]
 Time = Annotated[str, Field(pattern=TIME_PATTERN, description="24-hour time, HH:MM")]
-Money = Annotated[Decimal, Field(ge=0, strict=False, decimal_places=2, description="pounds, e.g. 45.50")]
+MAX_MONEY = Decimal(1_000_000_000)  # pounds: far above any placement, far below where sums lose pence
+Money = Annotated[Decimal, Field(ge=0, le=MAX_MONEY, strict=False, decimal_places=2, description="pounds, e.g. 45.50")]
+MAX_MEASURE = 1e9
+# A target's baseline and goal and a measure: a score, a reading age, a per cent; never near a float's limits.
+Measurement = Annotated[float, Field(ge=-MAX_MEASURE, le=MAX_MEASURE, strict=False)]
 
 Reason = Literal[
     "curriculum-needs",
@@ -67,32 +116,42 @@ def weekday_numbers(weekdays: list[Weekday] | list[str]) -> set[int]:
     return {index for index, day in enumerate(WEEKDAYS) if day in weekdays}
 
 
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # \r and \x0b included: see below
 LINE_BREAKS = re.compile("\r\n?|\x0b")  # Windows and old Mac line ends, Word's soft break: a new line
+
+
+def _plain(text: str) -> str:
+    """`text` with its line breaks as new lines; ValueError if it holds another control character.
+    Ordinary text costs one search: only a text with a control character (a \r, say) is looked at again."""
+    if CONTROL_CHARACTERS.search(text) is None:
+        return text
+    text = LINE_BREAKS.sub("\n", text)
+    if CONTROL_CHARACTERS.search(text):
+        raise ValueError("holds a control character (an escape or similar); remove it")
+    return text
 
 
 def _no_control_characters(value: Any) -> Any:
     """Line breaks of any kind become new lines; other control characters (tab aside) are refused: an escape
     sequence in a name would retitle or clear the terminal of whoever lists the cases."""
     if isinstance(value, str):
-        value = LINE_BREAKS.sub("\n", value)
-        texts: Any = [value]
-    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
-        value = [LINE_BREAKS.sub("\n", item) for item in value]
-        texts = value
-    else:
-        texts = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
-    for text in texts:
-        if isinstance(text, str) and CONTROL_CHARACTERS.search(text):
-            raise ValueError("holds a control character (an escape or similar); remove it")
+        return _plain(value)
+    # A validated list or mapping holds one type: one of models or dates is passed over at its first item.
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict) and value:
+        if any(isinstance(key, str) and CONTROL_CHARACTERS.search(key) for key in value):
+            raise ValueError("a key holds a control character (an escape or similar); remove it")
+        if isinstance(next(iter(value.values())), str):
+            return {key: _plain(item) for key, item in value.items()}
     return value
 
 
 class Strict(BaseModel):
-    """Unknown fields are errors (a misspelt key must not be ignored), types are not coerced, and no text holds
-    a control character."""
+    """Unknown fields are errors (a misspelt key must not be ignored), types are not coerced, no number is
+    infinite or nan (`1.0e400` reads as infinity), and no text holds a control character."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, allow_inf_nan=False)
 
     _plain_text = field_validator("*")(_no_control_characters)
 
@@ -101,14 +160,14 @@ class Strict(BaseModel):
 
 
 class School(Strict):
-    name: Text
+    name: Name
     address: str | None = Field(None, description="postal address, lines separated by commas")
     phone: str | None = None
     email: str | None = None
-    headteacher: str | None = None
-    dsl: str | None = Field(None, description="the Designated Safeguarding Lead")
-    deputy_dsls: list[str] = Field(default_factory=list, description="deputy DSLs a concern may be raised with")
-    send_hub_contact: str | None = None
+    headteacher: NameText | None = None
+    dsl: NameText | None = Field(None, description="the Designated Safeguarding Lead")
+    deputy_dsls: list[NameText] = Field(default_factory=list, description="deputy DSLs a concern may be raised with")
+    send_hub_contact: NameText | None = None
     local_authority: str | None = Field(None, description="the LA that receives notices for pupils with EHC plans")
     local_authority_address: str | None = None
 
@@ -155,12 +214,16 @@ class Settings(Strict):
     @classmethod
     def _known_codes(cls, words: dict[str, str]) -> dict[str, str]:
         for word, code in words.items():
+            # the word is a key (shown); a code is named only when it is one of the DfE's own
             if code == "K":
                 raise ValueError(f"{word!r} maps to K: {codes.K_REFUSAL}")
             if code in codes.RETIRED:
                 raise ValueError(f"{word!r} maps to {code}, {codes.RETIRED[code]}")
             if code != codes.ATTENDED_AT_PROVIDER and code not in codes.ALL_CODES:
-                raise ValueError(f"{word!r} maps to {code!r}, which is not an attendance code")
+                raise ValueError(
+                    f"{word!r} maps to something that is not an attendance code: give a DfE code such as N, "
+                    f"or {codes.ATTENDED_AT_PROVIDER!r}"
+                )
         return {word.lower(): code for word, code in words.items()}
 
 
@@ -168,13 +231,13 @@ class Settings(Strict):
 
 
 class Span(Strict):
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
 
     @model_validator(mode="after")
     def _ordered(self) -> Span:
         if self.end < self.start:
-            raise ValueError(f"ends ({self.end}) before it starts ({self.start})")
+            raise ValueError("ends before it starts: its end should be on or after its start")
         return self
 
 
@@ -185,23 +248,28 @@ class Term(Span):
     @model_validator(mode="after")
     def _half_term_inside(self) -> Term:
         if self.half_term and not (self.start < self.half_term.start and self.half_term.end < self.end):
-            raise ValueError(f"half term {self.half_term.start} to {self.half_term.end} is not inside the term")
+            raise ValueError(
+                "the half term is not inside the term: it should start after the term starts and end before it ends"
+            )
         return self
 
 
 class CalendarFile(Strict):
     terms: list[Term] = Field(default_factory=list)
-    closures: list[dt.date] = Field(default_factory=list, description="INSET and other days without sessions")
+    closures: list[Date] = Field(default_factory=list, description="INSET and other days without sessions")
 
     @model_validator(mode="after")
     def _terms_apart(self) -> CalendarFile:
-        ordered = sorted(self.terms, key=lambda term: term.start)
-        for before, after in itertools.pairwise(ordered):
+        ordered = sorted(enumerate(self.terms), key=lambda pair: pair[1].start)
+        for (first, before), (second, after) in itertools.pairwise(ordered):
             if after.start <= before.end:
-                raise ValueError(f"terms {before.name!r} and {after.name!r} overlap")
-        names = [term.name for term in self.terms]
-        if len(set(names)) != len(names):
-            raise ValueError("two terms have the same name")
+                one, other = sorted((first, second))
+                raise ValueError(f"terms[{one}] and terms[{other}] overlap: a term should end before the next starts")
+        seen: dict[str, int] = {}
+        for index, term in enumerate(self.terms):
+            if term.name in seen:
+                raise ValueError(f"terms[{seen[term.name]}] and terms[{index}] have the same name: give each its own")
+            seen[term.name] = index
         return self
 
 
@@ -242,9 +310,9 @@ class Sessions(Strict):
 
 
 class Provider(Strict):
-    name: Text
+    name: Name
     address: Text
-    contact: Text = Field(description="the person pupils report to")
+    contact: Name = Field(description="the person pupils report to")
     phone: str | None = None
     email: str | None = None
     urn: str | None = Field(None, pattern=r"^\d{6,7}$")
@@ -258,10 +326,10 @@ class Provider(Strict):
     sessions: Sessions
     weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), description="the days it is open")
     daily_cost: Money
-    safeguarding_confirmed: dt.date | None = Field(
+    safeguarding_confirmed: Date | None = Field(
         None, description="date the provider confirmed it follows the academy's safeguarding policy"
     )
-    staff_checks_confirmed: dt.date | None = Field(
+    staff_checks_confirmed: Date | None = Field(
         None, description="date of the provider's written confirmation that staff checks were done (KCSIE)"
     )
     code_of_conduct: str | None = None
@@ -284,8 +352,8 @@ class Provider(Strict):
 
 
 class Pupil(Strict):
-    name: Text
-    dob: dt.date
+    name: Name
+    dob: Date
     year: int | Literal["R"] = Field(description="year group: R (Reception) or 1-13")
     upn: str | None = None
     out_of_year_group: bool = Field(False, description="taught outside the year group its date of birth gives")
@@ -302,12 +370,12 @@ class Pupil(Strict):
     @classmethod
     def _valid_upn(cls, upn: str | None) -> str | None:
         if upn is not None and (problem := upn_problem(upn)):
-            raise ValueError(problem)
+            raise ValueError(problem.replace(f"UPN {upn!r}", "the UPN"))  # said without the UPN itself
         return upn
 
 
 class Contact(Strict):
-    name: Text
+    name: Name
     relationship: Text
     address: str | None = None
     email: str | None = None
@@ -316,37 +384,37 @@ class Contact(Strict):
 
 
 class Suspension(Strict):
-    date: dt.date
+    date: Date
     days: float = Field(gt=0, le=45, strict=False)
 
 
 class ManagedMove(Strict):
     status: Literal["considered", "tried", "not-suitable"]
     why: str | None = Field(None, description="why a managed move was or was not tried")
-    parents_consent: dt.date | None = Field(None, description="date the parents consented (needed when tried)")
+    parents_consent: Date | None = Field(None, description="date the parents consented (needed when tried)")
 
 
 class Referral(Strict):
-    date: dt.date
-    by: str | None = None
+    date: Date
+    by: NameText | None = None
     reasons: list[Reason] = Field(default_factory=list)
     rationale: str = Field("", description="why this provision is more appropriate than what the academy can provide")
     alternative_to_exclusion: bool = False
-    send_hub: dt.date | None = Field(None, description="date the case was discussed with the SEND Hub")
+    send_hub: Date | None = Field(None, description="date the case was discussed with the SEND Hub")
     suspensions: list[Suspension] = Field(default_factory=list)
     attendance_percent: float | None = Field(None, ge=0, le=100, strict=False)
-    ehcna_requested: dt.date | None = None
+    ehcna_requested: Date | None = None
     managed_move: ManagedMove | None = None
 
 
 class Person(Strict):
-    name: Text
+    name: Name
     role: Role
 
 
 class Meeting(Strict):
     kind: MeetingKind
-    date: dt.date
+    date: Date
     present: list[Person] = Field(default_factory=list)
     reasons_explained: bool = False
     exclusion_made_clear: bool = False
@@ -359,7 +427,7 @@ class Meeting(Strict):
 class Decision(Strict):
     by: Literal["parents", "headteacher"]
     decision: Literal["accepted", "refused", "approve", "direct", "proceed-with-exclusion", "withdraw"]
-    date: dt.date
+    date: Date
     reason: str | None = None
 
     @model_validator(mode="after")
@@ -375,30 +443,30 @@ class Decision(Strict):
 
 class Agreement(Strict):
     reference: Text
-    signed: dt.date
+    signed: Date
 
 
 class Placement(Strict):
     provider: Annotated[str, Field(pattern=PROVIDER_ID_PATTERN)]
-    start: dt.date
+    start: Date
     start_time: Time | None = None
-    end: dt.date
+    end: Date
     weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
     sessions: Sessions | None = Field(None, description="times for this pupil, where they differ from the provider's")
     aims: list[Text] = Field(default_factory=list)
-    report_to: str | None = None
+    report_to: NameText | None = None
     agreement: Agreement | None = None
     cost: Money | None = None
     approved_by: str | None = None
-    approved_on: dt.date | None = None
+    approved_on: Date | None = None
     english_maths: str | None = None
     reintegration: str | None = None
-    la_informed: dt.date | None = None
+    la_informed: Date | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Placement:
         if self.end < self.start:
-            raise ValueError(f"the placement ends ({self.end}) before it starts ({self.start})")
+            raise ValueError("the placement ends before it starts: its end should be on or after its start")
         return self
 
 
@@ -416,19 +484,19 @@ LetterFile = Annotated[str, Field(min_length=1), AfterValidator(_letter_file)]
 
 
 class Letter(Strict):
-    to: Text
+    to: Name
     file: LetterFile
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
 class Notice(Strict):
-    date: dt.date
+    date: Date
     method: Literal["post", "email", "hand"]
-    start: dt.date = Field(description="the first day the notice required")
-    end: dt.date
+    start: Date = Field(description="the first day the notice required")
+    end: Date
     provider: str | None = Field(None, description="the provider it named")
     weekdays: list[Weekday] | None = Field(None, description="the days of the week it required")
-    to: list[Text] = Field(default_factory=list)
+    to: list[Name] = Field(default_factory=list)
     la_copy: bool = False
     letters: list[Letter] = Field(default_factory=list)
 
@@ -437,64 +505,64 @@ class SentLetter(Strict):
     """A letter other than the notice (an invitation, a review outcome), as written and sent."""
 
     kind: Literal["invitation", "review"]
-    date: dt.date
+    date: Date
     method: Literal["post", "email", "hand"]
-    to: Text
+    to: Name
     file: LetterFile
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
 class ProviderContact(Strict):
-    date: dt.date
-    with_: Text = Field(alias="with")
+    date: Date
+    with_: Name = Field(alias="with")
     summary: Text
 
 
 class AbsenceFollowUp(Strict):
-    date: dt.date
+    date: Date
     session: Literal["am", "pm"]
     follow_up: Text
 
 
 class Target(Strict):
     measure: Text
-    baseline: float = Field(strict=False)
-    goal: float = Field(strict=False)
-    date: dt.date
+    baseline: Measurement
+    goal: Measurement
+    date: Date
     test: str | None = None
 
 
 class Measure(Strict):
     measure: Text
-    value: float = Field(strict=False)
-    date: dt.date
+    value: Measurement
+    date: Date
     test: str | None = None
 
 
 class Review(Strict):
-    date: dt.date
+    date: Date
     outcome: Literal["continue", "change", "end"]
-    next: dt.date | None = None
-    responsible: str | None = None
+    next: Date | None = None
+    responsible: NameText | None = None
     parents_views: str | None = None
 
 
 class ReviewRequest(Strict):
-    date: dt.date
-    by: Text
+    date: Date
+    by: Name
 
 
 class SafeguardingReference(Strict):
-    date: dt.date
-    dsl: Text
+    date: Date
+    dsl: Name
     reference: Text
 
 
 class Override(Strict):
     rule: Text
     why: Text
-    by: Text
-    date: dt.date
+    by: Name
+    date: Date
     step: Text
 
 
@@ -509,15 +577,15 @@ EndingOutcome = Literal[
 
 
 class Ending(Strict):
-    date: dt.date
+    date: Date
     outcome: EndingOutcome
     notes: str | None = None
 
 
 class HistoryEntry(Strict):
-    date: dt.date = Field(description="the date ap took as today")
+    date: Date = Field(description="the date ap took as today")
     at: str | None = Field(None, description="clock time it was recorded, UTC")
-    by: Text
+    by: Name
     what: Text
 
 
@@ -550,20 +618,20 @@ class Case(Strict):
 class ReferralForm(Strict):
     """The YAML referral form read by `ap refer --from FILE`; command-line options win over it."""
 
-    name: str | None = None
-    dob: dt.date | None = None
+    name: NameText | None = None
+    dob: Date | None = None
     year: int | str | None = None
-    date: dt.date | None = None
+    date: Date | None = None
     reasons: list[str] = Field(default_factory=list)
     rationale: str | None = None
     upn: str | None = None
     send: Send | None = None
-    send_hub: dt.date | None = None
+    send_hub: Date | None = None
     alternative_to_exclusion: bool | None = None
     out_of_year_group: bool | None = None
     suspensions: list[Suspension] = Field(default_factory=list)
     attendance: float | None = Field(None, strict=False)
-    ehcna_requested: dt.date | None = None
+    ehcna_requested: Date | None = None
     managed_move: ManagedMove | None = None
     parents: list[Contact] = Field(default_factory=list)
 
@@ -572,13 +640,9 @@ class ReferralForm(Strict):
     def _uk_dates(cls, value: Any) -> Any:
         """A form may give dates as 14/03/2017 (day first) as well as 2017-03-14."""
         if isinstance(value, str):
-            from apcli.dates import parse_date
-            from apcli.errors import UsageError
+            from apcli.dates import read_date
 
-            try:
-                return parse_date(value, "date")
-            except UsageError as error:
-                raise ValueError(error.message.removeprefix("date: ")) from None
+            return read_date(value)  # its ValueError says what is wrong, never the text
         return value
 
 

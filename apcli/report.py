@@ -59,11 +59,19 @@ def choose_period(
         found = find_term(records, term)
         return Period(found.start, found.end, found.name)
     if year is not None:
-        try:
-            first = int(year.split("/")[0])
-            assert len(year.split("/")) == 2 and int(year.split("/")[1]) == (first + 1) % 100
-        except (ValueError, AssertionError):
-            raise UsageError(f"--year: {year!r} is not a school year written like 2026/27.") from None
+        from apcli.dates import FIRST_YEAR, LAST_YEAR
+
+        parts = year.strip().split("/")
+        if len(parts) != 2 or not all(part.isascii() and part.isdigit() and len(part) <= 4 for part in parts):
+            raise UsageError(f"--year: {year!r} is not a school year written like 2026/27.")
+        first = int(parts[0])
+        if int(parts[1]) != (first + 1) % 100:
+            raise UsageError(f"--year: {year!r} is not a school year written like 2026/27.")
+        if not FIRST_YEAR <= first < LAST_YEAR:
+            raise UsageError(
+                f"--year: {year!r} is not a school year from {FIRST_YEAR}/{FIRST_YEAR % 100 + 1:02d} "
+                f"to {LAST_YEAR - 1}/{LAST_YEAR % 100:02d}."
+            )
         return Period(dt.date(first, 9, 1), dt.date(first + 1, 8, 31), f"{first}/{(first + 1) % 100:02d}")
     first = school_year_start(today)
     return Period(dt.date(first, 9, 1), dt.date(first + 1, 8, 31), f"{first}/{(first + 1) % 100:02d}")

@@ -42,11 +42,11 @@ class SchoolCalendar:
         """Every school day the calendar knows, in order."""
         days: list[dt.date] = []
         for term in sorted(self.file.terms, key=lambda t: t.start):
-            day = term.start
-            while day <= term.end:
+            # by day number, not `day += 1 day`: a term ending on the calendar's last day cannot overflow
+            for number in range(term.start.toordinal(), term.end.toordinal() + 1):
+                day = dt.date.fromordinal(number)
                 if self.why_not_school_day(day) is None:
                     days.append(day)
-                day += dt.timedelta(days=1)
         return days
 
     @cached_property
@@ -63,6 +63,7 @@ class SchoolCalendar:
             if term.half_term is None:
                 halves.append((term.name, term.start, term.end))
             else:
+                # the half term lies strictly inside its term, so the day before and the day after exist
                 halves.append((f"{term.name}, first half", term.start, term.half_term.start - dt.timedelta(days=1)))
                 halves.append((f"{term.name}, second half", term.half_term.end + dt.timedelta(days=1), term.end))
         return halves

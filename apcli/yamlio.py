@@ -80,7 +80,9 @@ class SafeRecordLoader(yaml.CSafeLoader):
         if node in self.constructed_objects or node in self.recursive_objects:
             raise _RefusedYaml(_ALIAS, node.start_mark)
         if node.tag not in _PLAIN_TAGS:
-            raise _RefusedYaml(f"uses the tag {node.tag!r}, which ap does not accept: remove it", node.start_mark)
+            raise _RefusedYaml(
+                f"uses the tag {_short_key(node.tag)}, which ap does not accept: remove it", node.start_mark
+            )
         return super().construct_object(node, deep)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -93,29 +95,78 @@ class SafeRecordLoader(yaml.CSafeLoader):
             else:
                 key = (key_node.tag, key_node.value)
             if key in seen:
+                name = _short_key(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "a key"
                 raise _RefusedYaml(
-                    f"the key {key_node.value!r} appears twice (first on line {seen[key] + 1}); keep one",
-                    key_node.start_mark,
+                    f"the key {name} appears twice (first on line {seen[key] + 1}); keep one", key_node.start_mark
                 )
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep)
 
 
+MAX_DIGITS = 30  # a whole number in a records file (a cost, a year group) has a handful
+
+
+def _short_key(key: Any) -> str:
+    """A key as a message names it: keys are structure and may be shown, but never at length."""
+    text = str(key)
+    return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
+
+
 def _decimal_int(loader: SafeRecordLoader, node: yaml.ScalarNode) -> int:
-    """YAML 1.2: `0123` is 123, not octal."""
-    return int(str(loader.construct_scalar(node)), 10)
+    """YAML 1.2: `0123` is 123, not octal. A number thousands of digits long is refused with its line (Python
+    itself refuses over 4,300 digits, and a long one is slow to read)."""
+    text = str(loader.construct_scalar(node))
+    digits = len(text.lstrip("+-"))
+    if digits > MAX_DIGITS:
+        raise _RefusedYaml(
+            f"a whole number {digits:,} digits long, far longer than any records file needs (at most "
+            f"{MAX_DIGITS} digits): if it is meant as text, put it in quotes",
+            node.start_mark,
+        )
+    return int(text, 10)
 
 
 def _real_date(loader: SafeRecordLoader, node: yaml.ScalarNode) -> Any:
-    """A date that does not exist (30 February) is an error with its line, not a crash."""
+    """A date that does not exist (30 February) is an error with its line, not a crash; the message says why,
+    not what the file holds."""
     try:
         return loader.construct_yaml_timestamp(node)
-    except ValueError as error:
-        raise _RefusedYaml(f"{node.value!r} is not a real date ({error})", node.start_mark) from None
+    except (ValueError, OverflowError) as error:
+        raise _RefusedYaml(
+            f"a date that does not exist ({error}): check the day, month and year", node.start_mark
+        ) from None
 
 
 SafeRecordLoader.add_constructor("tag:yaml.org,2002:int", _decimal_int)
 SafeRecordLoader.add_constructor("tag:yaml.org,2002:timestamp", _real_date)
+
+
+def kind_of(value: Any) -> str:
+    """What kind of value this is, in words, and nothing of the value itself: `text of 40 characters`,
+    `a list of 2 items` (for a message about a wrong value, which may be a safeguarding note)."""
+    if value is None:
+        return "empty (nothing after the colon)"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float | Decimal):
+        return "a number"
+    if isinstance(value, dt.datetime):
+        return "a date and time"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, str):
+        return "empty text" if not value else f"text of {_count(len(value), 'character')}"
+    if isinstance(value, list | tuple):
+        return f"a list of {_count(len(value), 'item')}"
+    if isinstance(value, dict):
+        return f"a group of {_count(len(value), 'field')}"
+    return "a value of another kind"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
 _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
@@ -162,6 +213,10 @@ def load(text: str, file: str) -> Any:
         raise InvalidFileError(f"not valid YAML: {error}", file) from None
     except RecursionError:
         raise InvalidFileError("nested too deeply to be a records file", file) from None
+    except (ValueError, OverflowError):  # a scalar no constructor above foresaw: said without the value
+        raise InvalidFileError(
+            "holds a value ap cannot read as a number, date or text: is it the right file?", file
+        ) from None
     finally:
         loader.dispose()
 

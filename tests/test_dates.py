@@ -63,7 +63,7 @@ def test_parse_date_message_names_what_was_being_read() -> None:
 
 
 # Years before 1000 are left out: glibc's strftime('%Y') does not pad them to four digits.
-DATES = st.dates(min_value=D(1000, 1, 1), max_value=D(9999, 12, 31))
+DATES = st.dates(min_value=D(1900, 1, 1), max_value=D(2200, 12, 31))  # the years records dates lie in
 
 
 @settings(max_examples=200)
@@ -71,6 +71,15 @@ DATES = st.dates(min_value=D(1000, 1, 1), max_value=D(9999, 12, 31))
 def test_parse_date_round_trips_iso_and_uk(day: dt.date) -> None:
     assert parse_date(day.isoformat()) == day
     assert parse_date(day.strftime("%d/%m/%Y")) == day
+
+
+@settings(max_examples=100)
+@given(st.dates(min_value=D(1000, 1, 1), max_value=D(1899, 12, 31)) | st.dates(min_value=D(2201, 1, 1)))
+def test_a_date_outside_the_years_of_records_is_refused(day: dt.date) -> None:
+    """9999-12-31 is a typing mistake, and `--today 9999-12-31` would make the day after it overflow."""
+    for typed in (day.isoformat(), day.strftime("%d/%m/%Y")):
+        with pytest.raises(UsageError, match=r"^--today: '.*' is not a date in the years 1900 to 2200"):
+            parse_date(typed, "--today")
 
 
 # --- parse_time --------------------------------------------------------------------

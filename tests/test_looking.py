@@ -284,7 +284,10 @@ def test_an_impossible_date_in_a_case_file_is_an_error_not_a_crash(ap: Run, demo
     for command in (["show", "AP-2026-002"], ["list"], ["check"]):
         result = ap(*command)
         assert result.exit_code == 3, result.output
-        assert "'2019-02-30' is not a real date" in result.stderr + result.stdout
+        output = result.stderr + result.stdout
+        assert "AP-2026-002.yaml:4: " in output
+        assert "a date that does not exist (day is out of range for month)" in output
+        assert "2019-02-30" not in output  # said where and why, never what the file holds
         assert "Traceback" not in result.output
     listed = as_json_any_list(ap("list", "--json"))
     assert {row["id"]: row["status"] for row in listed}["AP-2026-002"] == "invalid"  # still listed, never hidden

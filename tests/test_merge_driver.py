@@ -303,7 +303,8 @@ def test_a_merge_that_would_make_an_invalid_case_is_a_conflict_naming_the_field(
     theirs = base.replace("end: 2026-12-18", "end: 2026-11-20")
     conflicts, text = run_merge(tmp_path, base, ours, theirs)
     assert [str(c) for c in conflicts] == [
-        "conflict in placement: the merged case is not valid: the placement ends (2026-11-20) before it starts (2026-12-01)"
+        "conflict in placement: the merged case is not valid: "
+        "the placement ends before it starts: its end should be on or after its start"
     ]
     assert "<<<<<<<" in text
 
