@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,20 @@ def invoke(records: Path | None, *args: str, today: str = TODAY, by: str = "Test
     if records is not None:
         prefix += ["--records", str(records)]
     return CliRunner().invoke(app, [*prefix, *args])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """ap's cache in a folder of this run's own from the start, before any test module is imported (one that copies
+    os.environ for its children at import keeps this one; each test then has its own, see `cache_dir`)."""
+    os.environ["AP_CACHE_DIR"] = _RUN_CACHE[0] = tempfile.mkdtemp(prefix="ap-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _RUN_CACHE[0]:
+        shutil.rmtree(_RUN_CACHE[0], ignore_errors=True)
+
+
+_RUN_CACHE = [""]
 
 
 @pytest.fixture(autouse=True)
