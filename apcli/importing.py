@@ -413,9 +413,9 @@ def import_register(
     result.errors, result.error_count = list(errors), errors.total
     if errors.total:
         listed = "\n".join(f"  {e.message}" for e in result.errors[:200])
-        more = f"\n  ... and {errors.total - 200:,} more" if errors.total > 200 else ""
+        more = f"\n  ... and {errors.total - 200} more" if errors.total > 200 else ""
         raise ImportRefused(
-            f"{shown}: nothing was imported, because {errors.total:,} mark(s) cannot be taken as they are:\n"
+            f"{shown}: nothing was imported, because {errors.total} mark(s) cannot be taken as they are:\n"
             f"{listed}{more}\nCorrect the register (or the case) and import it again.",
             result,
             EXIT_INVALID_FILE,
