@@ -77,7 +77,8 @@ def read_bytes(path: Path) -> bytes:
 
 def _register_detail(detail: str) -> str:
     if detail.startswith("the file is ") and "more than ap reads" in detail:
-        return detail.split(";")[0] + "; a register is far smaller. Is it the right file?"
+        size = detail.removeprefix("the file is ").split(" bytes", 1)[0]
+        return f"is {size} bytes; a register is far smaller. Is it the right file?"
     return detail
 
 
