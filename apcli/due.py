@@ -62,7 +62,7 @@ def due_items(
         records.forget(case_id)
         items += found
     if within is not None:
-        horizon = today + dt.timedelta(days=within)
+        horizon = today + dt.timedelta(days=max(0, min(within, (dt.date.max - today).days)))
         items = [item for item in items if item.due <= horizon]
     items.sort(key=lambda item: (item.due, item.case, item.rule, item.what))
     return items, problems

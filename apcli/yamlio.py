@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import io
 import re
 from collections import Counter
@@ -197,6 +198,8 @@ def decode(data: bytes, file: str) -> str:
 def load(text: str, file: str) -> Any:
     """Parse one YAML document safely; errors name the file and line."""
     loader = SafeRecordLoader(text)
+    collecting = gc.isenabled()
+    gc.disable()  # building a large file's objects set off collections over all of them, again and again
     try:
         node = loader.get_single_node()
         if node is None:
@@ -219,6 +222,8 @@ def load(text: str, file: str) -> Any:
         ) from None
     finally:
         loader.dispose()
+        if collecting:
+            gc.enable()
 
 
 def _check_depth(root: yaml.Node) -> None:

@@ -577,3 +577,12 @@ def test_the_same_review_is_not_recorded_twice(ap: Run) -> None:
     assert ap(*args).exit_code == 0
     again = ap(*args)
     assert again.exit_code == 2 and "already recorded" in again.stderr
+
+
+def test_a_horizon_past_the_last_date_there_is_lists_everything_due(ap: Run) -> None:
+    """--within 999999999 once overflowed the date arithmetic (a traceback); it means 'everything'."""
+    everything = ap("review", "due", "--json")
+    far = ap("review", "due", "--within", "999999999", "--json")
+    assert far.exit_code == everything.exit_code, far.output
+    assert far.exception is None or isinstance(far.exception, SystemExit)
+    assert json.loads(far.stdout) == json.loads(everything.stdout)
