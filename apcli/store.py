@@ -287,12 +287,12 @@ class Records:
                 f"The records folder {root} does not exist. Give the right one with --records DIR, "
                 "or make one with `ap init DIR`."
             )
-        if not (root / SETTINGS_FILE).is_file():
+        guard = Guard(root)
+        if not guard.exists(SETTINGS_FILE):  # a link or a device in its place is refused, naming it
             raise UsageError(
                 f"{root} is not an ap records folder (it has no {SETTINGS_FILE}). Give the right one with "
                 "--records DIR, or make one with `ap init DIR`."
             )
-        guard = Guard(root)
         for name in (CASES_DIR, PROVIDERS_DIR):
             guard.is_folder(name)  # a link in place of cases/ is refused here, not case by case
         from apcli.journal import recover

@@ -291,3 +291,13 @@ def test_a_records_folder_given_as_a_relative_path_still_works(tmp_path: Path) -
     assert made.returncode == 0, made.stderr
     listed = subprocess.run([*command, "--records", "school", "list"], cwd=tmp_path, capture_output=True, text=True)
     assert listed.returncode == 0 and LEO in listed.stdout, listed.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_point_6_a_settings_file_linked_to_dev_zero_is_named_as_a_link(demo: Path) -> None:
+    settings = demo / "ap-settings.yaml"
+    settings.unlink()
+    settings.symlink_to("/dev/zero")
+    result = run_ap(demo, "list")
+    assert result.returncode == EXIT_INVALID_FILE and no_traceback(result)
+    assert "ap-settings.yaml" in result.stderr and "a link" in result.stderr
