@@ -20,7 +20,9 @@ FormatOption = Annotated[
 ]
 OutOption = Annotated[
     Path | None,
-    typer.Option("--out", metavar="DIR", help="A folder inside the records folder's letters/ [default: letters/CASE/]."),
+    typer.Option(
+        "--out", metavar="DIR", help="A folder inside the records folder's letters/ [default: letters/CASE/]."
+    ),
 ]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Show the letter; write and record nothing.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace a file of the same name that was never sent.")]
