@@ -189,9 +189,17 @@ class Guard:
             raise InvalidFileError(too_large(len(data), limit), shown)
         return data
 
-    def read(self, path: Path | str, area: str | tuple[str, ...] | None = None, **options: object) -> bytes:
-        data = self.read_bytes(path, area, **options)  # type: ignore[arg-type]
-        assert data is not None
+    def read(
+        self,
+        path: Path | str,
+        area: str | tuple[str, ...] | None = None,
+        *,
+        limit: int = MAX_BYTES,
+        shown: str | None = None,
+    ) -> bytes:
+        """As `read_bytes`, for a file that must be there."""
+        data = self.read_bytes(path, area, limit=limit, shown=shown)
+        assert data is not None  # missing_ok is False: a missing file raised
         return data
 
     def files(self, folder: Path | str, suffix: str = "") -> list[Path]:
