@@ -197,7 +197,7 @@ class State:
         # Absolute from here on: the guard takes a relative path as one inside the folder, and git runs in it.
         records = Records.open((self.records_option or find_records(Path.cwd())).absolute())
         for done in records.recovered:
-            note(f"{records.shown(records.root)}: {done} (an ap command had stopped part-way).")
+            note(f"{records.shown(records.root)}: {done.rstrip('.')}.")
         finished = _finish_interrupted_commit(records, self)
         if finished:
             note(f"{records.shown(records.root)}: {finished}")
