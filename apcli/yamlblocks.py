@@ -82,8 +82,9 @@ def _appended(block: str, key: str, added: list[Any]) -> str:
     body = block.rstrip("\n")
     trailing = block[len(body) :]
     last_line = body.rsplit("\n", 1)[-1]
-    if last_line.lstrip().startswith("#") or not items.startswith("  - "):
-        raise ValueError("not a plain block list")
+    first_item = next((line for line in body.split("\n")[1:] if line.strip() and not line.lstrip().startswith("#")), "")
+    if last_line.lstrip().startswith("#") or not (items.startswith("  - ") and first_item.startswith("  - ")):
+        raise ValueError("not a list in house style (items indented two spaces)")
     return body + "\n" + items.rstrip("\n") + (trailing or "\n")
 
 

@@ -77,6 +77,17 @@ def test_a_long_history_keeps_its_old_text_and_gains_one_entry(demo: Path) -> No
     assert Case.model_validate(yamlio.load(fast, "case")) == changed
 
 
+def test_a_list_written_at_another_indent_is_appended_to_as_the_round_trip_would(demo: Path) -> None:
+    records = Records.open(demo)
+    loaded = records.load_case("AP-2026-001")
+    head, history = loaded.text.split("history:\n", 1)
+    flush_left = "\n".join(line[2:] if line.startswith("  ") else line for line in history.split("\n"))
+    text = head + "history:\n" + flush_left
+    case = Case.model_validate(yamlio.load(text, "case"))
+    slow, fast = both(text, record(case, DAY, "Office", "one more", {}, step="edit"))
+    assert fast == slow
+
+
 @pytest.mark.parametrize("text", ["---\nschema_version: 1\n", "%YAML 1.2\n---\nx: 1\n"])
 def test_an_unusual_file_takes_the_whole_file_round_trip(text: str) -> None:
     assert yamlblocks._blocks(text) is None
