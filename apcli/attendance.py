@@ -23,7 +23,7 @@ from apcli.errors import InvalidFileError, InvalidFilesError, Problem
 
 if TYPE_CHECKING:
     from apcli.guard import Guard
-    from apcli.models import Placement
+    from apcli.models import Case, Placement
     from apcli.schoolcal import SchoolCalendar
 
 MARKS_SUFFIX = ".attendance.csv"
@@ -128,10 +128,37 @@ def log_lines(entries: list[tuple[dt.date, str, str, str]]) -> str:
 # --- the sums ------------------------------------------------------------------------
 
 
+def last_day(placement: Placement) -> dt.date:
+    """The placement's last day: its end, or the day it ended if that came first."""
+    return min(placement.end, placement.ending.date) if placement.ending else placement.end
+
+
+def placement_on(case: Case, day: dt.date, session: str | None = None) -> Placement | None:
+    """The placement the pupil is at on `day` (and in `session`): of those whose period holds the day, the one
+    on whose weekdays it falls, else the first."""
+    from apcli.models import WEEKDAYS
+
+    weekday = WEEKDAYS[day.weekday()] if day.weekday() < len(WEEKDAYS) else None
+    held = [p for p in case.placements if p.start <= day <= p.end]
+    fits = [p for p in held if weekday in p.weekdays and (session is None or session in p.session_names)]
+    chosen = fits or held
+    return chosen[0] if chosen else None
+
+
+def attending_days(calendar: SchoolCalendar, placement: Placement, until: dt.date) -> list[dt.date]:
+    """The placement's days from its start to `until` that a notice covers: days a change added are not
+    placement days until the parents have been given notice of them."""
+    from apcli.status import notified_days
+
+    days = calendar.days_on(placement.start, min(until, last_day(placement)), placement.weekdays)
+    return notified_days(placement, days)
+
+
 def expected_sessions(calendar: SchoolCalendar, placement: Placement, until: dt.date) -> list[tuple[dt.date, str]]:
-    """Every session the pupil should be at the provider from the start to `until` (both included)."""
-    days = calendar.days_on(placement.start, min(until, placement.end), placement.weekdays)
-    return [(day, session) for day in days for session in SESSIONS]
+    """Every session the pupil should be at the provider from the start to `until` (both included): both
+    sessions of each day, or the one the placement takes (`attends: am`)."""
+    sessions = placement.session_names
+    return [(day, session) for day in attending_days(calendar, placement, until) for session in sessions]
 
 
 @dataclass(frozen=True)
@@ -199,11 +226,11 @@ class AttendanceView:
 def attendance_view(
     marks: Marks,
     calendar: SchoolCalendar,
-    placement: Placement,
+    placements: list[Placement],
     follow_ups: dict[tuple[dt.date, str], str],
     today: dt.date,
 ) -> AttendanceView:
-    expected = expected_sessions(calendar, placement, today)
+    expected = sorted({pair for p in placements for pair in expected_sessions(calendar, p, today)})
     all_marks = list(marks.sessions())
     weeks: dict[dt.date, dict[tuple[dt.date, str], str | None]] = {}
     for day, session in expected:

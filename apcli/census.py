@@ -113,8 +113,9 @@ def _setting(provider: Provider | None) -> tuple[str, str, str, list[str]]:
 
 
 def _sessions_a_day(case: Case, provider: Provider | None) -> int:
-    assert case.placement is not None
-    sessions = case.placement.sessions or (provider.sessions if provider else None)
+    placement = case.last_placement
+    assert placement is not None
+    sessions = placement.sessions or (provider.sessions if provider else None)
     return 1 if sessions is not None and sessions.single else 2
 
 
@@ -123,10 +124,10 @@ def placement_row(records: Records, case_id: str, case: Case, census: Census, to
     from apcli.models import REASONS
     from apcli.status import status
 
-    placement = case.placement
+    placement = case.last_placement
     if placement is None or status(case, today) not in ("active", "ended"):
         return None  # only placements that began are reported
-    left = placement.end if case.ending is None else min(placement.end, case.ending.date)
+    left = placement.end if placement.ending is None else min(placement.end, placement.ending.date)
     if placement.start > census.day or left < census.period_start:
         return None
     provider = records.providers.get(placement.provider)

@@ -409,7 +409,7 @@ def _unfinished_commit(records: Records) -> list[CheckFinding]:
 
 
 def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[CheckFinding]:
-    from apcli.rules import CaseContext, catalogue, overridden_in_case
+    from apcli.rules import CaseContext, catalogue, overridden_in_case, run_each
     from apcli.status import passed_commands
 
     context = CaseContext(loaded.id, loaded.case, today, records)
@@ -422,10 +422,10 @@ def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[Che
         if not passed & set(rule.gates):
             continue  # the case has not reached the steps this rule gates
         try:
-            found = rule.check(context)
+            found = run_each([rule], context)
         except (ApError, *UNREADABLE):
             continue  # a broken settings, calendar or provider file: reported once, by check_folder_files
-        for finding in found:
+        for _, finding in found:
             findings.append(
                 CheckFinding(
                     loaded.id, rule.id, "error", finding.message, loaded.shown, loaded.line_of(finding.path), rule.kind

@@ -69,21 +69,20 @@ def due_items(
 
 
 def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: Records) -> list[DueItem]:
-    from apcli.rules import CaseContext
+    from apcli.rules import CaseContext, run_each
     from apcli.status import status
 
     current = status(loaded.case, today)
     if current == "closed":
         return []
     context = CaseContext(loaded.id, loaded.case, today, records)
+    if current == "ended":
+        rules = [rule for rule in rules if rule.id in STILL_OWED_AFTER_THE_END]
     items = []
-    for rule in rules:
-        if current == "ended" and rule.id not in STILL_OWED_AFTER_THE_END:
-            continue
-        for finding in rule.check(context):  # type: ignore[misc]
-            if finding.due is not None:
-                state = "overdue" if finding.due < today else "due"
-                items.append(DueItem(loaded.id, loaded.case.pupil.name, rule.id, finding.message, finding.due, state))
+    for rule, finding in run_each(rules, context):
+        if finding.due is not None:
+            state = "overdue" if finding.due < today else "due"
+            items.append(DueItem(loaded.id, loaded.case.pupil.name, rule.id, finding.message, finding.due, state))
     return items
 
 

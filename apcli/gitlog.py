@@ -273,7 +273,7 @@ def timeline(records: Records, case_id: str) -> list[Event]:
     events = [Event(f"{h.date} {(h.at or '')[11:16]}".strip(), "case", h.by, h.what) for h in case.history]
     files = [loaded.path, marks_path(loaded.path), log_path(loaded.path)]
     events += _commits(records.root, [f for f in files if f.exists()])
-    letters = [(n.date, letter.file, letter.sha256) for n in case.notices for letter in n.letters]
+    letters = [(n.date, letter.file, letter.sha256) for p in case.placements for n in p.notices for letter in n.letters]
     letters += [(letter.date, letter.file, letter.sha256) for letter in case.letters]
     for date, file, sha256 in letters:
         flag = letter_flag(records, file, sha256)  # read through the guard: only a file inside letters/

@@ -126,6 +126,7 @@ def index_cases(records: Records) -> Pupils:
 
 
 def match(pupils: Pupils, cell: Cell, day: dt.date | None) -> str | RowError:
+    from apcli.attendance import placement_on
     from apcli.upn import normalise_upn
 
     key = cell.key if isinstance(cell.key, str) else ""
@@ -135,7 +136,7 @@ def match(pupils: Pupils, cell: Cell, day: dt.date | None) -> str | RowError:
     upn = normalise_upn(key)
     found = pupils.by_upn.get(upn, [])
     if day is not None and len(found) > 1:
-        found = [c for c in found if (p := pupils.by_id[c].placement) and p.start <= day <= p.end] or found
+        found = [c for c in found if placement_on(pupils.by_id[c], day) is not None] or found
     if not found:
         return RowError(cell.row, "upn", key, "no case has this UPN (a name alone is never used to match a pupil)")
     if len(found) > 1:
@@ -183,24 +184,25 @@ def _check_day(
 ) -> str | None:
     """Why the case cannot have a mark on `day`, or None. `begun` keeps, per case, whether its placement has
     begun (worked out once for all of a case's days)."""
-    from apcli.status import notice_for_placement
+    from apcli.attendance import placement_on
 
-    placement = case.placement
-    if placement is None:
+    if not case.placements:
         return "the case has no placement"
     known = begun.get(id(case)) if begun is not None else None
     if known is None:
-        known = notice_for_placement(case) is not None
+        known = any(p.notices for p in case.placements)
         if begun is not None:
             begun[id(case)] = known
     if not known:
         return "the parents have not been given notice of this placement, so it has not begun"
-    if case.ending is not None and day > case.ending.date:
-        return f"{day} is after the placement ended ({case.ending.date}, {case.ending.outcome})"
+    placement = placement_on(case, day)
+    if placement is None:
+        spans = "; ".join(f"{p.id} {p.start} to {p.end}" for p in case.placements)
+        return f"{day} is outside the placements ({spans})"
+    if placement.ending is not None and day > placement.ending.date:
+        return f"{day} is after the placement ended ({placement.ending.date}, {placement.ending.outcome})"
     if day > today:
         return f"{day} is in the future"
-    if not placement.start <= day <= placement.end:
-        return f"{day} is outside the placement ({placement.start} to {placement.end})"
     if not records.calendar.is_school_day(day):
         return f"{day} is not a school day: it is {records.calendar.why_not_school_day(day)}"
     if _WEEKDAYS[day.weekday()] not in placement.weekdays:
@@ -288,9 +290,9 @@ def check_cells(records: Records, cells: Iterable[Cell], today: dt.date) -> tupl
         try:
             code = what[(found, cell.mark)]
         except KeyError:
-            code = what[(found, cell.mark)] = _code(records, pupils, found, cell, words)
+            code = what[(found, cell.mark)] = _code(records, pupils, found, cell, words, day)
         except TypeError:
-            code = _code(records, pupils, found, cell, words)
+            code = _code(records, pupils, found, cell, words, day)
         if isinstance(code, tuple):
             errors.add(cell.row, code[0] or cell.column, code[1], code[2])
             continue
@@ -341,9 +343,14 @@ def _day_and_session(
     return day, session
 
 
-def _code(records: Records, pupils: Pupils, case_id: str, cell: Cell, words: dict[str, str]) -> str | Refusal:
+def _code(
+    records: Records, pupils: Pupils, case_id: str, cell: Cell, words: dict[str, str], day: dt.date
+) -> str | Refusal:
+    from apcli.attendance import placement_on
+
     case = pupils.by_id[case_id]
-    provider = records.providers.get(case.placement.provider) if case.placement else None
+    placement = placement_on(case, day) or case.last_placement
+    provider = records.providers.get(placement.provider) if placement else None
     if provider is None:
         return (cell.key_column, str(cell.key), f"{case_id}'s provider is not in the register")
     code, why = to_code(cell.mark, provider, words)
@@ -439,10 +446,10 @@ def import_register(
             )
         for case_id in by_case:
             case = records.load_case(case_id).case
-            assert case.placement is not None
             after = new_marks.get(case_id) or records.marks(case_id)
-            until = min(today, case.ending.date) if case.ending else today
-            result.missing[case_id] = len(missing_sessions(after, records.calendar, case.placement, until))
+            result.missing[case_id] = sum(
+                len(missing_sessions(after, records.calendar, placement, today)) for placement in case.placements
+            )
         if not dry_run and new_marks:
             _write_all(records, new_marks, result, today, by)
     return result

@@ -10,7 +10,7 @@ from apcli.letters import LetterPlan
 from apcli.notice import Recipient, placement_days, recipients, session_lines
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Review
+    from apcli.models import Case, Placement, Review
     from apcli.store import Records
 
 WEEKDAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday"}
@@ -66,10 +66,10 @@ def _slug(kind: str, date: dt.date, recipient: Recipient, index: int) -> str:
     return f"{kind}-{date.isoformat()}-{'la' if recipient.is_la else f'parent-{index}'}"
 
 
-def notice_plans(records: Records, case_id: str, case: Case, notice_date: dt.date, method: str) -> list[LetterPlan]:
+def notice_plans(
+    records: Records, case_id: str, case: Case, placement: Placement, notice_date: dt.date, method: str
+) -> list[LetterPlan]:
     """One notice for each parent with parental responsibility, and one for the LA where there is an EHC plan."""
-    placement = case.placement
-    assert placement is not None
     provider = records.providers[placement.provider]
     sessions = session_lines(placement.sessions or provider.sessions)
     days = placement_days(records.calendar, placement)

@@ -446,30 +446,6 @@ class Agreement(Strict):
     signed: Date
 
 
-class Placement(Strict):
-    provider: Annotated[str, Field(pattern=PROVIDER_ID_PATTERN)]
-    start: Date
-    start_time: Time | None = None
-    end: Date
-    weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
-    sessions: Sessions | None = Field(None, description="times for this pupil, where they differ from the provider's")
-    aims: list[Text] = Field(default_factory=list)
-    report_to: NameText | None = None
-    agreement: Agreement | None = None
-    cost: Money | None = None
-    approved_by: str | None = None
-    approved_on: Date | None = None
-    english_maths: str | None = None
-    reintegration: str | None = None
-    la_informed: Date | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Placement:
-        if self.end < self.start:
-            raise ValueError("the placement ends before it starts: its end should be on or after its start")
-        return self
-
-
 def _letter_file(value: str) -> str:
     """A letter's file is where ap wrote it: a relative path inside letters/, never one that leaves it."""
     parts = value.split("/")
@@ -496,6 +472,11 @@ class Notice(Strict):
     end: Date
     provider: str | None = Field(None, description="the provider it named")
     weekdays: list[Weekday] | None = Field(None, description="the days of the week it required")
+    attends: Literal["both", "am", "pm"] | None = Field(None, description="the sessions of the day it required")
+    start_time: Time | None = Field(None, description="the start time it stated")
+    first_day: Date | None = Field(None, description="for a change, the first day the change affects")
+    recorded: Date | None = Field(None, description="the day it was entered, where that was after it was given")
+    late_why: str | None = Field(None, description="why it was entered after it was given")
     to: list[Name] = Field(default_factory=list)
     la_copy: bool = False
     letters: list[Letter] = Field(default_factory=list)
@@ -577,9 +558,108 @@ EndingOutcome = Literal[
 
 
 class Ending(Strict):
-    date: Date
+    date: Date = Field(description="the placement's last day")
     outcome: EndingOutcome
     notes: str | None = None
+    recorded: Date | None = Field(None, description="the day the end was recorded, where it was after the last day")
+
+
+class WrittenOff(Strict):
+    """A duty owed after the end that the school decided not to do, and why (`ap end --write-off`)."""
+
+    rule: Text
+    what: Text
+    date: Date
+    why: Text
+    by: Name
+
+
+class Transition(Strict):
+    """The move to secondary school at the end of Year 6: the receiving school told, the handover recorded."""
+
+    school: Name
+    date: Date
+    handover: Text
+
+
+Attends = Literal["both", "am", "pm"]
+PLACEMENT_ID = r"^P[1-9][0-9]{0,2}$"
+
+
+class Terms(Strict):
+    """What a change altered: the placement's terms before or after it (only the fields it touched)."""
+
+    provider: Annotated[str, Field(pattern=PROVIDER_ID_PATTERN)] | None = None
+    start: Date | None = None
+    end: Date | None = None
+    weekdays: list[Weekday] | None = None
+    attends: Attends | None = None
+    start_time: Time | None = None
+    cost: Money | None = None
+    approved_by: str | None = None
+    approved_on: Date | None = None
+
+
+# The terms a notice to the parents must state (reg 3(4)): a change to one of them needs a new notice.
+NOTICE_TERMS = ("provider", "start", "end", "weekdays", "attends", "start_time")
+
+
+class Variation(Strict):
+    """A change to a placement agreed before or during it (`ap change`): what it was, what it became, why."""
+
+    date: Date = Field(description="the day the change was recorded")
+    why: Text
+    first_day: Date = Field(description="the first day the change affects (for an extension, the first added day)")
+    was: Terms
+    now: Terms
+
+    @property
+    def needs_notice(self) -> bool:
+        """It changed something the notice states (a shortening alone does not: the days left were notified)."""
+        changed = {name for name in NOTICE_TERMS if getattr(self.now, name) is not None}
+        shortened_only = changed == {"end"} and self.was.end is not None and self.now.end < self.was.end  # type: ignore[operator]
+        return bool(changed) and not shortened_only
+
+
+class Placement(Strict):
+    """One placement at one provider. A case holds its placements in order (P1, P2, ...); several may run at
+    once, at different providers or in different sessions of a day."""
+
+    id: Annotated[str, Field(pattern=PLACEMENT_ID, description="P1, P2, ... in the order they were recorded")] = "P1"
+    provider: Annotated[str, Field(pattern=PROVIDER_ID_PATTERN)]
+    start: Date
+    start_time: Time | None = None
+    end: Date
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
+    attends: Attends = Field("both", description="the sessions of each day the pupil attends: both, am or pm")
+    sessions: Sessions | None = Field(None, description="times for this pupil, where they differ from the provider's")
+    aims: list[Text] = Field(default_factory=list)
+    report_to: NameText | None = None
+    agreement: Agreement | None = None
+    cost: Money | None = None
+    approved_by: str | None = None
+    approved_on: Date | None = None
+    english_maths: str | None = None
+    reintegration: str | None = None
+    la_informed: Date | None = None
+    alongside: bool = Field(False, description="recorded to run alongside another open placement")
+    notices: list[Notice] = Field(default_factory=list)
+    changes: list[Variation] = Field(default_factory=list)
+    ending: Ending | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Placement:
+        if self.end < self.start:
+            raise ValueError("the placement ends before it starts: its end should be on or after its start")
+        return self
+
+    @property
+    def sessions_a_day(self) -> int:
+        return 2 if self.attends == "both" else 1
+
+    @property
+    def session_names(self) -> tuple[str, ...]:
+        return ("am", "pm") if self.attends == "both" else (self.attends,)
 
 
 class HistoryEntry(Strict):
@@ -600,8 +680,7 @@ class Case(Strict):
     referral: Referral
     meetings: list[Meeting] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
-    placement: Placement | None = None
-    notices: list[Notice] = Field(default_factory=list)
+    placements: list[Placement] = Field(default_factory=list, description="P1, P2, ... in the order recorded")
     letters: list[SentLetter] = Field(default_factory=list, description="other letters sent to the family")
     provider_contacts: list[ProviderContact] = Field(default_factory=list)
     absences: list[AbsenceFollowUp] = Field(default_factory=list)
@@ -611,8 +690,55 @@ class Case(Strict):
     review_requests: list[ReviewRequest] = Field(default_factory=list)
     safeguarding: list[SafeguardingReference] = Field(default_factory=list)
     overrides: list[Override] = Field(default_factory=list)
-    ending: Ending | None = None
+    written_off: list[WrittenOff] = Field(default_factory=list, description="duties owed after the end, not done")
+    transition: Transition | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_placement_before(cls, data: Any) -> Any:
+        """A case file written before placements were a list (`placement:`, `notices:`, `ending:` at the top)
+        reads as one placement, P1, holding its notices and its end. It is written in the new shape only when
+        a command changes the case."""
+        if not isinstance(data, dict) or not ({"placement", "notices", "ending"} & data.keys()):
+            return data
+        if "placements" in data:
+            raise ValueError(
+                "the case has both placements and placement (or notices or ending) at the top: the older fields "
+                "belong inside each placement in the list"
+            )
+        data = dict(data)
+        placement, notices, ending = data.pop("placement", None), data.pop("notices", None), data.pop("ending", None)
+        if placement is None:
+            if notices or ending:
+                raise ValueError("notices or an ending are recorded, but no placement: add the placement back")
+            return data
+        if isinstance(placement, dict):
+            placement = {"id": "P1", **placement}
+            if notices is not None:
+                placement["notices"] = notices
+            if ending is not None:
+                placement["ending"] = ending
+        data["placements"] = [placement]
+        return data
+
+    @model_validator(mode="after")
+    def _placements_in_order(self) -> Case:
+        for number, placement in enumerate(self.placements, 1):
+            if placement.id != f"P{number}":
+                raise ValueError(f"placements[{number - 1}] has the id {placement.id}: they are P1, P2, ... in order")
+        return self
+
+    def placement_by_id(self, placement_id: str) -> Placement | None:
+        return next((p for p in self.placements if p.id == placement_id), None)
+
+    @property
+    def last_placement(self) -> Placement | None:
+        return self.placements[-1] if self.placements else None
+
+    @property
+    def open_placements(self) -> list[Placement]:
+        return [p for p in self.placements if p.ending is None]
 
 
 class ReferralForm(Strict):

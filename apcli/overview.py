@@ -82,7 +82,7 @@ def _list_row(records: Records, loaded: LoadedCase, today: dt.date) -> dict[str,
         "id": loaded.id,
         "pupil": case.pupil.name,
         "year": case.pupil.year,
-        "provider": case.placement.provider if case.placement else None,
+        "provider": ", ".join(dict.fromkeys(p.provider for p in (case.open_placements or case.placements))) or None,
         "status": seen.status,
         "next": seen.next,
     }

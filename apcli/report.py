@@ -150,18 +150,19 @@ def _direction(baseline: float, goal: float, latest: float | None) -> str:
 def _outcome(case: Case, today: dt.date) -> str:
     from apcli.status import status
 
-    if case.ending is not None:
-        return case.ending.outcome
+    ending = case.last_placement.ending if case.last_placement else None
+    if ending is not None:
+        return ending.outcome
     return {"active": "still placed", "notified": "not started", "commissioned": "not started"}.get(
         status(case, today), status(case, today)
     )
 
 
 def pupil_line(records: Records, case_id: str, case: Case, period: Period, today: dt.date) -> PupilLine | None:
-    placement = case.placement
+    placement = case.last_placement
     if placement is None:
         return None
-    last = placement.end if case.ending is None else min(placement.end, case.ending.date)
+    last = placement.end if placement.ending is None else min(placement.end, placement.ending.date)
     if last < period.start or placement.start > period.end:
         return None
     calendar = records.calendar

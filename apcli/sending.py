@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 from apcli.dates import parse_date
 from apcli.errors import ApError, BusyError, UsageError
 from apcli.letters import FORMATS, Format, LetterPlan, Rendered, render_letters, template_path
-from apcli.workflow import Change, change_case, check_not_future
+from apcli.workflow import Change, _with_placement, change_case, check_not_future
 
 if TYPE_CHECKING:
-    from apcli.models import Case
+    from apcli.models import Case, Placement
     from apcli.rules import GateResult, Rule
     from apcli.store import Records
 
@@ -82,7 +82,7 @@ def output_folder(records: Records, case_id: str, out: Path | None) -> Path:
 
 
 def recorded_files(case: Case) -> set[str]:
-    return {letter.file for notice in case.notices for letter in notice.letters} | {
+    return {letter.file for p in case.placements for notice in p.notices for letter in notice.letters} | {
         letter.file for letter in case.letters
     }
 
@@ -322,12 +322,27 @@ def _attempt(
         return None
 
 
-def issue_notice(change: Change, given_date: str | None, method: str, output: Output) -> Sent:
+def notice_placement(case: Case, placement_id: str | None) -> Placement:
+    """The placement a notice is for: the one named, or the one open placement still owed a notice."""
+    from apcli.status import notice_owed_from
+    from apcli.workflow import choose_placement
+
+    if placement_id is None:
+        owed = [p for p in case.open_placements if notice_owed_from(p) is not None]
+        if len(owed) == 1:
+            return owed[0]
+    return choose_placement(case, placement_id, "a notice")
+
+
+def issue_notice(
+    change: Change, given_date: str | None, method: str, output: Output, placement_id: str | None = None
+) -> Sent:
     """Give the notice to the parents (and the LA where there is an EHC plan), and record it."""
     from apcli.letterplans import notice_plans
     from apcli.models import Letter, Notice
     from apcli.notice import recipients
     from apcli.rules import catalogue
+    from apcli.status import notice_owed_from
 
     records = change.records
     day = letter_date(given_date, change.today)
@@ -335,36 +350,48 @@ def issue_notice(change: Change, given_date: str | None, method: str, output: Ou
     folder = output_folder(records, change.case_id, output.out)
 
     def apply(case: Case) -> Case:
-        if case.placement is None:
+        if not case.placements:
             raise UsageError("There is no placement to give notice of yet: record it with ap placement.")
+        placement = notice_placement(case, placement_id)
+        change.placement = placement.id
         people = recipients(case, records)
         notice = Notice(
             date=day,
             method=method,  # type: ignore[arg-type]
-            start=case.placement.start,
-            end=case.placement.end,
-            provider=case.placement.provider,
-            weekdays=list(case.placement.weekdays),
+            start=placement.start,
+            end=placement.end,
+            provider=placement.provider,
+            weekdays=list(placement.weekdays),
+            attends=placement.attends,
+            start_time=placement.start_time,
+            first_day=notice_owed_from(placement) if placement.notices else None,
             to=[person.name for person in people],
             la_copy=any(person.is_la for person in people),
         )
-        return case.model_copy(update={"notices": [*case.notices, notice]})
+        return _with_placement(case, placement.model_copy(update={"notices": [*placement.notices, notice]}))
+
+    def noticed(case: Case) -> Placement:
+        placement = case.placement_by_id(change.placement or "")
+        assert placement is not None  # apply chose it
+        return placement
 
     def record(case: Case, written: list[tuple[str, str, str]]) -> Case:
-        notice = case.notices[-1].model_copy(
+        placement = noticed(case)
+        notice = placement.notices[-1].model_copy(
             update={"letters": [Letter(to=to, file=file, sha256=sha) for to, file, sha in written]}
         )
-        return case.model_copy(update={"notices": [*case.notices[:-1], notice]})
+        return _with_placement(case, placement.model_copy(update={"notices": [*placement.notices[:-1], notice]}))
 
     def what(case: Case) -> str:
-        return f"notice issued ({method}) to {', '.join(case.notices[-1].to)}"
+        placement = noticed(case)
+        return f"notice of {placement.id} issued ({method}) to {', '.join(placement.notices[-1].to)}"
 
     result = _render_then_record(
         change,
         "notice",
         what,
         apply,
-        lambda case: notice_plans(records, change.case_id, case, day, method),
+        lambda case: notice_plans(records, change.case_id, case, noticed(case), day, method),
         catalogue()["NOTICE-CONTENT"],
         output,
         folder,

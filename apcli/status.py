@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Decision, Meeting, Notice
+    from apcli.models import Case, Decision, Meeting, Notice, Placement
 
 Status = Literal["referred", "agreed", "commissioned", "notified", "active", "ended", "closed"]
 STATUSES: tuple[Status, ...] = ("referred", "agreed", "commissioned", "notified", "active", "ended", "closed")
@@ -46,20 +46,61 @@ def agreed(case: Case) -> bool:
     return approving(headteacher_decision(case))
 
 
-def notice_for_placement(case: Case) -> Notice | None:
-    """The latest notice that describes the placement as it now stands (start, end, provider, days)."""
-    placement = case.placement
-    if placement is None:
-        return None
-    matching = [
-        n
-        for n in case.notices
-        if n.start == placement.start
-        and n.end == placement.end
-        and n.provider in (None, placement.provider)
-        and n.weekdays in (None, placement.weekdays)
-    ]
+def _describes(notice: Notice, placement: Placement) -> bool:
+    """The notice states the placement's terms as they now stand: its first day, provider, days, sessions and
+    start time, and a last day on or after the current one (a placement shortened since stays notified)."""
+    return (
+        notice.start == placement.start
+        and notice.end >= placement.end
+        and notice.provider in (None, placement.provider)
+        and notice.weekdays in (None, placement.weekdays)
+        and notice.attends in (None, placement.attends)
+        and notice.start_time in (None, placement.start_time)
+    )
+
+
+def current_notice(placement: Placement) -> Notice | None:
+    """The latest notice that describes the placement as it now stands, if one does."""
+    matching = [n for n in placement.notices if _describes(n, placement)]
     return matching[-1] if matching else None
+
+
+def notice_for_placement(case: Case) -> Notice | None:
+    """The latest notice given for any of the case's placements (whether or not it still describes it)."""
+    given = [n for p in case.placements for n in p.notices]
+    return max(given, key=lambda n: n.date) if given else None
+
+
+def notice_owed_from(placement: Placement) -> dt.date | None:
+    """The first day a notice not yet given must come before: the start, for a placement never notified; for one
+    changed since its last notice, the first day the change affects. None when no notice is owed."""
+    if placement.ending is not None or current_notice(placement) is not None:
+        return None
+    if not placement.notices:
+        return placement.start
+    last = max(n.date for n in placement.notices)
+    days = [c.first_day for c in placement.changes if c.needs_notice and c.date >= last]
+    return min(days) if days else None
+
+
+def notified_days(placement: Placement, days: list[dt.date]) -> list[dt.date]:
+    """Of the placement's days, those a notice given covers (by its dates and days of the week): days a change
+    added are not placement days until their notice is given."""
+    from apcli.models import weekday_numbers
+
+    spans = [(n.start, n.end, weekday_numbers(n.weekdays or placement.weekdays)) for n in placement.notices]
+    return [
+        day for day in days if any(first <= day <= last and day.weekday() in wanted for first, last, wanted in spans)
+    ]
+
+
+def placement_status(placement: Placement, today: dt.date) -> Status:
+    if placement.ending is not None:
+        started = bool(placement.notices) and placement.start <= placement.ending.date
+        return "ended" if started else "closed"
+    if not placement.notices:
+        return "commissioned"
+    return "active" if placement.start <= today else "notified"
 
 
 def closed_by(case: Case) -> Decision | None:
@@ -68,23 +109,21 @@ def closed_by(case: Case) -> Decision | None:
     return head if head is not None and head.decision in CLOSING_DECISIONS else None
 
 
+_OPEN_ORDER: tuple[Status, ...] = ("commissioned", "notified", "active")
+
+
 def status(case: Case, today: dt.date) -> Status:
-    placement = case.placement
-    notified = notice_for_placement(case) is not None
-    started = placement is not None and notified and placement.start <= today
-    if case.ending is not None:
-        return "ended" if placement is not None and started and case.ending.date >= placement.start else "closed"
-    if closed_by(case):
-        return "closed"
-    if started:
-        return "active"
-    if notified:
-        return "notified"
-    if placement is not None:
-        return "commissioned"
-    if agreed(case):
-        return "agreed"
-    return "referred"
+    """The case's status: from its open placements (the furthest on), or, once all have ended, ended (a
+    placement ran) or closed (none did)."""
+    if not case.placements:
+        if closed_by(case):
+            return "closed"
+        return "agreed" if agreed(case) else "referred"
+    states = [placement_status(p, today) for p in case.placements]
+    open_states = [state for state in states if state in _OPEN_ORDER]
+    if open_states:
+        return max(open_states, key=_OPEN_ORDER.index)
+    return "ended" if "ended" in states else "closed"
 
 
 def passed_commands(case: Case) -> set[str]:
@@ -95,10 +134,10 @@ def passed_commands(case: Case) -> set[str]:
         ("meeting", bool(case.meetings)),
         ("decision", parents_response(case) is not None),
         ("approval", approving(head)),
-        ("placement", case.placement is not None),
-        ("notice", bool(case.notices)),
+        ("placement", bool(case.placements)),
+        ("notice", any(p.notices for p in case.placements)),
         ("safeguarding", bool(case.safeguarding)),
-        ("end", case.ending is not None),
+        ("end", any(p.ending for p in case.placements)),
     ):
         if done:
             passed.add(command)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import re
 import reprlib
 import stat
 import time
@@ -247,7 +248,21 @@ class LoadedCase:
     case: Case
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
-        return yamlio.locate(self.text, path) if path else None
+        if not path:
+            return None
+        if len(path) > 1 and path[:2] == ("placements", 0) and LEGACY_PLACEMENT.search(self.text):
+            path = _legacy_path(path[2:])  # a file from before placements were a list: P1 is at the top
+        return yamlio.locate(self.text, path)
+
+
+LEGACY_PLACEMENT = re.compile(r"^placement:", re.MULTILINE)
+
+
+def _legacy_path(rest: Sequence[str | int]) -> tuple[str | int, ...]:
+    """A path into P1 as a case file of the older shape holds it (`placement:`, `notices:`, `ending:`)."""
+    if rest and rest[0] in ("notices", "ending"):
+        return tuple(rest)
+    return ("placement", *rest)
 
 
 _WRITTEN: list[Path] = []

@@ -32,6 +32,7 @@ class Change:
     today: dt.date
     by: str
     overrides: dict[str, str]
+    placement: str | None = None  # the placement the change is about (set once chosen); the gate looks at it
 
 
 def change_case(
@@ -62,7 +63,8 @@ def change_case(
                 "`ap show` says how it ended."
             )
         updated = apply(loaded.case)
-        result = gate(command, CaseContext(loaded.id, updated, change.today, records), change.overrides)
+        looked_at = updated.placement_by_id(change.placement) if change.placement else None
+        result = gate(command, CaseContext(loaded.id, updated, change.today, records, looked_at), change.overrides)
         if finish is not None:
             updated = finish(updated)
         if not dry_run:
@@ -188,7 +190,7 @@ def record_decision(
                     "--headteacher proceed-with-exclusion is for a pupil whose parents refused alternative provision "
                     "offered as an alternative to permanent exclusion; this case is not one. To close it, use withdraw."
                 )
-        if case.placement is not None and decision.by == "parents":
+        if case.placements and decision.by == "parents":
             raise UsageError(
                 "The placement is already recorded; the parents' response comes before it. "
                 "If the parents have changed their mind, record it in a meeting (ap meeting --notes)."
@@ -239,6 +241,7 @@ class PlacementInput:
     days: int | None = None
     end: str | None = None
     weekdays: str | None = None
+    sessions: str = "both"
     report_to: str | None = None
     agreement: str | None = None
     agreement_signed: str | None = None
@@ -301,6 +304,23 @@ def _end_after_days(records: Records, start: dt.date, days: int, weekdays: list[
     return attending[days - 1]
 
 
+def parse_sessions(value: str) -> str:
+    text = value.strip().lower()
+    if text not in ("am", "pm", "both"):
+        raise UsageError(f"--sessions: {value!r} is not am, pm or both (the sessions of each day at the provider).")
+    return text
+
+
+def default_start_time(provider: Provider | None, attends: str) -> str | None:
+    """The time the pupil starts: the provider's (afternoon) start; an afternoon is from the break's end."""
+    if provider is None:
+        return None
+    times = provider.sessions
+    if attends == "pm" and not times.single:
+        return times.break_end
+    return times.start or times.morning_start
+
+
 def build_placement(records: Records, given: PlacementInput) -> Placement:
     from apcli.models import Placement
 
@@ -323,14 +343,17 @@ def build_placement(records: Records, given: PlacementInput) -> Placement:
         end = parse_date(given.end or "", "--end")
         if end < start:
             raise UsageError(f"--end: {end} is before the start ({start}).")
-    default_time = (provider.sessions.start or provider.sessions.morning_start) if provider else None
+    attends = parse_sessions(given.sessions)
     return Placement.model_validate(
         {
             "provider": given.provider,
             "start": start,
-            "start_time": parse_time(given.start_time, "--start-time") if given.start_time else default_time,
+            "start_time": parse_time(given.start_time, "--start-time")
+            if given.start_time
+            else default_start_time(provider, attends),
             "end": end,
             "weekdays": weekdays,
+            "attends": attends,
             "aims": [aim.strip() for aim in given.aims if aim.strip()],
             "report_to": _text(given.report_to) or (provider.contact if provider else None),
             "agreement": {
@@ -369,28 +392,75 @@ def check_placement_values(records: Records, placement: Placement, given: Placem
             check_not_future(day, today, option)
 
 
-def record_placement(change: Change, placement: Placement) -> GateResult:
-    """Record (or change, before it starts) the placement. A changed placement needs a new notice."""
-    from apcli.status import headteacher_decision, status
+def record_placement(change: Change, placement: Placement, alongside: bool = False) -> GateResult:
+    """Record a placement: the first, the next once the last has ended, or (`alongside`) another one while one
+    runs. One recorded but not yet notified may be recorded again (replaced); once notified, it is changed with
+    `ap change`, which keeps what its notice said."""
+    from apcli.status import headteacher_decision
 
     def apply(case: Case) -> Case:
         head = headteacher_decision(case)
         if head is not None and placement.start < head.date:
             raise UsageError(f"--start: {placement.start} is before the headteacher's decision ({head.date}).")
-        if status(case, change.today) == "active":
-            raise UsageError(
-                "The placement has started; it cannot be re-recorded. Review it (ap review record) or end it (ap end)."
-            )
         for day, option in (
             (placement.agreement.signed if placement.agreement else None, "--agreement-signed"),
             (placement.approved_on, "--approved-on"),
         ):
             if day is not None:
                 check_not_before_referral(day, case, option)
-        return case.model_copy(update={"placement": placement})
+        placements = list(case.placements)
+        still_open = case.open_placements
+        replaced = next((p for p in reversed(still_open) if not p.notices), None) if not alongside else None
+        if replaced is not None:
+            change.placement = replaced.id
+            placements[placements.index(replaced)] = placement.model_copy(
+                update={"id": replaced.id, "alongside": replaced.alongside}
+            )
+        elif still_open and not alongside:
+            raise UsageError(_open_already(still_open))
+        else:
+            if alongside and not still_open:
+                raise UsageError("--alongside: no other placement is open; leave --alongside out.")
+            for other in still_open:
+                check_no_overlap(change.records, placement, other)
+            change.placement = f"P{len(placements) + 1}"
+            placements.append(placement.model_copy(update={"id": change.placement, "alongside": alongside}))
+        return case.model_copy(update={"placements": placements})
 
     what = f"placement recorded: {placement.provider}, {placement.start} to {placement.end}"
-    return change_case(change, "placement", what, apply)
+    return change_case(change, "placement", what, apply, after_the_end=True)
+
+
+def _open_already(still_open: list[Placement]) -> str:
+    listed = ", ".join(f"{p.id} at {p.provider} ({p.start} to {p.end})" for p in still_open)
+    return (
+        f"The case already has an open placement, notified to the parents: {listed}. To change its dates, days or "
+        'cost, use ap change CASE --why "..." (its notice stays recorded, and a new one is due for what changed); '
+        "to place the pupil somewhere else as well, give --alongside; to record a new placement after it, end it "
+        "first (ap end)."
+    )
+
+
+def check_no_overlap(records: Records, new: Placement, other: Placement) -> None:
+    """Two placements may run at once only on different days, or in different sessions of the same day."""
+    from apcli.models import WEEKDAYS
+
+    if new.provider == other.provider:
+        raise UsageError(
+            f"{other.id} is already at {other.provider}; change it with ap change rather than adding another there."
+        )
+    first, last = max(new.start, other.start), min(new.end, other.end)
+    shared_days = [day for day in WEEKDAYS if day in new.weekdays and day in other.weekdays]
+    shared_sessions = set(new.session_names) & set(other.session_names)
+    if first > last or not shared_days or not shared_sessions:
+        return
+    clash = records.calendar.days_on(first, last, shared_days)
+    if clash:
+        raise UsageError(
+            f"--weekdays/--sessions: the pupil would be at both {other.provider} ({other.id}) and {new.provider} on "
+            f"{', '.join(shared_days)} ({'/'.join(sorted(shared_sessions)).upper()}), from {clash[0]}: a pupil is in "
+            "one place each session. Give days (--weekdays) or sessions (--sessions am|pm) that do not overlap."
+        )
 
 
 # --- parents and carers ---------------------------------------------------------------
@@ -441,7 +511,7 @@ def record_contact(change: Change, date: str, with_: str, summary: str) -> GateR
     contact = ProviderContact.model_validate({"date": day, "with": with_.strip(), "summary": summary.strip()})
 
     def apply(case: Case) -> Case:
-        if case.placement is None:
+        if not case.placements:
             raise UsageError("There is no placement yet, so no provider to keep in contact with.")
         check_not_before_referral(day, case, "--date")
         return case.model_copy(update={"provider_contacts": [*case.provider_contacts, contact]})
@@ -480,8 +550,8 @@ def record_absence_follow_up(change: Change, date: str, session: str, follow_up:
 
 
 def _started(case: Case, day: dt.date, what: str) -> None:
-    if case.placement is None or day < case.placement.start:
-        start = case.placement.start if case.placement else None
+    start = min((p.start for p in case.placements), default=None)
+    if start is None or day < start:
         raise UsageError(f"--date: {what} comes once the placement has started ({start or 'no placement yet'}).")
 
 
@@ -530,7 +600,7 @@ def record_review_request(change: Change, date: str, requested_by: str) -> GateR
     request = ReviewRequest(date=day, by=requested_by.strip())
 
     def apply(case: Case) -> Case:
-        if case.placement is None:
+        if not case.placements:
             raise UsageError("There is no placement to review yet.")
         return case.model_copy(update={"review_requests": [*case.review_requests, request]})
 
@@ -589,7 +659,7 @@ def record_target(change: Change, measure: str, baseline: str, goal: str, date: 
     target = Target(measure=name, baseline=base, goal=aim, date=day, test=_text(test))
 
     def apply(case: Case) -> Case:
-        if case.placement is None:
+        if not case.placements:
             raise UsageError("Targets are set for a placement; there is none yet.")
         return case.model_copy(update={"targets": [*case.targets, target]})
 
@@ -669,29 +739,71 @@ def _without_title(name: str) -> str:
     return " ".join(words[1:] if words and words[0] in ("mr", "mrs", "ms", "miss", "mx", "dr") else words)
 
 
-def end_case(change: Change, date: str, outcome: str, notes: str | None) -> GateResult:
+def choose_placement(case: Case, placement_id: str | None, what: str, open_only: bool = True) -> Placement:
+    """The placement a command is about: the one named (`--placement P2`), or the only open one."""
+    choices = case.open_placements if open_only else case.placements
+    if placement_id is not None:
+        chosen = case.placement_by_id(placement_id.strip().upper())
+        if chosen is None:
+            listed = ", ".join(p.id for p in case.placements) or "none yet"
+            raise UsageError(f"--placement: the case has no placement {placement_id!r} (its placements: {listed}).")
+        if open_only and chosen.ending is not None:
+            raise UsageError(f"--placement: {chosen.id} ended on {chosen.ending.date}; {what} is for an open one.")
+        return chosen
+    if not case.placements:
+        raise UsageError(f"There is no placement yet: {what} comes once one is recorded (ap placement).")
+    if not choices:
+        raise UsageError(f"Every placement of the case has ended; {what} is for an open one.")
+    if len(choices) > 1:
+        listed = ", ".join(f"{p.id} ({p.provider})" for p in choices)
+        raise UsageError(f"The case has more than one open placement ({listed}): say which with --placement.")
+    return choices[0]
+
+
+def end_case(change: Change, date: str, outcome: str, notes: str | None, placement_id: str | None = None) -> GateResult:
+    """End a placement: on a day up to today (its last day, typically), recorded with the day it was entered."""
     from apcli.models import Ending, EndingOutcome
-    from apcli.status import status
 
     day = parse_date(date, "--date")
     outcomes = get_args(EndingOutcome)
     if outcome not in outcomes:
         raise UsageError(f"--outcome: {outcome!r} is not one of {', '.join(outcomes)}.")
-    ending = Ending(date=day, outcome=outcome, notes=_text(notes))  # type: ignore[arg-type]
-
     check_not_future(day, change.today, "--date")
+    ending = Ending.model_validate(
+        {
+            "date": day,
+            "outcome": outcome,
+            "notes": _text(notes),
+            "recorded": change.today if change.today > day else None,
+        }
+    )
 
     def apply(case: Case) -> Case:
         check_not_before_referral(day, case, "--date")
-        if case.placement is not None and day > case.placement.end:
-            raise UsageError(f"--date: {day} is after the placement's last day ({case.placement.end}).")
-        if case.placement is None or status(case, change.today) not in ("active", "notified", "commissioned"):
-            raise UsageError("Only a placement that is commissioned, notified or running can be ended.")
-        if day < case.placement.start and outcome != "withdrawn":
+        placement = choose_placement(case, placement_id, "ending a placement")
+        if day > placement.end:
             raise UsageError(
-                f"--date: {day} is before the placement started ({case.placement.start}); a placement that never "
+                f"--date: {day} is after {placement.id}'s last day ({placement.end}). If it went on longer, "
+                f"extend it first (ap change CASE --end D --why ...)."
+            )
+        if day < placement.start and outcome != "withdrawn":
+            raise UsageError(
+                f"--date: {day} is before the placement started ({placement.start}); a placement that never "
                 "started can only be withdrawn (--outcome withdrawn)."
             )
-        return case.model_copy(update={"ending": ending})
+        change.placement = placement.id
+        return _with_placement(case, placement.model_copy(update={"ending": ending}))
 
-    return change_case(change, "end", f"placement ended on {day}: {outcome}", apply)
+    return change_case(
+        change,
+        "end",
+        lambda case: f"placement {change.placement} ended on {day}: {outcome}",
+        apply,
+        after_the_end=False,
+    )
+
+
+def _with_placement(case: Case, placement: Placement) -> Case:
+    """The case with `placement` in place of the one with its id."""
+    placements = [placement if p.id == placement.id else p for p in case.placements]
+    return case.model_copy(update={"placements": placements})

@@ -77,13 +77,11 @@ def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
 
     s = state()
     loaded = s.records.load_case(case_id)
-    placement = loaded.case.placement
-    if placement is None:
+    placements = loaded.case.placements
+    if not placements:
         raise UsageError(f"{loaded.id} has no placement yet, so no attendance at a provider.")
     follow_ups: dict[tuple[dt.date, str], str] = {(a.date, a.session): a.follow_up for a in loaded.case.absences}
-    ending = loaded.case.ending
-    until = min(s.today, ending.date) if ending else s.today
-    view = attendance_view(s.records.marks(loaded.id), s.records.calendar, placement, follow_ups, until)
+    view = attendance_view(s.records.marks(loaded.id), s.records.calendar, placements, follow_ups, s.today)
     if as_json:
         print_json(_view_json(loaded.id, view))
         return

@@ -26,6 +26,10 @@ OverrideOption = Annotated[
     typer.Option("--override", metavar="RULE-ID", help="Go ahead although this *should* rule fails (needs --why)."),
 ]
 WhyOption = Annotated[list[str] | None, typer.Option("--why", metavar="TEXT", help="Why, for each --override.")]
+PlacementOption = Annotated[
+    str | None,
+    typer.Option("--placement", metavar="P", help="Which placement (P1, P2, ...) [default: the only open one]."),
+]
 
 
 @app.callback()

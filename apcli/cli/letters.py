@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, WhyOption, app
+from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, PlacementOption, WhyOption, app
 from apcli.cli.context import did, note, overrides_from, print_json, state
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ def notice(
     out: OutOption = None,
     dry_run: DryRunOption = False,
     force: ForceOption = False,
+    placement: PlacementOption = None,
     override: OverrideOption = None,
     why: WhyOption = None,
     as_json: JsonOption = False,
@@ -69,7 +70,7 @@ def notice(
     s = state()
     output = Output(check_method_and_format(method, fmt), out, force, dry_run)
     change = Change(s.records, case_id, s.today, s.by, overrides_from(override, why))
-    _print(issue_notice(change, date, method, output), as_json, dry_run, "Notice", method)
+    _print(issue_notice(change, date, method, output, placement), as_json, dry_run, "Notice", method)
 
 
 @app.command()

@@ -136,7 +136,7 @@ def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
         return
     from apcli.cli.render import render_case
 
-    console().print(render_case(loaded, seen, s.today, s.records.marks(loaded.id)))
+    console().print(render_case(loaded, seen, s.today, s.records.marks(loaded.id), s.records))
 
 
 @app.command()

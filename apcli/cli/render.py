@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from apcli.attendance import Marks
+    from apcli.models import Placement
     from apcli.overview import Overview
-    from apcli.store import LoadedCase
+    from apcli.store import LoadedCase, Records
 
 
 def _section(title: str, rows: list[tuple[str, str]]) -> Any:
@@ -25,7 +26,9 @@ def _section(title: str, rows: list[tuple[str, str]]) -> Any:
     return table
 
 
-def render_case(loaded: LoadedCase, seen: Overview, today: dt.date, marks: Marks | None = None) -> Any:
+def render_case(
+    loaded: LoadedCase, seen: Overview, today: dt.date, marks: Marks | None = None, records: Records | None = None
+) -> Any:
     from rich.console import Group
     from rich.table import Table
 
@@ -106,27 +109,8 @@ def render_case(loaded: LoadedCase, seen: Overview, today: dt.date, marks: Marks
         for d in case.decisions:
             rows.append((f"{d.date} {d.by}", d.decision + (f": {d.reason}" if d.reason else "")))
         parts.append(_section("meetings and decisions", rows))
-    if case.placement:
-        p = case.placement
-        rows = [
-            ("provider", p.provider),
-            ("dates", f"{p.start} to {p.end}, on {', '.join(p.weekdays)}"),
-            ("starts at", p.start_time or "-"),
-            ("report to", p.report_to or "-"),
-            ("aims", "\n".join(p.aims) or "-"),
-            ("English, maths", p.english_maths or "-"),
-            ("reintegration", p.reintegration or "-"),
-            ("agreement", f"{p.agreement.reference}, signed {p.agreement.signed}" if p.agreement else "-"),
-            ("cost", f"£{p.cost:,.2f} approved by {p.approved_by} on {p.approved_on}" if p.cost is not None else "-"),
-            ("LA informed", str(p.la_informed or "-")),
-        ]
-        parts.append(_section("placement", rows))
-    if case.notices:
-        rows = []
-        for n in case.notices:
-            rows.append((str(n.date), f"by {n.method} to {', '.join(n.to)}, for {n.start} to {n.end}"))
-            rows += [("", f"{letter.file} (sha256 {letter.sha256[:12]}...)") for letter in n.letters]
-        parts.append(_section("notices", rows))
+    for p in case.placements:
+        parts.append(_section(f"placement {p.id}", _placement_rows(p, records)))
     if case.letters:
         parts.append(
             _section("letters", [(str(x.date), f"{x.kind} to {x.to} by {x.method}: {x.file}") for x in case.letters])
@@ -155,18 +139,6 @@ def render_case(loaded: LoadedCase, seen: Overview, today: dt.date, marks: Marks
                 [(str(r.date), f"{r.outcome}; next {r.next or '-'} ({r.responsible or '-'})") for r in case.reviews],
             )
         )
-    if case.ending:
-        parts.append(
-            _section(
-                "ended",
-                [
-                    (
-                        str(case.ending.date),
-                        case.ending.outcome + (f": {case.ending.notes}" if case.ending.notes else ""),
-                    )
-                ],
-            )
-        )
     if case.overrides:
         parts.append(_section("overrides", [(o.rule, f"by {o.by} on {o.date}: {o.why}") for o in case.overrides]))
     history = Table("date", "by", "what", title="history", title_justify="left")
@@ -174,3 +146,54 @@ def render_case(loaded: LoadedCase, seen: Overview, today: dt.date, marks: Marks
         history.add_row(str(entry.date), entry.by, entry.what)
     parts.append(history)
     return Group(*[item for part in parts for item in (part, "")])
+
+
+def _placement_rows(p: Placement, records: Records | None) -> list[tuple[str, str]]:
+    """A placement as `ap show` lists it: its terms, its changes, its notices, how it ended."""
+    from apcli.status import current_notice, notice_owed_from, notified_days
+
+    sessions = {"both": "", "am": ", mornings only", "pm": ", afternoons only"}[p.attends]
+    rows = [
+        ("provider", p.provider + (" (alongside another placement)" if p.alongside else "")),
+        ("dates", f"{p.start} to {p.end}, on {', '.join(p.weekdays)}{sessions}"),
+        ("starts at", p.start_time or "-"),
+        ("report to", p.report_to or "-"),
+        ("aims", "\n".join(p.aims) or "-"),
+        ("English, maths", p.english_maths or "-"),
+        ("reintegration", p.reintegration or "-"),
+        ("agreement", f"{p.agreement.reference}, signed {p.agreement.signed}" if p.agreement else "-"),
+        ("cost", f"£{p.cost:,.2f} approved by {p.approved_by} on {p.approved_on}" if p.cost is not None else "-"),
+        ("LA informed", str(p.la_informed or "-")),
+    ]
+    for number, change in enumerate(p.changes, 1):
+        was = ", ".join(f"{k} {v}" for k, v in change.was.model_dump(exclude_none=True).items())
+        now = ", ".join(f"{k} {v}" for k, v in change.now.model_dump(exclude_none=True).items())
+        rows.append(
+            (f"change {number}", f"{change.date}: {was or '-'} -> {now or '-'} (from {change.first_day}): {change.why}")
+        )
+    current = current_notice(p)
+    for n in p.notices:
+        state = "" if n is current or (current is None and n is p.notices[-1]) else " (superseded by a change since)"
+        late = f", entered on {n.recorded}: {n.late_why}" if n.recorded else ""
+        rows.append((f"notice {n.date}", f"by {n.method} to {', '.join(n.to)}, for {n.start} to {n.end}{late}{state}"))
+        rows += [("", f"{letter.file} (sha256 {letter.sha256[:12]}...)") for letter in n.letters]
+    owed = notice_owed_from(p)
+    if owed is not None and p.notices and records is not None:
+        days = records.calendar.days_on(p.start, p.end, p.weekdays)
+        waiting = len(days) - len(notified_days(p, days))
+        rows.append(
+            (
+                "notice due",
+                f"for the change from {owed}: until it is given, {waiting} added day(s) are not placement days "
+                "(no marks expected, no cost counted) (ap notice)",
+            )
+        )
+    if p.ending:
+        recorded = f" (recorded on {p.ending.recorded})" if p.ending.recorded else ""
+        rows.append(
+            (
+                "ended",
+                f"{p.ending.date}{recorded}: {p.ending.outcome}" + (f": {p.ending.notes}" if p.ending.notes else ""),
+            )
+        )
+    return rows

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, WhyOption, app
+from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, PlacementOption, WhyOption, app
 from apcli.cli.context import console, note, print_json, print_table, state
 from apcli.cli.workflow import _change, _report
 
@@ -224,11 +224,12 @@ def end(
         ),
     ],
     notes: Annotated[str | None, typer.Option("--notes", metavar="T", help="Anything to add.")] = None,
+    placement: PlacementOption = None,
     override: OverrideOption = None,
     why: WhyOption = None,
 ) -> None:
-    """End the placement (BREAKDOWN-MEETING, EXCLUDED-FROM-AP)."""
+    """End a placement on its last day, which may be before today (BREAKDOWN-MEETING, EXCLUDED-FROM-AP)."""
     from apcli.workflow import end_case
 
-    result = end_case(_change(case_id, override, why), date, outcome, notes)
+    result = end_case(_change(case_id, override, why), date, outcome, notes, placement)
     _report(case_id, f"placement ended ({outcome})", result.unneeded)

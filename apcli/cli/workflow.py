@@ -267,6 +267,13 @@ def placement(
             "--weekdays", metavar="mon,tue,...", help="Days of the week at the provider [default: all it is open]."
         ),
     ] = None,
+    sessions: Annotated[
+        str,
+        typer.Option("--sessions", metavar="am|pm|both", help="The sessions of each day at the provider."),
+    ] = "both",
+    alongside: Annotated[
+        bool, typer.Option("--alongside", help="Add it while another placement runs (both run at once).")
+    ] = False,
     aims: Annotated[
         list[str] | None, typer.Option("--aims", metavar="T", help="An aim of the placement (repeatable).")
     ] = None,
@@ -319,6 +326,7 @@ def placement(
         days=days,
         end=end,
         weekdays=weekdays,
+        sessions=sessions,
         report_to=report_to,
         agreement=agreement,
         agreement_signed=agreement_signed,
@@ -331,7 +339,7 @@ def placement(
     )
     built = build_placement(records, given)
     check_placement_values(records, built, given, state().today)
-    result = record_placement(change, built)
+    result = record_placement(change, built, alongside=alongside)
     _report(case_id, "placement recorded", result.unneeded)
 
 

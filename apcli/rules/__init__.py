@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 from apcli.errors import EXIT_REFUSED, ApError, UsageError
 
 if TYPE_CHECKING:
-    from apcli.models import Case
+    from apcli.models import Case, Placement
     from apcli.store import Records
 
 Kind = Literal["must", "should", "due"]
@@ -57,12 +57,36 @@ class Finding:
 
 @dataclass
 class CaseContext:
-    """What a check may look at: the case, the date taken as today, and the records folder."""
+    """What a check may look at: the case, the date taken as today, the records folder, and the placement
+    looked at (by default the last one; `each_placement()` gives one context for each)."""
 
     case_id: str
     case: Case
     today: dt.date
     records: Records
+    placement: Placement | None = None
+
+    def __post_init__(self) -> None:
+        if self.placement is None:
+            self.placement = self.case.last_placement
+
+    def each_placement(self) -> list[CaseContext]:
+        """One context for each placement (one, without a placement, for a case that has none yet)."""
+        if len(self.case.placements) < 2:
+            return [self]
+        return [replace(self, placement=placement) for placement in self.case.placements]
+
+    def placement_path(self, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        """A finding's path as the case file holds it: `placement`, `notices` and `ending` are the placement's."""
+        if not path or path[0] not in PLACEMENT_FIELDS or self.placement is None:
+            return path
+        index = self.case.placements.index(self.placement)
+        rest = path[1:] if path[0] == "placement" else path
+        return ("placements", index, *rest)
+
+
+# Findings name these as the placement's own: `("notices",)` is the looked-at placement's notices.
+PLACEMENT_FIELDS = ("placement", "notices", "ending")
 
 
 Check = Callable[[CaseContext], list[Finding]]
@@ -103,7 +127,27 @@ def rules_gating(command: str) -> list[Rule]:
 
 
 def run(rules: Iterable[Rule], context: CaseContext) -> list[tuple[Rule, Finding]]:
-    return [(rule, finding) for rule in rules if rule.check for finding in rule.check(context)]
+    """Each rule's findings for the context's placement, their paths as the case file holds them."""
+    return [
+        (rule, replace(finding, path=context.placement_path(finding.path)))
+        for rule in rules
+        if rule.check
+        for finding in rule.check(context)
+    ]
+
+
+def run_each(rules: Iterable[Rule], context: CaseContext) -> list[tuple[Rule, Finding]]:
+    """`run` for every placement of the case; a finding about the whole case (the same words for each
+    placement) is given once, at its soonest due date."""
+    rules = list(rules)
+    found: dict[tuple[str, str], tuple[Rule, Finding]] = {}
+    for each in context.each_placement():
+        for rule, finding in run(rules, each):
+            key = (rule.id, finding.message)
+            seen = found.get(key)
+            if seen is None or (finding.due and seen[1].due and finding.due < seen[1].due):
+                found[key] = (rule, finding)
+    return list(found.values())
 
 
 def overridden_in_case(case: Case) -> set[str]:
@@ -185,6 +229,6 @@ def blocking(context: CaseContext, command: str = "notice") -> list[tuple[Rule, 
     already = overridden_in_case(context.case)
     return [
         (rule, finding)
-        for rule, finding in run(rules_gating(command), context)
+        for rule, finding in run_each(rules_gating(command), context)
         if rule.kind == "must" or rule.id not in already
     ]

@@ -150,7 +150,7 @@ def _no_placement(rule: str, options: str) -> list[Finding]:
 
 
 def commissioning(context: CaseContext) -> list[Finding]:
-    placement = context.case.placement
+    placement = context.placement
     if placement is None:
         return _no_placement("PLACE-COMMISSIONING", "--agreement REF --agreement-signed D")
     if placement.agreement is not None:
@@ -166,7 +166,7 @@ def commissioning(context: CaseContext) -> list[Finding]:
 
 
 def budget(context: CaseContext) -> list[Finding]:
-    placement = context.case.placement
+    placement = context.placement
     options = "--cost AMOUNT --approved-by BODY --approved-on D"
     if placement is None:
         return _no_placement("PLACE-BUDGET", options)
@@ -198,7 +198,7 @@ def budget(context: CaseContext) -> list[Finding]:
 
 
 def provider_known(context: CaseContext) -> list[Finding]:
-    placement = context.case.placement
+    placement = context.placement
     if placement is None:
         return _no_placement("PLACE-PROVIDER-KNOWN", "--provider ID")
     if placement.provider in context.records.provider_ids():
@@ -214,7 +214,7 @@ def provider_known(context: CaseContext) -> list[Finding]:
 
 
 def provider_safeguarding(context: CaseContext) -> list[Finding]:
-    placement = context.case.placement
+    placement = context.placement
     if placement is None:
         return []
     provider = context.records.providers.get(placement.provider)
@@ -241,7 +241,7 @@ def provider_safeguarding(context: CaseContext) -> list[Finding]:
 
 
 def _placement_text(context: CaseContext, rule: str, field: str, option: str, missing: str) -> list[Finding]:
-    placement = context.case.placement
+    placement = context.placement
     if placement is None:
         return _no_placement(rule, option)
     value = getattr(placement, field)
@@ -261,7 +261,7 @@ def plan(context: CaseContext) -> list[Finding]:
         _placement_text(
             context, "PLACE-PLAN", "reintegration", '--reintegration "..."', "how the pupil will return to the academy"
         )
-        if context.case.placement
+        if context.placement
         else []
     )
 
@@ -273,7 +273,7 @@ def la_informed(context: CaseContext) -> list[Finding]:
 
 
 def stays_on_roll(context: CaseContext) -> list[Finding]:
-    if context.case.placement is None:
+    if context.placement is None:
         return []
     findings = []
     for day, session, code in context.records.marks(context.case_id).sessions():

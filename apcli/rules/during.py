@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from apcli.attendance import expected_sessions, follow_up_for, is_absence, summarise
+from apcli.attendance import expected_sessions, follow_up_for, is_absence, last_day, summarise
 from apcli.rules import CaseContext, Finding
-from apcli.status import notice_for_placement, status
+from apcli.status import notice_owed_from, placement_status
 
 ACADEMY_ROLES = ("senco", "headteacher", "teacher", "attendance", "dsl", "send-hub")
 FOLLOW_UP_SCHOOL_DAYS = 1
@@ -21,20 +21,17 @@ MIN_SESSIONS_FOR_THRESHOLD = 10
 
 
 def _window(context: CaseContext) -> tuple[dt.date, dt.date] | None:
-    """The days the placement has run: from its start to today (or its end, or the day it ended)."""
-    case = context.case
-    placement = case.placement
-    if placement is None or notice_for_placement(case) is None or placement.start > context.today:
+    """The days the placement has run: from its start to today (or its last day, or the day it ended)."""
+    placement = context.placement
+    if placement is None or not placement.notices or placement.start > context.today:
         return None
-    last = min(context.today, placement.end)
-    if case.ending is not None:
-        last = min(last, case.ending.date)
-    return placement.start, last
+    return placement.start, min(context.today, last_day(placement))
 
 
 def _running(context: CaseContext) -> bool:
-    """The placement is on: started, not ended. (An ended case still owes what fell due before it ended.)"""
-    return context.case.ending is None and status(context.case, context.today) == "active"
+    """The placement is on: started, not ended. (An ended one still owes what fell due before it ended.)"""
+    placement = context.placement
+    return placement is not None and placement_status(placement, context.today) == "active"
 
 
 def _after_school_days(context: CaseContext, day: dt.date, count: int) -> dt.date:
@@ -44,18 +41,27 @@ def _after_school_days(context: CaseContext, day: dt.date, count: int) -> dt.dat
 def notice_asap(context: CaseContext) -> list[Finding]:
     from apcli.notice import latest_notice_date
 
-    case = context.case
-    if status(case, context.today) != "commissioned" or case.placement is None:
+    placement = context.placement
+    owed = notice_owed_from(placement) if placement else None
+    if placement is None or owed is None:
         return []
     needed = context.records.settings.notice_school_days
-    latest = latest_notice_date(context.records.calendar, case.placement.start, needed) or case.placement.start
-    what = (
-        f"the last date to give notice for a start on {case.placement.start} has passed: move the start "
-        "(ap placement ... --start), then give notice (ap notice)"
-        if context.today > latest
-        else f"give the parents notice of the placement starting {case.placement.start} (ap notice); "
-        "this is the last legal date"
-    )
+    latest = latest_notice_date(context.records.calendar, owed, needed) or owed
+    if not placement.notices:
+        what = (
+            f"the last date to give notice for a start on {owed} has passed: move the start "
+            "(ap placement ... --start), then give notice (ap notice)"
+            if context.today > latest
+            else f"give the parents notice of the placement starting {owed} (ap notice); this is the last legal date"
+        )
+    else:
+        what = (
+            f"the last date to give notice of the change from {owed} to {placement.id} has passed: change it to "
+            "take effect later (ap change), then give notice (ap notice)"
+            if context.today > latest
+            else f"give the parents notice of the change to {placement.id} from {owed} (ap notice); "
+            "this is the last legal date"
+        )
     return [
         Finding(
             "NOTICE-ASAP",
@@ -75,7 +81,7 @@ def weekly_contact(context: CaseContext) -> list[Finding]:
     window = _window(context)
     if window is None:
         return []
-    placement = context.case.placement
+    placement = context.placement
     assert placement is not None  # a window means a placement
     weeks = {_monday(day) for day, _ in expected_sessions(context.records.calendar, placement, window[1])}
     contacted = {_monday(c.date) for c in context.case.provider_contacts}
@@ -95,7 +101,7 @@ def accurate_marks(context: CaseContext) -> list[Finding]:
     window = _window(context)
     if window is None:
         return []
-    placement = context.case.placement
+    placement = context.placement
     assert placement is not None
     marks = context.records.marks(context.case_id)
     missing = [
@@ -190,11 +196,12 @@ def termly_review(context: CaseContext) -> list[Finding]:
     if window is None:
         return []
     start, last = window
-    case = context.case
+    case, placement = context.case, context.placement
+    assert placement is not None  # a window means a placement
     reviews = sorted(case.reviews, key=lambda r: r.date)
     findings = []
     for term in sorted(context.records.calendar.file.terms, key=lambda t: t.start):
-        first, final = max(term.start, start), min(term.end, last if case.ending else case.placement.end)  # type: ignore[union-attr]
+        first, final = max(term.start, start), min(term.end, last if placement.ending else placement.end)
         if first > final or first > last:
             continue
         if any(first <= r.date <= term.end for r in reviews):
@@ -231,7 +238,7 @@ def termly_review(context: CaseContext) -> list[Finding]:
 
 def review_on_request(context: CaseContext) -> list[Finding]:
     case = context.case
-    if case.placement is None:
+    if context.placement is None:
         return []
     findings = []
     for request in case.review_requests:
@@ -256,7 +263,7 @@ def _half_terms(context: CaseContext) -> list[tuple[str, dt.date, dt.date]]:
     if window is None:
         return []
     start, last = window
-    placement = context.case.placement
+    placement = context.placement
     assert placement is not None
     calendar = context.records.calendar
     halves = []
@@ -313,11 +320,24 @@ def progress_monitored(context: CaseContext) -> list[Finding]:
     return findings
 
 
+ENDED_SCHOOL_DAYS = 5  # after the last day, recording how the placement ended is overdue after these
+
+
 def period_end(context: CaseContext) -> list[Finding]:
-    case = context.case
-    placement = case.placement
+    placement = context.placement
     if placement is None or not _running(context):
         return []
+    name = f"{placement.id} ({placement.provider})" if len(context.case.placements) > 1 else "the placement"
+    if context.today > placement.end:
+        return [
+            Finding(
+                "PERIOD-END",
+                f"{name} ended on {placement.end}: record how it ended (ap end) or extend it (ap change)",
+                f"ap end CASE --date {placement.end} --outcome ... ; or ap change CASE --end D --why ...",
+                ("placement", "end"),
+                _after_school_days(context, placement.end, ENDED_SCHOOL_DAYS),
+            )
+        ]
     warning = context.records.settings.period_end_warning_school_days
     from_day = context.records.calendar.school_day_before(placement.end, warning) or placement.end
     if context.today < from_day:
@@ -325,9 +345,10 @@ def period_end(context: CaseContext) -> list[Finding]:
     return [
         Finding(
             "PERIOD-END",
-            f"the placement's period ends on {placement.end}: decide at a review whether to end it and reintegrate "
-            "(ap review record --outcome end, then ap end) or to extend it (which needs a new notice to the parents)",
-            "ap review record CASE ... ; ap end CASE ...",
+            f"{name}'s period ends on {placement.end}: decide at a review whether to end it and reintegrate "
+            "(ap review record --outcome end, then ap end) or to extend it (ap change --end, which needs a new "
+            "notice to the parents)",
+            "ap review record CASE ... ; ap end CASE ... ; or ap change CASE --end D --why ...",
             ("placement", "end"),
             placement.end,
         )

@@ -23,10 +23,10 @@ def safeguarding(context: CaseContext) -> list[Finding]:
 
 
 def breakdown(context: CaseContext) -> list[Finding]:
-    ending = context.case.ending
+    ending = context.placement.ending if context.placement else None
     if ending is None or ending.outcome != "breakdown":
         return []
-    if any(m.kind == "breakdown" and m.date <= ending.date for m in context.case.meetings):
+    if any(m.kind == "breakdown" and m.date <= (ending.recorded or ending.date) for m in context.case.meetings):
         return []
     return [
         Finding(
@@ -39,14 +39,14 @@ def breakdown(context: CaseContext) -> list[Finding]:
 
 
 def excluded_from_provision(context: CaseContext) -> list[Finding]:
-    ending = context.case.ending
+    ending = context.placement.ending if context.placement else None
     if ending is None or ending.outcome not in ("excluded-from-provision", "permanently-excluded"):
         return []
     meetings = [
         m
         for m in context.case.meetings
         if m.kind == "exclusion"
-        and m.date <= ending.date
+        and m.date <= (ending.recorded or ending.date)
         and {p.role for p in m.present} & FAMILY
         and "provider" in {p.role for p in m.present}
     ]

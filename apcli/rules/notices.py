@@ -18,27 +18,46 @@ from apcli.notice import (
     school_days_of_notice,
 )
 from apcli.rules import CaseContext, Finding
-from apcli.status import notice_for_placement
+from apcli.status import current_notice, notice_owed_from
 
 
 def _pending(context: CaseContext) -> tuple[dt.date, str]:
-    """The date and method of the notice for the current first day: recorded, or as if given today by post."""
-    notice = notice_for_placement(context.case)
+    """The date and method of the notice for the placement as it stands: recorded, or as if given today by post."""
+    notice = current_notice(context.placement) if context.placement else None
     return (notice.date, notice.method) if notice else (context.today, "post")
 
 
+def _judged_day(context: CaseContext) -> dt.date | None:
+    """The first day the notice must come before: the one still owed, or the one the current notice was for."""
+    placement = context.placement
+    if placement is None:
+        return None
+    owed = notice_owed_from(placement)
+    if owed is not None:
+        return owed
+    notice = current_notice(placement)
+    return (notice.first_day or notice.start) if notice else None
+
+
+def _for_what(context: CaseContext, day: dt.date) -> str:
+    placement = context.placement
+    return "the first day" if placement is None or day == placement.start else "the first day the change affects"
+
+
 def in_writing(context: CaseContext) -> list[Finding]:
-    case, records = context.case, context.records
-    if case.placement is None:
+    case, records, placement = context.case, context.records, context.placement
+    if placement is None or placement.ending is not None:
         return []
-    start = case.placement.start
-    notice = notice_for_placement(case)
-    if notice is None and start <= context.today:
+    owed = notice_owed_from(placement)
+    if owed is not None and owed <= context.today:
+        what = (
+            "the placement started" if owed == placement.start and not placement.notices else "the change took effect"
+        )
         return [
             Finding(
                 "NOTICE-IN-WRITING",
-                f"the placement started on {start} without a notice in writing to the parents",
-                "ap notice CASE (and move the start with ap placement if it is too late)",
+                f"{what} on {owed} without a notice in writing to the parents",
+                "ap notice CASE (and move the start with ap placement, or ap change once notified, if it is too late)",
                 ("placement", "start"),
             )
         ]
@@ -69,19 +88,21 @@ def in_writing(context: CaseContext) -> list[Finding]:
 
 
 def deadline(context: CaseContext) -> list[Finding]:
-    case, records = context.case, context.records
-    if case.placement is None:
+    records, placement = context.records, context.placement
+    start = _judged_day(context)
+    if placement is None or start is None or placement.ending is not None:
         return []
-    placement = case.placement
     calendar = records.calendar
-    start = placement.start
+    first = _for_what(context, start)
     why_not = calendar.why_not_school_day(start)
     if why_not:
         return [
             Finding(
                 "NOTICE-DEADLINE",
-                f"the first day, {start}, is not a school day: it is {why_not}",
-                "ap placement CASE ... --start D (a school day)",
+                f"{first}, {start}, is not a school day: it is {why_not}",
+                "ap placement CASE ... --start D (a school day)"
+                if not placement.notices
+                else "ap change CASE --start D --why ... (a school day)",
                 ("placement", "start"),
             )
         ]
@@ -92,24 +113,28 @@ def deadline(context: CaseContext) -> list[Finding]:
     given = school_days_of_notice(calendar, notice_date, start) if notice_date <= start else 0
     latest = latest_notice_date(calendar, start, needed)
     earliest = earliest_start(calendar, notice_date, needed, list(placement.weekdays))
-    recorded = notice_for_placement(case) is not None
+    recorded = current_notice(placement) is not None
     when = f"a notice given on {notice_date}" if recorded else f"a notice given today ({notice_date})"
     message = (
-        f"{when} is too late for a first day of {start}: it gives {given} school day(s) of notice, "
+        f"{when} is too late for {first} of {start}: it gives {given} school day(s) of notice, "
         f"and {needed} are needed (the first day not counted). The latest date a notice could have been given "
-        f"for this start was {latest or 'before the calendar begins'}; {when} allows a first day of "
+        f"for this day was {latest or 'before the calendar begins'}; {when} allows a first day of "
         f"{earliest or 'a date past the end of calendar.yaml'} at the earliest"
     )
-    return [
-        Finding("NOTICE-DEADLINE", message, f"ap placement CASE ... --start {earliest or 'D'}", ("placement", "start"))
-    ]
+    if not placement.notices:
+        fix = f"ap placement CASE ... --start {earliest or 'D'}"
+    elif start == placement.start:
+        fix = f"ap change CASE --start {earliest or 'D'} --why ..."
+    else:
+        fix = f"ap change CASE ... (the change taking effect from {earliest or 'a later day'}) --why ..."
+    return [Finding("NOTICE-DEADLINE", message, fix, ("placement", "start"))]
 
 
 def content(context: CaseContext) -> list[Finding]:
     case, records = context.case, context.records
-    if case.placement is None:
+    if context.placement is None:
         return []
-    placement = case.placement
+    placement = context.placement
     provider = records.providers.get(placement.provider)
     missing: list[tuple[str, str]] = []
     if not case.referral.rationale.strip():
@@ -131,7 +156,7 @@ def content(context: CaseContext) -> list[Finding]:
 
 def la_copy(context: CaseContext) -> list[Finding]:
     case, records = context.case, context.records
-    if case.pupil.send != "ehc-plan" or case.placement is None:
+    if case.pupil.send != "ehc-plan" or context.placement is None:
         return []
     school = records.settings.school
     if not school.local_authority or not school.local_authority_address:
@@ -144,7 +169,7 @@ def la_copy(context: CaseContext) -> list[Finding]:
                 ("pupil", "send"),
             )
         ]
-    notice = notice_for_placement(case)
+    notice = current_notice(context.placement)
     if notice is not None and not notice.la_copy:
         return [
             Finding(
