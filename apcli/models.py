@@ -625,7 +625,7 @@ class Placement(Strict):
     """One placement at one provider. A case holds its placements in order (P1, P2, ...); several may run at
     once, at different providers or in different sessions of a day."""
 
-    id: Annotated[str, Field(pattern=PLACEMENT_ID, description="P1, P2, ... in the order they were recorded")] = "P1"
+    id: Annotated[str, Field(pattern=PLACEMENT_ID, description="P1, P2, ... in the order they were recorded")]
     provider: Annotated[str, Field(pattern=PROVIDER_ID_PATTERN)]
     start: Date
     start_time: Time | None = None

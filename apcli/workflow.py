@@ -346,6 +346,7 @@ def build_placement(records: Records, given: PlacementInput) -> Placement:
     attends = parse_sessions(given.sessions)
     return Placement.model_validate(
         {
+            "id": "P1",  # its place in the case's list is given when it is recorded
             "provider": given.provider,
             "start": start,
             "start_time": parse_time(given.start_time, "--start-time")
