@@ -595,7 +595,7 @@ def place_pupils(records: Records, count: int, start: dt.date, end: dt.date, pre
     ids = [f"{prefix}-{number + 1:03d}" for number in range(count)]
     for number, case_id in enumerate(ids):
         data = {**template, "pupil": {**template["pupil"], "name": f"Pupil {number}"}}
-        data |= {"placement": {**placement, "start_time": "09:15"}, "notices": [notice]}
+        data["placements"] = [{**placement, "id": "P1", "start_time": "09:15", "notices": [notice]}]
         records.save_case(case_id, Case.model_validate(data), None)
     return ids
 
