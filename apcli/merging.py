@@ -132,6 +132,10 @@ def _merge_value(base: Any, ours: Any, theirs: Any, field: str, conflicts: list[
         return _merge_mapping({} if empty else base, ours, theirs, field, conflicts)
     records_list = all(isinstance(item, dict) for item in [*ours, *theirs]) if isinstance(ours, list) else False
     if records_list and isinstance(theirs, list) and (empty or isinstance(base, list)):
+        by_id = _merge_by_id([] if empty else base, ours, theirs, field, conflicts)
+        if by_id is not None:
+            return by_id
+    if records_list and isinstance(theirs, list) and (empty or isinstance(base, list)):
         # Only lists of records (history, meetings, contacts...) merge by adding both sides' new items; a list of
         # values (weekdays, reasons) is one value: two different changes to it are a conflict.
         merged = merge_appended([] if empty else base, ours, theirs, same)
@@ -147,6 +151,31 @@ def _merge_value(base: Any, ours: Any, theirs: Any, field: str, conflicts: list[
         return ours
     conflicts.append(Conflict(field or "the file", _describe(base, ours, theirs)))
     return ours
+
+
+def _ids(items: list[Any]) -> list[Any] | None:
+    ids = [item.get("id") if isinstance(item, dict) else None for item in items]
+    return ids if None not in ids and len(set(ids)) == len(ids) else None
+
+
+def _merge_by_id(
+    base: list[Any], ours: list[Any], theirs: list[Any], field: str, conflicts: list[Conflict]
+) -> list[Any] | None:
+    """A list whose items each have their own id (placements: P1, P2) merges item by item, field by field
+    (`placements.P1.end`); None when the items have no ids to go by."""
+    base_ids, our_ids, their_ids = _ids(base), _ids(ours), _ids(theirs)
+    if base_ids is None or our_ids is None or their_ids is None or not (our_ids or their_ids):
+        return None
+    old = dict(zip(base_ids, base, strict=True))
+    mine, yours = dict(zip(our_ids, ours, strict=True)), dict(zip(their_ids, theirs, strict=True))
+    merged = []
+    for key in [*our_ids, *(key for key in their_ids if key not in mine)]:
+        value = _merge_value(
+            old.get(key, MISSING), mine.get(key, MISSING), yours.get(key, MISSING), _join(field, key), conflicts
+        )
+        if value is not MISSING:
+            merged.append(value)
+    return merged
 
 
 def _merge_mapping(
@@ -229,7 +258,7 @@ def _merge_case(base_text: str, ours_text: str, theirs_text: str, name: str) -> 
     from apcli.store import validate
 
     datas = [
-        _mapping(text, f"{name} ({label})")
+        _upgraded(_mapping(text, f"{name} ({label})"), f"{name} ({label})")
         for text, label in zip((base_text, ours_text, theirs_text), VERSIONS, strict=True)
     ]
     merged, conflicts = merge_data(datas[0], datas[1], datas[2])
@@ -259,6 +288,17 @@ def _mapping(text: str, shown: str) -> dict[Any, Any]:
     if not isinstance(data, dict):
         raise InvalidFileError("should hold a mapping of fields (key: value lines)", shown)
     return data
+
+
+def _upgraded(data: dict[Any, Any], shown: str) -> dict[Any, Any]:
+    """A version in the shape before placements were a list, read as the newer shape (so the three compare)."""
+    from apcli.models import upgrade_case_data
+
+    try:
+        upgraded: dict[Any, Any] = upgrade_case_data(data)
+    except ValueError as error:
+        raise InvalidFileError(str(error), shown) from None
+    return upgraded
 
 
 def _problem_conflict(message: str) -> Conflict:

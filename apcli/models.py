@@ -697,30 +697,7 @@ class Case(Strict):
     @model_validator(mode="before")
     @classmethod
     def _one_placement_before(cls, data: Any) -> Any:
-        """A case file written before placements were a list (`placement:`, `notices:`, `ending:` at the top)
-        reads as one placement, P1, holding its notices and its end. It is written in the new shape only when
-        a command changes the case."""
-        if not isinstance(data, dict) or not ({"placement", "notices", "ending"} & data.keys()):
-            return data
-        if "placements" in data:
-            raise ValueError(
-                "the case has both placements and placement (or notices or ending) at the top: the older fields "
-                "belong inside each placement in the list"
-            )
-        data = dict(data)
-        placement, notices, ending = data.pop("placement", None), data.pop("notices", None), data.pop("ending", None)
-        if placement is None:
-            if notices or ending:
-                raise ValueError("notices or an ending are recorded, but no placement: add the placement back")
-            return data
-        if isinstance(placement, dict):
-            placement = {"id": "P1", **placement}
-            if notices is not None:
-                placement["notices"] = notices
-            if ending is not None:
-                placement["ending"] = ending
-        data["placements"] = [placement]
-        return data
+        return upgrade_case_data(data)
 
     @model_validator(mode="after")
     def _placements_in_order(self) -> Case:
@@ -739,6 +716,33 @@ class Case(Strict):
     @property
     def open_placements(self) -> list[Placement]:
         return [p for p in self.placements if p.ending is None]
+
+
+def upgrade_case_data(data: Any) -> Any:
+    """A case file written before placements were a list (`placement:`, `notices:`, `ending:` at the top) reads
+    as one placement, P1, holding its notices and its end. (It is written in the new shape only when a command
+    changes the case; the merge driver reads each version through this too.)"""
+    if not isinstance(data, dict) or not ({"placement", "notices", "ending"} & data.keys()):
+        return data
+    if data.get("placements"):
+        raise ValueError(
+            "the case has both placements and placement (or notices or ending) at the top: the older fields "
+            "belong inside each placement in the list"
+        )
+    data = {key: value for key, value in data.items() if key != "placements"}
+    placement, notices, ending = data.pop("placement", None), data.pop("notices", None), data.pop("ending", None)
+    if placement is None:
+        if notices or ending:
+            raise ValueError("notices or an ending are recorded, but no placement: add the placement back")
+        return data
+    if isinstance(placement, dict):
+        placement = {"id": "P1", **placement}
+        if notices is not None:
+            placement["notices"] = notices
+        if ending is not None:
+            placement["ending"] = ending
+    data["placements"] = [placement]
+    return data
 
 
 class ReferralForm(Strict):

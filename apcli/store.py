@@ -227,6 +227,7 @@ def validate(model: type[M], data: Any, text: str, shown: str) -> M:
                 for part in item["loc"]
                 if not (isinstance(part, str) and ("[" in part or part.startswith("function-")))
             ]
+            loc = list(as_written(text, loc))
             where = _field_path(loc)
             problems.append(
                 Problem(
@@ -248,21 +249,19 @@ class LoadedCase:
     case: Case
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
-        if not path:
-            return None
-        if len(path) > 1 and path[:2] == ("placements", 0) and LEGACY_PLACEMENT.search(self.text):
-            path = _legacy_path(path[2:])  # a file from before placements were a list: P1 is at the top
-        return yamlio.locate(self.text, path)
+        return yamlio.locate(self.text, as_written(self.text, path)) if path else None
 
 
 LEGACY_PLACEMENT = re.compile(r"^placement:", re.MULTILINE)
 
 
-def _legacy_path(rest: Sequence[str | int]) -> tuple[str | int, ...]:
-    """A path into P1 as a case file of the older shape holds it (`placement:`, `notices:`, `ending:`)."""
-    if rest and rest[0] in ("notices", "ending"):
-        return tuple(rest)
-    return ("placement", *rest)
+def as_written(text: str, path: Sequence[str | int]) -> Sequence[str | int]:
+    """A path into a case as its file holds it: in a file from before placements were a list, P1 is at the
+    top (`placement:`, `notices:`, `ending:`), so `placements[0].start` is `placement.start`."""
+    if tuple(path[:2]) != ("placements", 0) or not LEGACY_PLACEMENT.search(text):
+        return path
+    rest = tuple(path[2:])
+    return rest if rest and rest[0] in ("notices", "ending") else ("placement", *rest)
 
 
 _WRITTEN: list[Path] = []

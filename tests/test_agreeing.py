@@ -360,7 +360,7 @@ def test_bad_decisions_change_nothing(ap: Run, demo: Path, args: list[str], says
 def test_a_complete_placement_is_commissioned_and_ready_for_notice(ap: Run, demo: Path) -> None:
     result = ap("placement", RUBY, *PLACEMENT)
     assert result.exit_code == 0, result.output
-    placement = case(demo, RUBY)["placement"]
+    placement = case(demo, RUBY)["placements"][0]
     assert placement["cost"] == 1530 and placement["start_time"] == "09:15"
     assert placement["report_to"] == "Mr Sam Turner (Centre Manager)"
     shown = as_json(ap("show", RUBY, "--json"))
@@ -442,7 +442,7 @@ def test_days_give_the_end_date_on_the_school_calendar(ap: Run, demo: Path) -> N
     # Tuesdays and Thursdays from Thursday 17 December: 17 Dec, then 5, 7, 12 Jan (4 Jan is INSET, holidays between).
     result = ap("placement", RUBY, *args, "--start", "2026-12-17", "--weekdays", "tue,thu", "--days", "4")
     assert result.exit_code == 0, result.output
-    assert case(demo, RUBY)["placement"]["end"].isoformat() == "2027-01-12"
+    assert case(demo, RUBY)["placements"][0]["end"].isoformat() == "2027-01-12"
 
 
 @pytest.mark.parametrize(
@@ -660,7 +660,7 @@ def test_check_reports_each_hand_made_break_with_file_and_line(ap: Run, demo: Pa
     leo = demo / "cases" / "AP-2026-001.yaml"
     text = leo.read_text()
     text = text.replace("    reasons_explained: true\n    exclusion_made_clear: true\n", "")
-    text = text.replace("  approved_by: trust\n", "  approved_by: council\n")
+    text = text.replace("    approved_by: trust\n", "    approved_by: council\n")
     leo.write_text(text)
     result = ap("check", "--json")
     assert result.exit_code == 1
@@ -668,5 +668,5 @@ def test_check_reports_each_hand_made_break_with_file_and_line(ap: Run, demo: Pa
     lines = text.splitlines()
     by_rule = {rule: line for rule, line in found}
     assert {"MEET-REASONS-EXPLAINED", "MEET-PEX-CLEAR", "PLACE-BUDGET"} <= set(by_rule)
-    assert lines[by_rule["PLACE-BUDGET"] - 1] == "  approved_by: council"
+    assert lines[by_rule["PLACE-BUDGET"] - 1] == "    approved_by: council"
     assert lines[by_rule["MEET-REASONS-EXPLAINED"] - 1] == "  - kind: planning"

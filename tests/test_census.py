@@ -192,7 +192,7 @@ def test_an_unknown_term_and_two_formats_are_usage_errors(demo: Path) -> None:
 def test_a_period_with_no_placements_says_so(demo: Path) -> None:
     for path in (demo / "cases").glob("*.yaml"):
         data = yaml.safe_load(path.read_text())
-        if data.get("placement"):
+        if data.get("placements"):
             path.unlink()
             path.with_suffix(".attendance.csv").unlink(missing_ok=True)
     result = invoke(demo, "export", "census", "--term", "Spring 2027", today="2027-01-21")

@@ -54,7 +54,7 @@ def test_contacts_meetings_notices_and_imports_at_once_lose_nothing(demo: Path, 
     records = Records.open(demo)
     summaries = {c.summary for c in records.load_case("AP-2026-001").case.provider_contacts}
     assert {f"call {d}" for d in contact_days} <= summaries
-    assert records.load_case("AP-2026-003").case.notices
+    assert records.load_case("AP-2026-003").case.placements[0].notices
     days = records.calendar.school_days_between(weeks[0][0], weeks[-1][1])
     for case_id in ids:
         marks = records.marks(case_id)

@@ -99,12 +99,12 @@ def test_a_notice_killed_anywhere_leaves_the_case_whole(demo: Path, tmp_path: Pa
         shutil.rmtree(demo)
         shutil.copytree(baseline, demo)
         kill_at_random(demo, ["notice", "AP-2026-003"], "2026-11-27", longest, rng)
-        notices = Records.open(demo).load_case("AP-2026-003").case.notices  # whole and valid
+        notices = Records.open(demo).load_case("AP-2026-003").case.placements[0].notices  # whole and valid
         assert (demo / case_file).read_bytes() == old or len(notices) == 1
         assert invoke(demo, "check", today="2026-11-27").exit_code in (check_before, check_after)
         again = invoke(demo, "notice", "AP-2026-003", today="2026-11-27")
         assert again.exit_code in (0, 1), again.output  # recorded now, or refused as already given
-        assert Records.open(demo).load_case("AP-2026-003").case.notices
+        assert Records.open(demo).load_case("AP-2026-003").case.placements[0].notices
 
 
 def _staged_change(demo: Path, token: str) -> Path:

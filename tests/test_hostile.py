@@ -164,7 +164,7 @@ def test_a_huge_wrong_value_is_not_echoed_whole(demo: Path) -> None:
 def test_a_provider_id_in_a_case_file_cannot_be_a_path(demo: Path) -> None:
     path = case_file(demo, LEO)
     path.write_text(path.read_text().replace("provider: larkhill-green", "provider: ../../../etc/passwd", 1))
-    refused(invoke(demo, "show", LEO), EXIT_INVALID_FILE, f"{LEO}.yaml:", "placement.provider")
+    refused(invoke(demo, "show", LEO), EXIT_INVALID_FILE, f"{LEO}.yaml:", "placements[0].provider")
 
 
 # --- ids that are paths ------------------------------------------------------------------------------------

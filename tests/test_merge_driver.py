@@ -7,6 +7,7 @@ first (this module does not import it, so the command list the other tests see i
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shlex
 import subprocess
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from apcli.merging import Conflict, csv_records, kind_of, merge_data, merge_file, records_root
 from tests.conftest import invoke
@@ -154,14 +156,18 @@ def test_the_same_field_set_to_two_values_is_a_conflict_naming_the_field(clones:
     a, b = clones
     for folder, end in ((a, "2027-01-29"), (b, "2027-02-05")):
         case = folder / CASE
-        case.write_text(case.read_text().replace("  end: 2026-12-18\n  weekdays:", f"  end: {end}\n  weekdays:"))
+        case.write_text(
+            case.read_text().replace("    end: 2026-12-18\n    weekdays:", f"    end: {end}\n    weekdays:")
+        )
         ok(folder, "contact", "AP-2026-001", "--date", "2026-11-23", "--with", "Sam Turner", "--summary", folder.name)
         commit_all(folder, f"end {end}")
 
     merged = merge_from(a, b)
 
     assert merged.returncode != 0
-    assert f"{CASE}: conflict in placement.end: ours 2027-01-29, theirs 2027-02-05 (was 2026-12-18)" in merged.stderr
+    assert (
+        f"{CASE}: conflict in placements.P1.end: ours 2027-01-29, theirs 2027-02-05 (was 2026-12-18)" in merged.stderr
+    )
     assert "history" not in merged.stderr and "provider_contacts" not in merged.stderr  # those merged
     case = (a / CASE).read_text()
     assert "<<<<<<< ours" in case and ">>>>>>> theirs" in case
@@ -303,7 +309,7 @@ def test_a_merge_that_would_make_an_invalid_case_is_a_conflict_naming_the_field(
     theirs = base.replace("end: 2026-12-18", "end: 2026-11-20")
     conflicts, text = run_merge(tmp_path, base, ours, theirs)
     assert [str(c) for c in conflicts] == [
-        "conflict in placement: the merged case is not valid: "
+        "conflict in placements[0]: the merged case is not valid: "
         "the placement ends before it starts: its end should be on or after its start"
     ]
     assert "<<<<<<<" in text
@@ -409,3 +415,22 @@ def test_a_list_of_values_changed_two_ways_is_a_conflict_not_a_union() -> None:
     assert [c.field for c in conflicts] == ["weekdays"]
     _, missing_base = merge_data({}, {"weekdays": ["tue", "thu"]}, {"weekdays": ["mon", "wed"]})
     assert [c.field for c in missing_base] == ["weekdays"]
+
+
+OLD_PLACEMENT = "placement:\n  provider: larkhill-green\n  start: 2026-10-05\n  end: 2026-12-18\nhistory:\n"
+NEW_PLACEMENT = (
+    "placements:\n  - id: P1\n    provider: larkhill-green\n    start: 2026-10-05\n    end: {end}\n{rest}history:\n"
+)
+NOTICE = (
+    "    notices:\n      - date: 2026-09-30\n        method: hand\n        start: 2026-10-05\n        end: 2026-12-18\n"
+)
+
+
+def test_placements_merge_by_id_a_notice_on_one_side_and_an_older_shape_on_the_other(tmp_path: Path) -> None:
+    base = BASE_CASE.replace("history:\n", OLD_PLACEMENT)  # never rewritten since placements became a list
+    ours = BASE_CASE.replace("history:\n", NEW_PLACEMENT.format(end="2026-12-18", rest=NOTICE))
+    theirs = base.replace("end: 2026-12-18", "end: 2027-02-12")
+    conflicts, text = run_merge(tmp_path, base, ours, theirs)
+    assert conflicts == []
+    (placement,) = yaml.safe_load(text)["placements"]
+    assert placement["end"] == dt.date(2027, 2, 12) and placement["notices"][0]["date"] == dt.date(2026, 9, 30)

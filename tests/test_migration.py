@@ -50,9 +50,10 @@ def test_an_older_file_reads_as_one_placement_holding_its_notices_and_end(old: P
     assert [n.date for n in placement.notices] == [n["date"] for n in raw["notices"]]
     ended = Records.open(old).load_case("AP-2026-006").case
     assert ended.placements[0].ending is not None
-    assert ended.placements[0].ending.outcome == yaml.safe_load((old / "cases" / "AP-2026-006.yaml").read_text())[
-        "ending"
-    ]["outcome"]
+    assert (
+        ended.placements[0].ending.outcome
+        == yaml.safe_load((old / "cases" / "AP-2026-006.yaml").read_text())["ending"]["outcome"]
+    )
 
 
 def test_the_same_answers_from_the_older_and_the_newer_shape(old: Path, demo: Path) -> None:

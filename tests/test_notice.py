@@ -122,7 +122,7 @@ def test_the_notice_is_written_recorded_and_shown(ap: Run, demo: Path) -> None:
     assert letter["file"] == "letters/AP-2026-003/notice-2026-11-27-parent-1.html"
     assert hashlib.sha256(path.read_bytes()).hexdigest() == letter["sha256"]
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    notice = yaml.safe_load((demo / "cases" / f"{TYLER}.yaml").read_text())["notices"][-1]
+    notice = yaml.safe_load((demo / "cases" / f"{TYLER}.yaml").read_text())["placements"][0]["notices"][-1]
     assert notice["date"] == D(2026, 11, 27) and notice["method"] == "post" and notice["to"] == ["Gemma Ward"]
     assert notice["letters"] == [{"to": "Gemma Ward", "file": letter["file"], "sha256": letter["sha256"]}]
     assert as_json(ap("show", TYLER, "--json"))["status"] == "notified"
@@ -132,7 +132,7 @@ def test_the_notice_is_written_recorded_and_shown(ap: Run, demo: Path) -> None:
 def test_a_second_notice_is_kept_beside_the_first(ap: Run, demo: Path) -> None:
     assert ap("notice", TYLER).exit_code == 0
     assert ap("notice", TYLER, "--format", "txt", today="2026-11-30").exit_code == 0
-    notices = yaml.safe_load((demo / "cases" / f"{TYLER}.yaml").read_text())["notices"]
+    notices = yaml.safe_load((demo / "cases" / f"{TYLER}.yaml").read_text())["placements"][0]["notices"]
     assert [n["date"] for n in notices] == [D(2026, 11, 27), D(2026, 11, 30)]
     assert len(list((demo / "letters" / TYLER).iterdir())) == 2
 
@@ -156,9 +156,9 @@ def test_dry_run_shows_the_letter_and_changes_nothing(ap: Run, demo: Path) -> No
             ),
             "the reasons",
         ),
-        (("  start_time: 09:15\n", ""), "the time the placement starts"),
-        (("  report_to: Mr Sam Turner, Centre Manager\n", ""), "the person to report to"),
-        (("  aims:\n    - Practical learning to rebuild confidence before transition\n", ""), "the aims"),
+        (("    start_time: 09:15\n", ""), "the time the placement starts"),
+        (("    report_to: Mr Sam Turner, Centre Manager\n", ""), "the person to report to"),
+        (("    aims:\n      - Practical learning to rebuild confidence before transition\n", ""), "the aims"),
     ],
 )
 def test_a_notice_missing_a_required_item_is_never_produced(
@@ -205,7 +205,7 @@ def test_a_pupil_with_an_ehc_plan_gets_a_copy_to_the_la(ap: Run, demo: Path) -> 
     assert letters[1]["file"].endswith("notice-2026-11-27-la.html")
     parent_letter = (demo / letters[0]["file"]).read_text()
     assert "a copy of this notice goes to Staffordshire County Council" in parent_letter
-    notice = yaml.safe_load(path.read_text())["notices"][-1]
+    notice = yaml.safe_load(path.read_text())["placements"][0]["notices"][-1]
     assert notice["la_copy"] is True
 
 

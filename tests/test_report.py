@@ -155,7 +155,7 @@ def test_every_figure_against_the_hand_computed_example(two_pupils: Path) -> Non
 
 def test_a_missing_cost_is_missing_not_zero(two_pupils: Path) -> None:
     path = two_pupils / "cases" / "AP-2027-002.yaml"
-    path.write_text(path.read_text().replace("  cost: 1330\n", ""))
+    path.write_text(path.read_text().replace("    cost: 1330\n", ""))
     report = as_json(
         invoke(two_pupils, "report", "--from", "2027-04-01", "--to", "2027-05-31", "--json", today="2027-05-07")
     )

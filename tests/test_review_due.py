@@ -36,17 +36,16 @@ class Scenario:
         self.absent.update(absent)
         records = Records.open(self.root)
         case = records.load_case(C).case
-        assert case.placement is not None
         until = dt.date.fromisoformat(today)
         rows = [
             f"{C},{d},{s.upper()},{'N' if str(d) in self.absent else 'B'}"
-            for d, s in expected_sessions(records.calendar, case.placement, until)
+            for d, s in expected_sessions(records.calendar, case.placements[0], until)
         ]
         register = self.root.parent / "register.csv"
         register.write_text("case,date,session,mark\n" + "\n".join(rows) + "\n")
         self.ap(today, "attendance", "import", str(register))
         contacts = {c.date for c in case.provider_contacts}
-        monday = case.placement.start
+        monday = case.placements[0].start
         while monday <= until:
             week = [d for d in records.calendar.school_days_between(monday, monday + dt.timedelta(days=4))]
             if week and not any(monday <= c <= monday + dt.timedelta(days=6) for c in contacts):

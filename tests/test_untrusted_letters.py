@@ -386,7 +386,7 @@ def test_low_killed_notice_leaves_no_unrecorded_letter(demo: Path, tmp_path: Pat
     assert notes.read_text() == "the school's own notes" and outside.read_text() == "keep"
     assert (folder / "notice-2026-11-20-parent-1.html").is_symlink()
     assert unrecorded_letters(Records.open(demo)) == []
-    notices = case_data(demo, TYLER)["notices"]
+    notices = case_data(demo, TYLER)["placements"][0]["notices"]
     assert isinstance(notices, list) and len(notices) == 1
 
 

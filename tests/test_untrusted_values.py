@@ -77,7 +77,7 @@ def test_point_13_a_wrong_value_is_described_never_repeated(demo: Path) -> None:
             "    reasons_explained: true\n",
             f"    reasons_explained: {SECRET}\n    notes:\n      - {SECRET}\n      - and more at home\n",
         ),
-        ("  end: 2027-02-11\n", "  end: 2026-11-30\n"),  # the placement's: before its start
+        ("    end: 2027-02-11\n", "    end: 2026-11-30\n"),  # the placement's: before its start
     )
     expected = {
         (line_of(text, f"dob: {SECRET}"), "pupil.dob: should be a date written like 2027-01-11, not text of 34 characters"),
@@ -90,7 +90,7 @@ def test_point_13_a_wrong_value_is_described_never_repeated(demo: Path) -> None:
         ),
         (line_of(text, f"reasons_explained: {SECRET}"), "meetings[0].reasons_explained: should be true or false, not text of 34 characters"),
         (line_of(text, "notes:\n"), "meetings[0].notes: should be text, not a list of 2 items"),
-        (line_of(text, "placement:\n"), "placement: the placement ends before it starts: its end should be on or after its start"),
+        (line_of(text, "- id: P1\n"), "placements[0]: the placement ends before it starts: its end should be on or after its start"),
     }  # fmt: skip
 
     checked = invoke(demo, "check", "--json")

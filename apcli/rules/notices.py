@@ -118,10 +118,11 @@ def deadline(context: CaseContext) -> list[Finding]:
     message = (
         f"{when} is too late for {first} of {start}: it gives {given} school day(s) of notice, "
         f"and {needed} are needed (the first day not counted). The latest date a notice could have been given "
-        f"for this day was {latest or 'before the calendar begins'}; {when} allows a first day of "
+        f"for this {'start' if start == placement.start else 'day'} was {latest or 'before the calendar begins'}; "
+        f"{when} allows a first day of "
         f"{earliest or 'a date past the end of calendar.yaml'} at the earliest"
     )
-    if not placement.notices:
+    if len(placement.notices) <= int(recorded):  # the first notice (the one being given counts as recorded)
         fix = f"ap placement CASE ... --start {earliest or 'D'}"
     elif start == placement.start:
         fix = f"ap change CASE --start {earliest or 'D'} --why ..."
