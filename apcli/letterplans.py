@@ -10,7 +10,7 @@ from apcli.letters import LetterPlan
 from apcli.notice import Recipient, placement_days, recipients, session_lines
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Placement, Review
+    from apcli.models import Case, Notice, Placement, Review
     from apcli.store import Records
 
 WEEKDAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday"}
@@ -66,11 +66,67 @@ def _slug(kind: str, date: dt.date, recipient: Recipient, index: int) -> str:
     return f"{kind}-{date.isoformat()}-{'la' if recipient.is_la else f'parent-{index}'}"
 
 
+def _weekday_words(weekdays: list[str]) -> str:
+    names = [WEEKDAY_NAMES[day] for day in weekdays]
+    return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names else ""
+
+
+def what_changed(records: Records, pupil: str, placement: Placement, earlier: list[Notice]) -> dict[str, Any] | str:
+    """What this notice changes in the last one the parents were given, in plain words ("" for a first notice):
+    `This letter changes the placement we told you about on 7 December 2026: it now ends on 26 March 2027
+    instead of 12 February 2027.` It compares what that notice stated with the placement as it now stands."""
+    if not earlier:
+        return ""
+    last = max(earlier, key=lambda n: n.date)
+    clauses = []
+    if last.provider not in (None, placement.provider):
+        before, after = records.providers.get(last.provider), records.providers.get(placement.provider)
+        clauses.append(
+            f"it is now at {after.name if after else placement.provider} instead of "
+            f"{before.name if before else last.provider}"
+        )
+    if last.start != placement.start:
+        clauses.append(f"it now starts on {uk(placement.start)} instead of {uk(last.start)}")
+    if last.end != placement.end:
+        clauses.append(f"it now ends on {uk(placement.end)} instead of {uk(last.end)}")
+    if last.weekdays not in (None, list(placement.weekdays)):
+        clauses.append(
+            f"it is now on {_weekday_words(list(placement.weekdays))} instead of "
+            f"{_weekday_words(list(last.weekdays or []))}"
+        )
+    if last.attends not in (None, placement.attends):
+        words = {"both": "for the whole day", "am": "in the mornings only", "pm": "in the afternoons only"}
+        clauses.append(f"{pupil} now attends {words[placement.attends]} instead of {words[last.attends]}")
+    if last.start_time not in (None, placement.start_time):
+        clauses.append(f"the start time is now {placement.start_time} instead of {last.start_time}")
+    told = uk_short(last.date)
+    if clauses:
+        joined = "; ".join(clauses[:-1]) + ("; and " if len(clauses) > 1 else "") + clauses[-1]
+        text = f"This letter changes the placement we told you about on {told}: {joined}."
+    else:
+        text = (
+            f"This letter replaces the notice we gave you on {told}: the placement's terms below are as they now stand."
+        )
+    owed = [c.first_day for c in placement.changes if c.needs_notice and c.date >= last.date]
+    first = min(owed) if owed else None
+    if first is not None and first != placement.start:
+        text += f" The change takes effect from {uk(first)}; until then the placement goes on as we told you."
+    return {"text": text, "since": told, "from": uk(first) if first else ""}
+
+
 def notice_plans(
-    records: Records, case_id: str, case: Case, placement: Placement, notice_date: dt.date, method: str
+    records: Records,
+    case_id: str,
+    case: Case,
+    placement: Placement,
+    notice_date: dt.date,
+    method: str,
+    earlier: list[Notice] | None = None,
 ) -> list[LetterPlan]:
-    """One notice for each parent with parental responsibility, and one for the LA where there is an EHC plan."""
+    """One notice for each parent with parental responsibility, and one for the LA where there is an EHC plan.
+    `earlier`: the notices given before this one; a notice after them says what changed since the last."""
     provider = records.providers[placement.provider]
+    change = what_changed(records, case.pupil.name, placement, earlier or [])
     sessions = session_lines(placement.sessions or provider.sessions)
     days = placement_days(records.calendar, placement)
     weekdays = [WEEKDAY_NAMES[day] for day in placement.weekdays]
@@ -103,6 +159,7 @@ def notice_plans(
                 "english_maths": placement.english_maths or "",
                 "reintegration": placement.reintegration or "",
                 "copy_to_la": la if la and not recipient.is_la else "",
+                "change": change,
             }
         )
         required = {
@@ -115,6 +172,8 @@ def notice_plans(
             "the session times": ["sessions[*].time"],
             **_recipient_required(method),
         }
+        if change:
+            required["what changed since the last notice"] = ["change.text"]
         plans.append(
             LetterPlan("notice", recipient.name, _slug("notice", notice_date, recipient, index), context, required)
         )

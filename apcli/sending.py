@@ -63,6 +63,42 @@ def letter_date(given: str | None, today: dt.date) -> dt.date:
     return day
 
 
+def notice_date(given: str | None, today: dt.date) -> dt.date:
+    """A notice is dated the day it is produced: `--date`, if given, is today. An earlier date would make a late
+    notice look in time; a later one (a letter dated for tomorrow's post) would record as given a notice that
+    has not been, so it is refused too: give the notice on the day it goes."""
+    day = parse_date(given, "--date") if given else today
+    if day < today:
+        raise UsageError(
+            f"--date: {day} is before today ({today}). A notice is dated the day it is produced, never earlier, so "
+            "that a late notice cannot look in time. If the notice truly was given on that day (on paper, say) and "
+            f'is being entered now, record it with --given-on {day} --why "..." instead: its deadline is judged on '
+            "that day, and the case history says it was entered late."
+        )
+    if day > today:
+        raise UsageError(
+            f"--date: {day} is after today ({today}). A notice is dated the day it is produced and recorded as given "
+            "that day; a letter dated for a later post would record a notice not yet given. Run ap notice on the day "
+            "it goes (by hand or email it can go today)."
+        )
+    return day
+
+
+def given_on_date(given_on: str, why: str | None, given_date: str | None, today: dt.date) -> tuple[dt.date, str]:
+    """`--given-on D --why TEXT`: a notice given on D (before today) that is only now being entered."""
+    if given_date is not None:
+        raise UsageError("--date and --given-on do not go together: --given-on is the day the notice was given.")
+    day = parse_date(given_on, "--given-on")
+    check_not_future(day, today, "--given-on")
+    if day == today:
+        raise UsageError("--given-on: that is today; a notice given today is simply ap notice CASE.")
+    if not (why or "").strip():
+        raise UsageError(
+            '--given-on needs --why "...": why the notice given on that day is only entered now (it is recorded).'
+        )
+    return day, (why or "").strip()
+
+
 def output_folder(records: Records, case_id: str, out: Path | None) -> Path:
     """Where letters go: letters/CASE/, or an --out folder inside letters/ (never elsewhere in the records
     folder, never outside it, and never through a link)."""
@@ -335,9 +371,20 @@ def notice_placement(case: Case, placement_id: str | None) -> Placement:
 
 
 def issue_notice(
-    change: Change, given_date: str | None, method: str, output: Output, placement_id: str | None = None
+    change: Change,
+    given_date: str | None,
+    method: str,
+    output: Output,
+    placement_id: str | None = None,
+    given_on: str | None = None,
+    late_why: str | None = None,
 ) -> Sent:
-    """Give the notice to the parents (and the LA where there is an EHC plan), and record it."""
+    """Give the notice to the parents (and the LA where there is an EHC plan), and record it.
+
+    With `given_on` (and `late_why`), record a notice that was given on that earlier day and is only now being
+    entered: no letter is written (the one given then is the notice; a letter made today would be a new one,
+    and dated then it would be backdated), the deadline is judged on the day it was given, and the history says
+    it was entered late."""
     from apcli.letterplans import notice_plans
     from apcli.models import Letter, Notice
     from apcli.notice import recipients
@@ -345,9 +392,12 @@ def issue_notice(
     from apcli.status import notice_owed_from
 
     records = change.records
-    day = letter_date(given_date, change.today)
+    if given_on is not None:
+        day, why = given_on_date(given_on, late_why, given_date, change.today)
+    else:
+        day, why = notice_date(given_date, change.today), None
     sent = Sent(change.case_id, day)
-    folder = output_folder(records, change.case_id, output.out)
+    folder = output_folder(records, change.case_id, output.out) if given_on is None else None
 
     def apply(case: Case) -> Case:
         if not case.placements:
@@ -365,9 +415,16 @@ def issue_notice(
             attends=placement.attends,
             start_time=placement.start_time,
             first_day=notice_owed_from(placement) if placement.notices else None,
+            recorded=change.today if why else None,
+            late_why=why,
             to=[person.name for person in people],
             la_copy=any(person.is_la for person in people),
         )
+        if why and placement.notices and day < max(n.date for n in placement.notices):
+            raise UsageError(
+                f"--given-on: {day} is before the last notice recorded for {placement.id} "
+                f"({max(n.date for n in placement.notices)}); enter notices in the order they were given."
+            )
         return _with_placement(case, placement.model_copy(update={"notices": [*placement.notices, notice]}))
 
     def noticed(case: Case) -> Placement:
@@ -384,14 +441,30 @@ def issue_notice(
 
     def what(case: Case) -> str:
         placement = noticed(case)
-        return f"notice of {placement.id} issued ({method}) to {', '.join(placement.notices[-1].to)}"
+        to = ", ".join(placement.notices[-1].to)
+        if why:
+            return (
+                f"notice of {placement.id} given on {day} ({method}) to {to}, entered late on {change.today}: {why}"
+                " (no letter written: the one given then is the notice)"
+            )
+        return f"notice of {placement.id} issued ({method}) to {to}"
 
+    if given_on is not None:
+        result = change_case(change, "notice", what, apply, dry_run=output.dry_run)
+        sent.unneeded = result.unneeded
+        return sent
+
+    def plans(case: Case) -> list[LetterPlan]:
+        placement = noticed(case)
+        return notice_plans(records, change.case_id, case, placement, day, method, placement.notices[:-1])
+
+    assert folder is not None
     result = _render_then_record(
         change,
         "notice",
         what,
         apply,
-        lambda case: notice_plans(records, change.case_id, case, noticed(case), day, method),
+        plans,
         catalogue()["NOTICE-CONTENT"],
         output,
         folder,

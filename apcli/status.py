@@ -88,7 +88,11 @@ def notified_days(placement: Placement, days: list[dt.date]) -> list[dt.date]:
     added are not placement days until their notice is given."""
     from apcli.models import weekday_numbers
 
-    spans = [(n.start, n.end, weekday_numbers(n.weekdays or placement.weekdays)) for n in placement.notices]
+    # A notice of a change covers the days from the first day the change affects (the days before it are the
+    # earlier notice's, on its own days of the week).
+    spans = [
+        (n.first_day or n.start, n.end, weekday_numbers(n.weekdays or placement.weekdays)) for n in placement.notices
+    ]
     return [
         day for day in days if any(first <= day <= last and day.weekday() in wanted for first, last, wanted in spans)
     ]

@@ -47,6 +47,10 @@ NOTICE = [
         "small",
         "Pupil: {{ pupil.name }}, {{ pupil.year }}, born {{ pupil.dob }}. Given under the Education (Educational Provision for Improving Behaviour) Regulations 2010.",
     ),
+    ("p", "{%p if change %}"),
+    ("h2", "What has changed"),
+    ("bold", "{{ change.text }}"),
+    ("p", "{%p endif %}"),
     ("p", "{%p if recipient.is_la %}"),
     (
         "p",

@@ -6,7 +6,17 @@ commands that need them, so that `ap --help` starts fast.
 
 from __future__ import annotations
 
-from apcli.cli import attendance, gitmerge, letters, looking, providers, reports, reviews, workflow  # noqa: F401  (they register their commands)
+from apcli.cli import (  # noqa: F401  (they register their commands)
+    attendance,
+    gitmerge,
+    letters,
+    looking,
+    placements,
+    providers,
+    reports,
+    reviews,
+    workflow,
+)
 from apcli.cli.base import app
 
 __all__ = ["app", "main"]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, PlacementOption, WhyOption, app
+from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, PlacementOption, app
 from apcli.cli.context import did, note, overrides_from, print_json, state
 
 if TYPE_CHECKING:
@@ -52,7 +52,21 @@ def _print(sent: Sent, as_json: bool, dry_run: bool, what: str, method: str) -> 
 @app.command()
 def notice(
     case_id: CaseArgument,
-    date: DateOption = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date", metavar="D", help="The notice's date: the day it is produced, never earlier [default: today]."
+        ),
+    ] = None,
+    given_on: Annotated[
+        str | None,
+        typer.Option(
+            "--given-on",
+            metavar="D",
+            help="Record a notice truly given on an earlier day (on paper, say) and entered now; needs --why. "
+            "No letter is written.",
+        ),
+    ] = None,
     method: MethodOption = "post",
     fmt: FormatOption = "html",
     out: OutOption = None,
@@ -60,17 +74,50 @@ def notice(
     force: ForceOption = False,
     placement: PlacementOption = None,
     override: OverrideOption = None,
-    why: WhyOption = None,
+    why: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--why",
+            metavar="TEXT",
+            help="Why, for each --override; with --given-on, one more (the last): why the notice is entered late.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Give the parents (and the LA, for an EHC plan) notice of the placement: the letter, checked and recorded."""
+    """Give the parents (and the LA, for an EHC plan) notice of the placement, or of what changed: the letter,
+    checked and recorded."""
     from apcli.sending import Output, check_method_and_format, issue_notice
     from apcli.workflow import Change
 
     s = state()
+    whys = list(why or [])
+    late_why = whys.pop() if given_on is not None and len(whys) > len(override or []) else None
     output = Output(check_method_and_format(method, fmt), out, force, dry_run)
-    change = Change(s.records, case_id, s.today, s.by, overrides_from(override, why))
-    _print(issue_notice(change, date, method, output, placement), as_json, dry_run, "Notice", method)
+    change = Change(s.records, case_id, s.today, s.by, overrides_from(override, whys))
+    sent = issue_notice(change, date, method, output, placement, given_on, late_why)
+    if given_on is not None:
+        _print_given(sent, as_json, dry_run, method)
+        return
+    _print(sent, as_json, dry_run, "Notice", method)
+
+
+def _print_given(sent: Sent, as_json: bool, dry_run: bool, method: str) -> None:
+    """What `ap notice --given-on` did: a notice recorded as given on an earlier day, and no letter written."""
+    for rule_id in sent.unneeded:
+        note(f"Note: --override {rule_id} was not needed, so it was not recorded.")
+    if as_json:
+        print_json(
+            {"case": sent.case, "date": sent.date.isoformat(), "dry_run": dry_run, "entered_late": True, "letters": []}
+        )
+        return
+    if dry_run:
+        typer.echo(f"Dry run: the notice given on {sent.date} passed every check; nothing was recorded.")
+        return
+    did(f"{sent.case}: notice given on {sent.date} ({method}) entered late")
+    typer.echo(
+        f"Recorded in {sent.case}: a notice given on {sent.date} ({method}), entered late (the history says so). "
+        "No letter was written: keep the letter that was given with the case's papers."
+    )
 
 
 @app.command()

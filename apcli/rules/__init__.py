@@ -29,6 +29,7 @@ COMMAND_NAMES: dict[str, str] = {
     "decision": "ap decision --parents",
     "approval": "ap decision --headteacher",
     "placement": "ap placement",
+    "change": "ap change",
     "notice": "ap notice",
     "letter": "ap letter",
     "contact": "ap contact",

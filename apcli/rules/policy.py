@@ -68,18 +68,18 @@ RULES: tuple[Rule, ...] = (
          "where possible this direction is avoided as we believe partnership with parent/carers is key", POLICY,
          "placing without the parents' agreement is a direction: it needs the headteacher's decision to direct, "
          "with reasons", agree.direction),
-    Rule("PLACE-HEADTEACHER", "must", ("placement",), "The use of alternative provision is overseen by the Headteacher",
+    Rule("PLACE-HEADTEACHER", "must", ("placement", "change"), "The use of alternative provision is overseen by the Headteacher",
          POLICY, "the headteacher's approval (or direction) of the placement is recorded", agree.headteacher),
-    Rule("PLACE-COMMISSIONING", "must", ("placement",), "Commissioning Agreements are in place for all provision",
+    Rule("PLACE-COMMISSIONING", "must", ("placement", "change"), "Commissioning Agreements are in place for all provision",
          POLICY, "a commissioning agreement (reference, date signed) before the notice", agree.commissioning),
-    Rule("PLACE-BUDGET", "must", ("placement",),
+    Rule("PLACE-BUDGET", "must", ("placement", "change"),
          "budgets for such provision are established in due time, approved by academy, Shaw Education Trust or "
          "Cannock SEND Hub", POLICY, "a cost and an approval by one of the approving bodies in the settings",
          agree.budget),
-    Rule("PLACE-PROVIDER-KNOWN", "must", ("placement",),
+    Rule("PLACE-PROVIDER-KNOWN", "must", ("placement", "change"),
          "We currently only use one Local Authority Provision ... Littleton Green", POLICY,
          "the provider is one in the records folder's provider register", agree.provider_known),
-    Rule("PLACE-PROVIDER-SAFEGUARDING", "must", ("placement",),
+    Rule("PLACE-PROVIDER-SAFEGUARDING", "must", ("placement", "change"),
          "all alternative providers adhere to the safeguarding policy held by the academy; schools should obtain "
          "written confirmation from the alternative provision provider that appropriate safeguarding checks have "
          "been carried out", f"{POLICY}; {KCSIE}",
@@ -110,7 +110,7 @@ RULES: tuple[Rule, ...] = (
     Rule("NOTICE-ASAP", "due", ("review",), "Notice must be sent as soon as practical", f"{POLICY}; {REGS}, reg 3(2)",
          "a notice not yet sent after the decision is due, overdue once its latest legal date has passed",
          during.notice_asap),
-    Rule("NOTICE-CONTENT", "must", ("notice",), "The notice letter must be sent out explaining: ...",
+    Rule("NOTICE-CONTENT", "must", ("notice", "change"), "The notice letter must be sent out explaining: ...",
          f"{POLICY}; {REGS}, reg 3(4)",
          "reasons; aims; the period as a number of days and its dates; the date and time it starts; the address and "
          "the person to report to; session times", notice.content),
