@@ -29,6 +29,7 @@ COMMAND_NAMES: dict[str, str] = {
     "decision": "ap decision --parents",
     "approval": "ap decision --headteacher",
     "placement": "ap placement",
+    "change": "ap change",
     "notice": "ap notice",
     "letter": "ap letter",
     "contact": "ap contact",
@@ -39,6 +40,7 @@ COMMAND_NAMES: dict[str, str] = {
     "attendance": "ap attendance import",
     "safeguarding": "ap safeguarding",
     "end": "ap end",
+    "transition": "ap transition",
     "report": "ap report",
 }
 BEFORE_NOTICE = ("refer", "meeting", "decision", "approval", "placement")
