@@ -6,7 +6,7 @@ commands that need them, so that `ap --help` starts fast.
 
 from __future__ import annotations
 
-from apcli.cli import attendance, gitmerge, letters, looking, providers, reports, reviews, workflow  # noqa: F401  (they register their commands)
+from apcli.cli import attendance, gitmerge, letters, looking, providers, reports, reviews, transition, workflow  # noqa: F401  (they register their commands)
 from apcli.cli.base import app
 
 __all__ = ["app", "main"]
