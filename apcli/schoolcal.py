@@ -135,17 +135,23 @@ class SchoolCalendar:
         return sorted((t for t in self.file.terms if first <= t.start <= last), key=lambda t: t.start)
 
     def spring_term(self, start_year: int) -> Term | None:
-        """The school year's spring term: its first term to start in the new calendar year (January)."""
-        return next((t for t in self.terms_of_school_year(start_year) if t.start.year == start_year + 1), None)
+        """The school year's spring term: its first term to start in January or February of the new year."""
+        after_christmas = dt.date(start_year + 1, 1, 1), dt.date(start_year + 1, 2, 28)
+        return next(
+            (t for t in self.terms_of_school_year(start_year) if after_christmas[0] <= t.start <= after_christmas[1]),
+            None,
+        )
 
     def summer_term(self, start_year: int) -> Term | None:
-        """The school year's summer term: its last term, when it comes after the spring term and ends in June
-        or later (an English school year's last term ends in July). None while calendar.yaml stops before it."""
+        """The school year's summer term: its last term, if that starts after the spring term's first day and
+        ends in June or later (an English school year's last term ends in July). None while calendar.yaml stops
+        before it."""
         terms = self.terms_of_school_year(start_year)
         spring = self.spring_term(start_year)
-        if not terms or spring is None or terms[-1] is spring or terms[-1].end < dt.date(start_year + 1, 6, 1):
+        if not terms or terms[-1].end < dt.date(start_year + 1, 6, 1):
             return None
-        return terms[-1]
+        last = terms[-1]
+        return last if last.start.year == start_year + 1 and (spring is None or last.start > spring.start) else None
 
     def first_school_day_of(self, term: Term) -> dt.date:
         """The term's first day with sessions (its start may be an INSET day), or its start if it has none."""

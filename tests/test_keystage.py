@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from apcli.dates import year6_school_year
+from apcli.models import CalendarFile
+from apcli.schoolcal import SchoolCalendar
 from apcli.store import Records
 from tests.conftest import Run, as_json, snapshot
 
@@ -270,3 +272,25 @@ def test_ap_rules_lists_the_new_rules(ap: Run) -> None:
     assert "KS1 and KS2" in rules["PLACE-KEY-STAGE-2"]["words"]
     assert "transition to high school" in rules["PLACE-KEY-STAGE-2"]["words"]
     assert rules["TRANSITION-KS3"]["words"] == "practical skills that lead to successful transition to high school"
+
+
+def calendar_of(text: str) -> SchoolCalendar:
+    return SchoolCalendar(CalendarFile.model_validate(yaml.safe_load(text)))
+
+
+SUMMER_ONLY = """terms:
+  - {name: Summer 2027, start: 2027-04-12, end: 2027-07-20}
+"""
+
+
+def test_the_spring_and_summer_terms_of_a_school_year(demo: Path) -> None:
+    full = calendar_of((demo / "calendar.yaml").read_text())
+    spring, summer = full.spring_term(2026), full.summer_term(2026)
+    assert (spring.name if spring else None, summer.name if summer else None) == ("Spring 2027", "Summer 2027")
+    assert summer is not None and full.first_school_day_of(summer) == D(2027, 4, 12)
+    assert spring is not None and full.first_school_day_of(spring) == D(2027, 1, 5)  # 4 January is INSET
+    assert (full.spring_term(2027), full.summer_term(2027)) == (None, None)  # 2027/28 is not in the demo calendar
+    assert calendar_of(SPRING_ONLY).summer_term(2026) is None
+    only_summer = calendar_of(SUMMER_ONLY)
+    summer_only = only_summer.summer_term(2026)
+    assert (only_summer.spring_term(2026), summer_only.name if summer_only else None) == (None, "Summer 2027")
