@@ -294,3 +294,42 @@ def test_the_spring_and_summer_terms_of_a_school_year(demo: Path) -> None:
     only_summer = calendar_of(SUMMER_ONLY)
     summer_only = only_summer.summer_term(2026)
     assert (only_summer.spring_term(2026), summer_only.name if summer_only else None) == (None, "Summer 2027")
+
+
+def test_an_ended_year_6_case_still_owes_the_transition_until_ap_transition(ap: Run) -> None:
+    assert ap("notice", TYLER, today="2026-11-27").exit_code == 0
+    ended = ap("end", TYLER, "--date", "2027-02-12", "--outcome", "reintegrated", today="2027-02-12")
+    assert ended.exit_code == 0, ended.output
+    assert [(item[0], item[1], item[2]) for item in due(ap, "2027-02-15")] == [
+        ("2026-12-18", "REVIEW-TERMLY", "overdue"),
+        ("2027-02-12", "REVIEW-TERMLY", "overdue"),
+        ("2027-04-12", "TRANSITION-KS3", "due"),
+    ]
+    recorded = ap(
+        "transition",
+        TYLER,
+        "--school",
+        "Exampleton High",
+        "--date",
+        "2027-02-15",
+        "--handover",
+        "x",
+        today="2027-02-15",
+    )
+    assert recorded.exit_code == 0, recorded.output
+    assert [item[1] for item in due(ap, "2027-02-15")] == ["REVIEW-TERMLY", "REVIEW-TERMLY"]
+
+
+def test_a_second_transition_record_replaces_the_first_and_the_history_keeps_both(ap: Run, demo: Path) -> None:
+    for school, date in (("Exampleton High", "2027-03-01"), ("Sampleford Academy", "2027-03-08")):
+        args = ("transition", TYLER, "--school", school, "--date", date, "--handover", "Plan sent")
+        assert ap(*args, today="2027-03-08").exit_code == 0
+    data = tyler(demo)
+    assert data["transition"] == {"school": "Sampleford Academy", "date": D(2027, 3, 8), "handover": "Plan sent"}
+    history = data["history"]
+    assert isinstance(history, list)
+    assert [entry["what"] for entry in history[-2:]] == [
+        "transition to secondary school recorded: Exampleton High, told on 2027-03-01",
+        "transition to secondary school recorded: Sampleford Academy, told on 2027-03-08 "
+        "(replacing: Exampleton High, told on 2027-03-01)",
+    ]
