@@ -80,6 +80,17 @@ def year_group_for(dob: dt.date, on: dt.date) -> int:
     return end_year - dob.year - ((dob.month, dob.day) > (8, 31)) - 5
 
 
+def year6_school_year(dob: dt.date, year: int | str, out_of_year_group: bool, referred: dt.date) -> int:
+    """The calendar year in which the school year of the pupil's Year 6 begins (1 September).
+
+    From the date of birth, as REF-KEY-STAGE judges it; a pupil taught out of their year group (stated on the
+    referral) is in `year` on the referral date instead.
+    """
+    stated = 0 if year == "R" else int(year)
+    now = stated if out_of_year_group else year_group_for(dob, referred)
+    return school_year_start(referred) + 6 - now
+
+
 def format_year_group(year: int) -> str:
     return "Reception" if year == 0 else f"Year {year}" if year > 0 else f"below Reception (age {year + 4})"
 

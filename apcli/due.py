@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from apcli.store import LoadedCase, Records
 
 
-# An ended placement drops out of `ap review due` except for what is still owed: its final review.
-STILL_OWED_AFTER_THE_END = ("REVIEW-TERMLY", "REVIEW-ON-REQUEST")
+# An ended placement drops out of `ap review due` except for what is still owed: its final review, and a
+# Year 6 pupil's handover to the secondary school.
+STILL_OWED_AFTER_THE_END = ("REVIEW-TERMLY", "REVIEW-ON-REQUEST", "TRANSITION-KS3")
 
 
 @dataclass(frozen=True)

@@ -128,3 +128,32 @@ class SchoolCalendar:
         if not self.file.terms:
             return None
         return min(t.start for t in self.file.terms), max(t.end for t in self.file.terms)
+
+    def terms_of_school_year(self, start_year: int) -> list[Term]:
+        """The terms that start in the school year beginning on 1 September `start_year`, in order."""
+        first, last = dt.date(start_year, 9, 1), dt.date(start_year + 1, 8, 31)
+        return sorted((t for t in self.file.terms if first <= t.start <= last), key=lambda t: t.start)
+
+    def spring_term(self, start_year: int) -> Term | None:
+        """The school year's spring term: its first term to start in January or February of the new year."""
+        after_christmas = dt.date(start_year + 1, 1, 1), dt.date(start_year + 1, 2, 28)
+        return next(
+            (t for t in self.terms_of_school_year(start_year) if after_christmas[0] <= t.start <= after_christmas[1]),
+            None,
+        )
+
+    def summer_term(self, start_year: int) -> Term | None:
+        """The school year's summer term: its last term, if that starts after the spring term's first day and
+        ends in June or later (an English school year's last term ends in July). None while calendar.yaml stops
+        before it."""
+        terms = self.terms_of_school_year(start_year)
+        spring = self.spring_term(start_year)
+        if not terms or terms[-1].end < dt.date(start_year + 1, 6, 1):
+            return None
+        last = terms[-1]
+        return last if last.start.year == start_year + 1 and (spring is None or last.start > spring.start) else None
+
+    def first_school_day_of(self, term: Term) -> dt.date:
+        """The term's first day with sessions (its start may be an INSET day), or its start if it has none."""
+        day = self.school_day_after(term.start - dt.timedelta(days=1))
+        return day if day is not None and day <= term.end else term.start

@@ -15,6 +15,7 @@ from apcli.cli import (  # noqa: F401  (they register their commands)
     providers,
     reports,
     reviews,
+    transition,
     workflow,
 )
 from apcli.cli.base import app

@@ -40,6 +40,7 @@ COMMAND_NAMES: dict[str, str] = {
     "attendance": "ap attendance import",
     "safeguarding": "ap safeguarding",
     "end": "ap end",
+    "transition": "ap transition",
     "report": "ap report",
 }
 BEFORE_NOTICE = ("refer", "meeting", "decision", "approval", "placement")

@@ -6,7 +6,7 @@ says so. Checks live beside the step they gate.
 
 from __future__ import annotations
 
-from apcli.rules import Rule, during
+from apcli.rules import Rule, during, keystage
 from apcli.rules import agreeing as agree
 from apcli.rules import ending as end
 from apcli.rules import notices as notice
@@ -97,6 +97,13 @@ RULES: tuple[Rule, ...] = (
     Rule("PLACE-STAYS-ON-ROLL", "must", ("placement", "attendance"),
          "remain on roll with the academy and the academy funds their place", POLICY,
          "sessions at the provider are marked with its register code, B or D, never K", agree.stays_on_roll),
+    Rule("PLACE-KEY-STAGE-2", "must", ("placement", "change"),
+         "a personalised curriculum for students at KS1 and KS2; ... to reduce the chances of them failing to "
+         "successfully transition to high school", POLICY,
+         "no placement day after the last day of the summer term of the pupil's Year 6 (year group from the date "
+         "of birth and the 1 September cut-off, or as stated out of year group; the term from calendar.yaml); "
+         "a last day in Year 6 past the terms calendar.yaml holds cannot be judged and is refused until it "
+         "holds them", keystage.end_of_key_stage_2),
     # --- the notice ---
     Rule("NOTICE-IN-WRITING", "must", ("notice",),
          "parents will be notified in writing of any requirement that their child attend off-site provision", POLICY,
@@ -162,6 +169,11 @@ RULES: tuple[Rule, ...] = (
     Rule("PERIOD-END", "due", ("review",), "the period for which the student will be required to attend the placement",
          f"{POLICY}; {REGS}, reg 4", "as the period's last day nears, a decision to end or extend is due",
          during.period_end),
+    Rule("TRANSITION-KS3", "due", ("review",),
+         "practical skills that lead to successful transition to high school", POLICY,
+         "from the first day of the spring term of the pupil's Year 6, while the case is open: the receiving "
+         "secondary school told and the handover recorded (ap transition), due by the first school day of the "
+         "summer term (secondary places are offered on 1 March)", keystage.transition),
     Rule("VALUE-FOR-MONEY", "due", ("report",),
          "regularly review the use of alternative provision to ensure that individual programmes are demonstrating "
          "value for money against student progress and outcomes", POLICY,
