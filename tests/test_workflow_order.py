@@ -45,17 +45,24 @@ def test_a_changed_placement_needs_a_new_notice(ap: Run, demo: Path) -> None:
         "--la-informed",
         "2026-11-25",
     ]
-    assert ap("placement", TYLER, *args).exit_code == 0
+    before = snapshot(demo)
+    refused = ap("placement", TYLER, *args)  # once notified, a placement is changed, never silently re-recorded
+    assert refused.exit_code == 2 and "ap change" in refused.stderr and "--alongside" in refused.stderr
+    assert snapshot(demo) == before
+    changed = ap("change", TYLER, "--end", "2027-07-15", "--why", "Agreed at the review to run to the summer")
+    assert changed.exit_code == 0, changed.output
     shown = as_json(ap("show", TYLER, "--json"))
-    assert shown["status"] == "commissioned"  # the notice given described another period
+    assert shown["status"] == "notified"  # the notice given still holds for the days it described
+    due = [i["rule"] for i in as_json(ap("review", "due", "--case", TYLER, "--json"))]
+    assert due == ["NOTICE-ASAP"]  # a new notice is due for the added days
     assert ap("notice", TYLER).exit_code == 0
-    assert as_json(ap("show", TYLER, "--json"))["status"] == "notified"
+    assert as_json(ap("review", "due", "--case", TYLER, "--json")) == []
 
 
 def test_a_started_placement_cannot_be_re_recorded(ap: Run, demo: Path) -> None:
     before = snapshot(demo)
     result = ap("placement", "AP-2026-001", *PLACEMENT)
-    assert result.exit_code == 2 and "has started" in result.stderr
+    assert result.exit_code == 2 and "already has an open placement" in result.stderr and "ap change" in result.stderr
     assert snapshot(demo) == before
 
 
@@ -213,7 +220,7 @@ def test_a_kept_draft_is_not_saved_over_a_later_change(
     ("old", "new", "says"),
     [
         (
-            "  english_maths: Maths and English each morning at the provider, set by his class teacher.\n",
+            "    english_maths: Maths and English each morning at the provider, set by his class teacher.\n",
             "",
             "PLACE-CORE-SUBJECTS",
         ),
