@@ -54,6 +54,23 @@ staff_checks_confirmed: 2026-07-10
 code_of_conduct: Larkhill Green Student Code of Conduct, September 2026
 """
 
+TUTOR = """# yaml-language-server: $schema=../schema/provider.schema.json
+# A fictional one-to-one tuition service: no URN, so the census takes its setting type (OOT).
+name: Brookside Tuition (fictional)
+address: The Old School Room, 9 Example Lane, Exampleton, Staffordshire, ZZ2 4ZZ
+contact: Ms Ana Kowalski (Tutor)
+phone: 01234 000222
+email: hello@brookside.example
+setting_type: OOT
+register_code: B
+sessions:
+  start: '09:30'
+  end: '12:00'
+daily_cost: 60.00
+safeguarding_confirmed: 2026-09-14
+staff_checks_confirmed: 2026-09-14
+"""
+
 SENCO = "Mrs Jo Patel (SENCo)"
 HEAD = "Mrs Helen Marsh"
 HUB = "Ms Priya Shah"
@@ -64,12 +81,18 @@ def _history(*entries: tuple[dt.date, str, str]) -> list[dict[str, Any]]:
 
 
 def _attendance(
-    records: Records, first: dt.date, last: dt.date, weekdays: set[int], absent: dict[dt.date, str]
+    records: Records,
+    first: dt.date,
+    last: dt.date,
+    weekdays: set[int],
+    absent: dict[dt.date, str],
+    am_only: bool = False,
 ) -> dict[dt.date, str]:
+    """Each placement day's marks, "AM PM" (or "AM" alone for a mornings-only placement)."""
     marks = {}
     for day in records.calendar.school_days_between(first, last):
         if day.weekday() in weekdays:
-            marks[day] = absent.get(day, "B B")
+            marks[day] = absent.get(day, "B" if am_only else "B B")
     return marks
 
 
@@ -160,7 +183,7 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
             "provider": provider,
             "start": D(2026, 10, 5),
             "start_time": "09:15",
-            "end": D(2026, 12, 18),
+            "end": D(2027, 2, 12),
             "weekdays": ["mon", "tue", "wed", "thu"],
             "aims": [
                 "Reduce dysregulated incidents so that he can return to class full time",
@@ -168,12 +191,22 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
             ],
             "report_to": "Mr Sam Turner, Centre Manager",
             "agreement": {"reference": "LG-2026-014", "signed": D(2026, 9, 30)},
-            "cost": Decimal("3400.00"),
+            "cost": Decimal("5355.00"),
             "approved_by": "trust",
-            "approved_on": D(2026, 9, 30),
+            "approved_on": D(2026, 11, 20),
             "english_maths": "Daily English and maths with a qualified teacher at the provider; Fridays at the academy.",
             "reintegration": "Fridays in class throughout; a second day back each fortnight after the spring review.",
             "la_informed": D(2026, 10, 1),
+            "changes": [
+                {
+                    "date": D(2026, 11, 20),
+                    "why": "Agreed at the review on 19 November: he has settled, and running to the February half "
+                    "term lets his return to class be phased",
+                    "first_day": D(2027, 1, 5),
+                    "was": {"end": D(2026, 12, 18), "cost": Decimal("3400.00"), "approved_on": D(2026, 9, 30)},
+                    "now": {"end": D(2027, 2, 12), "cost": Decimal("5355.00"), "approved_on": D(2026, 11, 20)},
+                }
+            ],
         },
         "notices": [
             {
@@ -220,6 +253,12 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
             (D(2026, 9, 30), SENCO, "placement recorded"),
             (D(2026, 9, 30), "Office", "notice issued (hand)"),
             (D(2026, 11, 19), SENCO, "termly review recorded"),
+            (
+                D(2026, 11, 20),
+                SENCO,
+                "P1 extended: end 2026-12-18 -> 2027-02-12; cost 3400.00 -> 5355.00 (the change affects 2027-01-05 "
+                "on; a new notice is due)",
+            ),
         ),
     }
     maisie = {
@@ -552,6 +591,108 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
             (D(2026, 10, 1), SENCO, "referral opened"), (D(2026, 10, 20), HEAD, "headteacher: withdraw")
         ),
     }
+    noah = {
+        "pupil": {"name": "Noah Fenwick", "dob": D(2016, 11, 2), "year": 5, "upn": "H860200027001"},
+        "contacts": [
+            {"name": "Priya Fenwick", "relationship": "mother", "address": "22 Example Crescent, Exampleton, ZZ2 5ZZ"}
+        ],
+        "referral": {
+            "date": D(2026, 10, 19),
+            "by": SENCO,
+            "reasons": ["attendance", "broader-curriculum"],
+            "rationale": "Attendance has fallen to 71% since September; two days of outdoor learning and a quiet "
+            "morning of one-to-one tuition are more likely to bring him back than more of the same in class.",
+            "send_hub": D(2026, 10, 14),
+            "attendance_percent": 71,
+            "managed_move": {"status": "not-suitable", "why": "Attendance, not a fresh start, is the need."},
+        },
+        "meetings": [
+            {
+                "kind": "planning",
+                "date": D(2026, 11, 4),
+                "present": [{"name": "Priya Fenwick", "role": "parent"}, {"name": "Jo Patel", "role": "senco"}],
+                "reasons_explained": True,
+            }
+        ],
+        "decisions": [
+            {"by": "parents", "decision": "accepted", "date": D(2026, 11, 4)},
+            {"by": "headteacher", "decision": "approve", "date": D(2026, 11, 5)},
+        ],
+        "placements": [
+            {
+                "id": "P1",
+                "provider": provider,
+                "start": D(2026, 11, 16),
+                "start_time": "09:15",
+                "end": D(2027, 2, 9),
+                "weekdays": ["mon", "tue"],
+                "aims": ["Attend every Monday and Tuesday, outdoors, with a key adult"],
+                "report_to": "Mr Sam Turner, Centre Manager",
+                "agreement": {"reference": "LG-2026-024", "signed": D(2026, 11, 6)},
+                "cost": Decimal("1700.00"),
+                "approved_by": "academy",
+                "approved_on": D(2026, 11, 6),
+                "english_maths": "Maths and English each morning at the provider; the rest of the week at the academy.",
+                "reintegration": "Wednesday and Friday in class throughout; a third day back after February.",
+                "la_informed": D(2026, 11, 9),
+                "notices": [
+                    {
+                        "date": D(2026, 11, 11),
+                        "method": "hand",
+                        "start": D(2026, 11, 16),
+                        "end": D(2027, 2, 9),
+                        "provider": provider,
+                        "weekdays": ["mon", "tue"],
+                        "to": ["Priya Fenwick"],
+                    }
+                ],
+            },
+            {
+                "id": "P2",
+                "provider": "brookside-tuition",
+                "start": D(2026, 11, 19),
+                "start_time": "09:30",
+                "end": D(2027, 2, 11),
+                "weekdays": ["thu"],
+                "attends": "am",
+                "aims": ["One-to-one reading and maths on Thursday mornings"],
+                "report_to": "Ms Ana Kowalski, Tutor",
+                "agreement": {"reference": "BT-2026-003", "signed": D(2026, 11, 6)},
+                "cost": Decimal("660.00"),
+                "approved_by": "academy",
+                "approved_on": D(2026, 11, 6),
+                "english_maths": "Reading and maths are the tuition itself.",
+                "reintegration": "Back in class on Thursday afternoons throughout.",
+                "la_informed": D(2026, 11, 9),
+                "alongside": True,
+                "notices": [
+                    {
+                        "date": D(2026, 11, 11),
+                        "method": "hand",
+                        "start": D(2026, 11, 19),
+                        "end": D(2027, 2, 11),
+                        "provider": "brookside-tuition",
+                        "weekdays": ["thu"],
+                        "attends": "am",
+                        "to": ["Priya Fenwick"],
+                    }
+                ],
+            },
+        ],
+        "attendance": {
+            **_attendance(records, D(2026, 11, 16), D(2026, 11, 26), {0, 1}, {D(2026, 11, 23): "N N"}),
+            **_attendance(records, D(2026, 11, 19), D(2026, 11, 26), {3}, {}, am_only=True),
+        },
+        "provider_contacts": _weekly_contacts(D(2026, 11, 16), D(2026, 11, 26), "Sam Turner"),
+        "history": _history(
+            (D(2026, 10, 19), SENCO, "referral opened"),
+            (D(2026, 11, 5), HEAD, "headteacher approved"),
+            (D(2026, 11, 6), SENCO, "placement recorded: larkhill-green, 2026-11-16 to 2027-02-09"),
+            (D(2026, 11, 6), SENCO, "placement recorded: brookside-tuition, 2026-11-19 to 2027-02-11"),
+            (D(2026, 11, 11), "Office", "notice of P1 issued (hand) to Priya Fenwick"),
+            (D(2026, 11, 11), "Office", "notice of P2 issued (hand) to Priya Fenwick"),
+        ),
+    }
     return {
         "AP-2026-001": leo,
         "AP-2026-002": maisie,
@@ -562,6 +703,7 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
         "AP-2026-007": freya,
         "AP-2026-008": kai,
         "AP-2026-009": isla,
+        "AP-2026-010": noah,
     }
 
 
@@ -572,15 +714,15 @@ def write_demo(folder: Path) -> None:
     records = Records(folder)
     records.write(folder / CALENDAR_FILE, CALENDAR)
     records.write(folder / PROVIDERS_DIR / "larkhill-green.yaml", PROVIDER, PROVIDERS_DIR)
+    records.write(folder / PROVIDERS_DIR / "brookside-tuition.yaml", TUTOR, PROVIDERS_DIR)
     for case_id, data in demo_cases(records).items():
         attendance = data.pop("attendance", {})
         records.save_case(case_id, Case.model_validate(data, strict=False), None)
         if attendance:
             marks = Marks()
             for day, pair in attendance.items():
-                am, pm = pair.split()
-                marks.set(day, "am", am)
-                marks.set(day, "pm", pm)
+                for session, code in zip(("am", "pm"), pair.split(), strict=False):
+                    marks.set(day, session, code)
             records.write(marks_path(records.case_path(case_id)), marks.text(), CASES_DIR)
 
 
