@@ -104,14 +104,6 @@ def refined(current: Status, owed: list[tuple[Rule, Finding]]) -> Status:
     return "closed" if current == "ended" and not owed else current
 
 
-def case_status(context: CaseContext) -> Status:
-    """The case's status as a user is shown it: `status()`, with an ended case closed once it owes nothing."""
-    from apcli.status import status
-
-    current = status(context.case, context.today)
-    return refined(current, owed_after_the_end(context)) if current == "ended" else current
-
-
 def write_off(change: Change, rule_id: str, why: str, placement_id: str | None = None) -> tuple[GateResult, int]:
     """Record, for each item of `rule_id` an ended placement owes today, that it will not be done, and why."""
     from apcli.models import WrittenOff

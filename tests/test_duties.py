@@ -233,3 +233,18 @@ def test_a_write_off_needs_its_reason(demo: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.strip() == '--why: say why it will not be done ("..."); the reason is recorded in the case.'
     assert [rule for _, rule, _, _ in due(demo, "2026-10-16")] == ["ATT-ACCURATE", "REVIEW-TERMLY"]
+
+
+def test_a_review_asked_for_before_the_end_stays_owed_until_written_off(demo: Path) -> None:
+    placed(demo)
+    run(demo, "2026-10-05", "review", "request", C, "--date", "2026-10-05", "--by", "Ann Scenario")
+    run(demo, "2026-10-09", "end", C, "--date", "2026-10-09", "--outcome", "reintegrated")
+    asked = "a review meeting asked for in writing on 2026-10-05 (ap review record)"
+    assert [(d, r, s) for d, r, s, _ in due(demo, "2026-10-12") if r.startswith("REVIEW")] == [
+        ("2026-10-09", "REVIEW-TERMLY", "overdue"),
+        ("2026-10-19", "REVIEW-ON-REQUEST", "due"),
+    ]
+    assert (asked + STILL_OWED.format("REVIEW-ON-REQUEST")) in [w for _, _, _, w in due(demo, "2026-10-12")]
+    run(demo, "2026-10-12", "write-off", C, "REVIEW-ON-REQUEST", "--why", "The family moved away; no meeting wanted")
+    assert [r for _, r, _, _ in due(demo, "2026-10-12") if r.startswith("REVIEW")] == ["REVIEW-TERMLY"]
+    assert Records.open(demo).load_case(C).case.written_off[-1].what == f"P1: {asked}"
