@@ -28,6 +28,7 @@ from apcli.errors import ApError, InvalidFileError, InvalidFilesError
 
 if TYPE_CHECKING:
     from apcli.cache import ResultCache
+    from apcli.rules import CaseContext
     from apcli.store import LoadedCase, Records
 
 Severity = Literal["error", "warning", "invalid"]
@@ -431,7 +432,29 @@ def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[Che
                     loaded.id, rule.id, "error", finding.message, loaded.shown, loaded.line_of(finding.path), rule.kind
                 )
             )
-    return findings
+    return findings + _owed_after_the_end(loaded, context)
+
+
+def _owed_after_the_end(loaded: LoadedCase, context: CaseContext) -> list[CheckFinding]:
+    """A warning for each duty an ended placement still owes (the due rules are otherwise `ap review due`'s)."""
+    from apcli.duties import owed_after_the_end
+
+    try:
+        owed = owed_after_the_end(context)
+    except (ApError, *UNREADABLE):
+        return []  # a broken settings or calendar file: reported once, by check_folder_files
+    return [
+        CheckFinding(
+            loaded.id,
+            rule.id,
+            "warning",
+            finding.message,
+            loaded.shown,
+            loaded.line_of(finding.path),
+            rule.kind,
+        )
+        for rule, finding in owed
+    ]
 
 
 SAFEGUARDING_WORDS = (

@@ -16,11 +16,6 @@ if TYPE_CHECKING:
     from apcli.store import LoadedCase, Records
 
 
-# An ended placement drops out of `ap review due` except for what is still owed: its final review, and a
-# Year 6 pupil's handover to the secondary school.
-STILL_OWED_AFTER_THE_END = ("REVIEW-TERMLY", "REVIEW-ON-REQUEST", "TRANSITION-KS3")
-
-
 @dataclass(frozen=True)
 class DueItem:
     case: str
@@ -70,17 +65,19 @@ def due_items(
 
 
 def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: Records) -> list[DueItem]:
-    from apcli.rules import CaseContext, run_each
+    """An open placement's items, and what an ended one still owes (apcli/duties.py): the due rules run once."""
+    from apcli.duties import due_findings, refined
+    from apcli.rules import CaseContext
     from apcli.status import status
 
     current = status(loaded.case, today)
     if current == "closed":
         return []
-    context = CaseContext(loaded.id, loaded.case, today, records)
-    if current == "ended":
-        rules = [rule for rule in rules if rule.id in STILL_OWED_AFTER_THE_END]
+    found = due_findings(CaseContext(loaded.id, loaded.case, today, records), rules)
+    if refined(current, found) == "closed":
+        return []  # every placement ended and nothing is owed: a closed case has nothing due
     items = []
-    for rule, finding in run_each(rules, context):
+    for rule, finding in found:
         if finding.due is not None:
             state = "overdue" if finding.due < today else "due"
             items.append(DueItem(loaded.id, loaded.case.pupil.name, rule.id, finding.message, finding.due, state))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from apcli.errors import ApError
@@ -19,6 +19,7 @@ class Overview:
     id: str
     status: Status
     blocking: list[tuple[Rule, Finding]]
+    owed: list[tuple[Rule, Finding]] = field(default_factory=list)  # what ended placements still owe
 
     @property
     def blocked_by(self) -> list[str]:
@@ -29,9 +30,19 @@ class Overview:
         if self.blocking:
             rule, finding = self.blocking[0]
             return f"{rule.id}: {finding.message}"
+        if self.owed and self.status == "ended":
+            rule, finding = min(self.owed, key=lambda pair: (pair[1].due or dt.date.max, pair[0].id))
+            more = f" (and {len(self.owed) - 1} more: ap review due --case {self.id})" if len(self.owed) > 1 else ""
+            return f"{rule.id}: {finding.message}{more}"
         if self.status == "commissioned":
             return "ready for the notice (ap notice)"
         return NEXT_STEP[self.status]
+
+    def owed_as_dicts(self) -> list[dict[str, str | None]]:
+        return [
+            {"rule": rule.id, "message": finding.message, "due": finding.due.isoformat() if finding.due else None}
+            for rule, finding in self.owed
+        ]
 
     def blocking_as_dicts(self) -> list[dict[str, str]]:
         return [
@@ -41,14 +52,16 @@ class Overview:
 
 
 def overview(records: Records, loaded: LoadedCase, today: dt.date) -> Overview:
+    """The case's status (an ended case is closed once its ended placements owe nothing: apcli/duties.py), what
+    stops its notice, and what its ended placements still owe."""
+    from apcli.duties import owed_after_the_end, refined
+
+    context = CaseContext(loaded.id, loaded.case, today, records)
     current = status(loaded.case, today)
-    found = (
-        blocking(CaseContext(loaded.id, loaded.case, today, records), "notice")
-        if current in WORKING_TOWARDS_NOTICE
-        else []
-    )
+    found = blocking(context, "notice") if current in WORKING_TOWARDS_NOTICE else []
+    owed = owed_after_the_end(context) if current != "closed" else []
     named = [(rule, replace(finding, fix=finding.fix.replace("CASE", loaded.id))) for rule, finding in found]
-    return Overview(loaded.id, current, named)
+    return Overview(loaded.id, refined(current, owed), named, owed)
 
 
 def list_rows(records: Records, today: dt.date) -> tuple[list[dict[str, Any]], list[ApError]]:

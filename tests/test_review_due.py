@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from apcli.attendance import expected_sessions
+from apcli.duties import DUTIES_AFTER_THE_END
 from apcli.store import Records
 from tests.conftest import Run, as_json, invoke, snapshot
 
@@ -513,7 +514,7 @@ def test_an_ended_case_can_still_record_its_final_review(ap: Run) -> None:
     )  # before it started
     assert ap("end", LEO, "--date", "2026-11-26", "--outcome", "reintegrated").exit_code == 0
     items = [i for i in as_json(ap("review", "due", "--case", LEO, "--json", today="2026-12-10"))]
-    assert all(i["rule"] in ("REVIEW-TERMLY", "REVIEW-ON-REQUEST") for i in items)
+    assert all(i["rule"] in DUTIES_AFTER_THE_END for i in items)  # what it still owes, not the running duties
     result = ap("review", "record", LEO, "--date", "2026-11-27", "--outcome", "end", "--responsible", "P")
     assert result.exit_code == 0, result.output
 

@@ -129,6 +129,7 @@ def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
                 "blocked_by": seen.blocked_by,
                 "blocking": seen.blocking_as_dicts(),
                 "next": seen.next,
+                "owed_after_the_end": seen.owed_as_dicts(),
                 "file": loaded.shown,
                 "case": loaded.case.model_dump(mode="json", by_alias=True),
             }

@@ -1,4 +1,4 @@
-"""`ap review due|record|request`, `ap target`, `ap measure`, `ap safeguarding`, `ap end`."""
+"""`ap review due|record|request`, `ap target`, `ap measure`, `ap safeguarding`, `ap end`, `ap write-off`."""
 
 from __future__ import annotations
 
@@ -233,3 +233,27 @@ def end(
 
     result = end_case(_change(case_id, override, why), date, outcome, notes, placement)
     _report(case_id, f"placement ended ({outcome})", result.unneeded)
+
+
+@app.command("write-off")
+def write_off(
+    case_id: CaseArgument,
+    rule: Annotated[
+        str,
+        typer.Argument(
+            metavar="RULE",
+            help="ATT-ACCURATE, ATT-ABSENCE-FOLLOW-UP, REVIEW-TERMLY or REVIEW-ON-REQUEST.",
+            show_default=False,
+        ),
+    ],
+    why: Annotated[str, typer.Option("--why", metavar="TEXT", help="Why it will not be done (recorded in the case).")],
+    placement: Annotated[
+        str | None,
+        typer.Option("--placement", metavar="P", help="Only this ended placement's items [default: every ended one]."),
+    ] = None,
+) -> None:
+    """Write off what an ended placement still owes under RULE, and why: it no longer shows as due."""
+    from apcli.duties import write_off as record_write_off
+
+    result, count = record_write_off(_change(case_id), rule, why, placement)
+    _report(case_id, f"{count} item(s) of {rule.strip().upper()} written off", result.unneeded)
