@@ -12,7 +12,7 @@ import yaml
 from apcli.store import Records
 from tests.conftest import invoke, snapshot
 
-C = "AP-2026-010"
+C = "AP-2026-011"
 TERMS = {
     "--aims": "Re-engage with learning",
     "--agreement": "A1",

@@ -16,7 +16,7 @@ from apcli.store import Records
 from tests.conftest import invoke, snapshot
 from tests.test_end import C, placed, placed_alongside, run
 
-STILL_OWED = "; still owed after P1 ended on 2026-10-09 (do it, or write it off: ap write-off AP-2026-010 {} --why ...)"
+STILL_OWED = "; still owed after P1 ended on 2026-10-09 (do it, or write it off: ap write-off AP-2026-011 {} --why ...)"
 UNMARKED = "40 session(s) without a mark since 2026-09-14: import the provider's register (ap attendance import)"
 REVIEW = "the termly review of the agreement for Autumn 2026 (ap review record)"
 
@@ -151,7 +151,7 @@ def test_an_ended_placement_beside_a_running_one_owes_only_its_own(demo: Path) -
     run(demo, "2026-10-02", "end", C, "--placement", "P2", "--date", "2026-10-01", "--outcome", "moved-provider")
     p2_owes = (
         "8 session(s) without a mark since 2026-09-23: import the provider's register (ap attendance import); "
-        "still owed after P2 ended on 2026-10-01 (do it, or write it off: ap write-off AP-2026-010 ATT-ACCURATE "
+        "still owed after P2 ended on 2026-10-01 (do it, or write it off: ap write-off AP-2026-011 ATT-ACCURATE "
         "--why ...)"
     )
     accurate = [(d, w) for d, r, _, w in due(demo, "2026-10-02") if r == "ATT-ACCURATE"]
@@ -195,7 +195,7 @@ def test_an_ended_placement_beside_a_running_one_owes_only_its_own(demo: Path) -
             ["ATT-WEEKLY"],
             2,
             "RULE: ATT-WEEKLY is not a duty that outlives a placement's end; only ATT-ACCURATE, "
-            "ATT-ABSENCE-FOLLOW-UP, REVIEW-TERMLY, REVIEW-ON-REQUEST can be written off.",
+            "ATT-ABSENCE-FOLLOW-UP, REVIEW-TERMLY, REVIEW-ON-REQUEST, TRANSITION-KS3 can be written off.",
         ),
         ("2026-10-16", ["NO-SUCH-RULE"], 2, "RULE: there is no rule 'NO-SUCH-RULE'. `ap rules` lists them."),
         (
@@ -209,7 +209,7 @@ def test_an_ended_placement_beside_a_running_one_owes_only_its_own(demo: Path) -
             ["ATT-ABSENCE-FOLLOW-UP"],
             2,
             "ATT-ABSENCE-FOLLOW-UP: P1 owes nothing under it on 2026-10-16, so there is nothing to write off "
-            "(ap review due --case AP-2026-010 lists what is owed).",
+            "(ap review due --case AP-2026-011 lists what is owed).",
         ),
     ],
 )

@@ -12,7 +12,7 @@ from apcli.models import Ending, Placement
 from apcli.store import Records
 from tests.conftest import invoke, snapshot
 
-C = "AP-2026-010"
+C = "AP-2026-011"
 SECOND_PROVIDER = "oakfield-farm"
 
 

@@ -28,7 +28,7 @@ from typer.testing import Result
 from apcli.errors import EXIT_INVALID_FILE, EXIT_USAGE
 from tests.conftest import as_json, invoke, snapshot
 
-NEW = "AP-2026-010"  # a case id the demo does not use
+NEW = "AP-2026-011"  # a case id the demo does not use
 LEO = "AP-2026-001"  # active at larkhill-green, marked up to 2026-11-26
 LEO_UPN = "L860200025001"
 TYLER = "AP-2026-003"  # commissioned: ready for the notice

@@ -301,6 +301,7 @@ def test_an_ended_year_6_case_still_owes_the_transition_until_ap_transition(ap: 
     ended = ap("end", TYLER, "--date", "2027-02-12", "--outcome", "reintegrated", today="2027-02-12")
     assert ended.exit_code == 0, ended.output
     assert [(item[0], item[1], item[2]) for item in due(ap, "2027-02-15")] == [
+        ("2026-12-14", "ATT-ACCURATE", "overdue"),  # no register was imported: owed after the end too
         ("2026-12-18", "REVIEW-TERMLY", "overdue"),
         ("2027-02-12", "REVIEW-TERMLY", "overdue"),
         ("2027-04-12", "TRANSITION-KS3", "due"),
@@ -317,7 +318,7 @@ def test_an_ended_year_6_case_still_owes_the_transition_until_ap_transition(ap: 
         today="2027-02-15",
     )
     assert recorded.exit_code == 0, recorded.output
-    assert [item[1] for item in due(ap, "2027-02-15")] == ["REVIEW-TERMLY", "REVIEW-TERMLY"]
+    assert [item[1] for item in due(ap, "2027-02-15")] == ["ATT-ACCURATE", "REVIEW-TERMLY", "REVIEW-TERMLY"]
 
 
 def test_a_second_transition_record_replaces_the_first_and_the_history_keeps_both(ap: Run, demo: Path) -> None:

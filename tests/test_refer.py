@@ -51,15 +51,15 @@ def new_case(demo: Path, case_id: str | None = None) -> dict[str, object]:
 def test_a_valid_referral_opens_the_next_case(ap: Run, demo: Path) -> None:
     result = ap(*VALID, "--json")
     assert result.exit_code == 0, result.output
-    assert as_json(result) == {"id": "AP-2026-010"}  # the demo school has nine cases
+    assert as_json(result) == {"id": "AP-2026-011"}  # the demo school has ten cases
     case = new_case(demo)
     assert case["pupil"] == {"name": "Sam Example", "dob": __import__("datetime").date(2017, 3, 14), "year": 5}
     assert case["referral"]["reasons"] == ["curriculum-needs"]
     assert case["history"][0]["what"] == "referral opened"
     assert case["history"][0]["by"] == "Test User"
-    first_line = (demo / "cases" / "AP-2026-010.yaml").read_text().splitlines()[0]
+    first_line = (demo / "cases" / "AP-2026-011.yaml").read_text().splitlines()[0]
     assert first_line == "# yaml-language-server: $schema=../schema/case.schema.json"
-    shown = as_json(ap("show", "AP-2026-010", "--json"))
+    shown = as_json(ap("show", "AP-2026-011", "--json"))
     assert shown["status"] == "referred"
     assert shown["blocked_by"][0] == "MEET-PLANNING"  # what comes next, not the referral
     assert not [rule for rule in shown["blocked_by"] if rule.startswith("REF-")]

@@ -13,7 +13,7 @@ from apcli.duties import DUTIES_AFTER_THE_END
 from apcli.store import Records
 from tests.conftest import Run, as_json, invoke, snapshot
 
-C = "AP-2026-010"
+C = "AP-2026-011"
 
 
 class Scenario:

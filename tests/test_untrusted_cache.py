@@ -318,10 +318,10 @@ def test_point_6_a_fifo_marks_file_does_not_hang_list_check_or_review_due(demo: 
 
 def test_point_6_a_case_file_that_is_a_fifo_is_reported_not_read(demo: Path, tmp_path: Path) -> None:
     sentinel = Sentinel.make(tmp_path)
-    plant(demo / "cases" / "AP-2026-010.yaml", "fifo", sentinel)
+    plant(demo / "cases" / "AP-2026-011.yaml", "fifo", sentinel)
     for command in LISTINGS:
         result = run_ap(demo, *command, timeout=30)
-        refused(result, "AP-2026-010.yaml", SAYS["fifo"])
+        refused(result, "AP-2026-011.yaml", SAYS["fifo"])
         if command == ("list",):
             assert f"{LEO}  Leo Hartley" in result.stdout  # the other cases are still listed
     assert sentinel.untouched()
