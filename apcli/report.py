@@ -165,10 +165,12 @@ def _direction(baseline: float, goal: float, latest: float | None) -> str:
 
 
 def _outcome(case: Case, today: dt.date) -> str:
+    """How the pupil's placements ended: while one is open, the case's state (a pupil still at one provider is
+    still placed when another placement ended); once all have ended, how the last to end did."""
     from apcli.status import status
 
-    ending = case.last_placement.ending if case.last_placement else None
-    if ending is not None:
+    if case.placements and not case.open_placements:
+        ending = max((p.ending for p in case.placements if p.ending), key=lambda e: e.date)
         return ending.outcome
     return {"active": "still placed", "notified": "not started", "commissioned": "not started"}.get(
         status(case, today), status(case, today)

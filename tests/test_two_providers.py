@@ -300,3 +300,102 @@ def test_a_part_time_pupil_at_an_unregistered_provider_is_allowed(demo: Path) ->
     assert allowed.exit_code == 0, allowed.output
     census = as_json(invoke(demo, "export", "census", "--term", "Spring 2027", "--json", today="2027-01-21"))
     assert [r for r in census["placements"] if r["case"] == RUBY] == []  # no notice yet: it has not begun
+
+
+def test_a_whole_case_at_two_providers(demo: Path, tmp_path: Path) -> None:
+    """Ruby: Mondays and Tuesdays at Larkhill Green (P1, £1,275 for its 15 days) and, alongside, Thursdays at Oak
+    Farm (P2, £560 for its 8 days), both from December; each provider's register imported on its own; P2 ended on
+    its second Thursday. Then what is missing, what is due, the census and the report, on exact dates."""
+
+    def place(provider: str, start: str, weekdays: str, cost: str, *more: str) -> list[str]:
+        args = fridays_at_oak_farm(start=start, weekdays=weekdays)
+        args[1] = RUBY
+        args.remove("--alongside")
+        args[args.index("--provider") + 1] = provider
+        args[args.index("--end") + 1] = "2027-02-12"
+        args[args.index("--cost") + 1] = cost
+        return [*args, *more]
+
+    def run(*args: str, today: str = "2026-11-27") -> dict[str, object] | list[dict[str, object]]:
+        result = invoke(demo, *args, today=today)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout) if "--json" in args else {}
+
+    assert invoke(demo, *oak_farm()).exit_code == 0
+    run(*place("larkhill-green", "2026-12-07", "mon,tue", "1275"))
+    run("notice", RUBY)
+    run(*place("oak-farm", "2026-12-10", "thu", "560", "--alongside"))
+    run("notice", RUBY, "--placement", "P2")
+    larkhill = register(
+        tmp_path,
+        "case,name,2026-12-07 AM,2026-12-07 PM,2026-12-08 AM,2026-12-08 PM,2026-12-14 AM,2026-12-14 PM,"
+        "2026-12-15 AM,2026-12-15 PM\n"
+        f"{RUBY},Ruby Walsh,present,present,present,present,present,absent,present,present\n",
+        "larkhill.csv",
+    )
+    oak = register(tmp_path, f"case,date,session,mark\n{RUBY},2026-12-10,AM,present\n{RUBY},2026-12-10,PM,late\n")
+    name = as_json(invoke(demo, "show", RUBY, "--json"))["case"]["pupil"]["name"]
+    larkhill.write_text(larkhill.read_text().replace("Ruby Walsh", name))
+    imported = run("attendance", "import", str(larkhill), "--provider", "larkhill-green", "--json", today="2026-12-16")
+    assert isinstance(imported, dict) and imported["added"] == 8
+    assert run("attendance", "import", str(oak), "--provider", "oak-farm", "--json", today="2026-12-16")["added"] == 2
+    run("end", RUBY, "--placement", "P2", "--date", "2026-12-17", "--outcome", "withdrawn", today="2026-12-18")
+
+    shown = run("attendance", "show", RUBY, "--json", today="2026-12-18")
+    assert isinstance(shown, dict)
+    assert (shown["possible"], shown["attended"], shown["percent"]) == (10, 9, 90.0)
+    assert shown["missing"] == [{"date": "2026-12-17", "session": "AM"}, {"date": "2026-12-17", "session": "PM"}]
+    assert [(m["date"], m["session"], m["code"]) for m in shown["marks"]] == [  # type: ignore[attr-defined]
+        ("2026-12-07", "AM", "B"),
+        ("2026-12-07", "PM", "B"),
+        ("2026-12-08", "AM", "B"),
+        ("2026-12-08", "PM", "B"),
+        ("2026-12-10", "AM", "D"),
+        ("2026-12-10", "PM", "D"),
+        ("2026-12-14", "AM", "B"),
+        ("2026-12-14", "PM", "N"),
+        ("2026-12-15", "AM", "B"),
+        ("2026-12-15", "PM", "B"),
+    ]
+    due = run("review", "due", "--case", RUBY, "--json", today="2026-12-18")
+    assert isinstance(due, list)
+    assert [(d["rule"], d["what"]) for d in due if d["rule"] == "ATT-ACCURATE"] == [
+        (
+            "ATT-ACCURATE",
+            "2 session(s) without a mark since 2026-12-17: import the provider's register (ap attendance import)",
+        )
+    ]
+
+    census = run("export", "census", "--term", "Spring 2027", "--json", today="2027-01-21")
+    assert isinstance(census, dict)
+    assert [
+        tuple(r[k] for k in ("placement", "provider", "entry_date", "leaving_date", "sessions_per_week"))
+        + tuple(r[k] for k in ("pupil_sessions_per_week", "pupil_full_or_part_time"))
+        for r in census["placements"]
+        if r["case"] == RUBY
+    ] == [
+        ("P1", "larkhill-green", "2026-12-07", "", 4, 6, "part time"),
+        ("P2", "oak-farm", "2026-12-10", "2026-12-17", 2, 6, "part time"),
+    ]
+
+    report = run("report", "--term", "Autumn 2026", "--json", today="2026-12-18")
+    assert isinstance(report, dict)
+    ruby = next(p for p in report["pupils"] if p["case"] == RUBY)
+    keys = ("provider", "outcome", "days_commissioned", "sessions_commissioned", "possible", "attended")
+    money = ("cost", "cost_in_period", "cost_to_date", "cost_per_attended_session")
+    assert [tuple(p[k] for k in ("placement", *keys, *money)) for p in ruby["placements"]] == [
+        ("P1", "larkhill-green", "still placed", 4, 8, 8, 7, "1275.00", "340.00", "340.00", "48.57"),
+        ("P2", "oak-farm", "withdrawn", 2, 4, 2, 2, "560.00", "140.00", "140.00", "70.00"),
+    ]
+    assert tuple(ruby[k] for k in (*keys, *money)) == (
+        "larkhill-green, oak-farm",
+        "still placed",
+        6,
+        12,
+        10,
+        9,
+        "1835.00",
+        "480.00",
+        "480.00",
+        "53.33",
+    )
