@@ -208,19 +208,19 @@ def _check_day(
     if not held:
         spans = "; ".join(f"{p.id} at {p.provider} {p.start} to {p.end}" for p in candidates)
         return f"{day} is outside the placements ({spans})"
-    if len({p.provider for p in held}) > 1:
+    live = [p for p in held if p.ending is None or day <= p.ending.date]  # a placement ended early is not there
+    if len({p.provider for p in live}) > 1:
         return (
-            f"{case_id} is at {len({p.provider for p in held})} providers at that time (at {_where(held)}): say "
+            f"{case_id} is at {len({p.provider for p in live})} providers at that time (at {_where(live)}): say "
             "whose register this is with --provider ID, or a provider column in the register"
         )
-    begun = [p for p in held if p.notices]
-    if not begun:
-        return "the parents have not been given notice of this placement, so it has not begun"
-    running = [p for p in begun if p.ending is None or day <= p.ending.date]
-    if not running:
-        ended = begun[0].ending
+    if not live:
+        ended = held[0].ending
         assert ended is not None
         return f"{day} is after the placement ended ({ended.date}, {ended.outcome})"
+    running = [p for p in live if p.notices]
+    if not running:
+        return "the parents have not been given notice of this placement, so it has not begun"
     if day > today:
         return f"{day} is in the future"
     if not records.calendar.is_school_day(day):

@@ -341,9 +341,13 @@ def test_a_whole_case_at_two_providers(demo: Path, tmp_path: Path) -> None:
     assert run("attendance", "import", str(oak), "--provider", "oak-farm", "--json", today="2026-12-16")["added"] == 2
     run("end", RUBY, "--placement", "P2", "--date", "2026-12-17", "--outcome", "withdrawn", today="2026-12-18")
 
+    january = register(tmp_path, f"case,date,session,mark\n{RUBY},2027-01-05,AM,present\n", "january.csv")
+    after = run("attendance", "import", str(january), "--json", today="2027-01-05")  # P2 has ended: no provider needed
+    assert isinstance(after, dict) and after["added"] == 1
+
     shown = run("attendance", "show", RUBY, "--json", today="2026-12-18")
     assert isinstance(shown, dict)
-    assert (shown["possible"], shown["attended"], shown["percent"]) == (10, 9, 90.0)
+    assert (shown["possible"], shown["attended"], shown["percent"]) == (11, 10, 90.9)
     assert shown["missing"] == [{"date": "2026-12-17", "session": "AM"}, {"date": "2026-12-17", "session": "PM"}]
     assert [(m["date"], m["session"], m["code"]) for m in shown["marks"]] == [  # type: ignore[attr-defined]
         ("2026-12-07", "AM", "B"),
@@ -356,6 +360,7 @@ def test_a_whole_case_at_two_providers(demo: Path, tmp_path: Path) -> None:
         ("2026-12-14", "PM", "N"),
         ("2026-12-15", "AM", "B"),
         ("2026-12-15", "PM", "B"),
+        ("2027-01-05", "AM", "B"),
     ]
     due = run("review", "due", "--case", RUBY, "--json", today="2026-12-18")
     assert isinstance(due, list)
