@@ -10,6 +10,9 @@ Census days: the first Thursday in October (autumn), the third Thursday in
 January (spring) and the third Thursday in May (summer). A census's collection
 period runs from the previous census day to its own: it reports every placement
 open on census day and every one that ended in the period.
+
+A pupil at two providers has a row for each placement, each with its own sessions a week; the pupil's total
+(summed over the placements running alongside) is given beside them, and makes the pupil full time or not.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from apcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Provider
+    from apcli.models import Case, Placement, Provider
     from apcli.store import Records
 
 SETTING_TYPES = {
@@ -93,6 +96,9 @@ class CensusRow:
     primary_reason: str  # the referral's first reason, e.g. exclusion-risk
     reason_words: str
     reason_code: str
+    placement: str = "P1"  # the census has a row for each placement, with its own sessions
+    pupil_sessions_per_week: int = 0  # the pupil's total over the placements running alongside it
+    pupil_full_or_part_time: str = ""
     problems: list[str] = field(default_factory=list)
 
 
@@ -112,28 +118,57 @@ def _setting(provider: Provider | None) -> tuple[str, str, str, list[str]]:
     return "", "", "", ["the provider has no URN, UKPRN or setting type: add one to its file in providers/"]
 
 
-def _sessions_a_day(case: Case, provider: Provider | None) -> int:
-    placement = case.last_placement
-    assert placement is not None
+def _sessions_a_day(placement: Placement, provider: Provider | None) -> int:
+    """1 for a mornings- or afternoons-only placement, or at a provider that holds one session a day; else 2."""
     sessions = placement.sessions or (provider.sessions if provider else None)
-    return 1 if sessions is not None and sessions.single else 2
+    return 1 if placement.attends != "both" or (sessions is not None and sessions.single) else 2
 
 
-def placement_row(records: Records, case_id: str, case: Case, census: Census, today: dt.date) -> CensusRow | None:
-    """The census row for the case's placement, or None when it is not in this census."""
+def sessions_a_week(placement: Placement, provider: Provider | None) -> int:
+    """The placement's own sessions a week: its weekdays (those the provider is open) x its sessions a day."""
+    weekdays = set(placement.weekdays) & set(provider.weekdays if provider else placement.weekdays)
+    return len(weekdays) * _sessions_a_day(placement, provider)
+
+
+def concurrent(case: Case, placement: Placement) -> list[Placement]:
+    """The placements that run at some time alongside `placement` (itself included), ended early or not."""
+    from apcli.attendance import last_day
+
+    first, last = placement.start, last_day(placement)
+    return [p for p in case.placements if p.start <= last and last_day(p) >= first]
+
+
+def pupil_sessions_a_week(records: Records, case: Case, placement: Placement) -> int:
+    """The pupil's sessions a week in total while `placement` runs: the most, on any day of it, summed over the
+    placements open that day (each placement's weekdays x its sessions a day)."""
+    from apcli.attendance import last_day
+
+    others = concurrent(case, placement)
+    days = {max(p.start, placement.start) for p in others}
+    return max(
+        sum(sessions_a_week(p, records.providers.get(p.provider)) for p in others if p.start <= day <= last_day(p))
+        for day in days
+    )
+
+
+def placement_row(
+    records: Records, case_id: str, case: Case, placement: Placement, census: Census, today: dt.date
+) -> CensusRow | None:
+    """The census row for one placement, or None when it is not in this census (it had not begun by census
+    day, or it ended before the collection period)."""
+    from apcli.attendance import last_day
     from apcli.models import REASONS
-    from apcli.status import status
+    from apcli.status import placement_status
 
-    placement = case.last_placement
-    if placement is None or status(case, today) not in ("active", "ended"):
+    if placement_status(placement, today) not in ("active", "ended"):
         return None  # only placements that began are reported
-    left = placement.end if placement.ending is None else min(placement.end, placement.ending.date)
+    left = last_day(placement)
     if placement.start > census.day or left < census.period_start:
         return None
     provider = records.providers.get(placement.provider)
     urn, ukprn, setting_type, problems = _setting(provider)
-    weekdays = set(placement.weekdays) & set(provider.weekdays if provider else placement.weekdays)
-    sessions = len(weekdays) * _sessions_a_day(case, provider)
+    sessions = sessions_a_week(placement, provider)
+    total = pupil_sessions_a_week(records, case, placement)
     reason = case.referral.reasons[0] if case.referral.reasons else None
     code = records.settings.census_reason_codes.get(reason, "") if reason else ""
     if not case.pupil.upn:
@@ -153,21 +188,30 @@ def placement_row(records: Records, case_id: str, case: Case, census: Census, to
         entry_date=placement.start.isoformat(),
         leaving_date=left.isoformat() if left <= min(census.day, today) else "",
         sessions_per_week=sessions,
-        full_or_part_time="full time" if sessions >= FULL_TIME_SESSIONS else "part time",
+        full_or_part_time=_full_or_part(sessions),
         primary_reason=reason or "",
         reason_words=REASONS[reason] if reason else "",
         reason_code=code,
+        placement=placement.id,
+        pupil_sessions_per_week=total,
+        pupil_full_or_part_time=_full_or_part(total),
         problems=problems,
     )
+
+
+def _full_or_part(sessions: int) -> str:
+    return "full time" if sessions >= FULL_TIME_SESSIONS else "part time"
 
 
 def census_rows(records: Records, census: Census, today: dt.date) -> list[CensusRow]:
     rows = []
     for case_id in records.case_ids():
-        row = placement_row(records, case_id, records.load_case(case_id).case, census, today)
+        case = records.load_case(case_id).case
+        for placement in case.placements:
+            row = placement_row(records, case_id, case, placement, census, today)
+            if row is not None:
+                rows.append(row)
         records.forget(case_id)
-        if row is not None:
-            rows.append(row)
     return rows
 
 

@@ -26,7 +26,7 @@ from apcli.errors import EXIT_INVALID_FILE, EXIT_REFUSED, ApError
 from apcli.registers import Cell, Formula, as_date, printable, read_register, shown_path
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Provider
+    from apcli.models import Case, Placement, Provider
     from apcli.store import Records
 
 
@@ -111,7 +111,6 @@ class Pupils:
 
     by_id: dict[str, Case]
     by_upn: dict[str, list[str]]
-    begun: dict[int, bool] = field(default_factory=dict)  # id(case) -> its placement has begun (notice given)
 
 
 def index_cases(records: Records) -> Pupils:
@@ -177,37 +176,74 @@ def to_code(raw: Any, provider: Provider, words: dict[str, str]) -> tuple[str | 
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SESSION_WORDS = {"am": "mornings only", "pm": "afternoons only"}
+
+
+def _span(placement: Placement) -> str:
+    return f"{placement.id}, {placement.start} to {placement.end}"
+
+
+def _where(placements: list[Placement]) -> str:
+    """`larkhill-green on mon, tue (P1, 2026-12-07 to 2027-02-12)`, each placement named."""
+    return "; and at ".join(f"{p.provider} on {', '.join(p.weekdays)} ({_span(p)})" for p in placements)
 
 
 def _check_day(
-    records: Records, case: Case, day: dt.date, today: dt.date, begun: dict[int, bool] | None = None
-) -> str | None:
-    """Why the case cannot have a mark on `day`, or None. `begun` keeps, per case, whether its placement has
-    begun (worked out once for all of a case's days)."""
-    from apcli.attendance import placement_on
+    records: Records, case_id: str, case: Case, day: dt.date, session: str, today: dt.date, provider: str = ""
+) -> Placement | str:
+    """The placement a mark on `day`, `session` lands on (at `provider`, the register's, where given), or why
+    the case cannot have that mark. A pupil at two providers on the day needs the register's provider."""
+    from apcli.attendance import last_day
+    from apcli.status import notified_days
 
     if not case.placements:
         return "the case has no placement"
-    known = begun.get(id(case)) if begun is not None else None
-    if known is None:
-        known = any(p.notices for p in case.placements)
-        if begun is not None:
-            begun[id(case)] = known
-    if not known:
-        return "the parents have not been given notice of this placement, so it has not begun"
-    placement = placement_on(case, day)
-    if placement is None:
-        spans = "; ".join(f"{p.id} {p.start} to {p.end}" for p in case.placements)
+    candidates = case.placements
+    if provider:
+        candidates = [p for p in case.placements if p.provider == provider]
+        if not candidates:
+            at = ", ".join(sorted({p.provider for p in case.placements}))
+            return f"{case_id} has no placement at {provider} (its placements are at {at})"
+    held = [p for p in candidates if p.start <= day <= p.end]
+    if not held:
+        spans = "; ".join(f"{p.id} at {p.provider} {p.start} to {p.end}" for p in candidates)
         return f"{day} is outside the placements ({spans})"
-    if placement.ending is not None and day > placement.ending.date:
-        return f"{day} is after the placement ended ({placement.ending.date}, {placement.ending.outcome})"
+    live = [p for p in held if p.ending is None or day <= p.ending.date]  # a placement ended early is not there
+    if len({p.provider for p in live}) > 1:
+        return (
+            f"{case_id} is at {len({p.provider for p in live})} providers at that time (at {_where(live)}): say "
+            "whose register this is with --provider ID, or a provider column in the register"
+        )
+    if not live:
+        ended = held[0].ending
+        assert ended is not None
+        return f"{day} is after the placement ended ({ended.date}, {ended.outcome})"
+    running = [p for p in live if p.notices]
+    if not running:
+        return "the parents have not been given notice of this placement, so it has not begun"
     if day > today:
         return f"{day} is in the future"
     if not records.calendar.is_school_day(day):
         return f"{day} is not a school day: it is {records.calendar.why_not_school_day(day)}"
-    if _WEEKDAYS[day.weekday()] not in placement.weekdays:
-        return f"{day} is a {day:%A}, not one of the placement's days ({', '.join(placement.weekdays)})"
-    return None
+    on_day = [p for p in running if _WEEKDAYS[day.weekday()] in p.weekdays]
+    if not on_day:
+        return f"{day} is a {day:%A}, not one of the placement's days; {case_id} is at {_where(running)}"
+    notified = [p for p in on_day if notified_days(p, [day]) and day <= last_day(p)]
+    if not notified:
+        p = on_day[0]
+        return (
+            f"{day} was added to {p.id} at {p.provider} by a change the parents have not yet been given notice "
+            f"of, so it is not a placement day yet (ap notice {case_id} --placement {p.id})"
+        )
+    in_session = [p for p in notified if session in p.session_names]
+    if not in_session:
+        p = notified[0]
+        return (
+            f"{day} {session.upper()}: {case_id}'s placement {p.id} at {p.provider} is "
+            f"{_SESSION_WORDS.get(p.attends, p.attends)} (--sessions {p.attends}), so it has no {session.upper()} "
+            "session to mark"
+        )
+    return in_session[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,20 +280,24 @@ class Problems(list[RowError]):
 Refusal = tuple[str | None, str, str]
 
 
-def check_cells(records: Records, cells: Iterable[Cell], today: dt.date) -> tuple[list[Wanted], Problems]:
+def check_cells(
+    records: Records, cells: Iterable[Cell], today: dt.date, provider: str = ""
+) -> tuple[list[Wanted], Problems]:
     """Every cell checked: the marks the register asks for, and every problem with its row.
 
     What many cells share is worked out once, not once a cell: who a row's pupil is, what a day and
     session of a case allow, what a mark means for a case. A register's cells are read in one pass, so
-    a grid of a million marks is checked in linear time."""
+    a grid of a million marks is checked in linear time. `provider` is whose register it is (--provider), where
+    the register has no provider column."""
     pupils = index_cases(records)
     words = records.settings.mark_words
     wanted: dict[tuple[str, dt.date, str], Wanted] = {}
     errors = Problems()
     dates: dict[Any, dt.date | None] = {}
     pupil_of: dict[tuple[str, Any, str], str | Refusal] = {}
-    when: dict[tuple[str, Any, str], tuple[dt.date, str] | Refusal] = {}
-    what: dict[tuple[str, Any], str | Refusal] = {}
+    when: dict[tuple[str, Any, str, str], tuple[dt.date, str, Placement] | Refusal] = {}
+    what: dict[tuple[str, str, Any], str | Refusal] = {}  # a mark's word means a code at one provider (B or D)
+    known_providers = set(records.provider_ids())
     for cell in cells:
         if cell.note and (why := note_problem(cell.note)) is not None:
             errors.add(cell.row, "note", "", why)
@@ -277,22 +317,29 @@ def check_cells(records: Records, cells: Iterable[Cell], today: dt.date) -> tupl
         if isinstance(found, tuple):
             errors.add(cell.row, found[0] or cell.column, found[1], found[2])
             continue
-        checked = when.get((found, cell.date, cell.session))
+        at = cell.provider or provider
+        if cell.provider and provider and cell.provider != provider:
+            errors.add(cell.row, "provider", cell.provider, f"is not {provider}, the provider given with --provider")
+            continue
+        if cell.provider and cell.provider not in known_providers:
+            errors.add(cell.row, "provider", cell.provider, "is not a provider in the register (ap provider list)")
+            continue
+        checked = when.get((found, cell.date, cell.session, at))
         if checked is None:
-            checked = when[(found, cell.date, cell.session)] = _day_and_session(
-                records, pupils, found, cell, day, today
+            checked = when[(found, cell.date, cell.session, at)] = _day_and_session(
+                records, pupils, found, cell, day, today, at
             )
-        if len(checked) == 3:
+        if isinstance(checked[0], str | None):
             refused = checked
             errors.add(cell.row, refused[0] or cell.column, refused[1], refused[2])
             continue
-        day, session = checked
+        day, session, placement = checked
         try:
-            code = what[(found, cell.mark)]
+            code = what[(found, placement.provider, cell.mark)]
         except KeyError:
-            code = what[(found, cell.mark)] = _code(records, pupils, found, cell, words, day)
+            code = what[(found, placement.provider, cell.mark)] = _code(records, found, cell, words, placement)
         except TypeError:
-            code = _code(records, pupils, found, cell, words, day)
+            code = _code(records, found, cell, words, placement)
         if isinstance(code, tuple):
             errors.add(cell.row, code[0] or cell.column, code[1], code[2])
             continue
@@ -331,26 +378,22 @@ def _pupil(pupils: Pupils, cell: Cell, day: dt.date | None) -> tuple[str | Refus
 
 
 def _day_and_session(
-    records: Records, pupils: Pupils, case_id: str, cell: Cell, day: dt.date | None, today: dt.date
-) -> tuple[dt.date, str] | Refusal:
+    records: Records, pupils: Pupils, case_id: str, cell: Cell, day: dt.date | None, today: dt.date, provider: str
+) -> tuple[dt.date, str, Placement] | Refusal:
     if day is None:
         return ("date", _shown(cell.date), "is not a date (write 2027-01-11 or 11/01/2027)")
     session = cell.session.strip().lower()
     if session not in ("am", "pm"):
         return ("session", cell.session, "is not AM or PM")
-    if (why := _check_day(records, pupils.by_id[case_id], day, today, pupils.begun)) is not None:
-        return ("date" if cell.column == "mark" else None, str(cell.date), why)
-    return day, session
+    placement = _check_day(records, case_id, pupils.by_id[case_id], day, session, today, provider)
+    if isinstance(placement, str):
+        return ("date" if cell.column == "mark" else None, str(cell.date), placement)
+    return day, session, placement
 
 
-def _code(
-    records: Records, pupils: Pupils, case_id: str, cell: Cell, words: dict[str, str], day: dt.date
-) -> str | Refusal:
-    from apcli.attendance import placement_on
-
-    case = pupils.by_id[case_id]
-    placement = placement_on(case, day) or case.last_placement
-    provider = records.providers.get(placement.provider) if placement else None
+def _code(records: Records, case_id: str, cell: Cell, words: dict[str, str], placement: Placement) -> str | Refusal:
+    """The cell's mark as a code at the placement's provider: present is B at one provider, D at another."""
+    provider = records.providers.get(placement.provider)
     if provider is None:
         return (cell.key_column, str(cell.key), f"{case_id}'s provider is not in the register")
     code, why = to_code(cell.mark, provider, words)
@@ -403,11 +446,22 @@ def _shown(value: Any) -> str:
 
 
 def import_register(
-    records: Records, path: Path, today: dt.date, by: str, replace: bool = False, dry_run: bool = False
+    records: Records,
+    path: Path,
+    today: dt.date,
+    by: str,
+    replace: bool = False,
+    dry_run: bool = False,
+    provider: str | None = None,
 ) -> ImportResult:
-    """Read, check, and (unless dry_run) write a provider's register into the cases it names."""
+    """Read, check, and (unless dry_run) write a provider's register into the cases it names. `provider`: whose
+    register it is, so that its marks land on the placements at that provider."""
     from apcli.errors import UsageError
 
+    provider = (provider or "").strip().lower()
+    if provider and provider not in records.provider_ids():
+        known = ", ".join(sorted(records.provider_ids())) or "none yet"
+        raise UsageError(f"--provider {printable(provider)!r} is not a provider in the register ({known}).")
     if not by.strip() or any(not char.isprintable() for char in by):
         raise UsageError(
             "--by: who imports the register is written into each case's attendance log, so it is a name in plain "
@@ -416,7 +470,7 @@ def import_register(
     result = ImportResult(printable(path.name), dry_run=dry_run)  # the name goes into the log
     shown = shown_path(path)
     _, cells = read_register(path)
-    wanted, errors = check_cells(records, _counted(cells, result), today)
+    wanted, errors = check_cells(records, _counted(cells, result), today, provider)
     result.errors, result.error_count = list(errors), errors.total
     if errors.total:
         listed = "\n".join(f"  {e.message}" for e in result.errors[:200])

@@ -18,7 +18,7 @@ from apcli.errors import InvalidFileError
 GRID_COLUMN = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(AM|PM)$", re.IGNORECASE)
 KEY_COLUMNS = ("case", "upn")
 LONG_COLUMNS = ("date", "session", "mark")
-OPTIONAL_COLUMNS = ("note", "name")
+OPTIONAL_COLUMNS = ("note", "name", "provider")  # provider: the id of the provider whose register it is
 MAX_BYTES = 50_000_000
 MAX_XLSX_UNPACKED = 200_000_000  # the parts of an .xlsx, unzipped (a year's register is a few MB)
 # A register's real extent (its cells that hold something): a grid is a column a session (ten school years are
@@ -40,6 +40,7 @@ class Cell(NamedTuple):
     mark: Any
     note: str = ""
     name: str = ""
+    provider: str = ""  # the row's provider column, where the register has one
 
 
 class RegisterError(InvalidFileError):
@@ -271,7 +272,7 @@ def detect_layout(header: list[Any], shown: str) -> Layout:
             problems += ["session columns do not belong in the long layout"] if sessions else []
             raise RegisterError(
                 "the header is not a register ap knows: " + "; ".join(problems) + ". The long layout is "
-                "upn (or case), date, session, mark, and optionally note.",
+                "upn (or case), date, session, mark, and optionally note, name and provider.",
                 shown,
                 1,
             )
@@ -279,8 +280,8 @@ def detect_layout(header: list[Any], shown: str) -> Layout:
     if not sessions or unknown:
         detail = f"unknown columns: {printable(', '.join(unknown))}" if unknown else "no session columns"
         raise RegisterError(
-            f"the header is not a register ap knows ({detail}). The grid layout is upn (or case), optionally name, "
-            "then one column per session headed like '2027-01-11 AM'.",
+            f"the header is not a register ap knows ({detail}). The grid layout is upn (or case), optionally name and "
+            "provider, then one column per session headed like '2027-01-11 AM'.",
             shown,
             1,
         )
@@ -312,6 +313,7 @@ def read_register(path: Path) -> tuple[str, Iterator[Cell]]:
 def _cells(layout: Layout, header: list[Any], first: int, row: list[Any], rest: Iterator[list[Any]]) -> Iterator[Cell]:
     key_index = layout.columns[layout.key_column]
     name_index = layout.columns.get("name")
+    provider_index = layout.columns.get("provider")
     days = {day: as_date(day) or day for day in dict.fromkeys(day for day, _ in layout.sessions.values())}
     columns = [  # a grid's session columns: index, the column as messages name it, its day, its session
         (index, f"{day} {session}", days[day], session) for index, (day, session) in layout.sessions.items()
@@ -324,6 +326,7 @@ def _cells(layout: Layout, header: list[Any], first: int, row: list[Any], rest: 
             padded = list(row) + [None] * (width - len(row)) if len(row) < width else row
             key = padded[key_index] if isinstance(padded[key_index], Formula) else _cell_text(padded[key_index])
             name = _cell_text(padded[name_index]) if name_index is not None else ""
+            provider = _cell_text(padded[provider_index]).lower() if provider_index is not None else ""
             if layout.kind == "long":
                 note = padded[cols["note"]] if "note" in cols else ""
                 yield Cell(
@@ -336,6 +339,7 @@ def _cells(layout: Layout, header: list[Any], first: int, row: list[Any], rest: 
                     padded[cols["mark"]],
                     _cell_text(note) if not isinstance(note, Formula) else "",
                     name,
+                    provider,
                 )
             else:
                 key_column = layout.key_column
@@ -344,7 +348,7 @@ def _cells(layout: Layout, header: list[Any], first: int, row: list[Any], rest: 
                     if value is None or value == "":
                         continue
                     if isinstance(value, Formula) or (value.strip() if isinstance(value, str) else _cell_text(value)):
-                        yield Cell(number, column, key_column, key, day, session, value, "", name)
+                        yield Cell(number, column, key_column, key, day, session, value, "", name, provider)
         following = next(rest, None)
         if following is None:
             return

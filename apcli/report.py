@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from apcli.attendance import Summary, expected_sessions, summarise
+from apcli.attendance import Summary, attending_days, expected_sessions, last_day, placement_on, summarise
 from apcli.errors import UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from apcli.models import Case, Term
+    from apcli.attendance import Marks
+    from apcli.models import Case, Placement, Term
     from apcli.store import Records
 
 
@@ -107,10 +108,15 @@ class PupilLine:
     planned_days: int = 0
     elapsed_days: int = 0
     weekly: list[tuple[dt.date, float | None]] = field(default_factory=list)
+    placement: str = ""  # a placement's line: its id; a pupil's line: ""
+    parts: list[PupilLine] = field(default_factory=list)  # a pupil's line: one line per placement in the period
 
     @property
     def cost_to_date(self) -> Decimal | None:
-        """The agreement's cost for the days that have passed (pro rata to the days planned)."""
+        """The agreement's cost for the days that have passed (pro rata to the days planned); for a pupil, the
+        sum over the placements (missing if any placement's is)."""
+        if self.parts:
+            return _sum([part.cost_to_date for part in self.parts])
         if self.cost is None or not self.planned_days:
             return None
         return (self.cost * self.elapsed_days / self.planned_days).quantize(Decimal("0.01"))
@@ -118,12 +124,16 @@ class PupilLine:
     @property
     def cost_in_period(self) -> Decimal | None:
         """The agreement's cost for the placement's days in the period (pro rata), so terms add up."""
+        if self.parts:
+            return _sum([part.cost_in_period for part in self.parts])
         if self.cost is None or not self.planned_days:
             return None
         return (self.cost * self.days_commissioned / self.planned_days).quantize(Decimal("0.01"))
 
     @property
     def cost_difference(self) -> Decimal | None:
+        if self.parts:
+            return _sum([part.cost_difference for part in self.parts])
         in_period = self.cost_in_period
         return None if in_period is None or self.cost_by_rate is None else in_period - self.cost_by_rate
 
@@ -134,6 +144,13 @@ class PupilLine:
         if cost is None or not self.summary.attended:
             return None
         return (cost / self.summary.attended).quantize(Decimal("0.01"))
+
+
+def _sum(values: list[Decimal | None]) -> Decimal | None:
+    """The sum, or None (missing, never zero) when any of the values is missing."""
+    if any(value is None for value in values):
+        return None
+    return sum((value for value in values if value is not None), Decimal("0"))
 
 
 def _direction(baseline: float, goal: float, latest: float | None) -> str:
@@ -148,35 +165,95 @@ def _direction(baseline: float, goal: float, latest: float | None) -> str:
 
 
 def _outcome(case: Case, today: dt.date) -> str:
+    """How the pupil's placements ended: while one is open, the case's state (a pupil still at one provider is
+    still placed when another placement ended); once all have ended, how the last to end did."""
     from apcli.status import status
 
-    ending = case.last_placement.ending if case.last_placement else None
-    if ending is not None:
+    if case.placements and not case.open_placements:
+        ending = max((p.ending for p in case.placements if p.ending), key=lambda e: e.date)
         return ending.outcome
     return {"active": "still placed", "notified": "not started", "commissioned": "not started"}.get(
         status(case, today), status(case, today)
     )
 
 
-def pupil_line(records: Records, case_id: str, case: Case, period: Period, today: dt.date) -> PupilLine | None:
-    placement = case.last_placement
-    if placement is None:
-        return None
-    last = placement.end if placement.ending is None else min(placement.end, placement.ending.date)
+def _placement_marks(case: Case, marks: Marks, placement: Placement) -> list[tuple[dt.date, str, str]]:
+    """The case's marks that belong to `placement`: all of them when it is the only one, else those on its
+    days and sessions (`placement_on`)."""
+    if len(case.placements) == 1:
+        return list(marks.sessions())
+    return [(d, s, c) for d, s, c in marks.sessions() if placement_on(case, d, s) is placement]
+
+
+def placement_line(
+    records: Records, case_id: str, case: Case, placement: Placement, period: Period, today: dt.date
+) -> PupilLine | None:
+    """One placement's figures in the period, or None when it does not reach into the period. Days a change
+    added are not counted until the parents have been given notice of them (attending_days)."""
+    from apcli.status import notified_days, placement_status
+
+    last = last_day(placement)
     if last < period.start or placement.start > period.end:
         return None
     calendar = records.calendar
     window_end = min(last, period.end)
     commissioned = [d for d, s in expected_sessions(calendar, placement, window_end) if d >= period.start]
-    marks = records.marks(case_id)
-    in_period = [(d, s, c) for d, s, c in marks.sessions() if period.start <= d <= min(period.end, today)]
+    marks = _placement_marks(case, records.marks(case_id), placement)
+    in_period = [(d, s, c) for d, s, c in marks if period.start <= d <= min(period.end, today)]
     provider = records.providers.get(placement.provider)
-    planned_days = len(calendar.days_on(placement.start, placement.end, placement.weekdays))
-    elapsed_days = len(
-        calendar.days_on(max(placement.start, period.start), min(last, today, period.end), placement.weekdays)
-    )
+    planned = calendar.days_on(placement.start, placement.end, placement.weekdays)
+    planned_days = len(notified_days(placement, planned) if placement.notices else planned)
+    elapsed_days = sum(d >= period.start for d in attending_days(calendar, placement, min(last, today, period.end)))
     days_in_period = len(set(commissioned))
     rate = provider.daily_cost * days_in_period if provider is not None else None
+    terms_due = [
+        t
+        for t in calendar.file.terms
+        if t.start <= min(window_end, today) and t.end >= max(placement.start, period.start)
+    ]
+    length_last = min(last, today)
+    ending = placement.ending
+    outcome = ending.outcome if ending is not None else _NOT_ENDED.get(placement_status(placement, today), "")
+    return PupilLine(
+        case=case_id,
+        pupil=case.pupil.name,
+        provider=placement.provider,
+        start=placement.start,
+        end=last,
+        outcome=outcome,
+        length_days=len(calendar.school_days_between(placement.start, length_last))
+        if length_last >= placement.start
+        else 0,
+        days_commissioned=days_in_period,
+        sessions_commissioned=len(commissioned),
+        summary=summarise(c for _, _, c in in_period),
+        cost=placement.cost,
+        cost_by_rate=rate,
+        reviews_held=sum(period.start <= r.date <= period.end for r in case.reviews),
+        reviews_due=len(terms_due),
+        targets=[],
+        planned_days=planned_days,
+        elapsed_days=elapsed_days,
+        placement=placement.id,
+    )
+
+
+_NOT_ENDED = {"active": "still placed", "notified": "not started", "commissioned": "not started"}
+
+
+def pupil_line(records: Records, case_id: str, case: Case, period: Period, today: dt.date) -> PupilLine | None:
+    """The pupil's figures in the period: each placement's line, and their sums (sessions, days and costs
+    summed over placements that ran alongside or one after another)."""
+    parts = [
+        line
+        for placement in case.placements
+        if (line := placement_line(records, case_id, case, placement, period, today)) is not None
+    ]
+    if not parts:
+        return None
+    calendar = records.calendar
+    marks = records.marks(case_id)
+    in_period = [(d, s, c) for d, s, c in marks.sessions() if period.start <= d <= min(period.end, today)]
     measures_by: dict[str, list[tuple[dt.date, float]]] = {}
     for m in sorted(case.measures, key=lambda m: m.date):
         if m.date <= period.end:
@@ -189,36 +266,36 @@ def pupil_line(records: Records, case_id: str, case: Case, period: Period, today
         targets.append(
             TargetLine(t.measure, t.baseline, t.goal, latest, _direction(t.baseline, t.goal, latest), series)
         )
-    terms_due = [
-        t
-        for t in calendar.file.terms
-        if t.start <= min(window_end, today) and t.end >= max(placement.start, period.start)
-    ]
     weekly: dict[dt.date, list[str]] = {}
     for d, _, c in in_period:
         weekly.setdefault(d - dt.timedelta(days=d.weekday()), []).append(c)
-    length_last = min(last, today)
+    start = min(part.start for part in parts)
+    end = max(part.end for part in parts)
+    window_end = min(end, period.end)
+    terms_due = [
+        t for t in calendar.file.terms if t.start <= min(window_end, today) and t.end >= max(start, period.start)
+    ]
+    length_last = min(end, today)
     return PupilLine(
         case=case_id,
         pupil=case.pupil.name,
-        provider=placement.provider,
-        start=placement.start,
-        end=last,
+        provider=", ".join(dict.fromkeys(part.provider for part in parts)),
+        start=start,
+        end=end,
         outcome=_outcome(case, today),
-        length_days=len(calendar.school_days_between(placement.start, length_last))
-        if length_last >= placement.start
-        else 0,
-        days_commissioned=len(set(commissioned)),
-        sessions_commissioned=len(commissioned),
+        length_days=len(calendar.school_days_between(start, length_last)) if length_last >= start else 0,
+        days_commissioned=sum(part.days_commissioned for part in parts),
+        sessions_commissioned=sum(part.sessions_commissioned for part in parts),
         summary=summarise(c for _, _, c in in_period),
-        cost=placement.cost,
-        cost_by_rate=rate,
+        cost=_sum([part.cost for part in parts]),
+        cost_by_rate=_sum([part.cost_by_rate for part in parts]),
         reviews_held=sum(period.start <= r.date <= period.end for r in case.reviews),
         reviews_due=len(terms_due),
         targets=targets,
-        planned_days=planned_days,
-        elapsed_days=elapsed_days,
+        planned_days=sum(part.planned_days for part in parts),
+        elapsed_days=sum(part.elapsed_days for part in parts),
         weekly=[(monday, summarise(codes).percent) for monday, codes in sorted(weekly.items())],
+        parts=parts,
     )
 
 
@@ -238,10 +315,13 @@ class Totals:
 
 
 def totals(label: str, lines: list[PupilLine]) -> Totals:
+    """The sums over pupils' lines (or placements' lines), each placement counted once."""
+    pupils = len({line.case for line in lines})
+    lines = [part for line in lines for part in (line.parts or [line])]
     known = [line for line in lines if line.cost is not None]
     return Totals(
         label,
-        len(lines),
+        pupils,
         sum(line.days_commissioned for line in lines),
         Summary(
             *(
@@ -272,12 +352,13 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
         records.forget(case_id)
         if line is not None:
             lines.append(line)
-    providers = sorted({line.provider for line in lines})
+    placements = [part for line in lines for part in line.parts]
+    providers = sorted({part.provider for part in placements})
     return Report(
         records.settings.school.name,
         period,
         lines,
-        [totals(p, [line for line in lines if line.provider == p]) for p in providers],
+        [totals(p, [part for part in placements if part.provider == p]) for p in providers],
         totals("school", lines),
         records.root,
     )
@@ -301,6 +382,31 @@ def totals_json(t: Totals) -> dict[str, Any]:
     }
 
 
+def _line_json(p: PupilLine, names: bool) -> dict[str, Any]:
+    return {
+        "case": p.case,
+        **({"pupil": p.pupil} if names else {}),
+        "provider": p.provider,
+        "start": p.start.isoformat(),
+        "end": p.end.isoformat(),
+        "outcome": p.outcome,
+        "length_days": p.length_days,
+        "days_commissioned": p.days_commissioned,
+        "sessions_commissioned": p.sessions_commissioned,
+        "possible": p.summary.possible,
+        "attended": p.summary.attended,
+        "percent": p.summary.percent,
+        "cost": _money(p.cost),
+        "cost_by_rate": _money(p.cost_by_rate),
+        "cost_difference": _money(p.cost_difference),
+        "cost_in_period": _money(p.cost_in_period),
+        "cost_to_date": _money(p.cost_to_date),
+        "cost_per_attended_session": _money(p.cost_per_attended_session),
+        "reviews_held": p.reviews_held,
+        "reviews_due": p.reviews_due,
+    }
+
+
 def report_json(report: Report, names: bool = True) -> dict[str, Any]:
     total = totals_json
     return {
@@ -312,26 +418,7 @@ def report_json(report: Report, names: bool = True) -> dict[str, Any]:
         },
         "pupils": [
             {
-                "case": p.case,
-                **({"pupil": p.pupil} if names else {}),
-                "provider": p.provider,
-                "start": p.start.isoformat(),
-                "end": p.end.isoformat(),
-                "outcome": p.outcome,
-                "length_days": p.length_days,
-                "days_commissioned": p.days_commissioned,
-                "sessions_commissioned": p.sessions_commissioned,
-                "possible": p.summary.possible,
-                "attended": p.summary.attended,
-                "percent": p.summary.percent,
-                "cost": _money(p.cost),
-                "cost_by_rate": _money(p.cost_by_rate),
-                "cost_difference": _money(p.cost_difference),
-                "cost_in_period": _money(p.cost_in_period),
-                "cost_to_date": _money(p.cost_to_date),
-                "cost_per_attended_session": _money(p.cost_per_attended_session),
-                "reviews_held": p.reviews_held,
-                "reviews_due": p.reviews_due,
+                **_line_json(p, names),
                 "targets": [
                     {
                         "measure": t.measure,
@@ -342,6 +429,7 @@ def report_json(report: Report, names: bool = True) -> dict[str, Any]:
                     }
                     for t in p.targets
                 ],
+                "placements": [{"placement": part.placement, **_line_json(part, names)} for part in p.parts],
             }
             for p in report.pupils
         ],

@@ -29,6 +29,15 @@ def import_(
     replace: Annotated[
         bool, typer.Option("--replace", help="Let the register change marks already recorded (kept in the log).")
     ] = False,
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            "--provider",
+            metavar="ID",
+            help="Whose register it is: its marks land on the placements at this provider (needed for a pupil "
+            "at two providers, unless the register has a provider column).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Merge a provider's register into the cases: every row checked first, all cases written or none."""
@@ -36,7 +45,7 @@ def import_(
 
     s = state()
     try:
-        result = import_register(s.records, file, s.today, s.by, replace=replace, dry_run=dry_run)
+        result = import_register(s.records, file, s.today, s.by, replace=replace, dry_run=dry_run, provider=provider)
     except ImportRefused as refused:
         if as_json:
             print_json(refused.result.as_dict())

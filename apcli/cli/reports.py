@@ -231,14 +231,15 @@ def _print_census(chosen: Census, rows: list[CensusRow]) -> None:
         title_justify="left",
     )
     for row in rows:
+        total = row.pupil_sessions_per_week
         table.add_row(
-            row.case,
+            f"{row.case} {row.placement}",
             row.pupil,
             row.upn,
             row.urn or row.ukprn or row.setting_type or "missing",
             row.entry_date,
             row.leaving_date or "-",
-            str(row.sessions_per_week),
+            f"{row.sessions_per_week}" + (f" (of {total})" if total != row.sessions_per_week else ""),
             "FT" if row.full_or_part_time == "full time" else "PT",
             f"{row.primary_reason} ({row.reason_code or 'no code'})",
         )

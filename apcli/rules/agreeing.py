@@ -288,3 +288,30 @@ def stays_on_roll(context: CaseContext) -> list[Finding]:
                 )
             )
     return findings
+
+
+def unregistered_full_time(context: CaseContext) -> list[Finding]:
+    """A pupil placed full time in total (10 sessions a week over the placements alongside) with a setting that
+    has no URN: an unregistered provider of full-time education may have to register as an independent school."""
+    from apcli.census import FULL_TIME_SESSIONS, pupil_sessions_a_week, sessions_a_week
+
+    placement = context.placement
+    if placement is None or placement.ending is not None:
+        return []
+    provider = context.records.providers.get(placement.provider)
+    if provider is None or provider.urn:
+        return []
+    total = pupil_sessions_a_week(context.records, context.case, placement)
+    if total < FULL_TIME_SESSIONS:
+        return []
+    own = sessions_a_week(placement, provider)
+    return [
+        Finding(
+            "PLACE-UNREGISTERED-FULL-TIME",
+            f"the pupil is placed full time ({total} sessions a week in total, {own} of them in {placement.id} at "
+            f"{placement.provider}), and {placement.provider} has no URN: it is not a registered school",
+            f"check with {placement.provider} whether it must register as an independent school; once it is "
+            f"registered, add its urn to providers/{placement.provider}.yaml; or place the pupil part time",
+            ("placement", "provider"),
+        )
+    ]

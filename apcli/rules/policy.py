@@ -16,6 +16,12 @@ POLICY = "the academy's Alternative Provision Policy"
 REGS = "SI 2010/1156 (Education (Educational Provision for Improving Behaviour) Regulations 2010), as amended"
 DFE_2025 = "DfE, Arranging alternative provision: a guide for local authorities and schools (2025)"
 KCSIE = "DfE, Keeping Children Safe in Education"
+DFE_REGISTRATION = (
+    "DfE, Alternative provision: statutory guidance for local authorities (as quoted by Lincolnshire County Council, "
+    "professionals.lincolnshire.gov.uk/special-educational-needs-disabilites/alternative-provision-guidance/16); "
+    "full time: DfE, Registration of independent schools (August 2019): an institution provides full-time "
+    "education 'if it is intended to provide, or does provide, all, or substantially all, of a child's education'"
+)
 AGREEING = ("meeting", "decision", "approval", "placement")
 
 RULES: tuple[Rule, ...] = (
@@ -94,6 +100,12 @@ RULES: tuple[Rule, ...] = (
     Rule("PLACE-LA-INFORMED", "should", ("placement",),
          "Schools should always inform the local authority when they commission a placement", DFE_2025,
          "the date the local authority was told", agree.la_informed),
+    Rule("PLACE-UNREGISTERED-FULL-TIME", "should", ("placement",),
+         "Any provider of education should be registered as an independent school if it meets the criteria – that "
+         "it provides full-time education to five or more pupils of compulsory school age, or one such pupil who is "
+         "looked-after or has an EHC plan", DFE_REGISTRATION,
+         "a pupil placed full time in total (10 sessions a week, summed over the placements running alongside) "
+         "with a provider that has no URN (not a registered school)", agree.unregistered_full_time),
     Rule("PLACE-STAYS-ON-ROLL", "must", ("placement", "attendance"),
          "remain on roll with the academy and the academy funds their place", POLICY,
          "sessions at the provider are marked with its register code, B or D, never K", agree.stays_on_roll),
