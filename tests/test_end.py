@@ -65,7 +65,7 @@ def placements(root: Path) -> list[Placement]:
 
 
 ENDS_ON = (
-    "the placement's period ends on 2026-10-09: decide at a review whether to end it and reintegrate (ap review "
+    "the period of the placement ends on 2026-10-09: decide at a review whether to end it and reintegrate (ap review "
     "record --outcome end, then ap end) or to extend it (ap change --end, which needs a new notice to the parents)"
 )
 ENDED_ON = "the placement ended on 2026-10-09: record how it ended (ap end) or extend it (ap change)"

@@ -275,6 +275,14 @@ def _half_terms(context: CaseContext) -> list[tuple[str, dt.date, dt.date]]:
     return halves
 
 
+def _provider_named(context: CaseContext) -> str:
+    """"the provider", or, for a pupil with more than one placement, which one."""
+    placement = context.placement
+    if placement is None or len(context.case.placements) < 2:
+        return "the provider"
+    return f"{placement.provider} ({placement.id})"
+
+
 def half_termly_targets(context: CaseContext) -> list[Finding]:
     findings = []
     for name, first, final in _half_terms(context):
@@ -286,7 +294,8 @@ def half_termly_targets(context: CaseContext) -> list[Finding]:
             findings.append(
                 Finding(
                     "TARGETS-HALF-TERMLY",
-                    f"a target meeting with the provider in {name} (ap meeting --kind targets, then ap target)",
+                    f"a target meeting with {_provider_named(context)} in {name} (ap meeting --kind targets, then "
+                    "ap target)",
                     "ap meeting CASE --kind targets ...",
                     ("meetings",),
                     final,
@@ -345,7 +354,7 @@ def period_end(context: CaseContext) -> list[Finding]:
     return [
         Finding(
             "PERIOD-END",
-            f"{name}'s period ends on {placement.end}: decide at a review whether to end it and reintegrate "
+            f"the period of {name} ends on {placement.end}: decide at a review whether to end it and reintegrate "
             "(ap review record --outcome end, then ap end) or to extend it (ap change --end, which needs a new "
             "notice to the parents)",
             "ap review record CASE ... ; ap end CASE ... ; or ap change CASE --end D --why ...",
