@@ -190,7 +190,7 @@ def placement_line(
 ) -> PupilLine | None:
     """One placement's figures in the period, or None when it does not reach into the period. Days a change
     added are not counted until the parents have been given notice of them (attending_days)."""
-    from apcli.status import notified_days, placement_status
+    from apcli.status import placement_status
 
     last = last_day(placement)
     if last < period.start or placement.start > period.end:
@@ -202,7 +202,8 @@ def placement_line(
     in_period = [(d, s, c) for d, s, c in marks if period.start <= d <= min(period.end, today)]
     provider = records.providers.get(placement.provider)
     planned = calendar.days_on(placement.start, placement.end, placement.weekdays)
-    planned_days = len(notified_days(placement, planned) if placement.notices else planned)
+    # The cost agreed is for every day of the terms; a day a change added counts (elapsed) only once notified.
+    planned_days = len(planned)
     elapsed_days = sum(d >= period.start for d in attending_days(calendar, placement, min(last, today, period.end)))
     days_in_period = len(set(commissioned))
     rate = provider.daily_cost * days_in_period if provider is not None else None

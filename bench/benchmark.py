@@ -96,14 +96,14 @@ def year_of_template(records: Any) -> str:
 
     data = records.load_case(TEMPLATE_CASE).case.model_dump(mode="python", by_alias=True, exclude_defaults=True)
     calendar = records.calendar
-    placement = data["placement"]
+    placement = data["placements"][0]
     start = placement["start"]
     senco, provider, hub = "Jo Patel", "Sam Turner", "Ms Priya Shah"
     parent = data["contacts"][0]["name"]
     pupil = data["pupil"]["name"]
     placement["end"] = YEAR_END
     placement["cost"] = 11400  # the year at the provider's daily rate, near enough
-    data["notices"][0]["end"] = YEAR_END
+    placement["notices"][0]["end"] = YEAR_END
     halves = [(name, first, last) for name, first, last in calendar.half_terms() if last >= start and first <= TODAY]
     meetings = [m for m in data["meetings"] if m["kind"] == "planning"]
     targets, measures = [], []
@@ -215,8 +215,7 @@ def generated_folder(count: int, fresh: bool) -> Path:
         init_records(scratch / "records", "Bench", demo=True)
         demo = Records.open(scratch / "records")
         template = year_of_template(demo)
-        placement = demo.load_case(TEMPLATE_CASE).case.placement
-        assert placement is not None
+        placement = demo.load_case(TEMPLATE_CASE).case.placements[0]
         days = demo.calendar.days_on(placement.start, YEAR_END, ["mon", "tue", "wed", "thu"])
         stamp = stamp_for(template, count)
         if not fresh and (home / "stamp").is_file() and (home / "stamp").read_text() == stamp:

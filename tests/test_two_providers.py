@@ -11,11 +11,11 @@ import pytest
 from tests.conftest import as_json, invoke, snapshot
 from tests.test_agreeing import PROVIDER
 
-LEO = "AP-2026-001"  # at larkhill-green (URN 999001, code B) on mon-thu, 2026-10-05 to 2026-12-18, notified
+LEO = "AP-2026-001"  # at larkhill-green (URN 999001, code B) on mon-thu, 2026-10-05 to 2027-02-12 (extended)
 LEO_UPN = "L860200025001"
 BOTH = (
     "AP-2026-001 is at 2 providers at that time (at larkhill-green on mon, tue, wed, thu (P1, 2026-10-05 to "
-    "2026-12-18); and at oak-farm on fri (P2, 2026-12-04 to 2026-12-18)): say whose register this is with "
+    "2027-02-12); and at oak-farm on fri (P2, 2026-12-04 to 2026-12-18)): say whose register this is with "
     "--provider ID, or a provider column in the register"
 )
 
@@ -134,7 +134,7 @@ def test_a_register_for_a_pupil_at_two_providers_needs_the_provider(leo_at_two: 
     assert wrong_day.exit_code == 3
     assert [e["message"] for e in json.loads(wrong_day.stdout)["errors"]] == [
         "2026-12-04 is a Friday, not one of the placement's days; AP-2026-001 is at larkhill-green on mon, tue, wed, "
-        "thu (P1, 2026-10-05 to 2026-12-18)"
+        "thu (P1, 2026-10-05 to 2027-02-12)"
     ]
     done = invoke(leo_at_two, "attendance", "import", str(path), "--provider", "oak-farm", "--json", today="2026-12-04")
     assert done.exit_code == 0, done.output
@@ -195,7 +195,7 @@ def test_a_provider_column_is_checked(leo_at_two: Path, tmp_path: Path) -> None:
     )
     unknown = invoke(leo_at_two, "attendance", "import", str(path), "--provider", "elsewhere", today="2026-12-11")
     assert unknown.exit_code == 2
-    assert "--provider 'elsewhere' is not a provider in the register (larkhill-green, oak-farm)" in unknown.stderr
+    assert "--provider 'elsewhere' is not a provider in the register (brookside-tuition, larkhill-green, oak-farm)" in unknown.stderr
 
 
 def test_the_census_has_a_row_for_each_placement_and_the_pupil_s_total(leo_at_two: Path) -> None:
@@ -218,13 +218,14 @@ def test_the_census_has_a_row_for_each_placement_and_the_pupil_s_total(leo_at_tw
         if r["case"] == LEO
     ]
     assert rows == [
-        (LEO, "P1", "larkhill-green", "999001", "2026-10-05", "2026-12-18", 8, "part time", 10, "full time"),
+        (LEO, "P1", "larkhill-green", "999001", "2026-10-05", "", 8, "part time", 10, "full time"),
         (LEO, "P2", "oak-farm", "999123", "2026-12-04", "2026-12-18", 2, "part time", 10, "full time"),
     ]
 
 
 def test_the_report_gives_each_placement_and_sums_them_for_the_pupil(leo_at_two: Path) -> None:
-    """7 to 18 December: P1 has 8 days of its 40 (mon-thu from 5 October, half term aside) at £3,400: £680.00;
+    """7 to 18 December: P1 has 8 days of its 63 (mon-thu from 5 October to 12 February, half term aside) at
+    £5,355 (its extension's 23 days not yet notified, so not counted): £680.00;
     P2 has 2 of its 3 Fridays (4, 11, 18 December) at £140: £93.33, against Oak Farm's £70 a day: £140."""
     result = invoke(leo_at_two, "report", "--from", "2026-12-07", "--to", "2026-12-18", "--json", today="2026-12-18")
     assert result.exit_code == 0, result.output
@@ -232,11 +233,11 @@ def test_the_report_gives_each_placement_and_sums_them_for_the_pupil(leo_at_two:
     leo = next(p for p in report["pupils"] if p["case"] == LEO)
     keys = ("provider", "days_commissioned", "sessions_commissioned", "cost", "cost_by_rate", "cost_in_period")
     assert [tuple(p[k] for k in ("placement", *keys)) for p in leo["placements"]] == [
-        ("P1", "larkhill-green", 8, 16, "3400.00", "680.00", "680.00"),
+        ("P1", "larkhill-green", 8, 16, "5355.00", "680.00", "680.00"),
         ("P2", "oak-farm", 2, 4, "140.00", "140.00", "93.33"),
     ]
-    assert tuple(leo[k] for k in keys) == ("larkhill-green, oak-farm", 10, 20, "3540.00", "820.00", "773.33")
-    assert (leo["start"], leo["end"], leo["cost_difference"]) == ("2026-10-05", "2026-12-18", "-46.67")
+    assert tuple(leo[k] for k in keys) == ("larkhill-green, oak-farm", 10, 20, "5495.00", "820.00", "773.33")
+    assert (leo["start"], leo["end"], leo["cost_difference"]) == ("2026-10-05", "2027-02-12", "-46.67")
     oak = next(t for t in report["providers"] if t["label"] == "oak-farm")
     assert (oak["pupils"], oak["days_commissioned"], oak["cost"]) == (1, 2, "93.33")
 
@@ -367,7 +368,9 @@ def test_a_whole_case_at_two_providers(demo: Path, tmp_path: Path) -> None:
     assert [(d["rule"], d["what"]) for d in due if d["rule"] == "ATT-ACCURATE"] == [
         (
             "ATT-ACCURATE",
-            "2 session(s) without a mark since 2026-12-17: import the provider's register (ap attendance import)",
+            "2 session(s) without a mark since 2026-12-17: import the provider's register (ap attendance import); "
+            "still owed after P2 ended on 2026-12-17 (do it, or write it off: ap write-off AP-2026-004 ATT-ACCURATE "
+            "--why ...)",
         )
     ]
 

@@ -197,3 +197,19 @@ def _report_and_census(y: Year) -> None:
         ("P1", "larkhill-green", "999001", "", "2026-09-21", "", 6, 7, "part time"),
         ("P2", "brookside-tuition", "", "OOT", "2027-01-14", "", 1, 7, "part time"),
     ]
+
+
+def test_days_an_extension_adds_cost_nothing_until_notified(demo: Path) -> None:
+    """Leo's £5,355 is for 63 days (40 notified, 23 added by his extension): until the notice of the change is
+    given, the report counts 40 of them (£3,400, his provider's £85 a day)."""
+
+    def leo(today: str) -> tuple[str, str, int]:
+        report = json.loads(
+            invoke(demo, "report", "--from", "2026-09-01", "--to", "2027-03-31", "--json", today=today).stdout
+        )
+        (line,) = [p for p in report["pupils"] if p["case"] == "AP-2026-001"]
+        return line["cost"], line["cost_in_period"], line["days_commissioned"]
+
+    assert leo("2026-11-27") == ("5355.00", "3400.00", 40)
+    assert invoke(demo, "notice", "AP-2026-001", "--method", "hand", today="2026-11-27").exit_code == 0
+    assert leo("2026-11-27") == ("5355.00", "5355.00", 63)
