@@ -429,7 +429,13 @@ def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[Che
         for _, finding in found:
             findings.append(
                 CheckFinding(
-                    loaded.id, rule.id, "error", finding.message, loaded.shown, loaded.line_of(finding.path), rule.kind
+                    loaded.id,
+                    rule.id,
+                    rule.in_check,
+                    finding.message,
+                    loaded.shown,
+                    loaded.line_of(finding.path),
+                    rule.kind,
                 )
             )
     return findings + _owed_after_the_end(loaded, context)

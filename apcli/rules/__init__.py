@@ -103,6 +103,9 @@ class Rule:
     source: str
     checks: str
     check: Check | None = field(default=None, compare=False)
+    # How `ap check` reports a finding of a case that went ahead: an error, or (for a rule whose concern is the
+    # law beyond the school's policy, which the school may have answered elsewhere) a warning.
+    in_check: Literal["error", "warning"] = "error"
 
     def __post_init__(self) -> None:
         if self.kind != "due" and "notice" not in self.gates and set(self.gates) & set(BEFORE_NOTICE):

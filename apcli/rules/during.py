@@ -276,7 +276,7 @@ def _half_terms(context: CaseContext) -> list[tuple[str, dt.date, dt.date]]:
 
 
 def _provider_named(context: CaseContext) -> str:
-    """"the provider", or, for a pupil with more than one placement, which one."""
+    """ "the provider", or, for a pupil with more than one placement, which one."""
     placement = context.placement
     if placement is None or len(context.case.placements) < 2:
         return "the provider"

@@ -100,12 +100,13 @@ RULES: tuple[Rule, ...] = (
     Rule("PLACE-LA-INFORMED", "should", ("placement",),
          "Schools should always inform the local authority when they commission a placement", DFE_2025,
          "the date the local authority was told", agree.la_informed),
-    Rule("PLACE-UNREGISTERED-FULL-TIME", "should", ("placement",),
+    Rule("PLACE-UNREGISTERED-FULL-TIME", "should", ("placement", "change"),
          "Any provider of education should be registered as an independent school if it meets the criteria – that "
          "it provides full-time education to five or more pupils of compulsory school age, or one such pupil who is "
          "looked-after or has an EHC plan", DFE_REGISTRATION,
          "a pupil placed full time in total (10 sessions a week, summed over the placements running alongside) "
-         "with a provider that has no URN (not a registered school)", agree.unregistered_full_time),
+         "with a provider that has no URN (not a registered school)", agree.unregistered_full_time,
+         in_check="warning"),
     Rule("PLACE-STAYS-ON-ROLL", "must", ("placement", "attendance"),
          "remain on roll with the academy and the academy funds their place", POLICY,
          "sessions at the provider are marked with its register code, B or D, never K", agree.stays_on_roll),
