@@ -487,9 +487,7 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
                 "to": ["Chloe Ross"],
             }
         ],
-        "attendance": _attendance(
-            records, D(2026, 9, 14), D(2026, 10, 14), {0, 1, 2}, amelia_absent
-        ),  # last week's register not in
+        "attendance": _attendance(records, D(2026, 9, 14), D(2026, 10, 21), {0, 1, 2}, amelia_absent),
         "absences": [
             {"date": D(2026, 9, 30), "session": "am", "follow_up": "Dental appointment; mother told the provider"}
         ],
