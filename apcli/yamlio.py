@@ -384,6 +384,24 @@ def _same(old: Any, new: Any) -> bool:
         return False
 
 
+def _one_placement_to_a_list(document: Any) -> None:
+    """A case file of the shape before placements were a list, restructured in place (`placement:` becomes the
+    first item of `placements:`, holding `notices:` and `ending:`), so that its comments move with their values
+    rather than being lost (models.upgrade_case_data reads such a file the same way)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    placement = document["placement"]
+    if not isinstance(placement, CommentedMap):
+        return
+    position = list(document).index("placement")
+    placement.insert(0, "id", "P1")
+    for key in ("notices", "ending"):
+        if key in document:
+            placement[key] = document.pop(key)
+    del document["placement"]
+    document.insert(position, "placements", CommentedSeq([placement]))
+
+
 def _merge_mapping(target: Any, full: dict[Any, Any], minimal: dict[Any, Any] | None) -> None:
     """Make `target` hold `full`, keeping what is already there where it is.
 
@@ -493,6 +511,8 @@ def update_text(old_text: str, data: dict[str, Any], file: str, full: dict[str, 
     before = _comments(document)
     if document is None:
         return dump_new(data)
+    if isinstance(document, dict) and "placement" in document and "placements" in data:
+        _one_placement_to_a_list(document)
     _merge_mapping(document, plain(full if full is not None else data), plain(data) if full is not None else None)
     stream = io.StringIO()
     handler.dump(document, stream)

@@ -98,3 +98,17 @@ def test_a_finding_in_an_older_file_points_at_its_line(old: Path) -> None:
     assert plan, findings
     placement_line = next(i for i, line in enumerate(lines, 1) if line.startswith("placement:"))
     assert plan[0]["line"] == placement_line
+
+
+def test_a_comment_in_an_older_placement_moves_with_it(old: Path) -> None:
+    path = old / "cases" / "AP-2026-001.yaml"
+    path.write_text(
+        path.read_text().replace("  provider: larkhill-green\n", "  provider: larkhill-green  # by phone\n")
+    )
+    result = invoke(
+        old, "contact", "AP-2026-001", "--date", "2026-11-26", "--with", "Sam Turner", "--summary", "Settled week."
+    )
+    assert result.exit_code == 0, result.output
+    text = path.read_text()
+    assert "placements:\n  - id: P1\n    provider: larkhill-green # by phone\n" in text
+    assert "\nplacement:" not in text and "\nnotices:" not in text
