@@ -246,3 +246,16 @@ def test_edits_that_break_a_should_rule_or_rewrite_history_are_refused(
     assert result.exit_code == 1, result.output
     assert says in result.stderr
     assert snapshot(demo)[f"cases/{TYLER}.yaml"] == before[f"cases/{TYLER}.yaml"]
+
+
+def test_after_a_placement_has_ended_the_next_one_is_p2(ap: Run, demo: Path) -> None:
+    """Amelia's P1 ended on 23 October (reintegrated); a new placement is simply the next one, with its own notice."""
+    result = ap("placement", "AP-2026-006", *PLACEMENT)
+    assert result.exit_code == 0, result.output
+    placements = yaml.safe_load((demo / "cases" / "AP-2026-006.yaml").read_text())["placements"]
+    assert [(p["id"], str(p["start"]), "ending" in p) for p in placements] == [
+        ("P1", "2026-09-14", True),
+        ("P2", "2026-12-01", False),
+    ]
+    assert as_json(ap("show", "AP-2026-006", "--json"))["status"] == "commissioned"
+    assert [i["rule"] for i in as_json(ap("review", "due", "--case", "AP-2026-006", "--json"))] == ["NOTICE-ASAP"]
