@@ -128,7 +128,7 @@ def test_provider_add_writes_a_register_file_and_lists_it(ap: Run, demo: Path) -
     }
     assert written["register_code"] == "B" and written["weekdays"] == ["mon", "tue", "wed"]
     listed = as_json(ap("provider", "list", "--json"))
-    assert set(listed) == {"larkhill-green", "oak-farm"}
+    assert set(listed) == {"brookside-tuition", "larkhill-green", "oak-farm"}
     assert ap("check").exit_code == 0
 
 

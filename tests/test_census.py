@@ -80,7 +80,8 @@ def test_the_autumn_census_holds_only_what_had_begun_by_census_day(demo: Path) -
 def test_a_census_day_still_to_come_is_said(demo: Path) -> None:
     result = invoke(demo, "export", "census", "--term", "Summer 2027", today="2027-01-21")
     assert result.exit_code == 0, result.output
-    assert "AP-2026-002" in result.stdout and "AP-2026-001" not in result.stdout
+    # Leo's placement now runs to 12 February (extended), past the summer census's period start (21 January)
+    assert "AP-2026-002" in result.stdout and "AP-2026-001" in result.stdout and "AP-2026-006" not in result.stdout
     assert "Census day (2027-05-20) is still to come" in result.stderr
 
 

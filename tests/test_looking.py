@@ -59,7 +59,9 @@ def test_the_repositorys_records_are_the_demo_school(tmp_path: Path) -> None:
     assert snapshot(repo_records) == snapshot(fresh)
 
 
-def test_list_shows_every_stage(ap: Run) -> None:
+def test_list_shows_every_stage(ap: Run, demo: Path) -> None:
+    marks = demo / "cases" / "AP-2026-006.attendance.csv"  # Amelia's last register has not come in: still owed
+    marks.write_text("".join(line for line in marks.read_text().splitlines(True) if not line.startswith("2026-10-21")))
     rows = as_json(ap("list", "--json"))
     assert {row["status"] for row in rows} == {
         "referred",
@@ -70,7 +72,7 @@ def test_list_shows_every_stage(ap: Run) -> None:
         "ended",
         "closed",
     }
-    assert [row["id"] for row in as_json(ap("list", "--status", "active", "--json"))] == ["AP-2026-001"]
+    assert [row["id"] for row in as_json(ap("list", "--status", "active", "--json"))] == ["AP-2026-001", "AP-2026-010"]
     assert "Leo Hartley" in ap("list").stdout
 
 
@@ -281,7 +283,7 @@ def test_records_folder_found_by_looking_upward(demo: Path, monkeypatch: pytest.
     monkeypatch.delenv("AP_RECORDS", raising=False)
     result = CliRunner().invoke(app, ["list", "--json"])
     assert result.exit_code == 0, result.output
-    assert len(json.loads(result.stdout)) == 9
+    assert len(json.loads(result.stdout)) == 10
 
 
 def test_an_impossible_date_in_a_case_file_is_an_error_not_a_crash(ap: Run, demo: Path) -> None:

@@ -157,7 +157,7 @@ def test_the_same_field_set_to_two_values_is_a_conflict_naming_the_field(clones:
     for folder, end in ((a, "2027-01-29"), (b, "2027-02-05")):
         case = folder / CASE
         case.write_text(
-            case.read_text().replace("    end: 2026-12-18\n    weekdays:", f"    end: {end}\n    weekdays:")
+            case.read_text().replace("    end: 2027-02-12\n    weekdays:", f"    end: {end}\n    weekdays:")
         )
         ok(folder, "contact", "AP-2026-001", "--date", "2026-11-23", "--with", "Sam Turner", "--summary", folder.name)
         commit_all(folder, f"end {end}")
@@ -166,7 +166,7 @@ def test_the_same_field_set_to_two_values_is_a_conflict_naming_the_field(clones:
 
     assert merged.returncode != 0
     assert (
-        f"{CASE}: conflict in placements.P1.end: ours 2027-01-29, theirs 2027-02-05 (was 2026-12-18)" in merged.stderr
+        f"{CASE}: conflict in placements.P1.end: ours 2027-01-29, theirs 2027-02-05 (was 2027-02-12)" in merged.stderr
     )
     assert "history" not in merged.stderr and "provider_contacts" not in merged.stderr  # those merged
     case = (a / CASE).read_text()
@@ -309,7 +309,7 @@ def test_a_merge_that_would_make_an_invalid_case_is_a_conflict_naming_the_field(
     theirs = base.replace("end: 2026-12-18", "end: 2026-11-20")
     conflicts, text = run_merge(tmp_path, base, ours, theirs)
     assert [str(c) for c in conflicts] == [
-        "conflict in placements[0]: the merged case is not valid: "
+        "conflict in placement: the merged case is not valid: "
         "the placement ends before it starts: its end should be on or after its start"
     ]
     assert "<<<<<<<" in text

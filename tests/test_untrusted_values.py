@@ -30,7 +30,7 @@ from tests.untrusted import no_traceback, run_ap
 LEO = "AP-2026-001"  # active at larkhill-green, with targets and measures
 MAISIE = "AP-2026-002"  # notified: a planning meeting, decisions, a placement and a notice
 TYLER = "AP-2026-003"
-CASES = 9  # in the demo school
+CASES = 10  # in the demo school
 SECRET = "Leo told staff his stepdad hit him"  # what a safeguarding note in the wrong field looks like
 
 
