@@ -565,7 +565,7 @@ class Ending(Strict):
 
 
 class WrittenOff(Strict):
-    """A duty owed after the end that the school decided not to do, and why (`ap end --write-off`)."""
+    """A duty owed after the end that the school decided not to do, and why (`ap write-off`)."""
 
     rule: Text
     what: Text
