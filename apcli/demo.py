@@ -709,7 +709,7 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
 
 def write_demo(folder: Path) -> None:
     from apcli.attendance import Marks, marks_path
-    from apcli.models import Case
+    from apcli.models import Case, upgrade_case_data
 
     records = Records(folder)
     records.write(folder / CALENDAR_FILE, CALENDAR)
@@ -717,7 +717,7 @@ def write_demo(folder: Path) -> None:
     records.write(folder / PROVIDERS_DIR / "brookside-tuition.yaml", TUTOR, PROVIDERS_DIR)
     for case_id, data in demo_cases(records).items():
         attendance = data.pop("attendance", {})
-        records.save_case(case_id, Case.model_validate(data, strict=False), None)
+        records.save_case(case_id, Case.model_validate(upgrade_case_data(data), strict=False), None)
         if attendance:
             marks = Marks()
             for day, pair in attendance.items():

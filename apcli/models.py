@@ -694,11 +694,6 @@ class Case(Strict):
     transition: Transition | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _one_placement_before(cls, data: Any) -> Any:
-        return upgrade_case_data(data)
-
     @model_validator(mode="after")
     def _placements_in_order(self) -> Case:
         for number, placement in enumerate(self.placements, 1):
@@ -720,8 +715,10 @@ class Case(Strict):
 
 def upgrade_case_data(data: Any) -> Any:
     """A case file written before placements were a list (`placement:`, `notices:`, `ending:` at the top) reads
-    as one placement, P1, holding its notices and its end. (It is written in the new shape only when a command
-    changes the case; the merge driver reads each version through this too.)"""
+    as one placement, P1, holding its notices and its end. It is written in the new shape only when a command
+    changes the case. Applied to a file's data before it is validated (store.validate; the merge driver reads
+    each version through it too), not as a model validator: one would make pydantic validate cached JSON as
+    Python data, where a strict date field refuses the text of a date, and every cached case would be missed."""
     if not isinstance(data, dict) or not ({"placement", "notices", "ending"} & data.keys()):
         return data
     if data.get("placements"):

@@ -216,9 +216,13 @@ def validate(model: type[M], data: Any, text: str, shown: str) -> M:
     """`data` as `model`, or InvalidFilesError listing each problem with its field and line."""
     from pydantic import ValidationError
 
+    from apcli.models import Case, upgrade_case_data
+
     try:
-        return model.model_validate(data)
-    except ValidationError as error:
+        return model.model_validate(upgrade_case_data(data) if model is Case else data)
+    except ValueError as error:
+        if not isinstance(error, ValidationError):
+            raise InvalidFilesError([Problem(shown, None, str(error))]) from None
         problems = []
         errors = error.errors()
         for item in errors[:MAX_PROBLEMS]:

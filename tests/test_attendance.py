@@ -255,7 +255,7 @@ def test_percentages_agree_with_a_hand_computed_example(demo: Path, tmp_path: Pa
     Illness on Tue 27 (2 sessions, authorised), a planned closure # on Thu 29 (2, not possible),
     late on Wed 5 May (attended), N on Thu 6 PM (unauthorised), Fri 7 not yet marked (2 missing).
     Possible 18 - 2 - 2 = 14; attended 14 - 2 - 1 = 11: 78.6%."""
-    from apcli.models import Case
+    from apcli.models import Case, upgrade_case_data
     from apcli.store import Records
 
     records = Records.open(demo)
@@ -277,7 +277,7 @@ def test_percentages_agree_with_a_hand_computed_example(demo: Path, tmp_path: Pa
             "to": ["Zoe Pennington"],
         }
     ]
-    records.save_case("AP-2027-001", Case.model_validate(case), None)
+    records.save_case("AP-2027-001", Case.model_validate(upgrade_case_data(case)), None)
     days = [
         "2027-04-26",
         "2027-04-27",

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from apcli.census import census_days, census_in_term
 from apcli.errors import UsageError
-from apcli.models import Case
+from apcli.models import Case, upgrade_case_data
 from apcli.store import Records
 from tests.conftest import as_json, invoke
 
@@ -150,7 +150,7 @@ def test_one_of_urn_ukprn_or_setting_type_and_sessions_a_week(
         data["notices"] = [
             {"date": D(2027, 1, 5), "method": "hand", "start": D(2027, 1, 11), "end": D(2027, 3, 19), "to": ["x"]}
         ]
-        records.save_case(case_id, Case.model_validate(data), None)
+        records.save_case(case_id, Case.model_validate(upgrade_case_data(data)), None)
     result = invoke(demo, "export", "census", "--term", "Spring 2027", "--json", today="2027-01-21")
     rows = {r["case"]: r for r in as_json(result)["placements"]}
     one, two = rows["AP-2027-001"], rows["AP-2027-002"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from apcli.models import Case
+from apcli.models import Case, upgrade_case_data
 from apcli.store import Records
 from tests.conftest import as_json, invoke
 
@@ -80,7 +80,7 @@ def two_pupils(demo: Path, tmp_path: Path) -> Path:
                 {"measure": "behaviour", "value": 4, "date": D(2027, 4, 30)},
                 {"measure": "behaviour", "value": 3, "date": D(2027, 5, 7)},
             ]
-        records.save_case(case_id, Case.model_validate(data), None)
+        records.save_case(case_id, Case.model_validate(upgrade_case_data(data)), None)
     days_1 = [
         "2027-04-26",
         "2027-04-27",
