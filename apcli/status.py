@@ -90,9 +90,14 @@ def notified_days(placement: Placement, days: list[dt.date]) -> list[dt.date]:
 
     # A notice of a change covers the days from the first day the change affects (the days before it are the
     # earlier notice's, on its own days of the week).
+    if not days:
+        return days
     spans = [
         (n.first_day or n.start, n.end, weekday_numbers(n.weekdays or placement.weekdays)) for n in placement.notices
     ]
+    own = weekday_numbers(placement.weekdays)
+    if any(first <= days[0] and days[-1] <= last and own <= wanted for first, last, wanted in spans):
+        return days  # one notice covers them all: the usual case, checked once rather than day by day
     return [
         day for day in days if any(first <= day <= last and day.weekday() in wanted for first, last, wanted in spans)
     ]
