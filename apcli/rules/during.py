@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from apcli.attendance import expected_sessions, follow_up_for, is_absence, last_day, summarise
+from apcli.attendance import attending_days, expected_sessions, follow_up_for, is_absence, last_day, summarise
 from apcli.rules import CaseContext, Finding
 from apcli.status import notice_owed_from, placement_status
 
@@ -83,7 +83,7 @@ def weekly_contact(context: CaseContext) -> list[Finding]:
         return []
     placement = context.placement
     assert placement is not None  # a window means a placement
-    weeks = {_monday(day) for day, _ in expected_sessions(context.records.calendar, placement, window[1])}
+    weeks = {_monday(day) for day in attending_days(context.records.calendar, placement, window[1])}
     contacted = {_monday(c.date) for c in context.case.provider_contacts}
     return [
         Finding(
