@@ -11,6 +11,7 @@ import yaml
 
 from apcli.store import Records
 from tests.conftest import invoke, snapshot
+from tests.factory import agreed
 
 C = "AP-2026-011"
 TERMS = {
@@ -67,18 +68,7 @@ class Case:
 @pytest.fixture
 def pupil(demo: Path) -> Case:
     c = Case(demo)
-    c.ok(
-        "2026-09-07", "refer", "--name", "Noah Change", "--dob", "2018-05-01", "--year", "4", "--reason", "respite",
-        "--rationale", "Respite from the academy", "--send-hub", "2026-09-03", "--managed-move", "not-suitable",
-        "--managed-move-why", "x", "--parent", "Ann Change (mother)", "--address", "1 Road, Town", "--date",
-        "2026-09-07",
-    )  # fmt: skip
-    c.ok(
-        "2026-09-08", "meeting", C, "--kind", "planning", "--date", "2026-09-08", "--present",
-        "Ann Change (parent)", "--present", "Jo Patel (senco)", "--reasons-explained",
-    )  # fmt: skip
-    c.ok("2026-09-08", "decision", C, "--parents", "accepted", "--date", "2026-09-08")
-    c.ok("2026-09-09", "decision", C, "--headteacher", "approve", "--date", "2026-09-09")
+    agreed(demo, "Noah Change", "Ann Change")
     return c
 
 

@@ -11,6 +11,7 @@ import pytest
 from apcli.models import Ending, Placement
 from apcli.store import Records
 from tests.conftest import invoke, snapshot
+from tests.factory import agreed
 
 C = "AP-2026-011"
 SECOND_PROVIDER = "oakfield-farm"
@@ -24,14 +25,7 @@ def run(root: Path, today: str, *args: str) -> str:
 
 def placed(root: Path, end: str = "2026-10-09", weekdays: str = "mon,tue,wed,thu,fri") -> None:
     """Noah Scenario (fictional), placed at Larkhill Green from Monday 14 September 2026, notified on 10 September."""
-    run(root, "2026-09-07", "refer", "--name", "Noah Scenario", "--dob", "2018-05-01", "--year", "4",
-        "--reason", "respite", "--rationale", "Respite", "--send-hub", "2026-09-03", "--managed-move",
-        "not-suitable", "--managed-move-why", "x", "--parent", "Ann Scenario (mother)", "--address",
-        "1 Road, Town", "--date", "2026-09-07")  # fmt: skip
-    run(root, "2026-09-08", "meeting", C, "--kind", "planning", "--date", "2026-09-08", "--present",
-        "Ann Scenario (parent)", "--present", "Jo Patel (senco)", "--reasons-explained")  # fmt: skip
-    run(root, "2026-09-08", "decision", C, "--parents", "accepted", "--date", "2026-09-08")
-    run(root, "2026-09-09", "decision", C, "--headteacher", "approve", "--date", "2026-09-09")
+    agreed(root, "Noah Scenario", "Ann Scenario")
     run(root, "2026-09-09", "placement", C, "--provider", "larkhill-green", "--start", "2026-09-14", "--end", end,
         "--weekdays", weekdays, "--aims", "x", "--agreement", "A1", "--agreement-signed", "2026-09-09",
         "--cost", "5000", "--approved-by", "academy", "--approved-on", "2026-09-09", "--english-maths", "x",

@@ -18,6 +18,7 @@ import pytest
 from apcli.attendance import expected_sessions
 from apcli.store import Records
 from tests.conftest import invoke
+from tests.factory import agreed
 
 C = "AP-2026-011"
 TERMS = (
@@ -65,18 +66,7 @@ class Year:
 @pytest.fixture
 def year(demo: Path) -> Year:
     y = Year(demo)
-    y.ok(
-        "2026-09-07", "refer", "--name", "Ella Marsden", "--dob", "2018-03-05", "--year", "4", "--reason", "respite",
-        "--rationale", "Respite from the academy to reset", "--send-hub", "2026-09-03", "--managed-move",
-        "not-suitable", "--managed-move-why", "x", "--parent", "Jo Marsden (mother)", "--address", "1 Road, Town",
-        "--date", "2026-09-07",
-    )  # fmt: skip
-    y.ok(
-        "2026-09-08", "meeting", C, "--kind", "planning", "--date", "2026-09-08", "--present",
-        "Jo Marsden (parent)", "--present", "Jo Patel (senco)", "--reasons-explained",
-    )  # fmt: skip
-    y.ok("2026-09-08", "decision", C, "--parents", "accepted", "--date", "2026-09-08")
-    y.ok("2026-09-09", "decision", C, "--headteacher", "approve", "--date", "2026-09-09")
+    agreed(demo, "Ella Marsden", "Jo Marsden", dob="2018-03-05")
     y.ok(
         "2026-09-09", "placement", C, "--provider", "larkhill-green", "--start", "2026-09-21", "--end",
         "2026-12-18", "--weekdays", "mon,tue,wed", "--cost", "3000", *TERMS,
