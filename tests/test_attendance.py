@@ -298,6 +298,9 @@ def test_percentages_agree_with_a_hand_computed_example(demo: Path, tmp_path: Pa
     }
     lines = [f"AP-2027-001,{d},{s},{special.get((d, s), 'present')}" for d in days for s in ("AM", "PM")]
     path = csv_file(tmp_path, "case,date,session,mark\n" + "\n".join(lines) + "\n")
+    # a # on a day the school is open stands on the provider's closure (ATT-CLOSURE-CODES)
+    closure = ("provider", "closure", "larkhill-green", "--date", "2027-04-29", "--why", "Staff training day")
+    assert invoke(demo, *closure, today="2027-04-28").exit_code == 0
     assert invoke(demo, "attendance", "import", str(path), today="2027-05-07").exit_code == 0
     shown = as_json(invoke(demo, "attendance", "show", "AP-2027-001", "--json", today="2027-05-07"))
     assert (shown["possible"], shown["attended"], shown["percent"]) == (14, 11, 78.6)
