@@ -239,9 +239,13 @@ def _print_census(chosen: Census, rows: list[CensusRow]) -> None:
         Column("pupil", min_width=12),
         *(Column(name, no_wrap=True) for name in fixed[1:]),
         "reason (code)",
-        Column("attended/possible at provider", no_wrap=True),
-        Column("statutory (school register)", no_wrap=True),
+        Column("at provider", no_wrap=True),
+        Column("statutory", no_wrap=True),
         title=heading,
+        caption="at provider, statutory: sessions attended/possible in the collection period, at the provider "
+        "(its register) and statutory (school register: D sessions left out, they count where the pupil is dual "
+        "registered)",
+        caption_justify="left",
         title_justify="left",
     )
     for row in rows:
