@@ -142,6 +142,8 @@ def test_attendance_show_gives_both_figures_of_a_hand_computed_example(two: Path
         "school where the pupil is dual registered)." in text
     )
     assert "Closure of larkhill-green: 2027-04-28 to 2027-04-29 (Staff training): no marks expected." in text
+    case = " ".join(invoke(two, "show", CASE, today=TODAY).stdout.split())
+    assert "2027-04-26 to 2027-05-07: 71.4% attended at the provider, 60% statutory (school register)" in case
 
 
 def test_report_and_census_name_both_figures_and_count_no_cost_on_a_closure(two: Path, tmp_path: Path) -> None:
