@@ -23,7 +23,7 @@ from apcli.errors import InvalidFileError, InvalidFilesError, Problem
 
 if TYPE_CHECKING:
     from apcli.guard import Guard
-    from apcli.models import Case, Placement
+    from apcli.models import Case, Placement, Provider
     from apcli.schoolcal import SchoolCalendar
 
 MARKS_SUFFIX = ".attendance.csv"
@@ -145,41 +145,61 @@ def placement_on(case: Case, day: dt.date, session: str | None = None) -> Placem
     return chosen[0] if chosen else None
 
 
-def attending_days(calendar: SchoolCalendar, placement: Placement, until: dt.date) -> list[dt.date]:
+def attending_days(
+    calendar: SchoolCalendar, placement: Placement, until: dt.date, provider: Provider | None = None
+) -> list[dt.date]:
     """The placement's days from its start to `until` that a notice covers: days a change added are not
-    placement days until the parents have been given notice of them."""
+    placement days until the parents have been given notice of them. Given the placement's `provider`, a day
+    it recorded as a closure (`ap provider closure`) is not a placement day either: no mark, no cost."""
     from apcli.status import notified_days
 
     days = calendar.days_on(placement.start, min(until, last_day(placement)), placement.weekdays)
+    if provider is not None and provider.closures:
+        days = [day for day in days if provider.closure_on(day) is None]
     return notified_days(placement, days)
 
 
-def expected_sessions(calendar: SchoolCalendar, placement: Placement, until: dt.date) -> list[tuple[dt.date, str]]:
+def expected_sessions(
+    calendar: SchoolCalendar, placement: Placement, until: dt.date, provider: Provider | None = None
+) -> list[tuple[dt.date, str]]:
     """Every session the pupil should be at the provider from the start to `until` (both included): both
-    sessions of each day, or the one the placement takes (`attends: am`)."""
+    sessions of each day, or the one the placement takes (`attends: am`); none on the provider's closures."""
     sessions = placement.session_names
-    return [(day, session) for day in attending_days(calendar, placement, until) for session in sessions]
+    return [(day, session) for day in attending_days(calendar, placement, until, provider) for session in sessions]
 
 
 @dataclass(frozen=True)
 class Summary:
+    """One figure's sums. `dual_registered`: D sessions left out of possible and attended (the statutory
+    figure only; they count at the other school)."""
+
     possible: int
     attended: int
     authorised: int
     unauthorised: int
     not_possible: int
+    dual_registered: int = 0
 
     @property
     def percent(self) -> float | None:
         return round(100 * self.attended / self.possible, 1) if self.possible else None
 
 
-def summarise(session_codes: Iterable[str]) -> Summary:
-    """Attendance = attended / possible; codes that are not possible sessions count in neither."""
-    possible = attended = authorised = unauthorised = not_possible = 0
+def summarise(session_codes: Iterable[str], statutory: bool = False) -> Summary:
+    """Attendance = attended / possible; codes that are not possible sessions count in neither.
+
+    By default the figure *at the provider*: its register's D or B is the pupil there, attended. With
+    `statutory`, the school's own register (what the MIS shows): a D session counts at the other school at
+    which the pupil is dual registered, so in neither possible nor attended; B stays attended (School
+    Attendance (Pupil Registration) (England) Regulations 2024; DfE, Working together to improve school
+    attendance, Aug 2024)."""
+    possible = attended = authorised = unauthorised = not_possible = dual = 0
     for code in session_codes:
         if code in codes.NOT_POSSIBLE:
             not_possible += 1
+            continue
+        if statutory and code == codes.DUAL_REGISTERED:
+            dual += 1
             continue
         possible += 1
         if code in codes.ATTENDED:
@@ -188,7 +208,52 @@ def summarise(session_codes: Iterable[str]) -> Summary:
             unauthorised += 1
         else:
             authorised += 1
-    return Summary(possible, attended, authorised, unauthorised, not_possible)
+    return Summary(possible, attended, authorised, unauthorised, not_possible, dual)
+
+
+# How each figure is named wherever it is shown.
+AT_PROVIDER_LABEL = "at the provider"
+STATUTORY_LABEL = "statutory (school register)"
+
+
+def summary_json(summary: Summary) -> dict[str, int | float | None]:
+    return {
+        "possible": summary.possible,
+        "attended": summary.attended,
+        "percent": summary.percent,
+        "authorised": summary.authorised,
+        "unauthorised": summary.unauthorised,
+        "not_possible": summary.not_possible,
+        "dual_registered": summary.dual_registered,
+    }
+
+
+def compulsory_school_age(dob: dt.date, day: dt.date) -> dt.date | None:
+    """The day a pupil born on `dob` became of compulsory school age, if they are of it on `day`; else None.
+
+    Education Act 1996 s8 and the Education (Start of Compulsory School Age) Order 1998: from the prescribed
+    day (31 December, 31 March or 31 August) on or after the fifth birthday, so every pupil in Year 1 or
+    above is; until the school leaving date, the last Friday in June of the school year in which they turn 16
+    (Education (School Leaving Date) Order 1997)."""
+    fifth = _birthday(dob, 5)
+    start = min(
+        d
+        for year in (fifth.year, fifth.year + 1)
+        for d in (dt.date(year, 3, 31), dt.date(year, 8, 31), dt.date(year, 12, 31))
+        if d >= fifth
+    )
+    sixteenth = _birthday(dob, 16)
+    june = dt.date(sixteenth.year + (sixteenth.month >= 9), 6, 30)
+    leaving = june - dt.timedelta(days=(june.weekday() - 4) % 7)
+    return start if start <= day <= leaving else None
+
+
+def _birthday(dob: dt.date, age: int) -> dt.date:
+    """The day a person born on `dob` reaches `age` (29 February: 1 March in a common year)."""
+    try:
+        return dob.replace(year=dob.year + age)
+    except ValueError:
+        return dt.date(dob.year + age, 3, 1)
 
 
 def is_absence(code: str) -> bool:
@@ -197,10 +262,12 @@ def is_absence(code: str) -> bool:
 
 
 def missing_sessions(
-    marks: Marks, calendar: SchoolCalendar, placement: Placement, until: dt.date
+    marks: Marks, calendar: SchoolCalendar, placement: Placement, until: dt.date, provider: Provider | None = None
 ) -> list[tuple[dt.date, str]]:
     return [
-        (day, session) for day, session in expected_sessions(calendar, placement, until) if not marks.get(day, session)
+        (day, session)
+        for day, session in expected_sessions(calendar, placement, until, provider)
+        if not marks.get(day, session)
     ]
 
 
@@ -216,11 +283,13 @@ class Week:
 
 @dataclass(frozen=True)
 class AttendanceView:
-    summary: Summary
+    summary: Summary  # at the provider
     weeks: list[Week]
     missing: list[tuple[dt.date, str]]
     marks: list[tuple[dt.date, str, str]]
     absences: list[tuple[dt.date, str, str, str | None]]  # date, session, code, follow-up
+    statutory: Summary | None = None  # the school register's figure of the same marks
+    closures: list[tuple[str, dt.date, dt.date, str]] = field(default_factory=list)  # provider, start, end, why
 
 
 def attendance_view(
@@ -229,8 +298,13 @@ def attendance_view(
     placements: list[Placement],
     follow_ups: dict[tuple[dt.date, str], str],
     today: dt.date,
+    providers: dict[str, Provider] | None = None,
 ) -> AttendanceView:
-    expected = sorted({pair for p in placements for pair in expected_sessions(calendar, p, today)})
+    """`providers`: the register's providers, whose closures are not placement days."""
+    providers = providers or {}
+    expected = sorted(
+        {pair for p in placements for pair in expected_sessions(calendar, p, today, providers.get(p.provider))}
+    )
     all_marks = list(marks.sessions())
     weeks: dict[dt.date, dict[tuple[dt.date, str], str | None]] = {}
     for day, session in expected:
@@ -245,12 +319,22 @@ def attendance_view(
         for day, session, code in all_marks
         if is_absence(code)
     ]
+    shown = {p.provider for p in placements}
+    closures = [
+        (pid, c.start, c.end, c.why)
+        for pid in sorted(shown)
+        if (provider := providers.get(pid)) is not None
+        for c in provider.closures
+        if any(c.start <= last_day(p) and p.start <= c.end for p in placements if p.provider == pid)
+    ]
     return AttendanceView(
         summary=summarise(code for _, _, code in all_marks),
         weeks=week_list,
         missing=[(day, session) for day, session in expected if not marks.get(day, session)],
         marks=all_marks,
         absences=absences,
+        statutory=summarise((code for _, _, code in all_marks), statutory=True),
+        closures=closures,
     )
 
 

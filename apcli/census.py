@@ -11,6 +11,11 @@ January (spring) and the third Thursday in May (summer). A census's collection
 period runs from the previous census day to its own: it reports every placement
 open on census day and every one that ended in the period.
 
+Numbers are named by what they count: `sessions_per_week` is the sessions a week *at the provider*; the
+attendance in the collection period is given twice, at the provider (its register: B or D is the pupil
+there) and statutory (the school's register, as the MIS shows it: D sessions count at the other school
+where the pupil is dual registered, so in neither possible nor attended).
+
 A pupil at two providers has a row for each placement, each with its own sessions a week; the pupil's total
 (summed over the placements running alongside) is given beside them, and makes the pupil full time or not.
 """
@@ -26,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from apcli.errors import UsageError
 
 if TYPE_CHECKING:
+    from apcli.attendance import Summary
     from apcli.models import Case, Placement, Provider
     from apcli.store import Records
 
@@ -99,7 +105,25 @@ class CensusRow:
     placement: str = "P1"  # the census has a row for each placement, with its own sessions
     pupil_sessions_per_week: int = 0  # the pupil's total over the placements running alongside it
     pupil_full_or_part_time: str = ""
+    register_code: str = ""  # B, or D where the pupil is dual registered at the provider
+    possible_at_provider: int = 0  # in the collection period, to census day (or today)
+    attended_at_provider: int = 0
+    possible_statutory: int = 0  # the school register's figure: D sessions in neither
+    attended_statutory: int = 0
     problems: list[str] = field(default_factory=list)
+
+
+# What each number of a row counts, for whoever reads the export (--json gives it as `labels`).
+LABELS = {
+    "sessions_per_week": "sessions a week at the provider (its weekdays x sessions a day)",
+    "pupil_sessions_per_week": "the pupil's sessions a week at all providers running alongside",
+    "possible_at_provider": "possible sessions in the collection period, at the provider (its register)",
+    "attended_at_provider": "attended sessions in the collection period, at the provider (B or D: the pupil there)",
+    "possible_statutory": "possible sessions in the collection period, statutory (school register): D sessions "
+    "left out, they count at the school where the pupil is dual registered",
+    "attended_statutory": "attended sessions in the collection period, statutory (school register): D left out, "
+    "B attended",
+}
 
 
 COLUMNS = [name for name in CensusRow.__dataclass_fields__ if name != "problems"]
@@ -171,6 +195,7 @@ def placement_row(
     total = pupil_sessions_a_week(records, case, placement)
     reason = case.referral.reasons[0] if case.referral.reasons else None
     code = records.settings.census_reason_codes.get(reason, "") if reason else ""
+    at_provider, statutory = _attendance(records, case_id, case, placement, census, today)
     if not case.pupil.upn:
         problems.append("the pupil has no UPN in the case file")
     if reason is None:
@@ -195,8 +220,27 @@ def placement_row(
         placement=placement.id,
         pupil_sessions_per_week=total,
         pupil_full_or_part_time=_full_or_part(total),
+        register_code=provider.register_code if provider is not None else "",
+        possible_at_provider=at_provider.possible,
+        attended_at_provider=at_provider.attended,
+        possible_statutory=statutory.possible,
+        attended_statutory=statutory.attended,
         problems=problems,
     )
+
+
+def _attendance(
+    records: Records, case_id: str, case: Case, placement: Placement, census: Census, today: dt.date
+) -> tuple[Summary, Summary]:
+    """The placement's marks from the collection period's start to census day (or today): both figures."""
+    from apcli.attendance import summarise
+    from apcli.report import _placement_marks
+
+    last = min(census.day, today)
+    kept = [
+        c for d, _, c in _placement_marks(case, records.marks(case_id), placement) if census.period_start <= d <= last
+    ]
+    return summarise(kept), summarise(kept, statutory=True)
 
 
 def _full_or_part(sessions: int) -> str:
@@ -221,6 +265,7 @@ def census_json(census: Census, rows: list[CensusRow], today: dt.date) -> dict[s
         "census_day": census.day.isoformat(),
         "period": {"from": census.period_start.isoformat(), "to": census.day.isoformat()},
         "as_of": today.isoformat(),
+        "labels": LABELS,
         "placements": [asdict(row) for row in rows],
     }
 

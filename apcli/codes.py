@@ -60,6 +60,10 @@ RETIRED = {
 # A provider's word that means the pupil attended: becomes the provider's register code (B or D).
 ATTENDED_AT_PROVIDER = "attended"
 PROVIDER_CODES = ("B", "D")
+DUAL_REGISTERED = "D"  # the statutory figure leaves it out of possible and attended: it counts at the other school
+# Marks that say the provider could not take the pupil: on a school day, only with a closure recorded.
+CLOSURE_CODES = frozenset({"#"}) | frozenset(UNABLE_TO_ATTEND) - {"Q"}
+NOT_COMPULSORY_AGE = "X"
 K_REFUSAL = (
     "code K is for provision arranged by the local authority; a placement the academy arranges "
     "is marked B (or D where the pupil is dual registered at the provider)"

@@ -298,6 +298,7 @@ def check_cells(
     when: dict[tuple[str, Any, str, str], tuple[dt.date, str, Placement] | Refusal] = {}
     what: dict[tuple[str, str, Any], str | Refusal] = {}  # a mark's word means a code at one provider (B or D)
     known_providers = set(records.provider_ids())
+    closures = {pid: bool(p.closures) for pid, p in records.providers.items()}
     for cell in cells:
         if cell.note and (why := note_problem(cell.note)) is not None:
             errors.add(cell.row, "note", "", why)
@@ -342,6 +343,14 @@ def check_cells(
             code = _code(records, found, cell, words, placement)
         if isinstance(code, tuple):
             errors.add(cell.row, code[0] or cell.column, code[1], code[2])
+            continue
+        if (code in codes.CLOSURE_CODES or closures.get(placement.provider)) and (
+            why := closure_problem(records, placement.provider, day, code)
+        ):
+            errors.add(cell.row, cell.column, _shown(cell.mark), why)
+            continue
+        if code == codes.NOT_COMPULSORY_AGE and (why := x_problem(found, pupils.by_id[found], day)):
+            errors.add(cell.row, cell.column, _shown(cell.mark), why)
             continue
         key = (found, day, session)
         earlier = wanted.get(key)
@@ -400,6 +409,42 @@ def _code(records: Records, case_id: str, cell: Cell, words: dict[str, str], pla
     if code is None:
         return (None, _shown(cell.mark), why or "not a mark")
     return code
+
+
+def closure_problem(records: Records, provider_id: str, day: dt.date, code: str) -> str | None:
+    """Why `code` cannot stand on `day` (a school day) at the provider, or None (ATT-CLOSURE-CODES). # and
+    Y1-Y7 say the pupil could not attend because the provider was closed or could not take them: on a day the
+    school is open that needs the provider's closure recorded. On a recorded closure day, only those codes."""
+    provider = records.providers.get(provider_id)
+    closure = provider.closure_on(day) if provider is not None else None
+    if code in codes.CLOSURE_CODES and closure is None:
+        return (
+            f"{code} ({codes.ALL_CODES[code]}) on {day}, a school day, needs a closure of {provider_id} recorded for "
+            f"that day (ATT-CLOSURE-CODES): record it with `ap provider closure {provider_id} --date {day} --why "
+            "TEXT` (add --to D for several days) and import the register again, or correct the mark"
+        )
+    if code not in codes.CLOSURE_CODES and closure is not None:
+        span = str(closure.start) if closure.start == closure.end else f"{closure.start} to {closure.end}"
+        return (
+            f"{provider_id} is recorded as closed on {day} (closure {span}: {closure.why}), so no session was held "
+            f"there (ATT-CLOSURE-CODES): mark it # or a Y code, or, if it was open after all, remove the closure "
+            f"from {records.shown(records.provider_path(provider_id))}"
+        )
+    return None
+
+
+def x_problem(case_id: str, case: Case, day: dt.date) -> str | None:
+    """Why X cannot stand for the pupil on `day`, or None (ATT-CODE-X): X is for a pupil not of compulsory
+    school age, and every pupil from the prescribed day after their fifth birthday is."""
+    from apcli.attendance import compulsory_school_age
+
+    since = compulsory_school_age(case.pupil.dob, day)
+    if since is None:
+        return None
+    return (
+        f"X is for a pupil not of compulsory school age, and {case_id}'s pupil (born {case.pupil.dob}) has been of "
+        f"compulsory school age since {since} (ATT-CODE-X): mark the session with the code the provider meant"
+    )
 
 
 def note_problem(note: str) -> str | None:
@@ -502,7 +547,8 @@ def import_register(
             case = records.load_case(case_id).case
             after = new_marks.get(case_id) or records.marks(case_id)
             result.missing[case_id] = sum(
-                len(missing_sessions(after, records.calendar, placement, today)) for placement in case.placements
+                len(missing_sessions(after, records.calendar, p, today, records.providers.get(p.provider)))
+                for p in case.placements
             )
         if not dry_run and new_marks:
             _write_all(records, new_marks, result, today, by)

@@ -309,6 +309,23 @@ class Sessions(Strict):
         return self.start is not None
 
 
+class Closure(Strict):
+    """Days a provider is closed though the school is open (`ap provider closure`): not placement days there."""
+
+    start: Date
+    end: Date
+    why: Text
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Closure:
+        if self.end < self.start:
+            raise ValueError(f"the closure ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    def holds(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
 class Provider(Strict):
     name: Name
     address: Text
@@ -333,6 +350,15 @@ class Provider(Strict):
         None, description="date of the provider's written confirmation that staff checks were done (KCSIE)"
     )
     code_of_conduct: str | None = None
+    closures: list[Closure] = Field(
+        default_factory=list,
+        description="days the provider is closed while the school is open (ap provider closure): no mark expected, "
+        "no cost counted; marks # and Y1-Y7 need one",
+    )
+
+    def closure_on(self, day: dt.date) -> Closure | None:
+        """The recorded closure that holds `day`, if any."""
+        return next((c for c in self.closures if c.holds(day)), None)
 
     @field_validator("register_code", mode="before")
     @classmethod

@@ -112,3 +112,56 @@ def add_provider(records: Records, provider_id: str, provider: Provider) -> None
         data["register_code"] = provider.register_code
         text = yamlio.dump_new(data, SCHEMA_MODELINE.format(path="../schema/provider.schema.json"))
         records.write(path, text, PROVIDERS_DIR)
+
+
+def add_closure(
+    records: Records, provider_id: str, first: str, last: str | None, why: str
+) -> tuple[Provider, list[str]]:
+    """Record that the provider is closed from `first` to `last` (one day without `last`): rewrite its file
+    under its lock, atomically, keeping comments. Returns the provider as saved and the school days closed.
+
+    A closure is what lets a mark of # or Y1-Y7 stand on a day the school is open (DfE, Working together to
+    improve school attendance, Aug 2024): the provider is closed, so no session is expected there."""
+    from apcli import yamlblocks
+    from apcli.models import Closure, Provider
+    from apcli.store import PROVIDERS_DIR, read_text, validate
+
+    start = parse_date(first, "--date")
+    end = parse_date(last, "--to") if last else start
+    if end < start:
+        raise UsageError(f"--to {end} is before --date {start}.")
+    reason = " ".join(why.split())
+    if not reason or any(not char.isprintable() for char in why.replace("\n", " ")):
+        raise UsageError("--why: say why the provider is closed, in plain text (for example 'staff training day').")
+    path = records.provider_path(provider_id)
+    if provider_id not in records.provider_ids():
+        known = ", ".join(sorted(records.provider_ids())) or "none yet"
+        raise UsageError(f"{provider_id!r} is not a provider in the register ({known}).")
+    school_days = records.calendar.school_days_between(start, end)
+    if not school_days:
+        raise UsageError(
+            f"{start} to {end} holds no school day (the school is closed then anyway), so there is no closure "
+            "to record: a mark on those days is refused as not a school day."
+        )
+    with records.lock(f"provider-{provider_id}"):
+        shown = records.shown(path)
+        old_text = read_text(path, shown, records.guard)
+        from apcli import yamlio
+
+        provider = validate(Provider, yamlio.load(old_text, shown), old_text, shown)
+        for closure in provider.closures:
+            if closure.start <= end and start <= closure.end:
+                raise UsageError(
+                    f"{provider_id} already has a closure from {closure.start} to {closure.end} ({closure.why}), "
+                    f"which overlaps {start} to {end}. Edit {shown} to change it."
+                )
+        closures = sorted([*provider.closures, Closure(start=start, end=end, why=reason)], key=lambda c: c.start)
+        updated = provider.model_copy(update={"closures": closures})
+        data = updated.model_dump(mode="python", exclude_defaults=True)
+        data["register_code"] = updated.register_code
+        text = yamlblocks.update_text(old_text, data, shown, full=updated.model_dump(mode="python"))
+        if validate(Provider, yamlio.load(text, shown), text, shown) != updated:
+            raise UsageError(f"ap could not write {shown} so that it reads back as it should, so it wrote nothing.")
+        records.write(path, text, PROVIDERS_DIR)
+    vars(records).pop("providers", None)  # read again on next use
+    return updated, [day.isoformat() for day in school_days]

@@ -99,7 +99,7 @@ class PupilLine:
     length_days: int
     days_commissioned: int
     sessions_commissioned: int
-    summary: Summary
+    summary: Summary  # at the provider: what the policy's reviews and targets use
     cost: Decimal | None
     cost_by_rate: Decimal | None
     reviews_held: int
@@ -110,6 +110,7 @@ class PupilLine:
     weekly: list[tuple[dt.date, float | None]] = field(default_factory=list)
     placement: str = ""  # a placement's line: its id; a pupil's line: ""
     parts: list[PupilLine] = field(default_factory=list)  # a pupil's line: one line per placement in the period
+    statutory: Summary = field(default_factory=lambda: Summary(0, 0, 0, 0, 0))  # the school register's figure
 
     @property
     def cost_to_date(self) -> Decimal | None:
@@ -197,14 +198,17 @@ def placement_line(
         return None
     calendar = records.calendar
     window_end = min(last, period.end)
-    commissioned = [d for d, s in expected_sessions(calendar, placement, window_end) if d >= period.start]
+    provider = records.providers.get(placement.provider)
+    # A day the provider recorded as a closure is not commissioned, nor elapsed: no cost is counted for it.
+    commissioned = [d for d, s in expected_sessions(calendar, placement, window_end, provider) if d >= period.start]
     marks = _placement_marks(case, records.marks(case_id), placement)
     in_period = [(d, s, c) for d, s, c in marks if period.start <= d <= min(period.end, today)]
-    provider = records.providers.get(placement.provider)
     planned = calendar.days_on(placement.start, placement.end, placement.weekdays)
     # The cost agreed is for every day of the terms; a day a change added counts (elapsed) only once notified.
     planned_days = len(planned)
-    elapsed_days = sum(d >= period.start for d in attending_days(calendar, placement, min(last, today, period.end)))
+    elapsed_days = sum(
+        d >= period.start for d in attending_days(calendar, placement, min(last, today, period.end), provider)
+    )
     days_in_period = len(set(commissioned))
     rate = provider.daily_cost * days_in_period if provider is not None else None
     terms_due = [
@@ -228,6 +232,7 @@ def placement_line(
         days_commissioned=days_in_period,
         sessions_commissioned=len(commissioned),
         summary=summarise(c for _, _, c in in_period),
+        statutory=summarise((c for _, _, c in in_period), statutory=True),
         cost=placement.cost,
         cost_by_rate=rate,
         reviews_held=sum(period.start <= r.date <= period.end for r in case.reviews),
@@ -288,6 +293,7 @@ def pupil_line(records: Records, case_id: str, case: Case, period: Period, today
         days_commissioned=sum(part.days_commissioned for part in parts),
         sessions_commissioned=sum(part.sessions_commissioned for part in parts),
         summary=summarise(c for _, _, c in in_period),
+        statutory=summarise((c for _, _, c in in_period), statutory=True),
         cost=_sum([part.cost for part in parts]),
         cost_by_rate=_sum([part.cost_by_rate for part in parts]),
         reviews_held=sum(period.start <= r.date <= period.end for r in case.reviews),
@@ -309,10 +315,15 @@ class Totals:
     cost: Decimal
     missing_costs: int
     cost_to_date: Decimal
+    statutory: Summary = field(default_factory=lambda: Summary(0, 0, 0, 0, 0))
 
     @property
     def cost_per_attended_session(self) -> Decimal | None:
+        """Over the sessions attended at the provider (what was bought)."""
         return (self.cost_to_date / self.summary.attended).quantize(Decimal("0.01")) if self.summary.attended else None
+
+
+SUMMARY_FIELDS = ("possible", "attended", "authorised", "unauthorised", "not_possible", "dual_registered")
 
 
 def totals(label: str, lines: list[PupilLine]) -> Totals:
@@ -324,15 +335,11 @@ def totals(label: str, lines: list[PupilLine]) -> Totals:
         label,
         pupils,
         sum(line.days_commissioned for line in lines),
-        Summary(
-            *(
-                sum(getattr(line.summary, f) for line in lines)
-                for f in ("possible", "attended", "authorised", "unauthorised", "not_possible")
-            )
-        ),
+        Summary(*(sum(getattr(line.summary, f) for line in lines) for f in SUMMARY_FIELDS)),
         sum((line.cost_in_period for line in known if line.cost_in_period is not None), Decimal("0")),
         len(lines) - len(known),
         sum((line.cost_to_date for line in known if line.cost_to_date is not None), Decimal("0")),
+        Summary(*(sum(getattr(line.statutory, f) for line in lines) for f in SUMMARY_FIELDS)),
     )
 
 
@@ -369,6 +376,17 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
+def figures_json(at_provider: Summary, statutory: Summary) -> dict[str, Any]:
+    """Both figures, each named: the top-level possible/attended/percent stay the figure at the provider."""
+    from apcli.attendance import AT_PROVIDER_LABEL, STATUTORY_LABEL, summary_json
+
+    return {
+        "figure": AT_PROVIDER_LABEL,
+        "at_provider": {"label": AT_PROVIDER_LABEL, **summary_json(at_provider)},
+        "statutory": {"label": STATUTORY_LABEL, **summary_json(statutory)},
+    }
+
+
 def totals_json(t: Totals) -> dict[str, Any]:
     return {
         "label": t.label,
@@ -377,6 +395,7 @@ def totals_json(t: Totals) -> dict[str, Any]:
         "possible": t.summary.possible,
         "attended": t.summary.attended,
         "percent": t.summary.percent,
+        **figures_json(t.summary, t.statutory),
         "cost": _money(t.cost),
         "missing_costs": t.missing_costs,
         "cost_per_attended_session": _money(t.cost_per_attended_session),
@@ -397,6 +416,7 @@ def _line_json(p: PupilLine, names: bool) -> dict[str, Any]:
         "possible": p.summary.possible,
         "attended": p.summary.attended,
         "percent": p.summary.percent,
+        **figures_json(p.summary, p.statutory),
         "cost": _money(p.cost),
         "cost_by_rate": _money(p.cost_by_rate),
         "cost_difference": _money(p.cost_difference),

@@ -149,6 +149,7 @@ def render_html(report: Report, threshold: float, names: bool = True) -> str:
         rows.append(
             f"<tr><td>{escape(p.case)}</td><td>{who}</td><td>{escape(p.provider)}</td><td class=n>{p.days_commissioned}</td>"
             f"<td class=n>{p.summary.attended}/{p.summary.possible}</td><td class=n>{_pct(p.summary.percent)}</td>"
+            f"<td class=n>{p.statutory.attended}/{p.statutory.possible}</td><td class=n>{_pct(p.statutory.percent)}</td>"
             f"<td class=n>{_money(p.cost_in_period)}</td><td class=n>{_money(p.cost_by_rate)}</td><td class=n>{_money(p.cost_difference)}</td>"
             f"<td class=n>{_money(p.cost_per_attended_session)}</td><td class=n>{p.reviews_held}/{p.reviews_due}</td>"
             f"<td>{escape(p.outcome)}</td><td class=n>{p.length_days}</td></tr>"
@@ -156,6 +157,7 @@ def render_html(report: Report, threshold: float, names: bool = True) -> str:
     totals = "".join(
         f"<tr><td>{escape(t.label)}</td><td class=n>{t.pupils}</td><td class=n>{t.days_commissioned}</td>"
         f"<td class=n>{t.summary.attended}/{t.summary.possible}</td><td class=n>{_pct(t.summary.percent)}</td>"
+        f"<td class=n>{t.statutory.attended}/{t.statutory.possible}</td><td class=n>{_pct(t.statutory.percent)}</td>"
         f"<td class=n>{_money(t.cost)}</td><td class=n>{t.missing_costs}</td><td class=n>{_money(t.cost_per_attended_session)}</td></tr>"
         for t in [*report.by_provider, report.total]
     )
@@ -177,11 +179,17 @@ def render_html(report: Report, threshold: float, names: bool = True) -> str:
         f"{escape(report.period.label)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{escape(report.school)}: alternative provision, {escape(report.period.label)}</h1>"
         f'<p class="small">{report.period.start} to {report.period.end}. Cost per attended session is the agreement\'s '
-        f"cost for the days passed (pro rata), over the sessions attended. A cost never recorded shows as missing.</p>"
-        f"{empty}<h2>Pupils</h2><table><tr><th>case</th><th>pupil</th><th>provider</th><th>days</th><th>attended/possible</th>"
-        f"<th>%</th><th>cost in period</th><th>by daily rate</th><th>difference</th><th>per attended session</th>"
+        f"cost for the days passed (pro rata), over the sessions attended at the provider. A cost never recorded shows "
+        f"as missing. Attendance <em>at the provider</em> is from its register (B or D: the pupil there); the "
+        f"<em>statutory (school register)</em> figure is the school's own, as its MIS shows it: D sessions (dual "
+        f"registered) count at the other school, so in neither possible nor attended. A day the provider was closed "
+        f"(ap provider closure) is not a placement day: no session expected, no cost counted.</p>"
+        f"{empty}<h2>Pupils</h2><table><tr><th>case</th><th>pupil</th><th>provider</th><th>days</th><th>attended/possible at provider</th>"
+        f"<th>% at provider</th><th>attended/possible statutory (school register)</th><th>% statutory</th>"
+        f"<th>cost in period</th><th>by daily rate</th><th>difference</th><th>per attended session</th>"
         f"<th>reviews held/due</th><th>outcome</th><th>length (school days)</th></tr>{''.join(rows)}</table>"
-        f"<h2>Totals</h2><table><tr><th></th><th>pupils</th><th>days</th><th>attended/possible</th><th>%</th>"
+        f"<h2>Totals</h2><table><tr><th></th><th>pupils</th><th>days</th><th>attended/possible at provider</th>"
+        f"<th>% at provider</th><th>attended/possible statutory (school register)</th><th>% statutory</th>"
         f"<th>cost (known)</th><th>costs missing</th><th>per attended session</th></tr>{totals}</table>"
         f"<h2>Cost per attended session, per provider</h2>{cost_chart(report.by_provider)}"
         f"{''.join(pupils)}</body></html>\n"

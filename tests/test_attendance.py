@@ -298,6 +298,9 @@ def test_percentages_agree_with_a_hand_computed_example(demo: Path, tmp_path: Pa
     }
     lines = [f"AP-2027-001,{d},{s},{special.get((d, s), 'present')}" for d in days for s in ("AM", "PM")]
     path = csv_file(tmp_path, "case,date,session,mark\n" + "\n".join(lines) + "\n")
+    # a # on a day the school is open stands on the provider's closure (ATT-CLOSURE-CODES)
+    closure = ("provider", "closure", "larkhill-green", "--date", "2027-04-29", "--why", "Staff training day")
+    assert invoke(demo, *closure, today="2027-04-28").exit_code == 0
     assert invoke(demo, "attendance", "import", str(path), today="2027-05-07").exit_code == 0
     shown = as_json(invoke(demo, "attendance", "show", "AP-2027-001", "--json", today="2027-05-07"))
     assert (shown["possible"], shown["attended"], shown["percent"]) == (14, 11, 78.6)
@@ -331,7 +334,8 @@ def test_contact_and_absence_follow_up(ap: Run, demo: Path) -> None:
 
 # --- property: what goes in comes out ---
 
-VALID = ["B", "I", "M", "N", "O", "G", "U", "C", "E", "R", "#", "Y4", "present", "ill", "absent", "late"]
+# No # or Y codes: on a school day they need a closure of the provider (ATT-CLOSURE-CODES, tests/test_codes_figures.py)
+VALID = ["B", "I", "M", "N", "O", "G", "U", "C", "E", "R", "present", "ill", "absent", "late"]
 SESSIONS = [(d, s) for d in ["2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03"] for s in ("AM", "PM")]
 
 

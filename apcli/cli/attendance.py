@@ -90,7 +90,9 @@ def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
     if not placements:
         raise UsageError(f"{loaded.id} has no placement yet, so no attendance at a provider.")
     follow_ups: dict[tuple[dt.date, str], str] = {(a.date, a.session): a.follow_up for a in loaded.case.absences}
-    view = attendance_view(s.records.marks(loaded.id), s.records.calendar, placements, follow_ups, s.today)
+    view = attendance_view(
+        s.records.marks(loaded.id), s.records.calendar, placements, follow_ups, s.today, s.records.providers
+    )
     if as_json:
         print_json(_view_json(loaded.id, view))
         return
@@ -98,15 +100,26 @@ def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
 
 
 def _view_json(case_id: str, view: AttendanceView) -> dict[str, object]:
+    """The top-level sums are the figure at the provider (as before); `at_provider` and `statutory` name both."""
+    from apcli.attendance import AT_PROVIDER_LABEL, STATUTORY_LABEL, summary_json
+
     sums = view.summary
+    statutory = view.statutory or sums
     return {
         "case": case_id,
+        "figure": AT_PROVIDER_LABEL,
+        "at_provider": {"label": AT_PROVIDER_LABEL, **summary_json(sums)},
+        "statutory": {"label": STATUTORY_LABEL, **summary_json(statutory)},
         "possible": sums.possible,
         "attended": sums.attended,
         "percent": sums.percent,
         "authorised": sums.authorised,
         "unauthorised": sums.unauthorised,
         "not_possible": sums.not_possible,
+        "closures": [
+            {"provider": pid, "start": start.isoformat(), "end": end.isoformat(), "why": why}
+            for pid, start, end, why in view.closures
+        ],
         "missing": [{"date": d.isoformat(), "session": s.upper()} for d, s in view.missing],
         "marks": [{"date": d.isoformat(), "session": s.upper(), "code": c} for d, s, c in view.marks],
         "absences": [
@@ -145,7 +158,7 @@ def _print_view(case_id: str, pupil: str, view: AttendanceView, threshold: float
         "Fri",
         "%",
         f"attendance (threshold {threshold:g}%)",
-        title=f"{case_id} {pupil}: {percent} ({sums.attended} of {sums.possible} possible sessions)",
+        title=f"{case_id} {pupil}: {percent} at the provider ({sums.attended} of {sums.possible} possible sessions)",
         title_justify="left",
     )
     for week in view.weeks:
@@ -160,9 +173,22 @@ def _print_view(case_id: str, pupil: str, view: AttendanceView, threshold: float
     out = console()
     out.print(table)
     out.print(
-        f"Authorised absence: {sums.authorised}; unauthorised: {sums.unauthorised}; "
-        f"not possible sessions (not counted): {sums.not_possible}.  ? = no mark yet."
+        f"At the provider: authorised absence {sums.authorised}; unauthorised {sums.unauthorised}; "
+        f"not possible sessions (not counted) {sums.not_possible}.  ? = no mark yet.  (week % at the provider)"
     )
+    statutory = view.statutory or sums
+    statutory_share = f"{statutory.percent:g}%" if statutory.percent is not None else "no possible sessions"
+    dual = (
+        f"; {statutory.dual_registered} D session(s) left out, counted by the school where the pupil is dual registered"
+        if statutory.dual_registered
+        else ""
+    )
+    out.print(
+        f"Statutory (school register): {statutory_share} ({statutory.attended} of {statutory.possible} possible sessions{dual})."
+    )
+    for pid, start, end, why in view.closures:
+        span = str(start) if start == end else f"{start} to {end}"
+        out.print(f"Closure of {pid}: {span} ({why}): no marks expected.")
     if view.missing:
         shown = ", ".join(f"{d} {s.upper()}" for d, s in view.missing[:12])
         more = f" and {len(view.missing) - 12} more" if len(view.missing) > 12 else ""

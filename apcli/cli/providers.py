@@ -130,3 +130,26 @@ def list_providers(as_json: JsonOption = False) -> None:
             str(p.staff_checks_confirmed or "MISSING"),
         )
     console().print(table if providers else "No providers yet: ap provider add ID ...")
+
+
+@provider_app.command("closure")
+def closure(
+    provider_id: Annotated[str, typer.Argument(metavar="ID", help="The provider, as in providers/ID.yaml.")],
+    date: Annotated[str, typer.Option("--date", metavar="D", help="The first day it is closed.")],
+    why: Annotated[str, typer.Option("--why", metavar="TEXT", help="Why it is closed (training day, burst pipe).")],
+    to: Annotated[
+        str | None, typer.Option("--to", metavar="D", help="The last day it is closed [default: --date].")
+    ] = None,
+) -> None:
+    """Record days the provider is closed while the school is open: no mark expected, no cost counted, and
+    its register may mark them # or Y1-Y7."""
+    from apcli.providers import add_closure
+
+    records = state().records
+    _, days = add_closure(records, provider_id, date, to, why)
+    span = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
+    did(f"provider {provider_id}: closure {span} recorded")
+    typer.echo(
+        f"{provider_id} closed {span} ({len(days)} school day(s)): no marks expected and no cost counted on those "
+        f"days; its register may mark them # or Y1-Y7 ({records.shown(records.provider_path(provider_id))})."
+    )

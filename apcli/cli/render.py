@@ -120,14 +120,19 @@ def render_case(
 
         marked = sorted(marks.days)
         sums = summarise(code for _, _, code in marks.sessions())
+        statutory = summarise((code for _, _, code in marks.sessions()), statutory=True)
         percent = f"{sums.percent:g}%" if sums.percent is not None else "-"
+        attended = f"{percent} attended"
+        if statutory != sums:  # D marks: the school's statutory figure differs, so both are named
+            shown = f"{statutory.percent:g}%" if statutory.percent is not None else "-"
+            attended = f"{percent} attended at the provider, {shown} statutory (school register)"
         parts.append(
             _section(
                 "attendance",
                 [
                     (
                         "marks",
-                        f"{len(marked)} days, {marked[0]} to {marked[-1]}: {percent} attended (ap attendance show)",
+                        f"{len(marked)} days, {marked[0]} to {marked[-1]}: {attended} (ap attendance show)",
                     )
                 ],
             )

@@ -11,6 +11,7 @@ from apcli.cli.base import JsonOption, app
 from apcli.cli.context import console, note, print_json, print_table, state
 
 if TYPE_CHECKING:
+    from apcli.attendance import Summary
     from apcli.census import Census, CensusRow
     from apcli.report import PupilLine, Report
 
@@ -91,8 +92,9 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
         "school",
         "pupils",
         "days",
-        "attended/possible",
-        "%",
+        "attended/possible at provider",
+        "% at provider",
+        "% statutory (school register)",
         "cost (known)",
         "costs missing",
         "per attended session",
@@ -107,6 +109,7 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
             str(t.days_commissioned),
             f"{t.summary.attended}/{t.summary.possible}",
             percent,
+            _statutory(t.statutory),
             _money(t.cost),
             str(t.missing_costs),
             _money(t.cost_per_attended_session),
@@ -133,13 +136,15 @@ def _print(built: Report) -> None:
         return
     print_table(
         (
-            "case", "pupil", "provider", "days", "possible", "attended", "%", "cost in period", "by daily rate",
+            "case", "pupil", "provider", "days", "possible at provider", "attended at provider", "% at provider",
+            "% statutory (school register)", "cost in period", "by daily rate",
             "difference", "per attended session", "reviews held/due", "outcome", "length (school days)",
         ),
         [
             (
                 p.case, p.pupil, p.provider, str(p.days_commissioned), str(p.summary.possible),
-                str(p.summary.attended), _percent(p.summary.percent), _money(p.cost), _money(p.cost_by_rate),
+                str(p.summary.attended), _percent(p.summary.percent), _statutory(p.statutory), _money(p.cost),
+                _money(p.cost_by_rate),
                 _money(p.cost_difference), _money(p.cost_per_attended_session), f"{p.reviews_held}/{p.reviews_due}",
                 p.outcome, str(p.length_days),
             )
@@ -158,11 +163,13 @@ def _print(built: Report) -> None:
         title="Targets",
     )  # fmt: skip
     print_table(
-        ("", "pupils", "days", "possible", "attended", "%", "cost (known)", "costs missing", "per attended session"),
+        ("", "pupils", "days", "possible at provider", "attended at provider", "% at provider",
+         "% statutory (school register)", "cost (known)", "costs missing", "per attended session"),
         [
             (
                 t.label, str(t.pupils), str(t.days_commissioned), str(t.summary.possible), str(t.summary.attended),
-                _percent(t.summary.percent), _money(t.cost), str(t.missing_costs), _money(t.cost_per_attended_session),
+                _percent(t.summary.percent), _statutory(t.statutory), _money(t.cost), str(t.missing_costs),
+                _money(t.cost_per_attended_session),
             )
             for t in [*built.by_provider, built.total]
         ],
@@ -172,6 +179,11 @@ def _print(built: Report) -> None:
 
 def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
+
+
+def _statutory(summary: Summary) -> str:
+    """The school register's figure: its percent, with its sessions (D sessions left out of both)."""
+    return f"{_percent(summary.percent)} ({summary.attended}/{summary.possible})"
 
 
 export_app = typer.Typer(help="Data for other systems: the school census.", no_args_is_help=True)
@@ -221,13 +233,19 @@ def _print_census(chosen: Census, rows: list[CensusRow]) -> None:
     if not rows:
         console().print(f"{heading}: none.")
         return
-    fixed = ("case", "UPN", "setting", "entry", "leaving", "a week", "FT/PT")
+    fixed = ("case", "UPN", "setting", "entry", "leaving", "a week at provider", "FT/PT")
     table = Table(
         *(Column(name, no_wrap=True) for name in fixed[:1]),
         Column("pupil", min_width=12),
         *(Column(name, no_wrap=True) for name in fixed[1:]),
         "reason (code)",
+        Column("at provider", no_wrap=True),
+        Column("statutory", no_wrap=True),
         title=heading,
+        caption="at provider, statutory: sessions attended/possible in the collection period, at the provider "
+        "(its register) and statutory (school register: D sessions left out, they count where the pupil is dual "
+        "registered)",
+        caption_justify="left",
         title_justify="left",
     )
     for row in rows:
@@ -242,5 +260,7 @@ def _print_census(chosen: Census, rows: list[CensusRow]) -> None:
             f"{row.sessions_per_week}" + (f" (of {total})" if total != row.sessions_per_week else ""),
             "FT" if row.full_or_part_time == "full time" else "PT",
             f"{row.primary_reason} ({row.reason_code or 'no code'})",
+            f"{row.attended_at_provider}/{row.possible_at_provider}",
+            f"{row.attended_statutory}/{row.possible_statutory}",
         )
     console().print(table)

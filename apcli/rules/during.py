@@ -83,7 +83,8 @@ def weekly_contact(context: CaseContext) -> list[Finding]:
         return []
     placement = context.placement
     assert placement is not None  # a window means a placement
-    weeks = {_monday(day) for day in attending_days(context.records.calendar, placement, window[1])}
+    provider = context.records.providers.get(placement.provider)
+    weeks = {_monday(day) for day in attending_days(context.records.calendar, placement, window[1], provider)}
     contacted = {_monday(c.date) for c in context.case.provider_contacts}
     return [
         Finding(
@@ -104,8 +105,11 @@ def accurate_marks(context: CaseContext) -> list[Finding]:
     placement = context.placement
     assert placement is not None
     marks = context.records.marks(context.case_id)
+    provider = context.records.providers.get(placement.provider)
     missing = [
-        (d, s) for d, s in expected_sessions(context.records.calendar, placement, window[1]) if not marks.get(d, s)
+        (d, s)
+        for d, s in expected_sessions(context.records.calendar, placement, window[1], provider)
+        if not marks.get(d, s)
     ]
     if not missing:
         return []
@@ -119,6 +123,67 @@ def accurate_marks(context: CaseContext) -> list[Finding]:
             (),
             first + dt.timedelta(days=7),
         )
+    ]
+
+
+def _placement_marks(context: CaseContext) -> list[tuple[dt.date, str, str]]:
+    """The marks on the looked-at placement's days (from its start to today or its end)."""
+    from apcli.attendance import placement_on
+
+    window = _window(context)
+    if window is None:
+        return []
+    placement = context.placement
+    several = len(context.case.placements) > 1
+    return [
+        (day, session, code)
+        for day, session, code in context.records.marks(context.case_id).sessions()
+        if window[0] <= day <= window[1] and (not several or placement_on(context.case, day, session) is placement)
+    ]
+
+
+def closure_codes(context: CaseContext) -> list[Finding]:
+    """A mark of # or Y1-Y7 on a school day with no closure of the provider recorded, or another mark on a
+    recorded closure day: the import refuses both; this finds them in marks recorded another way."""
+    from apcli.importing import closure_problem
+
+    placement = context.placement
+    if placement is None:
+        return []
+    calendar = context.records.calendar
+    found = [
+        (day, session, code, why)
+        for day, session, code in _placement_marks(context)
+        if calendar.is_school_day(day) and (why := closure_problem(context.records, placement.provider, day, code))
+    ]
+    return [
+        Finding(
+            "ATT-CLOSURE-CODES",
+            f"{day} {session.upper()} is marked {code}: {why.split(' (ATT-CLOSURE-CODES)')[0]}",
+            f"ap provider closure {placement.provider} --date D --why TEXT, or correct the mark",
+            (),
+            day,
+        )
+        for day, session, code, why in found
+    ]
+
+
+def x_code(context: CaseContext) -> list[Finding]:
+    """A mark of X (not of compulsory school age) on a day the pupil is of compulsory school age."""
+    from apcli.attendance import compulsory_school_age
+
+    dob = context.case.pupil.dob
+    return [
+        Finding(
+            "ATT-CODE-X",
+            f"{day} {session.upper()} is marked X (not of compulsory school age), but the pupil has been of "
+            f"compulsory school age since {since}: correct the mark",
+            "ap attendance import FILE --replace (with the right code)",
+            (),
+            day,
+        )
+        for day, session, code in _placement_marks(context)
+        if code == "X" and (since := compulsory_school_age(dob, day)) is not None
     ]
 
 

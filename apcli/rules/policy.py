@@ -22,6 +22,8 @@ DFE_REGISTRATION = (
     "full time: DfE, Registration of independent schools (August 2019): an institution provides full-time "
     "education 'if it is intended to provide, or does provide, all, or substantially all, of a child's education'"
 )
+ATTENDANCE_REGS = "The School Attendance (Pupil Registration) (England) Regulations 2024 (SI 2024/208)"
+WORKING_TOGETHER = "DfE, Working together to improve school attendance (August 2024), attendance codes"
 AGREEING = ("meeting", "decision", "approval", "placement")
 
 RULES: tuple[Rule, ...] = (
@@ -146,6 +148,19 @@ RULES: tuple[Rule, ...] = (
     Rule("ATT-ACCURATE", "due", ("review",),
          "every step should be taken to ensure that accurate attendance data is kept", POLICY,
          "every school session between the start and today has a mark", during.accurate_marks),
+    Rule("ATT-CLOSURE-CODES", "due", ("review",),
+         "#: planned school closure (not a possible session); Y1-Y7: unable to attend because of an unavoidable "
+         "cause (not a possible session)", f"{ATTENDANCE_REGS}; {WORKING_TOGETHER}; {POLICY} (accurate attendance data)",
+         "a mark of # or Y1-Y7 on a day the school is open stands only on a closure of the provider recorded for "
+         "that day (ap provider closure); on a closure day only those marks (the import refuses the rest)",
+         during.closure_codes),
+    Rule("ATT-CODE-X", "due", ("review",),
+         "X: not of compulsory school age (not a possible session)",
+         f"{ATTENDANCE_REGS}; {WORKING_TOGETHER}; Education Act 1996 s8 and the Education (Start of Compulsory "
+         "School Age) Order 1998",
+         "no X for a pupil of compulsory school age on the mark's date (from the 31 December, 31 March or 31 "
+         "August on or after the fifth birthday: every pupil in Years 1 to 6); the import refuses it",
+         during.x_code),
     Rule("ATT-ABSENCE-FOLLOW-UP", "due", ("review",),
          "Alternative learning providers will contact the academy whenever the student is absent and also make "
          "contact with parents/carers", POLICY, "each absence has a follow-up noted", during.absence_follow_up),
