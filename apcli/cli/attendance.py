@@ -187,7 +187,9 @@ def contact(
     ] = None,
     why: Annotated[str | None, typer.Option("--why", metavar="T", help="With --missed-week: why.")] = None,
 ) -> None:
-    """Record the weekly contact with the provider (ATT-WEEKLY), or a week that had none (--missed-week)."""
+    """Record the weekly contact with the provider (ATT-WEEKLY).
+
+    With --missed-week D --why T: a past week that had none, recorded once as a lapse (never made good)."""
     from apcli.errors import UsageError
     from apcli.workflow import record_contact, record_contact_lapse
 
@@ -226,7 +228,9 @@ def absence(
         ),
     ] = False,
 ) -> None:
-    """Record the follow-up of an absence (ATT-ABSENCE-FOLLOW-UP), or the provider's refusal of the pupil."""
+    """Record the follow-up of an absence (ATT-ABSENCE-FOLLOW-UP).
+
+    With --excluded-by-provider: the provider refused the pupil that session (EXCLUDED-FROM-AP-MEETING)."""
     from apcli.workflow import record_absence_follow_up
 
     record_absence_follow_up(_change(case_id, None, None), date, session, follow_up, excluded_by_provider)
