@@ -268,3 +268,60 @@ def test_a_confirmation_is_not_renewed_with_an_earlier_or_future_date(demo: Path
     assert "is after today (2026-11-27)" in future.output
     text = (demo / "providers" / "larkhill-green.yaml").read_text()
     assert "safeguarding_confirmed: 2026-07-10" in text
+
+
+def test_a_contact_dated_today_does_not_make_good_a_past_week(year: Scenario) -> None:  # noqa: F811
+    s = year
+    _started(s)
+    s.ap("2026-09-22", "contact", C, "--date", "2026-09-22", "--with", "Sam Turner", "--summary", "Call")
+    assert _due(s, "2026-09-22", "ATT-WEEKLY") == [
+        ("2026-09-18", C, "contact with the provider in the week of 2026-09-14 (ap contact)"),
+    ]
+
+
+def test_the_html_report_and_attendance_show_name_lapses_and_refusals(year: Scenario) -> None:  # noqa: F811
+    s = year
+    _started(s)
+    s.ap("2026-09-22", "contact", C, "--missed-week", "2026-09-14", "--why", "Staff absence")
+    s.ap("2026-09-22", "attendance", "import", str(_register(s.root, [f"{C},2026-09-14,AM,B", f"{C},2026-09-14,PM,N"])))
+    s.ap("2026-09-22", "absence", C, "--date", "2026-09-14", "--session", "pm", "--excluded-by-provider",
+         "--follow-up", "Sent home")  # fmt: skip
+    page = s.root.parent / "report.html"
+    s.ap("2026-09-22", "report", "--html", str(page))
+    assert "<li>week of 2026-09-14: Staff absence</li>" in page.read_text()
+    shown = as_json(invoke(s.root, "attendance", "show", C, "--json", today="2026-09-22"))
+    assert shown["absences"] == [
+        {"date": "2026-09-14", "session": "PM", "code": "N", "follow_up": "Sent home (excluded by the provider)"}
+    ]
+
+
+def _expire_the_provider(root: Path) -> None:
+    path = root / "providers" / "larkhill-green.yaml"
+    path.write_text(
+        path.read_text().replace("safeguarding_confirmed: 2026-07-10", "safeguarding_confirmed: 2025-09-09")
+    )
+
+
+def test_an_expired_confirmation_refuses_the_notice_and_is_an_error_in_check(year: Scenario) -> None:  # noqa: F811
+    s = year
+    _expire_the_provider(s.root)  # valid 12 months: ran out on 2026-09-09, the day before the notice
+    refused = invoke(s.root, *NOTICE, today="2026-09-10")
+    assert refused.exit_code == 1, refused.output
+    flat = " ".join(refused.output.split())
+    assert (
+        "PLACE-PROVIDER-SAFEGUARDING (must): the provider 'larkhill-green': its confirmation that it follows the "
+        "academy's safeguarding policy (given 2025-09-09, valid 12 months, ran out on 2026-09-09) has expired"
+    ) in flat
+    s.ap("2026-09-10", "provider", "confirm", "larkhill-green", "--safeguarding", "2026-09-10")
+    s.ap("2026-09-10", *NOTICE)
+    check = as_json(invoke(s.root, "check", C, "--json", today="2026-09-10"))["findings"]
+    assert [f for f in check if f["rule"] == "PLACE-PROVIDER-SAFEGUARDING"] == []
+    (s.root / "providers" / "larkhill-green.yaml").write_text(
+        (s.root / "providers" / "larkhill-green.yaml")
+        .read_text()
+        .replace("safeguarding_confirmed: 2026-09-10", "safeguarding_confirmed: 2025-09-09")
+    )
+    check = as_json(invoke(s.root, "check", C, "--json", today="2026-09-15"))["findings"]
+    assert [(f["rule"], f["severity"]) for f in check if f["rule"] == "PLACE-PROVIDER-SAFEGUARDING"] == [
+        ("PLACE-PROVIDER-SAFEGUARDING", "error")
+    ]

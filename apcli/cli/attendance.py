@@ -89,7 +89,10 @@ def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
     placements = loaded.case.placements
     if not placements:
         raise UsageError(f"{loaded.id} has no placement yet, so no attendance at a provider.")
-    follow_ups: dict[tuple[dt.date, str], str] = {(a.date, a.session): a.follow_up for a in loaded.case.absences}
+    follow_ups: dict[tuple[dt.date, str], str] = {
+        (a.date, a.session): a.follow_up + (" (excluded by the provider)" if a.excluded_by_provider else "")
+        for a in loaded.case.absences
+    }
     view = attendance_view(s.records.marks(loaded.id), s.records.calendar, placements, follow_ups, s.today)
     if as_json:
         print_json(_view_json(loaded.id, view))

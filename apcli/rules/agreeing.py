@@ -250,7 +250,7 @@ def _confirmation_expired(context: CaseContext, provider_id: str, ended: bool) -
     return [
         Finding(
             "PLACE-PROVIDER-SAFEGUARDING",
-            f"the provider {provider_id!r}'s {what} has expired",
+            f"the provider {provider_id!r}: {what} has expired",
             f"ask the provider to confirm again, then ap provider confirm {provider_id} --safeguarding D "
             "--staff-checks D",
             ("placement", "provider"),
