@@ -438,7 +438,24 @@ def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[Che
                     rule.kind,
                 )
             )
-    return findings + _owed_after_the_end(loaded, context)
+    return findings + _contact_lapses(loaded) + _owed_after_the_end(loaded, context)
+
+
+def _contact_lapses(loaded: LoadedCase) -> list[CheckFinding]:
+    """A week recorded with no provider contact (ap contact --missed-week) stays in view as a warning."""
+    return [
+        CheckFinding(
+            loaded.id,
+            "ATT-WEEKLY",
+            "warning",
+            f"no contact with the provider in the week of {lapse.week} (a lapse recorded on {lapse.recorded}: "
+            f"{lapse.why})",
+            loaded.shown,
+            loaded.line_of(("contact_lapses", index)),
+            "due",
+        )
+        for index, lapse in enumerate(loaded.case.contact_lapses)
+    ]
 
 
 def _owed_after_the_end(loaded: LoadedCase, context: CaseContext) -> list[CheckFinding]:

@@ -57,6 +57,7 @@ def due_items(
         cache.put(case_id, key, [item.as_dict() for item in found])
         records.forget(case_id)
         items += found
+    items = list(dict.fromkeys(items))  # a provider's item, found by each of its cases, once
     if within is not None:
         horizon = today + dt.timedelta(days=max(0, min(within, (dt.date.max - today).days)))
         items = [item for item in items if item.due <= horizon]
@@ -80,8 +81,15 @@ def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: 
     for rule, finding in found:
         if finding.due is not None:
             state = "overdue" if finding.due < today else "due"
+            if rule.id in PROVIDER_RULES:  # the provider's item, not the pupil's: named by the provider
+                items.append(DueItem(str(finding.path[-1]), "", rule.id, finding.message, finding.due, state))
+                continue
             items.append(DueItem(loaded.id, loaded.case.pupil.name, rule.id, finding.message, finding.due, state))
     return items
+
+
+# Due rules whose items are a provider's: each is listed once, under the provider's id, however many cases find it.
+PROVIDER_RULES = ("PROVIDER-RECONFIRM",)
 
 
 def as_csv(items: list[DueItem]) -> str:

@@ -157,6 +157,8 @@ def to_code(raw: Any, provider: Provider, words: dict[str, str]) -> tuple[str | 
     if text.startswith("="):
         return None, "is a formula; save the register with the marks as values"
     mapped = words.get(text.lower())
+    if text.lower() == PROVIDER_EXCLUDED and mapped in (None, "E"):
+        return None, _excluded_why(mapped)
     upper = provider.register_code if mapped == codes.ATTENDED_AT_PROVIDER else (mapped or text).upper()
     own = provider.register_code
     if upper in codes.RETIRED:
@@ -173,6 +175,24 @@ def to_code(raw: Any, provider: Provider, words: dict[str, str]) -> tuple[str | 
         f"is not an attendance code, nor a word for one in the settings' mark_words (to use it, add "
         f"'{printable(text.lower())}: CODE' under mark_words in ap-settings.yaml)"
     )
+
+
+PROVIDER_EXCLUDED = "excluded"
+
+
+def _excluded_why(mapped: str | None) -> str:
+    """A provider's "excluded" is its refusal of the pupil (the policy's exclusion from the provision), not E."""
+    why = (
+        "is the provider refusing the pupil, not E (E is a suspension or exclusion by the school): mark the "
+        "session with the provider's own absence word (or N), import the register again, and record the "
+        "refusal with `ap absence CASE --date D --session am|pm --excluded-by-provider --follow-up TEXT`"
+    )
+    if mapped == "E":
+        why += (
+            "; ap-settings.yaml maps 'excluded' to E under mark_words (as older versions of ap wrote it): "
+            "delete that line from ap-settings.yaml"
+        )
+    return why
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

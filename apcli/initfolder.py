@@ -74,6 +74,9 @@ period_end_warning_school_days: 10
 
 # Words providers write in their registers, and the DfE code each stands for.
 # 'attended' means the provider's own register code (B, or D where the pupil is dual registered).
+# A provider's "excluded" (it refused the pupil) is not E, which is the school's own suspension or
+# exclusion: such a session is marked with the provider's absence word (or N), and the refusal recorded
+# with `ap absence CASE --date D --session am|pm --excluded-by-provider --follow-up TEXT`.
 mark_words:
   present: attended
   attended: attended
@@ -82,8 +85,15 @@ mark_words:
   ill: I
   illness: I
   medical: M
-  excluded: E
   unauthorised: O
+
+# Unauthorised sessions (G, N, O, U) in a rolling period of school weeks that make an attendance-officer
+# action due (the national penalty-notice threshold: 10 sessions in 10 school weeks).
+unauthorised_sessions_threshold: 10
+unauthorised_school_weeks: 10
+
+# Months a provider's safeguarding and staff-check confirmations stay valid (KCSIE; re-confirm yearly).
+provider_confirmation_months: 12
 
 # Commit each change to git, one commit a command (where the records folder is in a git repository).
 commit: {"true" if commit else "false"}

@@ -185,7 +185,6 @@ DEFAULT_MARK_WORDS = {
     "ill": "I",
     "illness": "I",
     "medical": "M",
-    "excluded": "E",
     "unauthorised": "O",
 }
 
@@ -202,6 +201,15 @@ class Settings(Strict):
     mark_words: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_MARK_WORDS),
         description="a provider's word for a mark -> DfE code, or 'attended' for the provider's own code (B or D)",
+    )
+    unauthorised_sessions_threshold: int = Field(
+        10, ge=1, le=100, description="unauthorised sessions (G, N, O, U) that make an attendance-officer action due"
+    )
+    unauthorised_school_weeks: int = Field(
+        10, ge=1, le=39, description="the rolling period, in school weeks, in which those sessions are counted"
+    )
+    provider_confirmation_months: int = Field(
+        12, ge=1, le=36, description="months a provider's safeguarding and staff-check confirmations stay valid"
     )
     commit: bool = Field(False, description="commit each change to git")
     census_reason_codes: dict[Reason, str] = Field(
@@ -523,12 +531,24 @@ class ProviderContact(Strict):
     date: Date
     with_: Name = Field(alias="with")
     summary: Text
+    recorded: Date | None = Field(None, description="the day it was entered, where that was after the contact")
+
+
+class ContactLapse(Strict):
+    """A week of the placement with no contact with the provider, recorded as a lapse (never made good)."""
+
+    week: Date = Field(description="the Monday of the week")
+    why: Text
+    recorded: Date = Field(description="the day the lapse was recorded")
 
 
 class AbsenceFollowUp(Strict):
     date: Date
     session: Literal["am", "pm"]
     follow_up: Text
+    excluded_by_provider: bool = Field(
+        False, description="the provider refused the pupil that session (the policy's exclusion from the provision)"
+    )
 
 
 class Target(Strict):
@@ -709,6 +729,7 @@ class Case(Strict):
     placements: list[Placement] = Field(default_factory=list, description="P1, P2, ... in the order recorded")
     letters: list[SentLetter] = Field(default_factory=list, description="other letters sent to the family")
     provider_contacts: list[ProviderContact] = Field(default_factory=list)
+    contact_lapses: list[ContactLapse] = Field(default_factory=list, description="weeks with no provider contact")
     absences: list[AbsenceFollowUp] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
     measures: list[Measure] = Field(default_factory=list)

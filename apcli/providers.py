@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -165,3 +166,45 @@ def add_closure(
         records.write(path, text, PROVIDERS_DIR)
     vars(records).pop("providers", None)  # read again on next use
     return updated, [day.isoformat() for day in school_days]
+
+
+def confirm_provider(
+    records: Records, provider_id: str, safeguarding: str | None, staff_checks: str | None, today: dt.date
+) -> Provider:
+    """Record a provider's renewed safeguarding and staff-check confirmations (KCSIE: they run out after the
+    settings' provider_confirmation_months), keeping the file's comments."""
+    from apcli import yamlio
+    from apcli.models import Provider
+    from apcli.store import PROVIDERS_DIR, read_text
+
+    if safeguarding is None and staff_checks is None:
+        raise UsageError("Give --safeguarding D, --staff-checks D or both: the dates the provider confirmed again.")
+    changes: dict[str, dt.date] = {}
+    for option, field, given in (
+        ("--safeguarding", "safeguarding_confirmed", safeguarding),
+        ("--staff-checks", "staff_checks_confirmed", staff_checks),
+    ):
+        if given is None:
+            continue
+        day = parse_date(given, option)
+        if day > today:
+            raise UsageError(f"{option} {day} is after today ({today}): record a confirmation once it is given.")
+        changes[field] = day
+    path = records.provider_path(provider_id)
+    with records.lock(f"provider-{provider_id}"):
+        if not records.guard.exists(path, PROVIDERS_DIR):
+            raise UsageError(f"{provider_id!r} is not a provider in the register (ap provider list).")
+        shown = records.shown(path)
+        text = read_text(path, shown, records.guard)
+        old = records.load_file(path, Provider)[0]
+        for field, day in changes.items():
+            earlier: dt.date | None = getattr(old, field)
+            if earlier is not None and day < earlier:
+                raise UsageError(
+                    f"{field} is {earlier} in {shown}; {day} is earlier: a renewal is dated on or after it."
+                )
+        provider = old.model_copy(update=changes)
+        data = provider.model_dump(mode="python", exclude_defaults=True)
+        data["register_code"] = provider.register_code
+        records.write(path, yamlio.update_text(text, data, shown), PROVIDERS_DIR)
+    return provider

@@ -111,6 +111,7 @@ class PupilLine:
     placement: str = ""  # a placement's line: its id; a pupil's line: ""
     parts: list[PupilLine] = field(default_factory=list)  # a pupil's line: one line per placement in the period
     statutory: Summary = field(default_factory=lambda: Summary(0, 0, 0, 0, 0))  # the school register's figure
+    contact_lapses: list[tuple[dt.date, str]] = field(default_factory=list)  # weeks with no provider contact
 
     @property
     def cost_to_date(self) -> Decimal | None:
@@ -303,6 +304,9 @@ def pupil_line(records: Records, case_id: str, case: Case, period: Period, today
         elapsed_days=sum(part.elapsed_days for part in parts),
         weekly=[(monday, summarise(codes).percent) for monday, codes in sorted(weekly.items())],
         parts=parts,
+        contact_lapses=[
+            (lapse.week, lapse.why) for lapse in case.contact_lapses if period.start <= lapse.week <= period.end
+        ],
     )
 
 
@@ -425,6 +429,11 @@ def _line_json(p: PupilLine, names: bool) -> dict[str, Any]:
         "cost_per_attended_session": _money(p.cost_per_attended_session),
         "reviews_held": p.reviews_held,
         "reviews_due": p.reviews_due,
+        **(
+            {"contact_lapses": [{"week": week.isoformat(), "why": why} for week, why in p.contact_lapses]}
+            if p.contact_lapses
+            else {}
+        ),
     }
 
 

@@ -169,9 +169,14 @@ def render_html(report: Report, threshold: float, names: bool = True) -> str:
             f"{'-' if t.latest is None else f'{t.latest:g}'} ({escape(t.direction)})</h3>{target_chart(p, t)}"
             for t in p.targets
         )
+        lapses = "".join(
+            f"<li>week of {week}: {escape(why)}</li>" for week, why in p.contact_lapses
+        )  # weeks with no contact with the provider (ATT-WEEKLY), recorded as lapses
+        if lapses:
+            lapses = f"<h3>Lapses in weekly contact with the provider</h3><ul>{lapses}</ul>"
         pupils.append(
             f'<section class="pupil"><h2>{title}</h2><h3>Attendance week by week</h3>'
-            f"{attendance_chart(p, threshold)}{targets}</section>"
+            f"{attendance_chart(p, threshold)}{targets}{lapses}</section>"
         )
     empty = "" if report.pupils else "<p>No placements in this period.</p>"
     return (

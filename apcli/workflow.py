@@ -509,7 +509,8 @@ def record_contact(change: Change, date: str, with_: str, summary: str) -> GateR
     check_not_future(day, change.today, "--date")
     if not with_.strip() or not summary.strip():
         raise UsageError("--with and --summary cannot be blank: who was spoken to, and what about.")
-    contact = ProviderContact.model_validate({"date": day, "with": with_.strip(), "summary": summary.strip()})
+    late = {"recorded": change.today} if day < change.today else {}  # entered late: never backdated silently
+    contact = ProviderContact.model_validate({"date": day, "with": with_.strip(), "summary": summary.strip(), **late})
 
     def apply(case: Case) -> Case:
         if not case.placements:
@@ -520,7 +521,50 @@ def record_contact(change: Change, date: str, with_: str, summary: str) -> GateR
     return change_case(change, "contact", f"contact with the provider on {day} ({contact.with_})", apply)
 
 
-def record_absence_follow_up(change: Change, date: str, session: str, follow_up: str) -> GateResult:
+def record_contact_lapse(change: Change, week: str, why: str) -> dt.date:
+    """Record a past week with no contact with the provider, once: it leaves `ap review due` and stays a lapse.
+    Returns the week's Monday."""
+    from apcli.attendance import attending_days
+    from apcli.models import ContactLapse
+
+    day = parse_date(week, "--missed-week")
+    monday = day - dt.timedelta(days=day.weekday())
+    if not why.strip():
+        raise UsageError("--why cannot be blank: say why there was no contact that week.")
+    if monday + dt.timedelta(days=7) > change.today:
+        raise UsageError(
+            f"--missed-week: the week of {monday} is not over yet ({change.today}); there is still time to "
+            "contact the provider (ap contact --date D --with NAME --summary T)."
+        )
+    lapse = ContactLapse(week=monday, why=why.strip(), recorded=change.today)
+
+    def apply(case: Case) -> Case:
+        sunday = monday + dt.timedelta(days=6)
+        if not any(
+            monday <= d <= sunday for p in case.placements for d in attending_days(change.records.calendar, p, sunday)
+        ):
+            raise UsageError(
+                f"--missed-week: the pupil had no placement day in the week of {monday}; no contact was owed."
+            )
+        if any(monday <= c.date <= sunday for c in case.provider_contacts):
+            raise UsageError(f"--missed-week: a contact with the provider is recorded in the week of {monday}.")
+        if any(existing.week == monday for existing in case.contact_lapses):
+            raise UsageError(f"--missed-week: the week of {monday} is already recorded as a lapse.")
+        return case.model_copy(update={"contact_lapses": [*case.contact_lapses, lapse]})
+
+    change_case(
+        change,
+        "contact",
+        f"the week of {monday} recorded as a lapse in contact with the provider",
+        apply,
+        after_the_end=True,
+    )
+    return monday
+
+
+def record_absence_follow_up(
+    change: Change, date: str, session: str, follow_up: str, excluded_by_provider: bool = False
+) -> GateResult:
     from apcli.attendance import is_absence
     from apcli.models import AbsenceFollowUp
 
@@ -537,14 +581,18 @@ def record_absence_follow_up(change: Change, date: str, session: str, follow_up:
             f"{day} {session.upper()} is {shown}, not an absence; a follow-up is recorded against an absence "
             "(ap attendance show lists them)."
         )
-    entry = AbsenceFollowUp(date=day, session=session, follow_up=follow_up.strip())  # type: ignore[arg-type]
+    entry = AbsenceFollowUp(
+        date=day,
+        session=session,  # type: ignore[arg-type]
+        follow_up=follow_up.strip(),
+        excluded_by_provider=excluded_by_provider,
+    )
 
     def apply(case: Case) -> Case:
         return case.model_copy(update={"absences": [*case.absences, entry]})
 
-    return change_case(
-        change, "absence", f"follow-up of the absence on {day} {session.upper()} ({code})", apply, after_the_end=True
-    )
+    what = "the provider's exclusion of the pupil" if excluded_by_provider else "follow-up of the absence"
+    return change_case(change, "absence", f"{what} on {day} {session.upper()} ({code})", apply, after_the_end=True)
 
 
 # --- reviews, targets and measures -------------------------------------------------------

@@ -276,6 +276,18 @@ def test_a_whole_school_year_of_what_is_due(year: Scenario) -> None:
     assert s.due("2027-06-02") == [("2027-06-14", "REVIEW-TERMLY", "due"), ("2027-06-18", "REVIEW-ON-REQUEST", "due")]
     s.ap("2027-06-10", "review", "record", C, "--date", "2027-06-10", "--outcome", "end", "--responsible", "Priya Shah")
     s.targets_and_measures("2027-06-08", "2027-06-08", "2027-06-10")
+    # From 30 days before the provider's confirmations (2026-07-10) run out, their renewal is due; then recorded.
+    assert s.due("2027-06-11").count(("2027-07-09", "PROVIDER-RECONFIRM", "due")) == 2
+    s.ap(
+        "2027-06-11",
+        "provider",
+        "confirm",
+        "larkhill-green",
+        "--safeguarding",
+        "2027-06-11",
+        "--staff-checks",
+        "2027-06-11",
+    )
     # Ten school days before the period ends, a decision is due.
     s.keep_up("2027-06-29")
     assert s.due("2027-06-28") == []

@@ -89,7 +89,10 @@ def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
     placements = loaded.case.placements
     if not placements:
         raise UsageError(f"{loaded.id} has no placement yet, so no attendance at a provider.")
-    follow_ups: dict[tuple[dt.date, str], str] = {(a.date, a.session): a.follow_up for a in loaded.case.absences}
+    follow_ups: dict[tuple[dt.date, str], str] = {
+        (a.date, a.session): a.follow_up + (" (excluded by the provider)" if a.excluded_by_provider else "")
+        for a in loaded.case.absences
+    }
     view = attendance_view(
         s.records.marks(loaded.id), s.records.calendar, placements, follow_ups, s.today, s.records.providers
     )
@@ -200,13 +203,39 @@ def _print_view(case_id: str, pupil: str, view: AttendanceView, threshold: float
 @app.command()
 def contact(
     case_id: CaseArgument,
-    date: Annotated[str, typer.Option("--date", metavar="D", help="When.")],
-    with_: Annotated[str, typer.Option("--with", metavar="NAME", help="Who at the provider.")],
-    summary: Annotated[str, typer.Option("--summary", metavar="T", help="What was discussed.")],
+    date: Annotated[str | None, typer.Option("--date", metavar="D", help="When.")] = None,
+    with_: Annotated[str | None, typer.Option("--with", metavar="NAME", help="Who at the provider.")] = None,
+    summary: Annotated[str | None, typer.Option("--summary", metavar="T", help="What was discussed.")] = None,
+    missed_week: Annotated[
+        str | None,
+        typer.Option(
+            "--missed-week",
+            metavar="D",
+            help="Record that a past week (any day of it) had no contact: a lapse, kept, never made good.",
+        ),
+    ] = None,
+    why: Annotated[str | None, typer.Option("--why", metavar="T", help="With --missed-week: why.")] = None,
 ) -> None:
-    """Record the weekly contact with the provider (ATT-WEEKLY)."""
-    from apcli.workflow import record_contact
+    """Record the weekly contact with the provider (ATT-WEEKLY).
 
+    With --missed-week D --why T: a past week that had none, recorded once as a lapse (never made good)."""
+    from apcli.errors import UsageError
+    from apcli.workflow import record_contact, record_contact_lapse
+
+    if missed_week is not None:
+        if date is not None or with_ is not None or summary is not None:
+            raise UsageError(
+                "--missed-week records a week with no contact: give it with --why, not --date/--with/--summary."
+            )
+        if why is None:
+            raise UsageError('--missed-week needs --why "...": the reason is recorded with the lapse.')
+        monday = record_contact_lapse(_change(case_id, None, None), missed_week, why)
+        _report(case_id, f"the week of {monday} recorded as a lapse in contact with the provider", [])
+        return
+    if date is None or with_ is None or summary is None:
+        raise UsageError("Give --date, --with and --summary (or --missed-week D --why T for a week with no contact).")
+    if why is not None:
+        raise UsageError("--why goes with --missed-week.")
     record_contact(_change(case_id, None, None), date, with_, summary)
     _report(case_id, "contact with the provider recorded", [])
 
@@ -219,9 +248,23 @@ def absence(
     follow_up: Annotated[
         str, typer.Option("--follow-up", metavar="T", help="What was done: provider rang home, escalated, referred on.")
     ],
+    excluded_by_provider: Annotated[
+        bool,
+        typer.Option(
+            "--excluded-by-provider",
+            help="The provider refused the pupil that session (not E, the school's own exclusion): "
+            "the exclusion-from-AP meeting becomes due (EXCLUDED-FROM-AP-MEETING).",
+        ),
+    ] = False,
 ) -> None:
-    """Record the follow-up of an absence (ATT-ABSENCE-FOLLOW-UP)."""
+    """Record the follow-up of an absence (ATT-ABSENCE-FOLLOW-UP).
+
+    With --excluded-by-provider: the provider refused the pupil that session (EXCLUDED-FROM-AP-MEETING)."""
     from apcli.workflow import record_absence_follow_up
 
-    record_absence_follow_up(_change(case_id, None, None), date, session, follow_up)
-    _report(case_id, "absence follow-up recorded", [])
+    record_absence_follow_up(_change(case_id, None, None), date, session, follow_up, excluded_by_provider)
+    _report(
+        case_id,
+        "the provider's exclusion of the pupil recorded" if excluded_by_provider else "absence follow-up recorded",
+        [],
+    )

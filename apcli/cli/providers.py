@@ -153,3 +153,28 @@ def closure(
         f"{provider_id} closed {span} ({len(days)} school day(s)): no marks expected and no cost counted on those "
         f"days; its register may mark them # or Y1-Y7 ({records.shown(records.provider_path(provider_id))})."
     )
+
+
+@provider_app.command("confirm")
+def confirm(
+    provider_id: Annotated[str, typer.Argument(metavar="ID", help="The provider's id.")],
+    safeguarding: Annotated[
+        str | None,
+        typer.Option(
+            "--safeguarding",
+            metavar="D",
+            help="When it confirmed again that it follows the academy's safeguarding policy.",
+        ),
+    ] = None,
+    staff_checks: Annotated[
+        str | None,
+        typer.Option("--staff-checks", metavar="D", help="Date of its renewed written confirmation of staff checks."),
+    ] = None,
+) -> None:
+    """Record a provider's renewed safeguarding or staff-check confirmation (they run out after 12 months)."""
+    from apcli.providers import confirm_provider
+
+    records = state().records
+    confirm_provider(records, provider_id, safeguarding, staff_checks, state().today)
+    did(f"provider {provider_id} confirmations recorded")
+    typer.echo(f"Recorded the confirmation(s) in {records.shown(records.provider_path(provider_id))}.")

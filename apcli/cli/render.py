@@ -137,6 +137,23 @@ def render_case(
                 ],
             )
         )
+    if case.provider_contacts or case.contact_lapses:
+        contact_rows = [
+            (str(c.date), f"{c.with_}: {c.summary}" + (f" (entered late, on {c.recorded})" if c.recorded else ""))
+            for c in case.provider_contacts
+        ] + [
+            (f"week of {lapse.week}", f"LAPSE: no contact ({lapse.why}; recorded {lapse.recorded})")
+            for lapse in case.contact_lapses
+        ]
+        parts.append(_section("contact with the provider", sorted(contact_rows)))
+    refusals = [a for a in case.absences if a.excluded_by_provider]
+    if refusals:
+        parts.append(
+            _section(
+                "excluded by the provider",
+                [(f"{a.date} {a.session.upper()}", a.follow_up) for a in refusals],
+            )
+        )
     if case.reviews:
         parts.append(
             _section(

@@ -162,6 +162,9 @@ def _print(built: Report) -> None:
         ],
         title="Targets",
     )  # fmt: skip
+    lapses = [(p.case, str(week), why) for p in built.pupils for week, why in p.contact_lapses]
+    if lapses:
+        print_table(("case", "week of", "why"), lapses, title="Lapses in weekly contact with the provider (ATT-WEEKLY)")
     print_table(
         ("", "pupils", "days", "possible at provider", "attended at provider", "% at provider",
          "% statutory (school register)", "cost (known)", "costs missing", "per attended session"),

@@ -229,7 +229,7 @@ def provider_safeguarding(context: CaseContext) -> list[Finding]:
         if value is None
     ]
     if not missing:
-        return []
+        return _confirmation_expired(context, placement.provider, placement.ending is not None)
     return [
         Finding(
             "PLACE-PROVIDER-SAFEGUARDING",
@@ -237,6 +237,25 @@ def provider_safeguarding(context: CaseContext) -> list[Finding]:
             f"add safeguarding_confirmed and staff_checks_confirmed to providers/{placement.provider}.yaml",
             ("placement", "provider"),
         )
+    ]
+
+
+def _confirmation_expired(context: CaseContext, provider_id: str, ended: bool) -> list[Finding]:
+    """A confirmation older than the settings' months no longer counts (KCSIE: checked again each year); an ended
+    placement is not judged by what ran out after it."""
+    from apcli.rules.absence import expired
+
+    if ended:
+        return []
+    return [
+        Finding(
+            "PLACE-PROVIDER-SAFEGUARDING",
+            f"the provider {provider_id!r}: {what} has expired",
+            f"ask the provider to confirm again, then ap provider confirm {provider_id} --safeguarding D "
+            "--staff-checks D",
+            ("placement", "provider"),
+        )
+        for what in expired(context, provider_id, context.today)
     ]
 
 

@@ -86,6 +86,7 @@ def weekly_contact(context: CaseContext) -> list[Finding]:
     provider = context.records.providers.get(placement.provider)
     weeks = {_monday(day) for day in attending_days(context.records.calendar, placement, window[1], provider)}
     contacted = {_monday(c.date) for c in context.case.provider_contacts}
+    contacted |= {lapse.week for lapse in context.case.contact_lapses}  # recorded as a lapse: shown by ap check
     return [
         Finding(
             "ATT-WEEKLY",

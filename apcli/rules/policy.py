@@ -7,6 +7,7 @@ says so. Checks live beside the step they gate.
 from __future__ import annotations
 
 from apcli.rules import Rule, during, keystage
+from apcli.rules import absence as absent
 from apcli.rules import agreeing as agree
 from apcli.rules import ending as end
 from apcli.rules import notices as notice
@@ -16,6 +17,13 @@ POLICY = "the academy's Alternative Provision Policy"
 REGS = "SI 2010/1156 (Education (Educational Provision for Improving Behaviour) Regulations 2010), as amended"
 DFE_2025 = "DfE, Arranging alternative provision: a guide for local authorities and schools (2025)"
 KCSIE = "DfE, Keeping Children Safe in Education"
+ATTENDANCE_2024 = (
+    "DfE, Working together to improve school attendance (August 2024), the national framework for penalty notices: "
+    "'a single consistent national threshold for when a penalty notice must be considered by all schools in "
+    "England, of 10 sessions (usually equivalent to 5 school days) of unauthorised absence within a rolling 10 "
+    "school week period' (a school week: any week with at least one school session); unauthorised codes G, N, "
+    "O, U: School Attendance (Pupil Registration) (England) Regulations 2024, reg 10"
+)
 DFE_REGISTRATION = (
     "DfE, Alternative provision: statutory guidance for local authorities (as quoted by Lincolnshire County Council, "
     "professionals.lincolnshire.gov.uk/special-educational-needs-disabilites/alternative-provision-guidance/16); "
@@ -92,7 +100,8 @@ RULES: tuple[Rule, ...] = (
          "written confirmation from the alternative provision provider that appropriate safeguarding checks have "
          "been carried out", f"{POLICY}; {KCSIE}",
          "the provider's record holds the date it confirmed the academy's safeguarding policy and the date of its "
-         "written confirmation of staff checks", agree.provider_safeguarding),
+         "written confirmation of staff checks, neither older than the settings' provider_confirmation_months "
+         "(default 12) on the day of an open placement's step", agree.provider_safeguarding),
     Rule("PLACE-CORE-SUBJECTS", "should", ("placement",),
          "students continue to receive appropriate and challenging English and Maths teaching", POLICY,
          "the plan says how English and maths are taught", agree.core_subjects),
@@ -168,6 +177,25 @@ RULES: tuple[Rule, ...] = (
          "If the placement does not appear to be working or if the student is not attending - a formal meeting "
          "should be held involving the academy, parent/carer, student", POLICY,
          "attendance below the threshold or a concern makes a formal meeting due", during.not_working),
+    Rule("ATT-UNAUTHORISED", "due", ("review",),
+         "failure to attend should carry the same consequences as non-attendance at the academy",
+         f"{POLICY}; {ATTENDANCE_2024}",
+         "unauthorised sessions (G, N, O, U) reaching the school's threshold (default 10 in a rolling 10 school "
+         "weeks) make an attendance-officer action due within 5 school days: a meeting of kind attendance-concern "
+         "with the attendance officer present, on or after the day; each reaching counts new sessions only",
+         absent.unauthorised),
+    Rule("EXCLUDED-FROM-AP-MEETING", "due", ("review",),
+         "If a student is permanently excluded from an alternative provision placement, a meeting will be convened "
+         "between the named mainstream school, alternative provider and the family", POLICY,
+         "a refusal by the provider recorded (ap absence --excluded-by-provider) makes a meeting of kind exclusion "
+         "due within 5 school days, until one on or after that day is recorded", absent.excluded_meeting),
+    Rule("PROVIDER-RECONFIRM", "due", ("review",),
+         "all alternative providers adhere to the safeguarding policy held by the academy; schools should obtain "
+         "written confirmation from the alternative provision provider that appropriate safeguarding checks have "
+         "been carried out", f"{POLICY}; {KCSIE}",
+         "for each provider with an open placement, from 30 days before its safeguarding or staff-check "
+         "confirmation runs out (12 months, a setting): confirm again (ap provider confirm); one item a provider",
+         absent.reconfirm),
     Rule("SAFE-DSL", "must", ("safeguarding",),
          "any safeguarding concerns are raised with the DSL at the academy", POLICY,
          "a logged concern names the DSL and the date; the case holds a reference, never the details",
