@@ -225,6 +225,9 @@ def test_a_copy_goes_by_the_method_given(notified_then_nan: Run, demo: Path) -> 
     """The copy goes by her own method (post, the default) unless --method says otherwise: here by hand."""
     result = notified_then_nan("notice", TYLER, "--to", "Nan Ward", "--method", "hand", today="2026-12-10")
     assert result.exit_code == 0, result.output
+    assert (
+        "Copy of the notice to Nan Ward by hand: letters/AP-2026-003/notice-2026-12-10-parent-2.html" in result.stdout
+    )
     assert [(c["to"], c["date"], c["method"]) for c in notices(demo)[0]["copies"]] == [
         ("Nan Ward", D(2026, 12, 10), "hand")
     ]

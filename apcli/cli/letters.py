@@ -47,7 +47,8 @@ def _print(sent: Sent, as_json: bool, dry_run: bool, what: str, method: str | No
     if sent.letters:
         did(f"{sent.case}: {what.lower()} issued ({', '.join(sorted(ways))})")
     for to, file, sha in sent.letters:
-        by = f" by {sent.methods[to]}" if len(ways) > 1 and to in sent.methods else ""
+        shown = len(ways) > 1 or what.startswith("Copy")  # a copy says how it went, one by one
+        by = f" by {sent.methods[to]}" if shown and to in sent.methods else ""
         typer.echo(f"{what} to {to}{by}: {file} (sha256 {sha})")
     typer.echo(
         f"Recorded in {sent.case}. Print or send each letter, and keep it as it is: its sha256 shows what was sent."
