@@ -17,8 +17,8 @@ REGS = "SI 2010/1156 (Education (Educational Provision for Improving Behaviour) 
 DFE_2025 = "DfE, Arranging alternative provision: a guide for local authorities and schools (2025)"
 KCSIE = "DfE, Keeping Children Safe in Education"
 S576 = (
-    "Education Act 1996 s576(1): 'parent', in relation to a child, includes any person who is not a parent but "
-    "has parental responsibility for him, or who has care of him"
+    "Education Act 1996 s576(1): 'parent', in relation to a child or young person, includes any person (a) who "
+    "is not a parent of his but who has parental responsibility for him, or (b) who has care of him"
 )
 DFE_REGISTRATION = (
     "DfE, Alternative provision: statutory guidance for local authorities (as quoted by Lincolnshire County Council, "
