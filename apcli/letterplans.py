@@ -120,11 +120,15 @@ def notice_plans(
     case: Case,
     placement: Placement,
     notice_date: dt.date,
-    method: str,
+    method: str | None,
     earlier: list[Notice] | None = None,
+    copy_of: Notice | None = None,
+    only: str | None = None,
 ) -> list[LetterPlan]:
-    """One notice for each parent with parental responsibility, and one for the LA where there is an EHC plan.
-    `earlier`: the notices given before this one; a notice after them says what changed since the last."""
+    """One notice for each parent within Education Act 1996 s576 (parental responsibility, or care of the
+    child), and one for the LA that maintains the plan where there is an EHC plan, each by the method given
+    (`method`) or else the recipient's own. `earlier`: the notices given before this one; a notice after them
+    says what changed since the last. `copy_of` and `only`: a copy of that notice, for that one recipient."""
     provider = records.providers[placement.provider]
     change = what_changed(records, case.pupil.name, placement, earlier or [])
     sessions = session_lines(placement.sessions or provider.sessions)
@@ -134,7 +138,10 @@ def notice_plans(
     la = next((r.name for r in people if r.is_la), None)
     plans = []
     for index, recipient in enumerate(people, start=1):
-        context = _common(records, case_id, case, recipient, notice_date, method)
+        if only is not None and recipient.name.casefold() != only.casefold():
+            continue
+        how = recipient.method_for(method)
+        context = _common(records, case_id, case, recipient, notice_date, how)
         period_days = f"{len(days)} school day{'s' if len(days) != 1 else ''}"
         context.update(
             {
@@ -160,6 +167,7 @@ def notice_plans(
                 "reintegration": placement.reintegration or "",
                 "copy_to_la": la if la and not recipient.is_la else "",
                 "change": change,
+                "copy_of": uk(copy_of.date) if copy_of else "",
             }
         )
         required = {
@@ -170,8 +178,10 @@ def notice_plans(
             "the address of the provision": ["provider.address_lines[*]"],
             "the person to report to on the first day": ["report_to"],
             "the session times": ["sessions[*].time"],
-            **_recipient_required(method),
+            **_recipient_required(how),
         }
+        if copy_of:
+            required["that it is a copy of the notice given, and when"] = ["copy_of"]
         if change:
             required["what changed since the last notice"] = ["change.text"]
         plans.append(

@@ -92,6 +92,8 @@ REASONS: dict[str, str] = {
     "respite": "respite from the academy to change behaviour so that reintegration succeeds",
 }
 Send = Literal["none", "sen-support", "ehc-plan"]
+Method = Literal["post", "email", "hand"]
+METHODS: tuple[Method, ...] = ("post", "email", "hand")
 Role = Literal[
     "parent",
     "carer",
@@ -415,6 +417,24 @@ class Contact(Strict):
     email: str | None = None
     phone: str | None = None
     parental_responsibility: bool = True
+    cares_for_child: bool = Field(
+        False,
+        description="they have care of the child (the child lives with them: a grandparent, a foster carer), so "
+        "they are a parent within Education Act 1996 s576 and get the notice, parental responsibility or not",
+    )
+    method: Method | None = Field(None, description="how letters go to them (post, email or hand) [default: post]")
+
+    @property
+    def is_parent(self) -> bool:
+        """A parent within Education Act 1996 s576: parental responsibility, or care of the child."""
+        return self.parental_responsibility or self.cares_for_child
+
+
+class LocalAuthority(Strict):
+    """The local authority that maintains a pupil's EHC plan (which gets a copy of the notice)."""
+
+    name: Name
+    address: str | None = Field(None, description="postal address, lines separated by commas")
 
 
 class Suspension(Strict):
@@ -499,9 +519,19 @@ class Letter(Strict):
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
+class NoticeCopy(Strict):
+    """A copy of a notice given later to a parent or carer it did not reach (one added since, say): dated the
+    day it went, never judged against the notice's deadline (the notice was given; this is a copy)."""
+
+    to: Name
+    date: Date
+    method: Method
+    letters: list[Letter] = Field(default_factory=list)
+
+
 class Notice(Strict):
     date: Date
-    method: Literal["post", "email", "hand"]
+    method: Method = Field(description="how it was given: to each recipient, unless `methods` says otherwise")
     start: Date = Field(description="the first day the notice required")
     end: Date
     provider: str | None = Field(None, description="the provider it named")
@@ -512,8 +542,21 @@ class Notice(Strict):
     recorded: Date | None = Field(None, description="the day it was entered, where that was after it was given")
     late_why: str | None = Field(None, description="why it was entered after it was given")
     to: list[Name] = Field(default_factory=list)
+    methods: dict[Name, Method] = Field(
+        default_factory=dict, description="a recipient (in `to`) given the notice another way than `method`"
+    )
     la_copy: bool = False
     letters: list[Letter] = Field(default_factory=list)
+    copies: list[NoticeCopy] = Field(default_factory=list, description="copies given later, to whom and when")
+
+    def method_for(self, name: str) -> Method:
+        """How the notice went to `name`: a notice of one method (as every older one is) went to all that way."""
+        return self.methods.get(name, self.method)
+
+    @property
+    def reached(self) -> list[str]:
+        """Everyone the notice, or a copy of it, was given to."""
+        return [*self.to, *(copy.to for copy in self.copies)]
 
 
 class SentLetter(Strict):
@@ -723,6 +766,9 @@ class Case(Strict):
 
     pupil: Pupil
     contacts: list[Contact] = Field(default_factory=list, description="parents and carers")
+    ehc_la: LocalAuthority | None = Field(
+        None, description="the local authority that maintains the pupil's EHC plan [default: the settings' one]"
+    )
     referral: Referral
     meetings: list[Meeting] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
@@ -808,6 +854,8 @@ class ReferralForm(Strict):
     ehcna_requested: Date | None = None
     managed_move: ManagedMove | None = None
     parents: list[Contact] = Field(default_factory=list)
+    ehc_la: NameText | None = None
+    ehc_la_address: str | None = None
 
     @field_validator("dob", "date", "send_hub", "ehcna_requested", mode="before")
     @classmethod

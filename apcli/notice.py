@@ -66,19 +66,47 @@ class Recipient:
     address: str | None
     email: str | None
     is_la: bool = False
+    method: str | None = None  # how they want letters, where the case records it
 
     @property
     def address_lines(self) -> list[str]:
         return [part.strip() for part in (self.address or "").replace("\n", ",").split(",") if part.strip()]
 
+    def method_for(self, given: str | None) -> str:
+        """How a letter goes to them: the method given for this letter, else their own, else post."""
+        return given or self.method or "post"
+
+
+def ehc_local_authority(case: Case, records: Records) -> tuple[str | None, str | None]:
+    """The LA that maintains the pupil's EHC plan, and its address: the case's, else the settings' LA."""
+    if case.ehc_la is not None:
+        return case.ehc_la.name, case.ehc_la.address
+    school = records.settings.school
+    return school.local_authority, school.local_authority_address
+
 
 def recipients(case: Case, records: Records) -> list[Recipient]:
-    """Each parent or carer with parental responsibility, and the LA where the pupil has an EHC plan."""
-    found = [Recipient(c.name, c.relationship, c.address, c.email) for c in case.contacts if c.parental_responsibility]
-    school = records.settings.school
-    if case.pupil.send == "ehc-plan" and school.local_authority:
-        found.append(Recipient(school.local_authority, "local authority", school.local_authority_address, None, True))
+    """Each parent within Education Act 1996 s576 (parental responsibility, or care of the child), and the LA
+    that maintains the plan where the pupil has an EHC plan."""
+    found = [
+        Recipient(c.name, c.relationship, c.address, c.email, method=c.method) for c in case.contacts if c.is_parent
+    ]
+    la, address = ehc_local_authority(case, records)
+    if case.pupil.send == "ehc-plan" and la:
+        found.append(Recipient(la, "local authority", address, None, True))
     return found
+
+
+def not_had_notice(case: Case, placement: Placement, records: Records) -> list[Recipient]:
+    """The recipients the placement's current notice (or a copy of it) has not reached: a parent or carer added
+    since it was given, say. Empty while a notice is owed (the next one goes to everyone) or once it ended."""
+    from apcli.status import current_notice
+
+    notice = current_notice(placement) if placement.ending is None else None
+    if notice is None:
+        return []
+    reached = {name.casefold() for name in notice.reached}
+    return [r for r in recipients(case, records) if r.name.casefold() not in reached]
 
 
 def missing_means(recipient: Recipient, method: str) -> str | None:

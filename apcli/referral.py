@@ -13,7 +13,7 @@ from apcli.errors import UsageError
 from apcli.upn import normalise_upn, upn_problem
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Contact, ManagedMove, ReferralForm, Suspension
+    from apcli.models import Case, Contact, LocalAuthority, ManagedMove, ReferralForm, Suspension
     from apcli.store import Records
 
 
@@ -40,6 +40,8 @@ class ReferralInput:
     managed_move_consent: str | None = None
     parents: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
+    ehc_la: str | None = None
+    ehc_la_address: str | None = None
 
 
 def parse_year(value: str | int) -> int | str:
@@ -211,7 +213,20 @@ def build_case(given: ReferralInput, form: ReferralForm | None, today: dt.date, 
                 f"--suspension: {suspension.date} is not between the pupil's birth and the referral ({date})."
             )
     pupil = Pupil(name=name.strip(), dob=dob, year=year, upn=upn, out_of_year_group=out_of_year, send=send)  # type: ignore[arg-type]
-    return Case(pupil=pupil, contacts=contacts, referral=referral)
+    return Case(pupil=pupil, contacts=contacts, ehc_la=_ehc_la(given, form, send), referral=referral)
+
+
+def _ehc_la(given: ReferralInput, form: ReferralForm, send: str) -> LocalAuthority | None:
+    """The LA that maintains the pupil's EHC plan, where the referral names one (else the settings' LA serves)."""
+    from apcli.models import LocalAuthority
+
+    name = (given.ehc_la if given.ehc_la is not None else form.ehc_la or "").strip()
+    address = (given.ehc_la_address if given.ehc_la_address is not None else form.ehc_la_address or "").strip()
+    if address and not name:
+        raise UsageError("--ehc-la-address needs --ehc-la NAME: the LA that maintains the plan.")
+    if name and send != "ehc-plan":
+        raise UsageError("--ehc-la is the LA that maintains the pupil's EHC plan: give it with --send ehc-plan.")
+    return LocalAuthority(name=name, address=address or None) if name else None
 
 
 def open_case(

@@ -39,6 +39,7 @@ class Sent:
     letters: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # to, file, sha256
     previews: list[str] = field(default_factory=list)
     unneeded: list[str] = field(default_factory=list)
+    methods: dict[str, str] = field(default_factory=dict)  # to -> how it went
 
 
 @dataclass
@@ -49,8 +50,8 @@ class Output:
     dry_run: bool = False
 
 
-def check_method_and_format(method: str, fmt: str) -> Format:
-    if method not in METHODS:
+def check_method_and_format(method: str | None, fmt: str) -> Format:
+    if method is not None and method not in METHODS:
         raise UsageError(f"--method: {method!r} is not one of {', '.join(METHODS)}.")
     if fmt not in FORMATS:
         raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}.")
@@ -118,9 +119,11 @@ def output_folder(records: Records, case_id: str, out: Path | None) -> Path:
 
 
 def recorded_files(case: Case) -> set[str]:
-    return {letter.file for p in case.placements for notice in p.notices for letter in notice.letters} | {
-        letter.file for letter in case.letters
-    }
+    return (
+        {letter.file for p in case.placements for notice in p.notices for letter in notice.letters}
+        | {letter.file for p in case.placements for n in p.notices for copy in n.copies for letter in copy.letters}
+        | {letter.file for letter in case.letters}
+    )
 
 
 def every_recorded_file(records: Records, case_id: str, case: Case) -> tuple[set[str], list[str]]:
@@ -373,13 +376,16 @@ def notice_placement(case: Case, placement_id: str | None) -> Placement:
 def issue_notice(
     change: Change,
     given_date: str | None,
-    method: str,
+    method: str | None,
     output: Output,
     placement_id: str | None = None,
     given_on: str | None = None,
     late_why: str | None = None,
 ) -> Sent:
     """Give the notice to the parents (and the LA where there is an EHC plan), and record it.
+
+    `method` is how it goes to everyone; without it, each recipient's own method (`ap parent --method`), else
+    post. The notice records the method it went by to each.
 
     With `given_on` (and `late_why`), record a notice that was given on that earlier day and is only now being
     entered: no letter is written (the one given then is the notice; a letter made today would be a new one,
@@ -405,9 +411,12 @@ def issue_notice(
         placement = notice_placement(case, placement_id)
         change.placement = placement.id
         people = recipients(case, records)
+        how = {person.name: person.method_for(method) for person in people}
+        sent.methods = dict(how)
+        main = method or (next(iter(how.values())) if how else "post")
         notice = Notice(
             date=day,
-            method=method,  # type: ignore[arg-type]
+            method=main,  # type: ignore[arg-type]
             start=placement.start,
             end=placement.end,
             provider=placement.provider,
@@ -418,6 +427,7 @@ def issue_notice(
             recorded=change.today if why else None,
             late_why=why,
             to=[person.name for person in people],
+            methods={name: way for name, way in how.items() if way != main},  # type: ignore[misc]
             la_copy=any(person.is_la for person in people),
         )
         if why and placement.notices and day < max(n.date for n in placement.notices):
@@ -441,13 +451,18 @@ def issue_notice(
 
     def what(case: Case) -> str:
         placement = noticed(case)
-        to = ", ".join(placement.notices[-1].to)
+        notice = placement.notices[-1]
+        methods = {notice.method_for(name) for name in notice.to}
+        if len(methods) > 1:  # each person's method beside their name
+            how, to = "", ", ".join(f"{name} ({notice.method_for(name)})" for name in notice.to)
+        else:
+            how, to = f" ({notice.method})", ", ".join(notice.to)
         if why:
             return (
-                f"notice of {placement.id} given on {day} ({method}) to {to}, entered late on {change.today}: {why}"
+                f"notice of {placement.id} given on {day}{how} to {to}, entered late on {change.today}: {why}"
                 " (no letter written: the one given then is the notice)"
             )
-        return f"notice of {placement.id} issued ({method}) to {to}"
+        return f"notice of {placement.id} issued{how} to {to}"
 
     if given_on is not None:
         result = change_case(change, "notice", what, apply, dry_run=output.dry_run)
@@ -470,6 +485,148 @@ def issue_notice(
         folder,
         sent,
         record,
+    )
+    sent.unneeded = result.unneeded
+    return sent
+
+
+def _copy_placement(case: Case, placement_id: str | None, names: list[str]) -> Placement:
+    """The placement whose notice is copied: the one named, or the one open placement whose notice has not
+    reached the people named."""
+    from apcli.workflow import choose_placement
+
+    if placement_id is None:
+        wanting = [
+            p
+            for p in case.open_placements
+            if p.notices and not {name.casefold() for name in names} & {n.casefold() for n in _reached(p)}
+        ]
+        if len(wanting) == 1:
+            return wanting[0]
+    return choose_placement(case, placement_id, "a copy of the notice")
+
+
+def _reached(placement: Placement) -> list[str]:
+    from apcli.status import current_notice
+
+    notice = current_notice(placement)
+    return notice.reached if notice else []
+
+
+def copy_notice(
+    change: Change,
+    names: list[str],
+    given_date: str | None,
+    method: str | None,
+    output: Output,
+    placement_id: str | None = None,
+) -> Sent:
+    """Give a copy of the placement's notice to each parent or carer (or LA) named whom it did not reach, one
+    added since it was given, say: a letter dated today, recorded beside the notice with its date and method.
+
+    The notice keeps its date, and its deadline is judged on it as before: the notice was given; this is a
+    copy (SI 2010/1156 reg 3 asks for notice to each parent, Education Act 1996 s576 says who a parent is)."""
+    from apcli.letterplans import notice_plans
+    from apcli.models import Letter, NoticeCopy
+    from apcli.notice import missing_means, recipients
+    from apcli.rules import catalogue
+    from apcli.status import current_notice
+
+    records = change.records
+    day = notice_date(given_date, change.today)
+    sent = Sent(change.case_id, day)
+    folder = output_folder(records, change.case_id, output.out)
+    wanted = [name.strip() for name in names if name.strip()]
+    if not wanted:
+        raise UsageError("--to: give the name of the parent, carer or LA to give a copy of the notice to.")
+
+    def target(case: Case) -> tuple[Placement, int]:
+        placement = case.placement_by_id(change.placement or "")
+        assert placement is not None  # apply chose it
+        notice = current_notice(placement)
+        assert notice is not None  # apply checked it
+        return placement, placement.notices.index(notice)
+
+    def apply(case: Case) -> Case:
+        if not case.placements:
+            raise UsageError("There is no placement, so no notice to copy yet: record it with ap placement.")
+        placement = _copy_placement(case, placement_id, wanted)
+        change.placement = placement.id
+        notice = current_notice(placement)
+        if notice is None:
+            raise UsageError(
+                f"{placement.id} has no notice that describes it as it now stands, so there is nothing to copy: "
+                "give the notice (ap notice CASE), which goes to everyone."
+            )
+        people = {person.name.casefold(): person for person in recipients(case, records)}
+        reached = {name.casefold() for name in notice.reached}
+        copies = []
+        for name in wanted:
+            person = people.get(name.casefold())
+            if person is None:
+                listed = ", ".join(p.name for p in people.values()) or "nobody yet"
+                raise UsageError(
+                    f"--to: {name!r} is not a parent or carer who gets the notice (parental responsibility or "
+                    f"care of the child), nor the LA, on {change.case_id} (they are: {listed}). Add them first: "
+                    'ap parent CASE --name N --relationship R [--cares-for-child] --address "..."'
+                )
+            if person.name.casefold() in reached:
+                raise UsageError(
+                    f"--to: {person.name} has had the notice of {notice.date} for {placement.id} already "
+                    "(ap show CASE lists to whom it went)."
+                )
+            way = person.method_for(method)
+            if gap := missing_means(person, way):
+                raise UsageError(
+                    f"--to: a copy by {way} cannot be sent: {gap}. Add it to the contact (ap edit CASE), or give "
+                    "--method hand (or email, with their email address)."
+                )
+            reached.add(person.name.casefold())
+            copies.append(NoticeCopy(to=person.name, date=day, method=way))  # type: ignore[arg-type]
+        sent.methods = {c.to: c.method for c in copies}
+        index = placement.notices.index(notice)
+        copied = notice.model_copy(update={"copies": [*notice.copies, *copies]})
+        notices = [*placement.notices[:index], copied, *placement.notices[index + 1 :]]
+        return _with_placement(case, placement.model_copy(update={"notices": notices}))
+
+    def plans(case: Case) -> list[LetterPlan]:
+        placement, index = target(case)
+        notice = placement.notices[index]
+        earlier = placement.notices[:index]
+        found = []
+        for copy in notice.copies[len(notice.copies) - len(wanted) :]:
+            found += notice_plans(
+                records, change.case_id, case, placement, day, copy.method, earlier, copy_of=notice, only=copy.to
+            )
+        return found
+
+    def record(case: Case, written: list[tuple[str, str, str]]) -> Case:
+        placement, index = target(case)
+        notice = placement.notices[index]
+        letters = {to: Letter(to=to, file=file, sha256=sha) for to, file, sha in written}
+        new = len(notice.copies) - len(wanted)
+        copies = [
+            *notice.copies[:new],
+            *(c.model_copy(update={"letters": [letters[c.to]]}) for c in notice.copies[new:]),
+        ]
+        notices = [
+            *placement.notices[:index],
+            notice.model_copy(update={"copies": copies}),
+            *placement.notices[index + 1 :],
+        ]
+        return _with_placement(case, placement.model_copy(update={"notices": notices}))
+
+    def what(case: Case) -> str:
+        placement, index = target(case)
+        notice = placement.notices[index]
+        to = ", ".join(f"{c.to} ({c.method})" for c in notice.copies[len(notice.copies) - len(wanted) :])
+        return (
+            f"copy of the notice of {placement.id} given on {notice.date} given on {day} to {to}: a copy, "
+            "so the notice's own date and deadline stand"
+        )
+
+    result = _render_then_record(
+        change, "notice-copy", what, apply, plans, catalogue()["NOTICE-EVERY-PARENT"], output, folder, sent, record
     )
     sent.unneeded = result.unneeded
     return sent

@@ -475,11 +475,21 @@ def add_contact(
     email: str | None,
     phone: str | None,
     parental_responsibility: bool,
+    cares_for_child: bool = False,
+    method: str | None = None,
 ) -> GateResult:
-    from apcli.models import Contact
+    """Add a parent or carer: with parental responsibility, or who has care of the child (a parent within
+    Education Act 1996 s576), they get the notice; `method` is how letters go to them."""
+    from apcli.models import METHODS, Contact
 
     if not name.strip() or not relationship.strip():
         raise UsageError("--name and --relationship cannot be blank.")
+    if method is not None and method not in METHODS:
+        raise UsageError(f"--method: {method!r} is not one of {', '.join(METHODS)}.")
+    if method == "email" and not (email or "").strip():
+        raise UsageError("--method email needs their --email address.")
+    if method == "post" and not (address or "").strip():
+        raise UsageError("--method post needs their postal --address.")
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip()):
         raise UsageError(f"--email: {email!r} is not an email address.")
     contact = Contact(
@@ -489,6 +499,8 @@ def add_contact(
         email=_text(email),
         phone=_text(phone),
         parental_responsibility=parental_responsibility,
+        cares_for_child=cares_for_child,
+        method=method,
     )
 
     def apply(case: Case) -> Case:
@@ -496,7 +508,45 @@ def add_contact(
             raise UsageError(f"{contact.name} is already a contact on this case; change their details with ap edit.")
         return case.model_copy(update={"contacts": [*case.contacts, contact]})
 
-    return change_case(change, "parent", f"parent or carer added: {contact.name} ({contact.relationship})", apply)
+    how = []
+    if cares_for_child:
+        how.append("has care of the child")
+    if not parental_responsibility:
+        how.append("no parental responsibility")
+    if method:
+        how.append(f"letters by {method}")
+    said = f"; {', '.join(how)}" if how else ""
+    return change_case(change, "parent", f"parent or carer added: {contact.name} ({contact.relationship}{said})", apply)
+
+
+def set_ehc_la(change: Change, name: str | None, address: str | None) -> GateResult:
+    """Record the local authority that maintains the pupil's EHC plan (the notice's copy goes to it), in place
+    of the settings' LA; `name` "" goes back to the settings' one."""
+    from apcli.models import LocalAuthority
+
+    if name is None and address is None:
+        raise UsageError("Give --ehc-la NAME (and --ehc-la-address A).")
+
+    def apply(case: Case) -> Case:
+        if name is not None and not name.strip():
+            if address is not None:
+                raise UsageError('--ehc-la "" goes back to the settings\' LA; it takes no --ehc-la-address.')
+            return case.model_copy(update={"ehc_la": None})
+        given = name.strip() if name is not None else (case.ehc_la.name if case.ehc_la else None)
+        if given is None:
+            raise UsageError("--ehc-la-address needs --ehc-la NAME: the LA that maintains the plan.")
+        kept = case.ehc_la.address if case.ehc_la and case.ehc_la.name == given else None
+        la = LocalAuthority(name=given, address=_text(address) if address is not None else kept)
+        return case.model_copy(update={"ehc_la": la})
+
+    def what(case: Case) -> str:
+        if case.ehc_la is None:
+            return "the LA that maintains the EHC plan: the settings' one"
+        return f"the LA that maintains the EHC plan: {case.ehc_la.name}" + (
+            f", {case.ehc_la.address}" if case.ehc_la.address else ""
+        )
+
+    return change_case(change, "edit", what, apply)
 
 
 # --- during the placement: contact with the provider, absence follow-ups ------------------

@@ -47,6 +47,12 @@ NOTICE = [
         "small",
         "Pupil: {{ pupil.name }}, {{ pupil.year }}, born {{ pupil.dob }}. Given under the Education (Educational Provision for Improving Behaviour) Regulations 2010.",
     ),
+    ("p", "{%p if copy_of %}"),
+    (
+        "bold",
+        "Copy: this is a copy of the notice we gave on {{ copy_of }}. We are sending it to you because you are recorded as a parent or carer of {{ pupil.name }} and had not had it.",
+    ),
+    ("p", "{%p endif %}"),
     ("p", "{%p if change %}"),
     ("h2", "What has changed"),
     ("bold", "{{ change.text }}"),
@@ -54,7 +60,7 @@ NOTICE = [
     ("p", "{%p if recipient.is_la %}"),
     (
         "p",
-        "{{ pupil.name }} has an education, health and care plan, so the regulations ask us to send you a copy of the notice we have given to the parents. What it says is below.",
+        "{{ pupil.name }} has an education, health and care plan, and you are the local authority that maintains it, so the regulations ask us to send you a copy of the notice we have given to the parents. What it says is below.",
     ),
     ("p", "{%p else %}"),
     (
@@ -112,7 +118,7 @@ NOTICE = [
     ("p", "{%p if copy_to_la %}"),
     (
         "small",
-        "Because {{ pupil.name }} has an education, health and care plan, a copy of this notice goes to {{ copy_to_la }}.",
+        "Because {{ pupil.name }} has an education, health and care plan, a copy of this notice goes to {{ copy_to_la }}, the local authority that maintains the plan.",
     ),
     ("p", "{%p endif %}"),
 ]

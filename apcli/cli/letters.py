@@ -28,11 +28,14 @@ DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Show the letter; 
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace a file of the same name that was never sent.")]
 
 
-def _print(sent: Sent, as_json: bool, dry_run: bool, what: str, method: str) -> None:
+def _print(sent: Sent, as_json: bool, dry_run: bool, what: str, method: str | None) -> None:
     for rule_id in sent.unneeded:
         note(f"Note: --override {rule_id} was not needed, so it was not recorded.")
     if as_json:
-        letters = [{"to": to, "file": file, "sha256": sha} for to, file, sha in sent.letters]
+        letters = [
+            {"to": to, "file": file, "sha256": sha, "method": sent.methods.get(to, method or "post")}
+            for to, file, sha in sent.letters
+        ]
         print_json({"case": sent.case, "date": sent.date.isoformat(), "dry_run": dry_run, "letters": letters})
         return
     if dry_run:
@@ -40,10 +43,13 @@ def _print(sent: Sent, as_json: bool, dry_run: bool, what: str, method: str) -> 
             typer.echo(preview.rstrip() + "\n" + "-" * 72)
         typer.echo(f"Dry run: the {what} above passed every check; nothing was written or recorded.")
         return
+    ways = {sent.methods.get(to, method or "post") for to, _, _ in sent.letters}
     if sent.letters:
-        did(f"{sent.case}: {what.lower()} issued ({method})")
+        did(f"{sent.case}: {what.lower()} issued ({', '.join(sorted(ways))})")
     for to, file, sha in sent.letters:
-        typer.echo(f"{what} to {to}: {file} (sha256 {sha})")
+        shown = len(ways) > 1 or what.startswith("Copy")  # a copy says how it went, one by one
+        by = f" by {sent.methods[to]}" if shown and to in sent.methods else ""
+        typer.echo(f"{what} to {to}{by}: {file} (sha256 {sha})")
     typer.echo(
         f"Recorded in {sent.case}. Print or send each letter, and keep it as it is: its sha256 shows what was sent."
     )
@@ -67,7 +73,23 @@ def notice(
             "No letter is written.",
         ),
     ] = None,
-    method: MethodOption = "post",
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            metavar="post|email|hand",
+            help="How it is given to everyone [default: each person's own method (ap parent --method), else post].",
+        ),
+    ] = None,
+    to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--to",
+            metavar="NAME",
+            help="Give a copy of the notice already given to this parent or carer (or the LA), whom it did not "
+            "reach (one added since, say); repeat for each. Dated today, never judged against the notice's deadline.",
+        ),
+    ] = None,
     fmt: FormatOption = "html",
     out: OutOption = None,
     dry_run: DryRunOption = False,
@@ -86,10 +108,19 @@ def notice(
 ) -> None:
     """Give the parents (and the LA, for an EHC plan) notice of the placement, or of what changed: the letter,
     checked and recorded."""
-    from apcli.sending import Output, check_method_and_format, issue_notice
+    from apcli.sending import Output, check_method_and_format, copy_notice, issue_notice
     from apcli.workflow import Change
 
     s = state()
+    if to:
+        if given_on is not None or override:
+            from apcli.errors import UsageError
+
+            raise UsageError("--to gives a copy of the notice today; it takes no --given-on or --override.")
+        output = Output(check_method_and_format(method, fmt), out, force, dry_run)
+        copied = copy_notice(Change(s.records, case_id, s.today, s.by, {}), to, date, method, output, placement)
+        _print(copied, as_json, dry_run, "Copy of the notice", method)
+        return
     whys = list(why or [])
     late_why = whys.pop() if given_on is not None and len(whys) > len(override or []) else None
     output = Output(check_method_and_format(method, fmt), out, force, dry_run)
@@ -101,7 +132,7 @@ def notice(
     _print(sent, as_json, dry_run, "Notice", method)
 
 
-def _print_given(sent: Sent, as_json: bool, dry_run: bool, method: str) -> None:
+def _print_given(sent: Sent, as_json: bool, dry_run: bool, method: str | None) -> None:
     """What `ap notice --given-on` did: a notice recorded as given on an earlier day, and no letter written."""
     for rule_id in sent.unneeded:
         note(f"Note: --override {rule_id} was not needed, so it was not recorded.")
@@ -113,9 +144,10 @@ def _print_given(sent: Sent, as_json: bool, dry_run: bool, method: str) -> None:
     if dry_run:
         typer.echo(f"Dry run: the notice given on {sent.date} passed every check; nothing was recorded.")
         return
-    did(f"{sent.case}: notice given on {sent.date} ({method}) entered late")
+    how = ", ".join(sorted(set(sent.methods.values()))) or method or "post"
+    did(f"{sent.case}: notice given on {sent.date} ({how}) entered late")
     typer.echo(
-        f"Recorded in {sent.case}: a notice given on {sent.date} ({method}), entered late (the history says so). "
+        f"Recorded in {sent.case}: a notice given on {sent.date} ({how}), entered late (the history says so). "
         "No letter was written: keep the letter that was given with the case's papers."
     )
 

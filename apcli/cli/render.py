@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from apcli.attendance import Marks
-    from apcli.models import Placement
+    from apcli.models import Case, Placement
     from apcli.overview import Overview
     from apcli.store import LoadedCase, Records
 
@@ -47,7 +47,7 @@ def render_case(
                 ("pupil", f"{pupil.name}, {year}" + (" (out of year group)" if pupil.out_of_year_group else "")),
                 ("born", str(pupil.dob)),
                 ("UPN", pupil.upn or "-"),
-                ("SEND", pupil.send),
+                ("SEND", pupil.send + _plan_la(case, records)),
                 ("status", seen.status),
                 ("next", seen.next),
             ],
@@ -63,6 +63,9 @@ def render_case(
             "parent/carer",
             f"{c.name} ({c.relationship})"
             + ("" if c.parental_responsibility else ", no parental responsibility")
+            + (", has care of the child" if c.cares_for_child else "")
+            + ("" if c.is_parent else ": not a parent in law, so no notice goes to them")
+            + (f"; letters by {c.method}" if c.method else "")
             + "".join(f"; {v}" for v in (c.address, c.phone, c.email) if v),
         )
         for c in case.contacts
@@ -110,7 +113,7 @@ def render_case(
             rows.append((f"{d.date} {d.by}", d.decision + (f": {d.reason}" if d.reason else "")))
         parts.append(_section("meetings and decisions", rows))
     for p in case.placements:
-        parts.append(_section(f"placement {p.id}", _placement_rows(p, records)))
+        parts.append(_section(f"placement {p.id}", _placement_rows(p, records, case)))
     if case.letters:
         parts.append(
             _section("letters", [(str(x.date), f"{x.kind} to {x.to} by {x.method}: {x.file}") for x in case.letters])
@@ -170,7 +173,17 @@ def render_case(
     return Group(*[item for part in parts for item in (part, "")])
 
 
-def _placement_rows(p: Placement, records: Records | None) -> list[tuple[str, str]]:
+def _plan_la(case: Case, records: Records | None) -> str:
+    """For an EHC plan, the LA that maintains it (the case's, else the settings')."""
+    from apcli.notice import ehc_local_authority
+
+    if case.pupil.send != "ehc-plan":
+        return ""
+    la = ehc_local_authority(case, records)[0] if records is not None else (case.ehc_la.name if case.ehc_la else None)
+    return f" (plan maintained by {la})" if la else " (the LA that maintains the plan is not recorded)"
+
+
+def _placement_rows(p: Placement, records: Records | None, case: Case | None = None) -> list[tuple[str, str]]:
     """A placement as `ap show` lists it: its terms, its changes, its notices, how it ended."""
     from apcli.status import current_notice, notice_owed_from, notified_days
 
@@ -197,8 +210,25 @@ def _placement_rows(p: Placement, records: Records | None) -> list[tuple[str, st
     for n in p.notices:
         state = "" if n is current or (current is None and n is p.notices[-1]) else " (superseded by a change since)"
         late = f", entered on {n.recorded}: {n.late_why}" if n.recorded else ""
-        rows.append((f"notice {n.date}", f"by {n.method} to {', '.join(n.to)}, for {n.start} to {n.end}{late}{state}"))
+        if n.methods:
+            to = f"to {', '.join(f'{name} ({n.method_for(name)})' for name in n.to)}"
+        else:
+            to = f"by {n.method} to {', '.join(n.to)}"
+        rows.append((f"notice {n.date}", f"{to}, for {n.start} to {n.end}{late}{state}"))
         rows += [("", f"{letter.file} (sha256 {letter.sha256[:12]}...)") for letter in n.letters]
+        for copy in n.copies:
+            rows.append((f"copy {copy.date}", f"of the notice of {n.date}, by {copy.method} to {copy.to}"))
+            rows += [("", f"{letter.file} (sha256 {letter.sha256[:12]}...)") for letter in copy.letters]
+    if case is not None and records is not None:
+        from apcli.notice import not_had_notice
+
+        for person in not_had_notice(case, p, records):
+            rows.append(
+                (
+                    "not had the notice",
+                    f'{person.name} ({person.relationship}): give them a copy (ap notice CASE --to "{person.name}")',
+                )
+            )
     owed = notice_owed_from(p)
     if owed is not None and p.notices and records is not None:
         days = records.calendar.days_on(p.start, p.end, p.weekdays)

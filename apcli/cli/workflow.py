@@ -80,6 +80,18 @@ def refer(
         list[str] | None,
         typer.Option("--address", metavar="A", help="That parent's postal address (one for each --parent, in order)."),
     ] = None,
+    ehc_la: Annotated[
+        str | None,
+        typer.Option(
+            "--ehc-la",
+            metavar="NAME",
+            help="With --send ehc-plan: the LA that maintains the plan, which gets a copy of the notice "
+            "[default: the settings' local authority].",
+        ),
+    ] = None,
+    ehc_la_address: Annotated[
+        str | None, typer.Option("--ehc-la-address", metavar="A", help="That LA's postal address.")
+    ] = None,
     date: Annotated[
         str | None, typer.Option("--date", metavar="D", help="Date of the referral [default: today].")
     ] = None,
@@ -123,6 +135,8 @@ def refer(
         managed_move_consent=managed_move_consent,
         parents=parent or [],
         addresses=address or [],
+        ehc_la=ehc_la,
+        ehc_la_address=ehc_la_address,
     )
     case = build_case(given, load_form(from_file) if from_file else None, s.today, s.by)
     case_id, unneeded = open_case(records, case, s.today, s.by, overrides)
@@ -347,12 +361,34 @@ def placement(
 def edit(
     case_id: CaseArgument,
     discard: Annotated[bool, typer.Option("--discard", help="Drop an unsaved edit kept from before.")] = False,
+    ehc_la: Annotated[
+        str | None,
+        typer.Option(
+            "--ehc-la",
+            metavar="NAME",
+            help='Set, without the editor, the LA that maintains the EHC plan ("" for the settings\' one).',
+        ),
+    ] = None,
+    ehc_la_address: Annotated[
+        str | None, typer.Option("--ehc-la-address", metavar="A", help="That LA's postal address.")
+    ] = None,
 ) -> None:
-    """Open the case file in $EDITOR; on save it is checked, and an invalid edit is refused with the old file kept."""
+    """Open the case file in $EDITOR; on save it is checked, and an invalid edit is refused with the old file kept.
+    With --ehc-la (and --ehc-la-address), set the LA that maintains the EHC plan instead."""
     from apcli.cli.context import run_editor
     from apcli.editing import discard_draft, draft_paths, edit_case
 
     s = state()
+    if ehc_la is not None or ehc_la_address is not None:
+        from apcli.workflow import set_ehc_la
+
+        if discard:
+            from apcli.errors import UsageError
+
+            raise UsageError("--discard and --ehc-la do not go together: run them one at a time.")
+        recorded = set_ehc_la(_change(case_id), ehc_la, ehc_la_address)
+        _report(case_id, "the LA that maintains the EHC plan recorded", recorded.unneeded)
+        return
     if discard:
         dropped = discard_draft(s.records, s.records.case_path(case_id).stem)
         typer.echo("Dropped the unsaved edit." if dropped else "There was no unsaved edit.")
@@ -378,13 +414,30 @@ def parent(
     no_parental_responsibility: Annotated[
         bool,
         typer.Option(
-            "--no-parental-responsibility", help="They do not have parental responsibility (no notices go to them)."
+            "--no-parental-responsibility",
+            help="They do not have parental responsibility (no notices go to them, unless --cares-for-child).",
         ),
     ] = False,
+    cares_for_child: Annotated[
+        bool,
+        typer.Option(
+            "--cares-for-child",
+            help="They have care of the child (the child lives with them: a grandparent, a foster carer), so they "
+            "are a parent in law (Education Act 1996 s576) and get the notice.",
+        ),
+    ] = False,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method", metavar="post|email|hand", help="How letters go to them [default: post, or as ap notice says]."
+        ),
+    ] = None,
 ) -> None:
-    """Add a parent or carer; notices go to each one with parental responsibility."""
+    """Add a parent or carer; notices go to each one with parental responsibility or care of the child."""
     from apcli.workflow import add_contact
 
     change = _change(case_id, None, None)
-    add_contact(change, name, relationship, address, email, phone, not no_parental_responsibility)
+    add_contact(
+        change, name, relationship, address, email, phone, not no_parental_responsibility, cares_for_child, method
+    )
     _report(case_id, f"{name.strip()} ({relationship.strip()}) added", [])

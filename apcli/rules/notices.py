@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 from apcli.notice import (
+    Recipient,
     earliest_start,
+    ehc_local_authority,
     in_time,
     latest_notice_date,
     missing_means,
+    not_had_notice,
     placement_days,
     recipients,
     school_days_of_notice,
@@ -61,30 +64,40 @@ def in_writing(context: CaseContext) -> list[Finding]:
                 ("placement", "start"),
             )
         ]
-    method = _pending(context)[1]
     people = recipients(case, records)
     if not [r for r in people if not r.is_la]:
         return [
             Finding(
                 "NOTICE-IN-WRITING",
-                "no parent or carer with parental responsibility is recorded, so there is no one to give notice to",
-                'ap parent CASE --name N --relationship R --address "..."',
+                "no parent or carer is recorded (a person with parental responsibility, or who has care of the "
+                "child: Education Act 1996 s576), so there is no one to give notice to",
+                'ap parent CASE --name N --relationship R [--cares-for-child] --address "..."',
                 ("contacts",),
             )
         ]
-    gaps = [gap for r in people if (gap := missing_means(r, method))]
-    return (
-        [
-            Finding(
-                "NOTICE-IN-WRITING",
-                f"a notice by {method} cannot be sent: {'; '.join(gaps)}",
-                "add it to the contact in the case file (ap edit CASE), or choose --method hand",
-                ("contacts",),
-            )
-        ]
-        if gaps
-        else []
-    )
+    # Each recipient by the method the notice went to them (or, before it is given, their own, else post); the
+    # means of anyone added since the notice are NOTICE-EVERY-PARENT's concern, when their copy is given.
+    notice = current_notice(placement)
+    ways: list[tuple[Recipient, str]]
+    if notice is not None:
+        given = {name.casefold() for name in notice.to}
+        ways = [(r, notice.method_for(r.name)) for r in people if r.name.casefold() in given]
+    else:
+        ways = [(r, r.method_for(None)) for r in people]
+    gaps: dict[str, list[str]] = {}
+    for r, way in ways:
+        if gap := missing_means(r, way):
+            gaps.setdefault(way, []).append(gap)
+    return [
+        Finding(
+            "NOTICE-IN-WRITING",
+            f"a notice by {way} cannot be sent: {'; '.join(found)}",
+            "add it to the contact in the case file (ap edit CASE), or give their method (ap parent --method), "
+            "or choose --method hand",
+            ("contacts",),
+        )
+        for way, found in gaps.items()
+    ]
 
 
 def deadline(context: CaseContext) -> list[Finding]:
@@ -159,15 +172,16 @@ def la_copy(context: CaseContext) -> list[Finding]:
     case, records = context.case, context.records
     if case.pupil.send != "ehc-plan" or context.placement is None:
         return []
-    school = records.settings.school
-    if not school.local_authority or not school.local_authority_address:
+    la, address = ehc_local_authority(case, records)
+    if not la or not address:
         return [
             Finding(
                 "NOTICE-LA-COPY",
-                "the pupil has an EHC plan, so the notice also goes to the local authority, "
-                "but the settings name no local authority with an address",
-                "set school.local_authority and school.local_authority_address in ap-settings.yaml",
-                ("pupil", "send"),
+                "the pupil has an EHC plan, so the notice also goes to the local authority that maintains it, "
+                "but neither the case nor the settings name that local authority with an address",
+                'ap edit CASE --ehc-la "NAME" --ehc-la-address "..." (the LA that maintains the plan), or set '
+                "school.local_authority and school.local_authority_address in ap-settings.yaml",
+                ("ehc_la",) if case.ehc_la else ("pupil", "send"),
             )
         ]
     notice = current_notice(context.placement)
@@ -181,3 +195,25 @@ def la_copy(context: CaseContext) -> list[Finding]:
             )
         ]
     return []
+
+
+def every_parent(context: CaseContext) -> list[Finding]:
+    """Each parent or carer (or the LA) the placement's notice has not reached, one added since it was given,
+    say: a copy is due to them (`ap notice CASE --to NAME`), dated when it goes, not judged late against the
+    notice's deadline."""
+    placement = context.placement
+    if placement is None:
+        return []
+    notice = current_notice(placement)
+    return [
+        Finding(
+            "NOTICE-EVERY-PARENT",
+            f"{person.name} ({person.relationship}) has not had the notice of {notice.date} for {placement.id}: "
+            "give them a copy",
+            f'ap notice CASE --to "{person.name}"',
+            ("contacts",) if not person.is_la else ("ehc_la",),
+            due=context.today,
+        )
+        for person in not_had_notice(context.case, placement, context.records)
+        if notice is not None
+    ]

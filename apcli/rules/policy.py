@@ -24,6 +24,10 @@ ATTENDANCE_2024 = (
     "school week period' (a school week: any week with at least one school session); unauthorised codes G, N, "
     "O, U: School Attendance (Pupil Registration) (England) Regulations 2024, reg 10"
 )
+S576 = (
+    "Education Act 1996 s576(1): 'parent', in relation to a child or young person, includes any person (a) who "
+    "is not a parent of his but who has parental responsibility for him, or (b) who has care of him"
+)
 DFE_REGISTRATION = (
     "DfE, Alternative provision: statutory guidance for local authorities (as quoted by Lincolnshire County Council, "
     "professionals.lincolnshire.gov.uk/special-educational-needs-disabilites/alternative-provision-guidance/16); "
@@ -130,9 +134,12 @@ RULES: tuple[Rule, ...] = (
          "holds them", keystage.end_of_key_stage_2),
     # --- the notice ---
     Rule("NOTICE-IN-WRITING", "must", ("notice",),
-         "parents will be notified in writing of any requirement that their child attend off-site provision", POLICY,
-         "a notice is issued, and recorded, before the placement starts, to each parent with parental "
-         "responsibility by a means the case records", notice.in_writing),
+         "parents will be notified in writing of any requirement that their child attend off-site provision",
+         f"{POLICY}; {REGS}, reg 3(2); {S576}",
+         "a notice is issued, and recorded, before the placement starts, to every parent within s576 (each person "
+         "with parental responsibility or who has care of the child, a grandparent or foster carer the child lives "
+         "with, say), each by the method recorded for them (post, email or hand) and the means the case holds",
+         notice.in_writing),
     Rule("NOTICE-DEADLINE", "must", ("notice",),
          "no later than two days before the offsite placement is due to begin; not less than two school days "
          "before the relevant day", f"{POLICY}; {REGS}, reg 3(2)",
@@ -147,7 +154,15 @@ RULES: tuple[Rule, ...] = (
          "the person to report to; session times", notice.content),
     Rule("NOTICE-LA-COPY", "must", ("notice",),
          "the notice also goes to the local authority where the pupil has an EHC plan", f"{REGS}, reg 3",
-         "for a pupil with an EHC plan the notice is also addressed to the local authority", notice.la_copy),
+         "for a pupil with an EHC plan the notice is also addressed to the local authority that maintains the plan "
+         "(the case's, ap refer/ap edit --ehc-la, else the settings' school.local_authority), with its address",
+         notice.la_copy),
+    Rule("NOTICE-EVERY-PARENT", "due", ("review",),
+         "parents will be notified in writing of any requirement that their child attend off-site provision",
+         f"{POLICY}; {REGS}, reg 3(2); {S576}",
+         "a parent or carer (or the LA) the notice did not reach, one added after it was given, gets a copy "
+         "(ap notice CASE --to NAME): due until it is recorded, dated the day it goes, never judged late "
+         "against the notice's deadline", notice.every_parent),
     # --- during the placement ---
     Rule("ATT-WEEKLY", "due", ("review",),
          "formally monitor attendance and update records and maintain contact with the alternative learning provide "
