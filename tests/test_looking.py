@@ -212,7 +212,12 @@ def test_a_provider_file_with_code_k_is_refused_with_the_reason(ap: Run, demo: P
 
 
 # Rules an issue added after design/policy-rules.md was written (issue 14: placements as they really happen).
-ADDED_SINCE_THE_DOCUMENT = ("PLACE-KEY-STAGE-2", "PLACE-UNREGISTERED-FULL-TIME", "TRANSITION-KS3")
+ADDED_SINCE_THE_DOCUMENT = (
+    "PLACE-KEY-STAGE-2",
+    "PLACE-UNREGISTERED-FULL-TIME",
+    "TRANSITION-KS3",
+    "REVIEW-OUTCOME-NOTIFIED",
+)
 
 
 def test_rules_json_lists_every_rule_in_the_policy_rules_document(ap: Run) -> None:

@@ -301,3 +301,21 @@ def test_the_rules_name_their_sources(started: Scenario) -> None:
     assert "reg 6" in rules["REVIEW-OUTCOME-NOTIFIED"]["source"]
     assert "reg 4(1)" in rules["REVIEW-TERMLY"]["source"]
     assert "ap concern" in rules["ATT-NOT-WORKING"]["checks"]
+
+
+def test_a_review_with_the_academy_a_parent_and_the_pupil_is_the_formal_meeting(started: Scenario) -> None:
+    s = started
+    s.ap("2026-10-06", "concern", C, "--date", "2026-10-05", "--by", "Sam Turner", "--summary", "Refusing tasks")
+    code, out = review(
+        s, "2026-10-06", "--outcome", "continue", "--next", "2026-12-08", "--continue-until", "2027-07-13",
+        "--present", PARENT, "--present", SENCO,
+    )  # fmt: skip
+    assert code == 0, out
+    assert len(due(s, "2026-10-06", "ATT-NOT-WORKING")) == 1  # without the pupil it is not the formal meeting
+    s.ap("2026-10-07", "concern", C, "--date", "2026-10-07", "--by", "Jo Patel", "--summary", "Missed sessions")
+    code, out = review(
+        s, "2026-10-07", "--outcome", "continue", "--next", "2026-12-08", "--continue-until", "2027-07-13",
+        "--present", PARENT, "--present", SENCO, "--present", PUPIL,
+    )  # fmt: skip
+    assert code == 0, out
+    assert due(s, "2026-10-07", "ATT-NOT-WORKING") == []

@@ -148,15 +148,15 @@ def absence_follow_up(context: CaseContext) -> list[Finding]:
 
 
 def _formal_meeting_after(context: CaseContext, since: dt.date) -> bool:
-    for meeting in context.case.meetings:
-        roles = {person.role for person in meeting.present}
-        if (
-            meeting.kind in ("attendance-concern", "review", "breakdown")
-            and meeting.date >= since
-            and roles & set(ACADEMY_ROLES)
-            and roles & {"parent", "carer"}
-            and "pupil" in roles
-        ):
+    """A meeting (or a review recorded with who came, ap review record) since `since` with the academy, a parent
+    or carer and the pupil."""
+    held = [
+        (m.date, m.present) for m in context.case.meetings if m.kind in ("attendance-concern", "review", "breakdown")
+    ]
+    held += [(r.date, r.present) for r in context.case.reviews]
+    for date, present in held:
+        roles = {person.role for person in present}
+        if date >= since and roles & set(ACADEMY_ROLES) and roles & {"parent", "carer"} and "pupil" in roles:
             return True
     return False
 
