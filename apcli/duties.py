@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from apcli.workflow import Change
 
 # The due rules whose items a placement still owes for its days once it has ended.
-DUTIES_AFTER_THE_END = ("ATT-ACCURATE", "ATT-ABSENCE-FOLLOW-UP", "REVIEW-TERMLY", "REVIEW-ON-REQUEST", "TRANSITION-KS3")
+DUTIES_AFTER_THE_END = (
+    "ATT-ACCURATE",
+    "ATT-ABSENCE-FOLLOW-UP",
+    "REVIEW-TERMLY",
+    "REVIEW-ON-REQUEST",
+    "REVIEW-OUTCOME-NOTIFIED",
+    "TRANSITION-KS3",
+)
 # One item a placement, whose words change as it is worked off (the count of sessions without a mark): once the
 # placement has ended its sessions only get fewer, so a write-off covers the rule's item for that placement.
 ONE_ITEM_A_PLACEMENT = ("ATT-ACCURATE",)

@@ -72,6 +72,9 @@ attendance_threshold: 90
 # How many school days before a placement's last day a decision to end or extend it is due.
 period_end_warning_school_days: 10
 
+# School days after a review by which the parents are sent its outcome (ap letter --kind review; reg 6).
+review_letter_school_days: 5
+
 # Words providers write in their registers, and the DfE code each stands for.
 # 'attended' means the provider's own register code (B, or D where the pupil is dual registered).
 # A provider's "excluded" (it refused the pupil) is not E, which is the school's own suspension or

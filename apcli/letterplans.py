@@ -231,6 +231,8 @@ def review_plans(
             "next": uk(review.next) if review.next else "",
             "responsible": review.responsible or "",
             "parents_views": review.parents_views or "",
+            "continue_until": uk(review.continue_until) if review.continue_until else "",
+            "ends": review.outcome == "end",
         }
         required = {
             "the outcome of the review": ["review.outcome"],

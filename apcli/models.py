@@ -200,6 +200,9 @@ class Settings(Strict):
     notice_school_days: int = Field(2, ge=2, le=20, description="school days' notice before the first day (law: 2)")
     attendance_threshold: float = Field(90.0, gt=0, le=100, description="per cent; below it a formal meeting is due")
     period_end_warning_school_days: int = Field(10, ge=1, le=60)
+    review_letter_school_days: int = Field(
+        5, ge=1, le=20, description="school days after a review by which its outcome is notified to the parents"
+    )
     mark_words: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_MARK_WORDS),
         description="a provider's word for a mark -> DfE code, or 'attended' for the provider's own code (B or D)",
@@ -448,6 +451,16 @@ class ManagedMove(Strict):
     parents_consent: Date | None = Field(None, description="date the parents consented (needed when tried)")
 
 
+EhcnaStatus = Literal["agreed", "refused", "plan-issued"]
+
+
+class EhcnaStep(Strict):
+    """A step of the EHC needs assessment after its request: the LA agreed or refused to assess, a plan issued."""
+
+    status: EhcnaStatus
+    date: Date
+
+
 class Referral(Strict):
     date: Date
     by: NameText | None = None
@@ -458,6 +471,9 @@ class Referral(Strict):
     suspensions: list[Suspension] = Field(default_factory=list)
     attendance_percent: float | None = Field(None, ge=0, le=100, strict=False)
     ehcna_requested: Date | None = None
+    ehcna_steps: list[EhcnaStep] = Field(
+        default_factory=list, description="what became of the EHC needs assessment after the request (ap ehcna)"
+    )
     managed_move: ManagedMove | None = None
 
 
@@ -615,6 +631,22 @@ class Review(Strict):
     next: Date | None = None
     responsible: NameText | None = None
     parents_views: str | None = None
+    present: list[Person] = Field(default_factory=list, description="who attended the review meeting")
+    no_parent_reason: str | None = Field(
+        None, description="the parents were invited: why no parent or carer came (where none did)"
+    )
+    continue_until: Date | None = Field(
+        None, description="the decision on how long the placement continues: its last day as decided at the review"
+    )
+
+
+class Concern(Strict):
+    """A concern that the placement is not working, raised by the provider or the school (ATT-NOT-WORKING). A
+    safeguarding concern's details never go here: they stay in the safeguarding system (ap safeguarding)."""
+
+    date: Date
+    by: Name
+    summary: Text
 
 
 class ReviewRequest(Strict):
@@ -651,6 +683,8 @@ class Ending(Strict):
     outcome: EndingOutcome
     notes: str | None = None
     recorded: Date | None = Field(None, description="the day the end was recorded, where it was after the last day")
+    returns: Date | None = Field(None, description="after a breakdown: the day the pupil returns to the academy")
+    instead: str | None = Field(None, description="after a breakdown: what happens instead of a return to the academy")
 
 
 class WrittenOff(Strict):
@@ -782,6 +816,7 @@ class Case(Strict):
     reviews: list[Review] = Field(default_factory=list)
     review_requests: list[ReviewRequest] = Field(default_factory=list)
     safeguarding: list[SafeguardingReference] = Field(default_factory=list)
+    concerns: list[Concern] = Field(default_factory=list, description="concerns that the placement is not working")
     overrides: list[Override] = Field(default_factory=list)
     written_off: list[WrittenOff] = Field(default_factory=list, description="duties owed after the end, not done")
     transition: Transition | None = None

@@ -301,6 +301,7 @@ def _render_then_record(
     folder: Path,
     sent: Sent,
     record: Callable[[Case, list[tuple[str, str, str]]], Case],
+    after_the_end: bool = False,
 ) -> GateResult:
     """Check the change under the case's lock (nothing saved), render its letters with the lock free, then
     under the lock again confirm the letters would say the same, write them and record them.
@@ -308,7 +309,7 @@ def _render_then_record(
     Rendering a school's template may take its full time limit; another command on the case need not wait
     for it. If the case changed meanwhile in what the letters say, they are rendered again (a few times)."""
     for _ in range(ATTEMPTS):
-        result = _attempt(change, command, what, apply, plans_for, rule, output, folder, sent, record)
+        result = _attempt(change, command, what, apply, plans_for, rule, output, folder, sent, record, after_the_end)
         if result is not None:
             return result
     raise BusyError(
@@ -328,6 +329,7 @@ def _attempt(
     folder: Path,
     sent: Sent,
     record: Callable[[Case, list[tuple[str, str, str]]], Case],
+    after_the_end: bool = False,
 ) -> GateResult | None:
     """One try of `_render_then_record`: None if the case changed in what its letters say."""
     records = change.records
@@ -337,7 +339,7 @@ def _attempt(
         seen.append(case)
         return case
 
-    checked = change_case(change, command, what, apply, capture, dry_run=True)
+    checked = change_case(change, command, what, apply, capture, dry_run=True, after_the_end=after_the_end)
     plans = plans_for(seen[0])
     rendered = render_checked(records, plans, output.fmt, rule, command)
     if output.dry_run:
@@ -356,7 +358,7 @@ def _attempt(
 
     try:
         with _removing_unrecorded(records, sent):
-            return change_case(change, command, what, apply, finish)
+            return change_case(change, command, what, apply, finish, after_the_end=after_the_end)
     except _CaseChanged:
         return None
 
@@ -683,8 +685,9 @@ def send_letter(
     def what(case: Case) -> str:
         return f"{kind} letter sent ({method}) to {', '.join(to for to, _, _ in sent.letters)}"
 
+    # A review's outcome is notified after the last review too, when the placement has ended (reg 6).
     result = _render_then_record(
-        change, "letter", what, lambda case: case, plans, content_rule, output, folder, sent, record
+        change, "letter", what, lambda case: case, plans, content_rule, output, folder, sent, record, kind == "review"
     )
     sent.unneeded = result.unneeded
     return sent

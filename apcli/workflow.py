@@ -654,29 +654,71 @@ def _started(case: Case, day: dt.date, what: str) -> None:
         raise UsageError(f"--date: {what} comes once the placement has started ({start or 'no placement yet'}).")
 
 
-def record_review(
-    change: Change, date: str, outcome: str, next_date: str | None, responsible: str, parents_views: str | None
-) -> GateResult:
+@dataclass
+class ReviewInput:
+    """What `ap review record` was given (reg 4(1): after each review meeting the school decides whether the
+    requirement continues and for how long; the parents are invited, so it records whether they came)."""
+
+    date: str
+    outcome: str
+    responsible: str
+    next_date: str | None = None
+    parents_views: str | None = None
+    present: list[str] | None = None
+    no_parent_reason: str | None = None
+    continue_until: str | None = None
+
+
+def record_review(change: Change, given: ReviewInput) -> GateResult:
     from apcli.models import Review
 
-    day = parse_date(date, "--date")
+    day = parse_date(given.date, "--date")
     check_not_future(day, change.today, "--date")
+    outcome = given.outcome
     if outcome not in ("continue", "change", "end"):
         raise UsageError(f"--outcome: {outcome!r} is not continue, change or end.")
-    upcoming = parse_date(next_date, "--next") if next_date else None
+    upcoming = parse_date(given.next_date, "--next") if given.next_date else None
     if outcome != "end" and upcoming is None:
         raise UsageError("--next: a placement that goes on needs the date of its next review (the policy: every term).")
     if upcoming is not None and upcoming <= max(day, change.today):
         raise UsageError(f"--next: {upcoming} is not after today and the review; the next review is in the future.")
-    if not responsible.strip():
+    if not given.responsible.strip():
         raise UsageError("--responsible: name who is responsible for the placement and its reviews.")
+    if not given.present:
+        raise UsageError(
+            'A review is a meeting: give who attended with --present "Name (role)", once for each person '
+            "(the parents are invited: a parent or carer, or --no-parent-reason)."
+        )
+    present = [parse_person(text) for text in given.present]
+    no_parent = _text(given.no_parent_reason)
+    if not {p.role for p in present} & {"parent", "carer"} and no_parent is None:
+        raise UsageError(
+            "No parent or carer is among --present: the parents must be invited to the review; say why none "
+            'came with --no-parent-reason "..." (for example: invited by letter on 2 November, did not reply).'
+        )
+    until = parse_date(given.continue_until, "--continue-until") if given.continue_until else None
+    if until is None and outcome != "end":
+        raise UsageError(
+            "--continue-until: the review decides how long the placement continues (reg 4(1)(b)); give the last "
+            "day it continues to."
+        )
+    if until is not None and until < day:
+        raise UsageError(f"--continue-until: {until} is before the review ({day}).")
+    if until is not None and upcoming is not None and upcoming > until:
+        raise UsageError(
+            f"--next: {upcoming} is after the placement's last day as decided ({until}); the next review is "
+            "held while it runs."
+        )
     review = Review.model_validate(
         {
             "date": day,
             "outcome": outcome,
             "next": upcoming,
-            "responsible": responsible.strip(),
-            "parents_views": _text(parents_views),
+            "responsible": given.responsible.strip(),
+            "parents_views": _text(given.parents_views),
+            "present": present,
+            "no_parent_reason": no_parent if not {p.role for p in present} & {"parent", "carer"} else None,
+            "continue_until": until,
         }
     )
 
@@ -684,9 +726,18 @@ def record_review(
         _started(case, day, "a review of the placement")
         if any(r.date == day for r in case.reviews):
             raise UsageError(f"A review on {day} is already recorded; change it with ap edit.")
+        if until is not None and outcome in ("continue", "end"):
+            running = [p for p in case.placements if p.ending is None or p.ending.date >= day] or case.placements
+            last = max(p.end for p in running)
+            if until > last:
+                raise UsageError(
+                    f"--continue-until: {until} is after the placement's last day ({last}). Going on longer is a "
+                    "change: --outcome change, then extend it with ap change CASE --end D (a new notice is due)."
+                )
         return case.model_copy(update={"reviews": [*case.reviews, review]})
 
-    return change_case(change, "review", f"review on {day}: {outcome}", apply, after_the_end=True)
+    what = f"review on {day}: {outcome}" + (f" (continues to {until})" if until and outcome != "end" else "")
+    return change_case(change, "review", what, apply, after_the_end=True)
 
 
 def record_review_request(change: Change, date: str, requested_by: str) -> GateResult:
@@ -859,8 +910,20 @@ def choose_placement(case: Case, placement_id: str | None, what: str, open_only:
     return choices[0]
 
 
-def end_case(change: Change, date: str, outcome: str, notes: str | None, placement_id: str | None = None) -> GateResult:
-    """End a placement: on a day up to today (its last day, typically), recorded with the day it was entered."""
+AFTER_A_BREAKDOWN = ("breakdown", "excluded-from-provision")
+
+
+def end_case(
+    change: Change,
+    date: str,
+    outcome: str,
+    notes: str | None,
+    placement_id: str | None = None,
+    returns: str | None = None,
+    instead: str | None = None,
+) -> GateResult:
+    """End a placement: on a day up to today (its last day, typically), recorded with the day it was entered.
+    After a breakdown, the day the pupil returns to the academy (`returns`, may be ahead) or what happens instead."""
     from apcli.models import Ending, EndingOutcome
 
     day = parse_date(date, "--date")
@@ -868,12 +931,22 @@ def end_case(change: Change, date: str, outcome: str, notes: str | None, placeme
     if outcome not in outcomes:
         raise UsageError(f"--outcome: {outcome!r} is not one of {', '.join(outcomes)}.")
     check_not_future(day, change.today, "--date")
+    back = parse_date(returns, "--returns") if returns else None
+    if (back is not None or _text(instead)) and outcome not in AFTER_A_BREAKDOWN:
+        raise UsageError(
+            f"--returns and --instead say what follows a breakdown or an exclusion from the provision, not "
+            f"--outcome {outcome}; put anything else in --notes."
+        )
+    if back is not None and back <= day:
+        raise UsageError(f"--returns: {back} is not after the placement's last day ({day}).")
     ending = Ending.model_validate(
         {
             "date": day,
             "outcome": outcome,
             "notes": _text(notes),
             "recorded": change.today if change.today > day else None,
+            "returns": back,
+            "instead": _text(instead),
         }
     )
 
@@ -906,3 +979,74 @@ def _with_placement(case: Case, placement: Placement) -> Case:
     """The case with `placement` in place of the one with its id."""
     placements = [placement if p.id == placement.id else p for p in case.placements]
     return case.model_copy(update={"placements": placements})
+
+
+# --- the EHC needs assessment and concerns ----------------------------------------------------------
+
+EHCNA_STATUSES = ("requested", "agreed", "refused", "plan-issued")
+
+
+def record_ehcna(change: Change, status: str, date: str) -> GateResult:
+    """Record a step of the EHC needs assessment (REF-EHCNA): requested, the LA agreed or refused to assess, a
+    plan issued. Each step is dated on or after the one before; a plan is issued only after an agreement."""
+    from apcli.models import EhcnaStep
+
+    if status not in EHCNA_STATUSES:
+        raise UsageError(f"--status: {status!r} is not one of {', '.join(EHCNA_STATUSES)}.")
+    day = parse_date(date, "--date")
+    check_not_future(day, change.today, "--date")
+
+    def apply(case: Case) -> Case:
+        referral = case.referral
+        if status == "requested":
+            if referral.ehcna_requested is not None:
+                raise UsageError(
+                    f"The request is recorded already ({referral.ehcna_requested}); change it with ap edit."
+                )
+            if referral.ehcna_steps and day > referral.ehcna_steps[0].date:
+                raise UsageError(f"--date: {day} is after the assessment's next step ({referral.ehcna_steps[0].date}).")
+            return case.model_copy(update={"referral": referral.model_copy(update={"ehcna_requested": day})})
+        if referral.ehcna_requested is None:
+            raise UsageError(
+                "No request for an EHC needs assessment is recorded: record it first "
+                "(ap ehcna CASE --status requested --date D)."
+            )
+        earlier = [referral.ehcna_requested, *(step.date for step in referral.ehcna_steps)]
+        if day < max(earlier):
+            raise UsageError(f"--date: {day} is before the assessment's last recorded step ({max(earlier)}).")
+        statuses = [step.status for step in referral.ehcna_steps]
+        if status == "plan-issued" and (not statuses or statuses[-1] != "agreed"):
+            raise UsageError(
+                "--status plan-issued: an EHC plan is issued after the LA agreed to assess (--status agreed)."
+            )
+        if statuses and statuses[-1] == status:
+            raise UsageError(
+                f"--status {status} is the assessment's status already (since {referral.ehcna_steps[-1].date})."
+            )
+        if "plan-issued" in statuses:
+            raise UsageError("An EHC plan has been issued: the assessment is over (set the pupil's SEND with ap edit).")
+        step = EhcnaStep.model_validate({"status": status, "date": day})
+        updated = referral.model_copy(update={"ehcna_steps": [*referral.ehcna_steps, step]})
+        return case.model_copy(update={"referral": updated})
+
+    return change_case(change, "ehcna", f"EHC needs assessment {status} on {day}", apply, after_the_end=True)
+
+
+def record_concern(change: Change, date: str, by: str, summary: str) -> GateResult:
+    """Record a concern, raised by the provider or the school, that the placement is not working (ATT-NOT-WORKING):
+    a formal meeting is then due. Never the details of a safeguarding concern (those go to the DSL)."""
+    from apcli.models import Concern
+
+    day = parse_date(date, "--date")
+    check_not_future(day, change.today, "--date")
+    if not by.strip():
+        raise UsageError("--by: who raised the concern (someone at the provider or the school).")
+    if not summary.strip():
+        raise UsageError("--summary: what the concern is, in a few words.")
+    entry = Concern(date=day, by=by.strip(), summary=summary.strip())
+
+    def apply(case: Case) -> Case:
+        _started(case, day, "a concern about the placement")
+        return case.model_copy(update={"concerns": [*case.concerns, entry]})
+
+    return change_case(change, "concern", f"concern raised by {entry.by} on {day}", apply)

@@ -72,7 +72,7 @@ def test_the_issues_scenario_forty_sessions_never_marked_then_ended_as_reintegra
         {"rule": "ATT-ACCURATE", "message": unmarked, "due": "2026-09-21"},
         {"rule": "REVIEW-TERMLY", "message": review, "due": "2026-10-09"},
     ]
-    assert listed(demo, "2026-10-16", "ended") == [C]
+    assert C in listed(demo, "2026-10-16", "ended")  # (the demo's AP-2026-006 owes its review letter)
 
     out = run(demo, "2026-10-16", "write-off", C, "att-accurate", "--why", "The provider sent no register")
     assert out == f"{C}: 1 item(s) of ATT-ACCURATE written off. Status: ended. Next: REVIEW-TERMLY: {review}\n"
@@ -85,7 +85,7 @@ def test_the_issues_scenario_forty_sessions_never_marked_then_ended_as_reintegra
     assert checked(demo, "2026-10-16") == []
     assert shown(demo, "2026-10-16")["status"] == "closed"
     assert shown(demo, "2026-12-01")["status"] == "closed"
-    assert listed(demo, "2026-10-16", "ended") == []
+    assert C not in listed(demo, "2026-10-16", "ended")
     assert C in listed(demo, "2026-10-16", "closed")
     case = Records.open(demo).load_case(C).case
     assert case.written_off == [
@@ -130,8 +130,12 @@ def test_duties_done_after_the_end_clear_it_and_close_the_case(demo: Path) -> No
     assert [rule for _, rule, _, _ in due(demo, "2026-10-19")] == ["REVIEW-TERMLY"]
     assert shown(demo, "2026-10-19")["status"] == "ended"
     out = run(demo, "2026-10-19", "review", "record", C, "--date", "2026-10-19", "--outcome", "end",
-              "--responsible", "Jo Patel")  # fmt: skip
-    assert out == f"{C}: review recorded (end). Status: closed. Next: -\n"
+              "--responsible", "Jo Patel", "--present", "Jo Patel (senco)", "--no-parent-reason", "Did not reply")  # fmt: skip
+    letter = (
+        "send the parents the outcome of the review of 2026-10-19 (ap letter --kind review --review-date 2026-10-19)"
+    )
+    assert out.startswith(f"{C}: review recorded (end). Status: ended. Next: REVIEW-OUTCOME-NOTIFIED: {letter}")
+    run(demo, "2026-10-19", "letter", C, "--kind", "review")
     assert due(demo, "2026-10-19") == []
     assert checked(demo, "2026-10-19") == []
 
@@ -195,7 +199,8 @@ def test_an_ended_placement_beside_a_running_one_owes_only_its_own(demo: Path) -
             ["ATT-WEEKLY"],
             2,
             "RULE: ATT-WEEKLY is not a duty that outlives a placement's end; only ATT-ACCURATE, "
-            "ATT-ABSENCE-FOLLOW-UP, REVIEW-TERMLY, REVIEW-ON-REQUEST, TRANSITION-KS3 can be written off.",
+            "ATT-ABSENCE-FOLLOW-UP, REVIEW-TERMLY, REVIEW-ON-REQUEST, REVIEW-OUTCOME-NOTIFIED, TRANSITION-KS3 can be "
+            "written off.",
         ),
         ("2026-10-16", ["NO-SUCH-RULE"], 2, "RULE: there is no rule 'NO-SUCH-RULE'. `ap rules` lists them."),
         (

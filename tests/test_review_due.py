@@ -55,7 +55,10 @@ class Scenario:
             monday += dt.timedelta(days=7)
 
     def targets_and_measures(self, meeting: str, measured: str, today: str) -> None:
-        self.ap(today, "meeting", C, "--kind", "targets", "--date", meeting, "--present", "Sam Turner (provider)")
+        self.ap(today, "meeting", C, "--kind", "targets", "--date", meeting, "--present", "Sam Turner (provider)",
+                "--present", "Ann Scenario (parent)")  # fmt: skip
+        # the meeting reviews a target (a measure on its date): it counts only then
+        self.ap(today, "measure", C, "--measure", "behaviour", "--value", "1", "--date", meeting)
         self.ap(today, "measure", C, "--measure", "behaviour", "--value", "1", "--date", measured)
         self.ap(today, "measure", C, "--measure", "sas-reading", "--value", "91", "--date", measured, "--test", "NGRT")
 
@@ -162,7 +165,8 @@ def test_a_whole_school_year_of_what_is_due(year: Scenario) -> None:
     s.keep_up("2026-09-24", absent=("2026-09-22",))  # absent all day on Tuesday 22 September
     assert ("2026-09-23", "ATT-ABSENCE-FOLLOW-UP", "overdue") in s.due("2026-09-24")
     s.ap("2026-09-24", "absence", C, "--date", "2026-09-22", "--session", "am", "--follow-up", "Mum rang: ill")
-    s.ap("2026-10-05", "meeting", C, "--kind", "targets", "--date", "2026-10-05", "--present", "Sam Turner (provider)")
+    s.ap("2026-10-05", "meeting", C, "--kind", "targets", "--date", "2026-10-05", "--present", "Sam Turner (provider)",
+         "--present", "Noah Scenario (pupil)")  # fmt: skip
     s.ap("2026-10-05", "target", C, "--measure", "behaviour", "--baseline", "5", "--goal", "1", "--date", "2026-10-05")
     s.ap(
         "2026-10-05",
@@ -216,8 +220,14 @@ def test_a_whole_school_year_of_what_is_due(year: Scenario) -> None:
         "2027-03-15",
         "--responsible",
         "Priya Shah",
+        "--present",
+        "Ann Scenario (parent)",
+        "--continue-until",
+        "2027-07-13",
     )
-    s.ap("2026-12-15", "meeting", C, "--kind", "targets", "--date", "2026-11-09", "--present", "Sam Turner (provider)")
+    s.ap("2026-12-15", "letter", C, "--kind", "review")  # its outcome to the parents
+    s.ap("2026-12-15", "meeting", C, "--kind", "targets", "--date", "2026-12-07", "--present", "Sam Turner (provider)",
+         "--present", "Ann Scenario (parent)")  # fmt: skip
     s.ap("2026-12-15", "measure", C, "--measure", "behaviour", "--value", "2", "--date", "2026-12-07")
     s.ap(
         "2026-12-15",
@@ -257,7 +267,12 @@ def test_a_whole_school_year_of_what_is_due(year: Scenario) -> None:
         "2027-06-14",
         "--responsible",
         "Priya Shah",
+        "--present",
+        "Ann Scenario (parent)",
+        "--continue-until",
+        "2027-07-13",
     )
+    s.ap("2027-03-16", "letter", C, "--kind", "review")
     assert s.due("2027-03-17") == []
     # Summer: Monday 3 May is a bank holiday, so the week's only day is Tuesday 4 May.
     s.keep_up("2027-05-02")
@@ -274,7 +289,9 @@ def test_a_whole_school_year_of_what_is_due(year: Scenario) -> None:
     s.keep_up("2027-06-01")
     s.ap("2027-06-01", "review", "request", C, "--date", "2027-06-01", "--by", "Ann Scenario")
     assert s.due("2027-06-02") == [("2027-06-14", "REVIEW-TERMLY", "due"), ("2027-06-18", "REVIEW-ON-REQUEST", "due")]
-    s.ap("2027-06-10", "review", "record", C, "--date", "2027-06-10", "--outcome", "end", "--responsible", "Priya Shah")
+    s.ap("2027-06-10", "review", "record", C, "--date", "2027-06-10", "--outcome", "end", "--responsible", "Priya Shah",
+         "--present", "Ann Scenario (parent)")  # fmt: skip
+    s.ap("2027-06-10", "letter", C, "--kind", "review")
     s.targets_and_measures("2027-06-08", "2027-06-08", "2027-06-10")
     # From 30 days before the provider's confirmations (2026-07-10) run out, their renewal is due; then recorded.
     assert s.due("2027-06-11").count(("2027-07-09", "PROVIDER-RECONFIRM", "due")) == 2
@@ -384,6 +401,10 @@ LEO = "AP-2026-001"
                 "2027-01-20",
                 "--responsible",
                 "P",
+                "--present",
+                "Kerry Hartley (parent)",
+                "--continue-until",
+                "2027-02-12",
             ],
             "once the placement has started",
         ),
@@ -485,10 +506,12 @@ def test_a_breakdown_needs_its_meeting(ap: Run) -> None:
             "Kerry Hartley (parent)",
             "--present",
             "Jo Patel (senco)",
+            "--present",
+            "Sam Turner (provider)",
         ).exit_code
         == 0
     )
-    assert ap("end", LEO, "--date", "2026-11-27", "--outcome", "breakdown").exit_code == 0
+    assert ap("end", LEO, "--date", "2026-11-27", "--outcome", "breakdown", "--returns", "2026-11-30").exit_code == 0
     assert as_json(ap("show", LEO, "--json"))["status"] == "ended"
 
 
@@ -527,7 +550,8 @@ def test_an_ended_case_can_still_record_its_final_review(ap: Run) -> None:
     assert ap("end", LEO, "--date", "2026-11-26", "--outcome", "reintegrated").exit_code == 0
     items = [i for i in as_json(ap("review", "due", "--case", LEO, "--json", today="2026-12-10"))]
     assert all(i["rule"] in DUTIES_AFTER_THE_END for i in items)  # what it still owes, not the running duties
-    result = ap("review", "record", LEO, "--date", "2026-11-27", "--outcome", "end", "--responsible", "P")
+    result = ap("review", "record", LEO, "--date", "2026-11-27", "--outcome", "end", "--responsible", "P", "--present",
+                "Kerry Hartley (parent)")  # fmt: skip
     assert result.exit_code == 0, result.output
 
 
@@ -585,6 +609,10 @@ def test_the_same_review_is_not_recorded_twice(ap: Run) -> None:
         "2027-02-01",
         "--responsible",
         "P",
+        "--present",
+        "Kerry Hartley (parent)",
+        "--continue-until",
+        "2027-02-12",
     ]
     assert ap(*args).exit_code == 0
     again = ap(*args)

@@ -74,9 +74,13 @@ def year(demo: Path) -> Year:
     return y
 
 
-def _targets(y: Year, day: str) -> None:
+def _targets(y: Year, day: str, reviewed: bool = True) -> None:
+    """A targets meeting with the provider and a parent; it reviews the behaviour target (a measure that day)
+    unless it sets the targets (`reviewed=False`: ap target follows on the same date)."""
     y.ok(day, "meeting", C, "--kind", "targets", "--date", day, "--present", "Jo Patel (senco)", "--present",
-         "Sam Turner (provider)")  # fmt: skip
+         "Sam Turner (provider)", "--present", "Jo Marsden (parent)")  # fmt: skip
+    if reviewed:
+        y.ok(day, "measure", C, "--measure", "behaviour", "--value", "2", "--date", day)
 
 
 def _measures(y: Year, day: str) -> None:
@@ -95,7 +99,7 @@ def test_a_whole_year_of_placements(year: Year) -> None:
          "this is the last legal date"),
     ]  # fmt: skip
     y.ok("2026-09-14", "notice", C, "--method", "hand")
-    _targets(y, "2026-09-25")
+    _targets(y, "2026-09-25", reviewed=False)
     y.ok("2026-09-25", "target", C, "--measure", "behaviour", "--baseline", "6", "--goal", "2", "--date", "2026-09-25")
     y.ok("2026-09-25", "target", C, "--measure", "sas-reading", "--baseline", "88", "--goal", "95", "--date",
          "2026-09-25", "--test", "NGRT")  # fmt: skip
@@ -105,9 +109,11 @@ def test_a_whole_year_of_placements(year: Year) -> None:
     # The review extends P1 to the February half term: the notice of 14 September still holds for its days,
     # and a new one is due two school days before the first added day (Tuesday 5 January; the 4th is INSET).
     y.ok("2026-11-16", "review", "record", C, "--date", "2026-11-16", "--outcome", "change", "--next",
-         "2027-02-10", "--responsible", "Ms Priya Shah")  # fmt: skip
+         "2027-02-10", "--responsible", "Ms Priya Shah", "--present", "Jo Marsden (parent)", "--continue-until",
+         "2027-02-12")  # fmt: skip
     y.ok("2026-11-16", "change", C, "--end", "2027-02-12", "--cost", "5000", "--approved-by", "academy",
          "--approved-on", "2026-11-16", "--why", "Extended at her review")  # fmt: skip
+    y.ok("2026-11-16", "letter", C, "--kind", "review")  # the review's outcome to the parents
     assert y.due("2026-11-17") == [
         ("2026-12-17", "NOTICE-ASAP", "give the parents notice of the change to P1 from 2027-01-05 (ap notice); "
          "this is the last legal date"),
@@ -132,14 +138,21 @@ def test_a_whole_year_of_placements(year: Year) -> None:
     assert _rules(y.due("2027-01-12")) == spring
     _targets(y, "2027-01-13")  # before P2's first day: it counts for P1 only
     items = y.due("2027-02-01")
-    assert _rules(items) == [*spring[:1], ("2027-02-12", "PERIOD-END"), *spring[1:]]
+    # P1's behaviour was measured at its targets meeting, P2's not yet: one item for each
+    assert _rules(items) == [*spring[:1], ("2027-02-12", "PERIOD-END"), spring[1], *spring[1:]]
     assert items[1][2].startswith("the period of P1 (larkhill-green) ends on 2027-02-12: decide at a review")
-    assert items[3][2].startswith("a target meeting with brookside-tuition (P2) in Spring 2027, first half")
+    assert [items[2][2], items[3][2]] == [
+        "behaviour and progress (an SAS or Boxall score) measured in Spring 2027, first half (ap measure)",
+        "progress (an SAS or Boxall score) measured in Spring 2027, first half (ap measure)",
+    ]
+    assert items[4][2].startswith("a target meeting with brookside-tuition (P2) in Spring 2027, first half")
 
     # P1 breaks down: its final review is due on its last day; P2 goes on.
     y.ok("2027-02-03", "meeting", C, "--kind", "breakdown", "--date", "2027-02-03", "--present", "Jo Marsden (parent)",
-         "--present", "Jo Patel (senco)", "--present", "Ella Marsden (pupil)")  # fmt: skip
-    y.ok("2027-02-03", "end", C, "--placement", "P1", "--date", "2027-02-03", "--outcome", "breakdown")
+         "--present", "Jo Patel (senco)", "--present", "Ella Marsden (pupil)", "--present",
+         "Sam Turner (provider)")  # fmt: skip
+    y.ok("2027-02-03", "end", C, "--placement", "P1", "--date", "2027-02-03", "--outcome", "breakdown",
+         "--returns", "2027-02-04")  # fmt: skip
     assert _rules(y.due("2027-02-04")) == [("2027-02-03", "REVIEW-TERMLY"), *spring[1:]]
     _measures(y, "2027-02-12")
     _targets(y, "2027-02-24")

@@ -139,13 +139,15 @@ def safe_output() -> Iterator[None]:
 def hoist_global_options(args: list[str]) -> list[str]:
     """Move --records/--today/--by (and their values) to the front, wherever they were typed.
 
-    `ap review request ... --by NAME` names the parent, not the user, so its --by stays put; and
+    `ap review request ... --by NAME` names the parent, not the user, so its --by stays put (as does
+    `ap concern ... --by NAME`, who raised the concern, after the command); and
     `ap report` takes several --records (a trust's view) after the command, so they stay put there.
     """
     front: list[str] = []
     rest: list[str] = []
     keeps_by = args[:2] == ["review", "request"] or (len(args) > 2 and "review" in args and "request" in args)
     keeps_records = _command_of(args) == "report"
+    concern = _command_of(args) == "concern"
     index = 0
     while index < len(args):
         arg = args[index]
@@ -153,7 +155,9 @@ def hoist_global_options(args: list[str]) -> list[str]:
         if arg == "--":
             rest += args[index:]
             break
-        keep = (name == "--by" and keeps_by) or (name == "--records" and keeps_records and _after_command(args, index))
+        keep = (name == "--by" and (keeps_by or (concern and _after_command(args, index)))) or (
+            name == "--records" and keeps_records and _after_command(args, index)
+        )
         if name in GLOBAL_OPTIONS and not keep:
             if "=" in arg:
                 front.append(arg)

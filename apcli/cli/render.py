@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from apcli.attendance import Marks
-    from apcli.models import Case, Placement
+    from apcli.models import Case, Placement, Review
     from apcli.overview import Overview
     from apcli.store import LoadedCase, Records
 
@@ -90,6 +90,8 @@ def render_case(
         referral_rows.append(("attendance", f"{referral.attendance_percent:g}%"))
     if referral.ehcna_requested:
         referral_rows.append(("EHCNA requested", str(referral.ehcna_requested)))
+    for step in referral.ehcna_steps:
+        referral_rows.append((f"EHCNA {step.status}", str(step.date)))
     if referral.managed_move:
         move = referral.managed_move
         consent = f" (parents consented {move.parents_consent})" if move.parents_consent else ""
@@ -161,9 +163,11 @@ def render_case(
         parts.append(
             _section(
                 "reviews",
-                [(str(r.date), f"{r.outcome}; next {r.next or '-'} ({r.responsible or '-'})") for r in case.reviews],
+                [(str(r.date), _review_text(r)) for r in case.reviews],
             )
         )
+    if case.concerns:
+        parts.append(_section("concerns", [(str(c.date), f"{c.by}: {c.summary}") for c in case.concerns]))
     if case.overrides:
         parts.append(_section("overrides", [(o.rule, f"by {o.by} on {o.date}: {o.why}") for o in case.overrides]))
     history = Table("date", "by", "what", title="history", title_justify="left")
@@ -248,4 +252,21 @@ def _placement_rows(p: Placement, records: Records | None, case: Case | None = N
                 f"{p.ending.date}{recorded}: {p.ending.outcome}" + (f": {p.ending.notes}" if p.ending.notes else ""),
             )
         )
+        if p.ending.returns:
+            rows.append(("returns to the academy", str(p.ending.returns)))
+        if p.ending.instead:
+            rows.append(("instead of a return", p.ending.instead))
     return rows
+
+
+def _review_text(review: Review) -> str:
+    """A review's line in `ap show`: its outcome, for how long, the next one, who came."""
+    until = f"; continues to {review.continue_until}" if review.continue_until and review.outcome != "end" else ""
+    if review.continue_until and review.outcome == "end":
+        until = f"; last day {review.continue_until}"
+    text = f"{review.outcome}{until}; next {review.next or '-'} ({review.responsible or '-'})"
+    if review.present:
+        text += "\npresent: " + ", ".join(f"{p.name} ({p.role})" for p in review.present)
+    if review.no_parent_reason:
+        text += f"\nno parent or carer came: {review.no_parent_reason}"
+    return text

@@ -1,4 +1,5 @@
-"""`ap review due|record|request`, `ap target`, `ap measure`, `ap safeguarding`, `ap end`, `ap write-off`."""
+"""`ap review due|record|request`, `ap target`, `ap measure`, `ap safeguarding`, `ap end`, `ap write-off`,
+`ap ehcna`, `ap concern`."""
 
 from __future__ import annotations
 
@@ -115,6 +116,28 @@ def record(
     responsible: Annotated[
         str, typer.Option("--responsible", metavar="NAME", help="Who is responsible until the next review.")
     ],
+    present: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--present",
+            metavar='"NAME (ROLE)"',
+            help="Who attended (repeat for each), as ap meeting; the parents are invited: a parent or carer, or "
+            "--no-parent-reason.",
+        ),
+    ] = None,
+    no_parent_reason: Annotated[
+        str | None,
+        typer.Option("--no-parent-reason", metavar="T", help="Why no parent or carer came, though invited."),
+    ] = None,
+    continue_until: Annotated[
+        str | None,
+        typer.Option(
+            "--continue-until",
+            metavar="D",
+            help="How long the placement continues: its last day as decided (needed unless the outcome is end; "
+            "for end, its last day).",
+        ),
+    ] = None,
     next_date: Annotated[
         str | None,
         typer.Option("--next", metavar="D", help="The date of the next review (needed unless the outcome is end)."),
@@ -123,10 +146,12 @@ def record(
         str | None, typer.Option("--parents-views", metavar="T", help="The parents' views.")
     ] = None,
 ) -> None:
-    """Record a termly review of the agreement (REVIEW-TERMLY)."""
-    from apcli.workflow import record_review
+    """Record a review of the agreement (REVIEW-TERMLY; SI 2010/1156 reg 4): who came, what it decided, and for
+    how long. Then send the parents its outcome (ap letter --kind review; REVIEW-OUTCOME-NOTIFIED, reg 6)."""
+    from apcli.workflow import ReviewInput, record_review
 
-    result = record_review(_change(case_id), date, outcome, next_date, responsible, parents_views)
+    given = ReviewInput(date, outcome, responsible, next_date, parents_views, present, no_parent_reason, continue_until)
+    result = record_review(_change(case_id), given)
     _report(case_id, f"review recorded ({outcome})", result.unneeded)
 
 
@@ -224,14 +249,33 @@ def end(
         ),
     ],
     notes: Annotated[str | None, typer.Option("--notes", metavar="T", help="Anything to add.")] = None,
+    returns: Annotated[
+        str | None,
+        typer.Option(
+            "--returns",
+            metavar="D",
+            help="breakdown or excluded-from-provision: the day the pupil returns to the academy (may be ahead).",
+        ),
+    ] = None,
+    instead: Annotated[
+        str | None,
+        typer.Option(
+            "--instead",
+            metavar="T",
+            help="breakdown or excluded-from-provision: what happens instead of a return to the academy.",
+        ),
+    ] = None,
     placement: PlacementOption = None,
     override: OverrideOption = None,
     why: WhyOption = None,
 ) -> None:
-    """End a placement on its last day, which may be before today (BREAKDOWN-MEETING, EXCLUDED-FROM-AP)."""
+    """End a placement on its last day, which may be before today (BREAKDOWN-MEETING, EXCLUDED-FROM-AP).
+
+    A breakdown needs the meeting of the academy, the provider and the family first, and says when the pupil
+    returns to the academy (--returns) or what happens instead (--instead)."""
     from apcli.workflow import end_case
 
-    result = end_case(_change(case_id, override, why), date, outcome, notes, placement)
+    result = end_case(_change(case_id, override, why), date, outcome, notes, placement, returns, instead)
     _report(case_id, f"placement ended ({outcome})", result.unneeded)
 
 
@@ -242,7 +286,8 @@ def write_off(
         str,
         typer.Argument(
             metavar="RULE",
-            help="ATT-ACCURATE, ATT-ABSENCE-FOLLOW-UP, REVIEW-TERMLY or REVIEW-ON-REQUEST.",
+            help="ATT-ACCURATE, ATT-ABSENCE-FOLLOW-UP, REVIEW-TERMLY, REVIEW-ON-REQUEST, REVIEW-OUTCOME-NOTIFIED or "
+            "TRANSITION-KS3.",
             show_default=False,
         ),
     ],
@@ -257,3 +302,40 @@ def write_off(
 
     result, count = record_write_off(_change(case_id), rule, why, placement)
     _report(case_id, f"{count} item(s) of {rule.strip().upper()} written off", result.unneeded)
+
+
+@app.command()
+def ehcna(
+    case_id: CaseArgument,
+    status: Annotated[
+        str,
+        typer.Option(
+            "--status",
+            metavar="requested|agreed|refused|plan-issued",
+            help="The step: requested, the LA agreed or refused to assess, the EHC plan issued.",
+        ),
+    ],
+    date: Annotated[str, typer.Option("--date", metavar="D", help="When it happened.")],
+) -> None:
+    """Record a step of the EHC needs assessment (REF-EHCNA): its status and date, after the request."""
+    from apcli.workflow import record_ehcna
+
+    result = record_ehcna(_change(case_id), status.strip().lower(), date)
+    _report(case_id, f"EHC needs assessment: {status.strip().lower()}", result.unneeded)
+
+
+@app.command()
+def concern(
+    case_id: CaseArgument,
+    date: Annotated[str, typer.Option("--date", metavar="D", help="When the concern was raised.")],
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who raised it, at the provider or the school.")],
+    summary: Annotated[str, typer.Option("--summary", metavar="TEXT", help="The concern, in a few words.")],
+) -> None:
+    """Record a concern that the placement is not working (ATT-NOT-WORKING): a formal meeting becomes due.
+
+    A safeguarding concern is not recorded here: raise it with the DSL and log only its reference with
+    ap safeguarding; its details stay in the school's safeguarding system."""
+    from apcli.workflow import record_concern
+
+    result = record_concern(_change(case_id), date, by, summary)
+    _report(case_id, "concern recorded", result.unneeded)

@@ -39,6 +39,8 @@ COMMAND_NAMES: dict[str, str] = {
     "measure": "ap measure",
     "attendance": "ap attendance import",
     "safeguarding": "ap safeguarding",
+    "ehcna": "ap ehcna",
+    "concern": "ap concern",
     "end": "ap end",
     "transition": "ap transition",
     "report": "ap report",

@@ -8,10 +8,14 @@ A case is looked at from its placement's start to today, or to its end once ende
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from apcli.attendance import attending_days, expected_sessions, follow_up_for, is_absence, last_day, summarise
 from apcli.rules import CaseContext, Finding
 from apcli.status import notice_owed_from, placement_status
+
+if TYPE_CHECKING:
+    from apcli.models import Measure, Meeting, Target
 
 ACADEMY_ROLES = ("senco", "headteacher", "teacher", "attendance", "dsl", "send-hub")
 FOLLOW_UP_SCHOOL_DAYS = 1
@@ -210,21 +214,23 @@ def absence_follow_up(context: CaseContext) -> list[Finding]:
 
 
 def _formal_meeting_after(context: CaseContext, since: dt.date) -> bool:
-    for meeting in context.case.meetings:
-        roles = {person.role for person in meeting.present}
-        if (
-            meeting.kind in ("attendance-concern", "review", "breakdown")
-            and meeting.date >= since
-            and roles & set(ACADEMY_ROLES)
-            and roles & {"parent", "carer"}
-            and "pupil" in roles
-        ):
+    """A meeting (or a review recorded with who came, ap review record) since `since` with the academy, a parent
+    or carer and the pupil."""
+    held = [
+        (m.date, m.present) for m in context.case.meetings if m.kind in ("attendance-concern", "review", "breakdown")
+    ]
+    held += [(r.date, r.present) for r in context.case.reviews]
+    for date, present in held:
+        roles = {person.role for person in present}
+        if date >= since and roles & set(ACADEMY_ROLES) and roles & {"parent", "carer"} and "pupil" in roles:
             return True
     return False
 
 
 def not_working(context: CaseContext) -> list[Finding]:
-    """Attendance below the threshold makes a formal meeting (academy, parent or carer, pupil) due."""
+    """A formal meeting (academy, parent or carer, pupil) is due when attendance falls below the threshold, when
+    the provider or the school raises a concern (ap concern), or when a target's latest measure moves away from
+    its goal."""
     window = _window(context)
     if window is None or not _running(context):
         return []
@@ -242,19 +248,71 @@ def not_working(context: CaseContext) -> list[Finding]:
             fell_below = day
         elif not below:
             fell_below = None
-    if fell_below is None or _formal_meeting_after(context, fell_below):
-        return []
-    percent = round(100 * attended / possible, 1)
-    return [
-        Finding(
-            "ATT-NOT-WORKING",
-            f"attendance is {percent:g}%, below {threshold:g}% since {fell_below}: hold a formal "
-            "meeting with the academy, a parent or carer and the pupil (ap meeting --kind attendance-concern)",
-            'ap meeting CASE --kind attendance-concern --present "..."',
-            ("meetings",),
-            _after_school_days(context, fell_below, ATT_MEETING_SCHOOL_DAYS),
+    findings = []
+    if fell_below is not None and not _formal_meeting_after(context, fell_below):
+        percent = round(100 * attended / possible, 1)
+        findings.append(
+            Finding(
+                "ATT-NOT-WORKING",
+                f"attendance is {percent:g}%, below {threshold:g}% since {fell_below}: hold a formal "
+                "meeting with the academy, a parent or carer and the pupil (ap meeting --kind attendance-concern)",
+                'ap meeting CASE --kind attendance-concern --present "..."',
+                ("meetings",),
+                _after_school_days(context, fell_below, ATT_MEETING_SCHOOL_DAYS),
+            )
         )
-    ]
+    start = context.placement.start if context.placement else window[0]
+    for concern in context.case.concerns:
+        if start <= concern.date <= window[1] and not _formal_meeting_after(context, concern.date):
+            findings.append(
+                Finding(
+                    "ATT-NOT-WORKING",
+                    f"{concern.by} raised a concern on {concern.date} that the placement is not working: hold a "
+                    "formal meeting with the academy, a parent or carer and the pupil (ap meeting --kind "
+                    "attendance-concern)",
+                    'ap meeting CASE --kind attendance-concern --present "..."',
+                    ("concerns",),
+                    _after_school_days(context, concern.date, ATT_MEETING_SCHOOL_DAYS),
+                )
+            )
+    for target, latest, before in _moving_away(context, window[1]):
+        if latest.date >= start and not _formal_meeting_after(context, latest.date):
+            findings.append(
+                Finding(
+                    "ATT-NOT-WORKING",
+                    f"{target.measure} moved away from its goal of {target.goal:g}: {latest.value:g} on "
+                    f"{latest.date}, after {before}: hold a formal meeting with the academy, a parent or carer "
+                    "and the pupil (ap meeting --kind attendance-concern)",
+                    'ap meeting CASE --kind attendance-concern --present "..."',
+                    ("measures",),
+                    _after_school_days(context, latest.date, ATT_MEETING_SCHOOL_DAYS),
+                )
+            )
+    return findings
+
+
+def _moving_away(context: CaseContext, last: dt.date) -> list[tuple[Target, Measure, str]]:
+    """Each target (the latest set for its measure) whose latest measure is further from the goal than the
+    measure before it, or than the baseline where it is the first: with the words for what it was before."""
+    latest_targets: dict[str, Target] = {}
+    for target in sorted(context.case.targets, key=lambda t: t.date):
+        latest_targets[target.measure] = target
+    found = []
+    for name, target in latest_targets.items():
+        measures = sorted(
+            (m for m in context.case.measures if m.measure == name and target.date <= m.date <= last),
+            key=lambda m: m.date,
+        )
+        if not measures:
+            continue
+        latest = measures[-1]
+        if len(measures) > 1:
+            before_value, before = measures[-2].value, f"{measures[-2].value:g} on {measures[-2].date}"
+        else:
+            before_value, before = target.baseline, f"the baseline of {target.baseline:g}"
+        if abs(target.goal - latest.value) > abs(target.goal - before_value):
+            found.append((target, latest, before))
+    return found
 
 
 def termly_review(context: CaseContext) -> list[Finding]:
@@ -349,24 +407,33 @@ def _provider_named(context: CaseContext) -> str:
     return f"{placement.provider} ({placement.id})"
 
 
+def _targets_meeting_counts(meeting: Meeting, set_or_reviewed: set[dt.date]) -> bool:
+    """It set or reviewed a target (ap target or ap measure on its date), with a parent, a carer or the pupil
+    present, or the recorded reason none of them was."""
+    roles = {p.role for p in meeting.present}
+    return meeting.date in set_or_reviewed and bool(roles & {"parent", "carer", "pupil"} or meeting.no_parent_reason)
+
+
 def half_termly_targets(context: CaseContext) -> list[Finding]:
+    set_or_reviewed = {t.date for t in context.case.targets} | {m.date for m in context.case.measures}
     findings = []
     for name, first, final in _half_terms(context):
-        held = any(
-            m.kind == "targets" and first <= m.date <= final and "provider" in {p.role for p in m.present}
+        held = [
+            m
             for m in context.case.meetings
-        )
-        if not held:
-            findings.append(
-                Finding(
-                    "TARGETS-HALF-TERMLY",
-                    f"a target meeting with {_provider_named(context)} in {name} (ap meeting --kind targets, then "
-                    "ap target)",
-                    "ap meeting CASE --kind targets ...",
-                    ("meetings",),
-                    final,
-                )
+            if m.kind == "targets" and first <= m.date <= final and "provider" in {p.role for p in m.present}
+        ]
+        if any(_targets_meeting_counts(m, set_or_reviewed) for m in held):
+            continue
+        what = f"a target meeting with {_provider_named(context)} in {name} (ap meeting --kind targets, then ap target)"
+        if held:
+            what += (
+                f"; the one on {held[-1].date} does not count: it needs a target set or reviewed on its date "
+                "(ap target or ap measure) and a parent, carer or the pupil present (or --no-parent-reason)"
             )
+        findings.append(
+            Finding("TARGETS-HALF-TERMLY", what, "ap meeting CASE --kind targets ...", ("meetings",), final)
+        )
     return findings
 
 

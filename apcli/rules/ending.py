@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from apcli.rules import CaseContext, Finding
+from apcli.rules.during import ACADEMY_ROLES
+
+if TYPE_CHECKING:
+    from apcli.models import Meeting
 
 FAMILY = {"parent", "carer"}
 
@@ -22,40 +28,77 @@ def safeguarding(context: CaseContext) -> list[Finding]:
     return findings
 
 
+def _everyone_there(meeting: Meeting) -> bool:
+    """The school (a member of staff), the provider and the family (a parent or carer) were at the meeting."""
+    roles = {person.role for person in meeting.present}
+    return bool(roles & set(ACADEMY_ROLES) and "provider" in roles and roles & FAMILY)
+
+
+def _who_was_missing(meetings: list[Meeting]) -> str:
+    roles = {person.role for meeting in meetings for person in meeting.present}
+    missing = [
+        who
+        for who, there in (
+            ("a member of the academy's staff", roles & set(ACADEMY_ROLES)),
+            ("the provider", "provider" in roles),
+            ("a parent or carer", roles & FAMILY),
+        )
+        if not there
+    ]
+    return " and ".join(missing)
+
+
 def breakdown(context: CaseContext) -> list[Finding]:
     ending = context.placement.ending if context.placement else None
     if ending is None or ending.outcome != "breakdown":
         return []
-    if any(m.kind == "breakdown" and m.date <= (ending.recorded or ending.date) for m in context.case.meetings):
-        return []
-    return [
-        Finding(
-            "BREAKDOWN-MEETING",
-            "a placement ends as broken down only after the meeting that discussed it",
-            'ap meeting CASE --kind breakdown --date D --present "..." (the pupil then returns to the academy)',
-            ("ending",),
-        )
-    ]
+    held = [m for m in context.case.meetings if m.kind == "breakdown" and m.date <= (ending.recorded or ending.date)]
+    if not held:
+        return [
+            Finding(
+                "BREAKDOWN-MEETING",
+                "a placement ends as broken down only after the meeting that discussed it",
+                'ap meeting CASE --kind breakdown --date D --present "Name (parent)" --present "Name (provider)" '
+                '--present "Name (senco)" (the pupil then returns to the academy)',
+                ("ending",),
+            )
+        ]
+    if not any(_everyone_there(m) for m in held):
+        return [
+            Finding(
+                "BREAKDOWN-MEETING",
+                f"the breakdown meeting needs the academy, the provider and the family: {_who_was_missing(held)} "
+                "was not recorded as present",
+                'ap meeting CASE --kind breakdown --date D --present "Name (parent)" --present "Name (provider)" '
+                '--present "Name (senco)"',
+                ("meetings",),
+            )
+        ]
+    if ending.returns is None and not (ending.instead or "").strip():
+        return [
+            Finding(
+                "BREAKDOWN-MEETING",
+                "a broken-down placement records the day the pupil returns to the academy, or what happens instead",
+                'ap end CASE ... --outcome breakdown --returns D (or --instead "...")',
+                ("ending",),
+            )
+        ]
+    return []
 
 
 def excluded_from_provision(context: CaseContext) -> list[Finding]:
     ending = context.placement.ending if context.placement else None
     if ending is None or ending.outcome not in ("excluded-from-provision", "permanently-excluded"):
         return []
-    meetings = [
-        m
-        for m in context.case.meetings
-        if m.kind == "exclusion"
-        and m.date <= (ending.recorded or ending.date)
-        and {p.role for p in m.present} & FAMILY
-        and "provider" in {p.role for p in m.present}
-    ]
+    held = [m for m in context.case.meetings if m.kind == "exclusion" and m.date <= (ending.recorded or ending.date)]
+    meetings = [m for m in held if _everyone_there(m)]
     if not meetings:
+        missing = f": {_who_was_missing(held)} was not recorded as present" if held else " is not recorded"
         return [
             Finding(
                 "EXCLUDED-FROM-AP",
                 "a meeting of the academy, the provider and the family about the exclusion "
-                "from the provision is not recorded",
+                f"from the provision{missing}",
                 'ap meeting CASE --kind exclusion --present "Name (parent)" '
                 '--present "Name (provider)" --present "Name (senco)"',
                 ("ending",),

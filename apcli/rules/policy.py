@@ -12,6 +12,7 @@ from apcli.rules import agreeing as agree
 from apcli.rules import ending as end
 from apcli.rules import notices as notice
 from apcli.rules import referral as ref
+from apcli.rules import reviews as review
 
 POLICY = "the academy's Alternative Provision Policy"
 REGS = "SI 2010/1156 (Education (Educational Provision for Improving Behaviour) Regulations 2010), as amended"
@@ -57,8 +58,9 @@ RULES: tuple[Rule, ...] = (
          POLICY, "when that reason is given: at least one suspension with date and days", ref.exclusion_history),
     Rule("REF-ATTENDANCE-EVIDENCE", "should", ("refer",), "has not been attending academy regularly", POLICY,
          "when that reason is given: the attendance figure it rests on", ref.attendance_evidence),
-    Rule("REF-EHCNA", "should", ("refer",), "pending an Education health Care Needs Assessment", POLICY,
-         "when that reason is given: the date the EHC needs assessment was requested", ref.ehcna),
+    Rule("REF-EHCNA", "should", ("refer", "ehcna"), "pending an Education health Care Needs Assessment", POLICY,
+         "when that reason is given: the date the EHC needs assessment was requested; its later status (the LA "
+         "agreed or refused to assess, the plan issued) each with its date, in order (ap ehcna)", ref.ehcna),
     Rule("REF-MANAGED-MOVE", "should", ("refer",),
          "a managed move ... may be attempted, with parents' consent, prior to other off-site/alternative provision",
          POLICY, "whether a managed move was considered and why it was or was not tried; a managed move tried "
@@ -191,7 +193,9 @@ RULES: tuple[Rule, ...] = (
     Rule("ATT-NOT-WORKING", "due", ("review",),
          "If the placement does not appear to be working or if the student is not attending - a formal meeting "
          "should be held involving the academy, parent/carer, student", POLICY,
-         "attendance below the threshold or a concern makes a formal meeting due", during.not_working),
+         "attendance below the threshold, a concern raised by the provider or the school (ap concern), or a "
+         "target whose latest measure is further from its goal than the measure before it (or the baseline) "
+         "makes a formal meeting due", during.not_working),
     Rule("ATT-UNAUTHORISED", "due", ("review",),
          "failure to attend should carry the same consequences as non-attendance at the academy",
          f"{POLICY}; {ATTENDANCE_2024}",
@@ -218,22 +222,37 @@ RULES: tuple[Rule, ...] = (
     Rule("BREAKDOWN-MEETING", "must", ("end",),
          "If an alternative placement breaks down the situation will be discussed and meeting convened and if it is "
          "unable to be resolved the students will be expected to return to the academy", POLICY,
-         "ending a placement as broken down needs that meeting", end.breakdown),
+         "ending a placement as broken down needs that meeting, with the academy (a member of staff), the provider "
+         "and the family (a parent or carer) present, and records the day the pupil returns to the academy "
+         "(ap end --returns D) or what happens instead (--instead)", end.breakdown),
     Rule("EXCLUDED-FROM-AP", "must", ("end",),
          "If a student is permanently excluded from an alternative provision placement, a meeting will be convened "
          "between the named mainstream school, alternative provider and the family", POLICY,
-         "that meeting is recorded before the case can end that way", end.excluded_from_provision),
+         "that meeting, with the academy (a member of staff), the provider and the family (a parent or carer) "
+         "present, is recorded before the case can end that way", end.excluded_from_provision),
     # --- review ---
     Rule("REVIEW-ON-REQUEST", "due", ("review",),
          "a parent may request a review meeting in writing; held as soon as reasonably practicable, unless one was "
          "held in the 10 weeks before", f"{REGS}, reg 4A", "a written request makes a review due at once",
          during.review_on_request),
     Rule("REVIEW-TERMLY", "due", ("review",),
-         "Any agreement around alternative provision for a student must be regularly reviewed ... occur every term",
-         POLICY, "a review of the agreement in every term the placement is active", during.termly_review),
+         "Any agreement around alternative provision for a student must be regularly reviewed ... occur every term; "
+         "review meetings at such intervals as they, having regard to the needs of the pupil, consider appropriate",
+         f"{POLICY}; {REGS}, reg 4(1)",
+         "a review of the agreement in every term the placement is active; a review records who attended (the "
+         "parents are invited: a parent or carer present, or why none came), the decision on how long the "
+         "placement continues (--continue-until) and the next review date (ap review record)",
+         during.termly_review),
+    Rule("REVIEW-OUTCOME-NOTIFIED", "due", ("review",),
+         "notification of the outcome of review", f"{REGS}, reg 6 (as amended by SI 2012/2532, reg 6)",
+         "after each review the parents are sent its outcome (ap letter --kind review), due within "
+         "review_letter_school_days school days (a setting, default 5); owed after the placement ends too",
+         review.outcome_notified),
     Rule("TARGETS-HALF-TERMLY", "due", ("review",),
          "targets the students are set in a meeting at least once per half term", f"{POLICY}; {DFE_2025}",
-         "a target meeting with the provider in every half term of the placement", during.half_termly_targets),
+         "a target meeting with the provider in every half term of the placement, that sets or reviews at least "
+         "one target (ap target or ap measure on the meeting's date), with a parent, a carer or the pupil present "
+         "(or the recorded reason none was)", during.half_termly_targets),
     Rule("PROGRESS-MONITORED", "due", ("review",),
          "Monitor attendance, behaviour and progress of students in alternative provision", POLICY,
          "behaviour and progress measures recorded for each half term", during.progress_monitored),

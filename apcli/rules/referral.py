@@ -100,7 +100,39 @@ def attendance_evidence(context: CaseContext) -> list[Finding]:
 
 
 def ehcna(context: CaseContext) -> list[Finding]:
+    """The request date when the reason is given; the later steps (ap ehcna) in order after it."""
     referral = context.case.referral
+    if referral.ehcna_steps and referral.ehcna_requested is None:
+        return [
+            Finding(
+                "REF-EHCNA",
+                "the EHC needs assessment has later steps recorded but not the date it was requested",
+                "ap ehcna CASE --status requested --date D",
+                ("referral", "ehcna_requested"),
+            )
+        ]
+    previous = referral.ehcna_requested
+    for index, step in enumerate(referral.ehcna_steps):
+        if previous is not None and step.date < previous:
+            return [
+                Finding(
+                    "REF-EHCNA",
+                    f"the EHC needs assessment step {step.status} ({step.date}) is dated before the step before it "
+                    f"({previous})",
+                    "correct the dates with ap edit",
+                    ("referral", "ehcna_steps", index),
+                )
+            ]
+        if step.status == "plan-issued" and (index == 0 or referral.ehcna_steps[index - 1].status != "agreed"):
+            return [
+                Finding(
+                    "REF-EHCNA",
+                    "an EHC plan is recorded as issued without the LA's agreement to assess before it",
+                    "ap ehcna CASE --status agreed --date D (before the plan)",
+                    ("referral", "ehcna_steps", index),
+                )
+            ]
+        previous = step.date
     if "send-assessment" not in referral.reasons or referral.ehcna_requested is not None:
         return []
     return [
