@@ -71,6 +71,30 @@ safeguarding_confirmed: 2026-09-14
 staff_checks_confirmed: 2026-09-14
 """
 
+PRU = """# yaml-language-server: $schema=../schema/provider.schema.json
+# A fictional pupil referral unit: a school, so the pupil is dual registered there and its register code is D.
+# It closed for a staff training day on 24 November 2026 while the academy was open (ap provider closure).
+name: Cedar House Short Stay School (fictional)
+address: Cedar House, 14 Example Park, Exampleton, Staffordshire, ZZ2 6ZZ
+contact: Mr Tom Reid (Deputy Headteacher)
+phone: 01234 000333
+email: office@cedarhouse.example
+urn: '999003'
+register_code: D
+sessions:
+  morning_start: '09:00'
+  break_start: '12:00'
+  break_end: '12:45'
+  afternoon_end: '15:00'
+daily_cost: 85.00
+safeguarding_confirmed: 2026-09-01
+staff_checks_confirmed: 2026-09-01
+closures:
+  - start: 2026-11-24
+    end: 2026-11-24
+    why: Staff training day at Cedar House
+"""
+
 SENCO = "Mrs Jo Patel (SENCo)"
 HEAD = "Mrs Helen Marsh"
 HUB = "Ms Priya Shah"
@@ -87,12 +111,14 @@ def _attendance(
     weekdays: set[int],
     absent: dict[dt.date, str],
     am_only: bool = False,
+    code: str = "B",
 ) -> dict[dt.date, str]:
-    """Each placement day's marks, "AM PM" (or "AM" alone for a mornings-only placement)."""
+    """Each placement day's marks, "AM PM" (or "AM" alone for a mornings-only placement): the provider's register
+    code (B, or D where the pupil is dual registered there) unless `absent` says otherwise."""
     marks = {}
     for day in records.calendar.school_days_between(first, last):
         if day.weekday() in weekdays:
-            marks[day] = absent.get(day, "B" if am_only else "B B")
+            marks[day] = absent.get(day, code if am_only else f"{code} {code}")
     return marks
 
 
@@ -594,7 +620,16 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
     noah = {
         "pupil": {"name": "Noah Fenwick", "dob": D(2016, 11, 2), "year": 5, "upn": "H860200027001"},
         "contacts": [
-            {"name": "Priya Fenwick", "relationship": "mother", "address": "22 Example Crescent, Exampleton, ZZ2 5ZZ"}
+            {"name": "Priya Fenwick", "relationship": "mother", "address": "22 Example Crescent, Exampleton, ZZ2 5ZZ"},
+            {
+                "name": "Margaret Fenwick",
+                "relationship": "grandmother",
+                "address": "22 Example Crescent, Exampleton, ZZ2 5ZZ",
+                "email": "margaret.fenwick@example.com",
+                "parental_responsibility": False,
+                "cares_for_child": True,
+                "method": "email",
+            },
         ],
         "referral": {
             "date": D(2026, 10, 19),
@@ -621,14 +656,14 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
         "placements": [
             {
                 "id": "P1",
-                "provider": provider,
+                "provider": "cedar-house",
                 "start": D(2026, 11, 16),
                 "start_time": "09:15",
                 "end": D(2027, 2, 9),
                 "weekdays": ["mon", "tue"],
                 "aims": ["Attend every Monday and Tuesday, outdoors, with a key adult"],
-                "report_to": "Mr Sam Turner, Centre Manager",
-                "agreement": {"reference": "LG-2026-024", "signed": D(2026, 11, 6)},
+                "report_to": "Mr Tom Reid, Deputy Headteacher",
+                "agreement": {"reference": "CH-2026-002", "signed": D(2026, 11, 6)},
                 "cost": Decimal("1700.00"),
                 "approved_by": "academy",
                 "approved_on": D(2026, 11, 6),
@@ -641,9 +676,10 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
                         "method": "hand",
                         "start": D(2026, 11, 16),
                         "end": D(2027, 2, 9),
-                        "provider": provider,
+                        "provider": "cedar-house",
                         "weekdays": ["mon", "tue"],
-                        "to": ["Priya Fenwick"],
+                        "to": ["Priya Fenwick", "Margaret Fenwick"],
+                        "methods": {"Margaret Fenwick": "email"},
                     }
                 ],
             },
@@ -674,23 +710,31 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
                         "provider": "brookside-tuition",
                         "weekdays": ["thu"],
                         "attends": "am",
-                        "to": ["Priya Fenwick"],
+                        "to": ["Priya Fenwick", "Margaret Fenwick"],
+                        "methods": {"Margaret Fenwick": "email"},
                     }
                 ],
             },
         ],
         "attendance": {
-            **_attendance(records, D(2026, 11, 16), D(2026, 11, 26), {0, 1}, {D(2026, 11, 23): "N N"}),
+            **_attendance(
+                records,
+                D(2026, 11, 16),
+                D(2026, 11, 26),
+                {0, 1},
+                {D(2026, 11, 23): "N N", D(2026, 11, 24): "# #"},
+                code="D",
+            ),
             **_attendance(records, D(2026, 11, 19), D(2026, 11, 26), {3}, {}, am_only=True),
         },
-        "provider_contacts": _weekly_contacts(D(2026, 11, 16), D(2026, 11, 26), "Sam Turner"),
+        "provider_contacts": _weekly_contacts(D(2026, 11, 16), D(2026, 11, 26), "Tom Reid"),
         "history": _history(
             (D(2026, 10, 19), SENCO, "referral opened"),
             (D(2026, 11, 5), HEAD, "headteacher approved"),
-            (D(2026, 11, 6), SENCO, "placement recorded: larkhill-green, 2026-11-16 to 2027-02-09"),
+            (D(2026, 11, 6), SENCO, "placement recorded: cedar-house, 2026-11-16 to 2027-02-09"),
             (D(2026, 11, 6), SENCO, "placement recorded: brookside-tuition, 2026-11-19 to 2027-02-11"),
-            (D(2026, 11, 11), "Office", "notice of P1 issued (hand) to Priya Fenwick"),
-            (D(2026, 11, 11), "Office", "notice of P2 issued (hand) to Priya Fenwick"),
+            (D(2026, 11, 11), "Office", "notice of P1 issued to Priya Fenwick (hand) and Margaret Fenwick (email)"),
+            (D(2026, 11, 11), "Office", "notice of P2 issued to Priya Fenwick (hand) and Margaret Fenwick (email)"),
         ),
     }
     return {
@@ -715,6 +759,7 @@ def write_demo(folder: Path) -> None:
     records.write(folder / CALENDAR_FILE, CALENDAR)
     records.write(folder / PROVIDERS_DIR / "larkhill-green.yaml", PROVIDER, PROVIDERS_DIR)
     records.write(folder / PROVIDERS_DIR / "brookside-tuition.yaml", TUTOR, PROVIDERS_DIR)
+    records.write(folder / PROVIDERS_DIR / "cedar-house.yaml", PRU, PROVIDERS_DIR)
     for case_id, data in demo_cases(records).items():
         attendance = data.pop("attendance", {})
         records.save_case(case_id, Case.model_validate(upgrade_case_data(data), strict=False), None)
@@ -724,6 +769,17 @@ def write_demo(folder: Path) -> None:
                 for session, code in zip(("am", "pm"), pair.split(), strict=False):
                     marks.set(day, session, code)
             records.write(marks_path(records.case_path(case_id)), marks.text(), CASES_DIR)
+    _send_review_letter(records, "AP-2026-006", D(2026, 10, 22), sent=D(2026, 10, 23))
+
+
+def _send_review_letter(records: Records, case_id: str, review: dt.date, sent: dt.date) -> None:
+    """The outcome of a review, written and recorded the way `ap letter --kind review` does it (reg 6)."""
+    from apcli.sending import Output, letter_plans_for, send_letter
+    from apcli.workflow import Change
+
+    change = Change(records, case_id, sent, SENCO, {})
+    plans = letter_plans_for(change, "review", "email", None, None, None, review.isoformat())
+    send_letter(change, "review", sent.isoformat(), "email", Output("html"), plans)
 
 
 def place_pupils(records: Records, count: int, start: dt.date, end: dt.date, prefix: str = "AP-2025") -> list[str]:
