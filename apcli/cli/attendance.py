@@ -147,6 +147,15 @@ def _bar(percent: float | None, width: int = 20) -> str:
     return "█" * filled + "·" * (width - filled)
 
 
+def _day_cell(
+    day: dt.date, expected: dict[tuple[dt.date, str], str | None], recorded: dict[tuple[dt.date, str], str]
+) -> str:
+    """A day's two sessions: the mark where one is recorded (a closure's # too), ? where one is expected and
+    missing, - where the placement has no session (the afternoon of a mornings-only day); blank: no placement day."""
+    cells = [recorded.get((day, s)) or ("?" if (day, s) in expected else "-") for s in ("am", "pm")]
+    return "" if cells == ["-", "-"] else " ".join(cells)
+
+
 def _print_view(case_id: str, pupil: str, view: AttendanceView, threshold: float) -> None:
     from rich.table import Table
 
@@ -164,20 +173,20 @@ def _print_view(case_id: str, pupil: str, view: AttendanceView, threshold: float
         title=f"{case_id} {pupil}: {percent} at the provider ({sums.attended} of {sums.possible} possible sessions)",
         title_justify="left",
     )
+    recorded = {(day, session): code for day, session, code in view.marks}
     for week in view.weeks:
         cells = []
         for offset in range(5):
             day = week.monday + dt.timedelta(days=offset)
-            pair = [week.sessions.get((day, s), "") for s in ("am", "pm")]
-            expected = any((day, s) in week.sessions for s in ("am", "pm"))
-            cells.append(" ".join(code or "?" for code in pair) if expected else "")
+            cells.append(_day_cell(day, week.sessions, recorded))
         share = week.summary.percent
         table.add_row(str(week.monday), *cells, "" if share is None else f"{share:g}", _bar(share))
     out = console()
     out.print(table)
     out.print(
         f"At the provider: authorised absence {sums.authorised}; unauthorised {sums.unauthorised}; "
-        f"not possible sessions (not counted) {sums.not_possible}.  ? = no mark yet.  (week % at the provider)"
+        f"not possible sessions (not counted) {sums.not_possible}.  ? = no mark yet; - = no session there.  "
+        "(week % at the provider)"
     )
     statutory = view.statutory or sums
     statutory_share = f"{statutory.percent:g}%" if statutory.percent is not None else "no possible sessions"
