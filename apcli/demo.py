@@ -755,7 +755,7 @@ def write_demo(folder: Path) -> None:
     from apcli.attendance import Marks, marks_path
     from apcli.models import Case, upgrade_case_data
 
-    records = Records(folder)
+    records = Records(folder, cached=False)  # making the demo leaves nothing in the user's cache
     records.write(folder / CALENDAR_FILE, CALENDAR)
     records.write(folder / PROVIDERS_DIR / "larkhill-green.yaml", PROVIDER, PROVIDERS_DIR)
     records.write(folder / PROVIDERS_DIR / "brookside-tuition.yaml", TUTOR, PROVIDERS_DIR)
@@ -780,6 +780,10 @@ def _send_review_letter(records: Records, case_id: str, review: dt.date, sent: d
     change = Change(records, case_id, sent, SENCO, {})
     plans = letter_plans_for(change, "review", "email", None, None, None, review.isoformat())
     send_letter(change, "review", sent.isoformat(), "email", Output("html"), plans)
+    # The demo's history has dates, not clock times, so that every fresh demo is the same to the byte.
+    case = records.load_case(case_id).case
+    history = [*case.history[:-1], case.history[-1].model_copy(update={"at": None})]
+    records.save_case(case_id, case.model_copy(update={"history": history}), None)
 
 
 def place_pupils(records: Records, count: int, start: dt.date, end: dt.date, prefix: str = "AP-2025") -> list[str]:

@@ -74,6 +74,21 @@ def _rule_findings(
     return check_case(records, LoadedCase(case_id, path, shown, text, case), today)
 
 
+def _newly_broken(before: list[CheckFinding], after: list[CheckFinding]) -> list[CheckFinding]:
+    """What the edit breaks: a *should* rule that held before it, or a *must* finding it did not have before.
+
+    A *must* finding the case already had, word for word, is not the edit's doing (a provider's confirmation
+    that ran out with time, say): it stays in `ap check`, and does not stop a colleague mending a typo."""
+    rules_before = {f.rule for f in before}
+    musts_before = {(f.rule, f.message) for f in before if f.kind == "must"}
+    return [
+        f
+        for f in after
+        if (f.kind == "must" and (f.rule, f.message) not in musts_before)
+        or (f.kind == "should" and f.rule not in rules_before)
+    ]
+
+
 def _refuse_history_edits(old: Case | None, new: Case, kept: str) -> None:
     """History and overrides are a record of what happened: they are appended to by ap, never edited."""
     if old is None:
@@ -135,12 +150,8 @@ def edit_case(
         old_case = None  # the file was broken before: the edit may be what mends it
     _refuse_history_edits(old_case, new_case, kept)
     after = _rule_findings(records, case_id, draft, draft_shown, edited, new_case, today)
-    before = (
-        {f.rule for f in _rule_findings(records, case_id, path, shown, original, old_case, today)}
-        if old_case
-        else set()
-    )
-    broken = [f for f in after if f.kind == "must" or (f.kind == "should" and f.rule not in before)]
+    before = _rule_findings(records, case_id, path, shown, original, old_case, today) if old_case else []
+    broken = _newly_broken(before, after)
     if broken:
         listed = "\n".join(str(f) for f in broken)
         raise EditRefused(

@@ -14,6 +14,7 @@ from tests.conftest import Run, as_json, snapshot
 
 RUBY = "AP-2026-004"  # agreed: parents accepted, headteacher approved on 2026-11-25
 OSCAR = "AP-2026-005"  # referred: no meeting yet
+LEO = "AP-2026-001"
 FREYA = "AP-2026-007"  # planning meeting held, parents not yet answered
 KAI = "AP-2026-008"  # alternative to permanent exclusion, parents refused
 ISLA = "AP-2026-009"  # closed: the headteacher withdrew it
@@ -128,7 +129,7 @@ def test_provider_add_writes_a_register_file_and_lists_it(ap: Run, demo: Path) -
     }
     assert written["register_code"] == "B" and written["weekdays"] == ["mon", "tue", "wed"]
     listed = as_json(ap("provider", "list", "--json"))
-    assert set(listed) == {"brookside-tuition", "larkhill-green", "oak-farm"}
+    assert set(listed) == {"brookside-tuition", "cedar-house", "larkhill-green", "oak-farm"}
     assert ap("check").exit_code == 0
 
 
@@ -643,6 +644,31 @@ def test_edit_refuses_a_change_that_breaks_a_must_rule(
     result = ap("edit", "AP-2026-007")
     assert result.exit_code == 1 and "MEET-REASONS-EXPLAINED" in result.stderr
     assert snapshot(demo)["cases/AP-2026-007.yaml"] == before["cases/AP-2026-007.yaml"]
+
+
+def test_a_must_finding_the_case_already_had_does_not_stop_an_edit_but_a_new_one_does(
+    ap: Run, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Larkhill Green's safeguarding confirmation ran out with time (PLACE-PROVIDER-SAFEGUARDING, must): mending
+    Leo's parents' views is not the edit's breach; un-explaining the reasons at the planning meeting is."""
+    provider = demo / "providers" / "larkhill-green.yaml"
+    provider.write_text(
+        provider.read_text().replace("safeguarding_confirmed: 2026-07-10", "safeguarding_confirmed: 2025-09-09")
+    )
+    check = as_json(ap("check", LEO, "--json"))["findings"]
+    assert [f["rule"] for f in check if f["severity"] == "error"] == ["PLACE-PROVIDER-SAFEGUARDING"]
+    mend = "p.write_text(p.read_text().replace('Mum is pleased', 'His mother is pleased'))"
+    monkeypatch.setenv("EDITOR", editor(tmp_path, f"import sys, pathlib\np = pathlib.Path(sys.argv[1])\n{mend}\n"))
+    result = ap("edit", LEO)
+    assert result.exit_code == 0, result.output
+    assert "His mother is pleased" in (demo / "cases" / f"{LEO}.yaml").read_text()
+    breach = "p.write_text(p.read_text().replace('reasons_explained: true', 'reasons_explained: false', 1))"
+    monkeypatch.setenv("EDITOR", editor(tmp_path, f"import sys, pathlib\np = pathlib.Path(sys.argv[1])\n{breach}\n"))
+    before = snapshot(demo)
+    refused = ap("edit", LEO)
+    assert refused.exit_code == 1, refused.output
+    assert "MEET-REASONS-EXPLAINED" in refused.stderr and "PLACE-PROVIDER-SAFEGUARDING" not in refused.stderr
+    assert snapshot(demo)["cases/AP-2026-001.yaml"] == before["cases/AP-2026-001.yaml"]
 
 
 def test_edit_with_no_change(ap: Run, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -196,7 +196,7 @@ def test_a_provider_column_is_checked(leo_at_two: Path, tmp_path: Path) -> None:
     unknown = invoke(leo_at_two, "attendance", "import", str(path), "--provider", "elsewhere", today="2026-12-11")
     assert unknown.exit_code == 2
     assert (
-        "--provider 'elsewhere' is not a provider in the register (brookside-tuition, larkhill-green, oak-farm)"
+        "--provider 'elsewhere' is not a provider in the register (brookside-tuition, cedar-house, larkhill-green, oak-farm)"
         in unknown.stderr
     )
 
