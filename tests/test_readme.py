@@ -46,3 +46,18 @@ def test_the_referral_example_works(ap: Run) -> None:
     [command] = commands_in("Referring a pupil")
     result = ap(*command)
     assert result.exit_code == 0, result.output
+
+
+def test_the_command_table_is_one_table_naming_every_command() -> None:
+    """A blank line inside a Markdown table ends it: the rows after it show as plain text with pipes."""
+    section = README.read_text().split("## What works today", 1)[1].split("\n## ", 1)[0]
+    rows = [number for number, line in enumerate(section.splitlines()) if line.startswith("| `ap ")]
+    assert rows == list(range(rows[0], rows[0] + len(rows)))
+    from typer.main import get_command
+
+    from apcli.cli.app import app
+
+    lines = section.splitlines()
+    named = {name for n in rows for name in re.findall(r"`ap ([a-z-]+)", lines[n].split(" | ")[0])}
+    commands = set(get_command(app).commands)  # type: ignore[attr-defined]
+    assert commands - named == set()
