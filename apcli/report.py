@@ -524,7 +524,8 @@ def _line_json(p: PupilLine, names: bool) -> dict[str, Any]:
         "attended": p.summary.attended,
         "percent": p.summary.percent,
         **figures_json(p.summary, p.statutory),
-        "cost": _money(p.cost),
+        "cost": _money(p.cost),  # the whole agreement's, as before; the period's is cost_in_period
+        "cost_agreed": _money(p.cost),
         "cost_by_rate": _money(p.cost_by_rate),
         "cost_difference": _money(p.cost_difference),
         "cost_in_period": _money(p.cost_in_period),

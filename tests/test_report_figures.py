@@ -44,6 +44,7 @@ def test_text_json_and_html_carry_the_same_figures_for_a_period_inside_a_placeme
     marked, 16 sessions attended: £680.00 / 16 = £42.50 a session, no session unmarked."""
     text, shown, html = _three(demo, tmp_path, "--from", "2026-11-16", "--to", "2026-11-27", today="2026-11-27")
     leo = next(p for p in shown["pupils"] if p["case"] == LEO)
+    assert leo["cost_agreed"] == "5355.00"
     assert (leo["cost"], leo["cost_in_period"], leo["cost_by_rate"], leo["cost_difference"]) == (
         "5355.00", "680.00", "680.00", "0.00",
     )  # fmt: skip
