@@ -5,7 +5,11 @@ commissioned on the school calendar, possible and attended sessions from the
 marks, cost from the commissioning agreement and from the provider's daily rate
 (both shown, and the difference), cost per attended session, targets against
 baseline and goal, reviews held against reviews due, outcome and length.
-A cost that was never recorded is reported as missing, never as zero.
+A cost that was never recorded is reported as "no cost recorded", never as zero; a cost per attended
+session with no session marked yet as "no sessions yet" (two different gaps, two different words).
+
+Every figure a rendering shows (text, JSON, HTML) is a property of `PupilLine` or `Totals`, computed once
+here; the renderings only format it (`money_text`).
 """
 
 from __future__ import annotations
@@ -112,6 +116,11 @@ class PupilLine:
     parts: list[PupilLine] = field(default_factory=list)  # a pupil's line: one line per placement in the period
     statutory: Summary = field(default_factory=lambda: Summary(0, 0, 0, 0, 0))  # the school register's figure
     contact_lapses: list[tuple[dt.date, str]] = field(default_factory=list)  # weeks with no provider contact
+    # Cost per attended session counts cost and sessions over the same days: the placement's days in the
+    # period, up to today, whose every session is marked. Sessions of days passed with no mark are counted apart.
+    marked_days: int = 0
+    attended_on_marked_days: int = 0
+    unmarked_sessions: int = 0
 
     @property
     def cost_to_date(self) -> Decimal | None:
@@ -140,12 +149,46 @@ class PupilLine:
         return None if in_period is None or self.cost_by_rate is None else in_period - self.cost_by_rate
 
     @property
-    def cost_per_attended_session(self) -> Decimal | None:
-        """The cost to date over the sessions attended to date; missing, never zero or infinite."""
-        cost = self.cost_to_date
-        if cost is None or not self.summary.attended:
+    def cost_of_marked_days(self) -> Decimal | None:
+        """The agreement's cost for the marked days (pro rata to the days planned); for a pupil, the sum over
+        the placements (None if any placement's cost is not recorded)."""
+        if self.parts:
+            return _sum([part.cost_of_marked_days for part in self.parts])
+        if self.cost is None or not self.planned_days:
             return None
-        return (cost / self.summary.attended).quantize(Decimal("0.01"))
+        return (self.cost * self.marked_days / self.planned_days).quantize(Decimal("0.01"))
+
+    @property
+    def cost_per_attended_session(self) -> Decimal | None:
+        """The cost of the marked days over the sessions attended on them: None (see `why_no_cost_per_session`),
+        never zero or infinite. Days passed with no marks yet count in neither."""
+        cost = self.cost_of_marked_days
+        if cost is None or not self.attended_on_marked_days:
+            return None
+        return (cost / self.attended_on_marked_days).quantize(Decimal("0.01"))
+
+    @property
+    def why_no_cost_per_session(self) -> str | None:
+        """Why there is no cost per attended session: no cost recorded, or no (attended) sessions marked yet."""
+        return _why(self.cost_of_marked_days, self.attended_on_marked_days)
+
+
+NO_COST = "no cost recorded"  # the agreement's cost (or the provider's daily rate) was never recorded
+NO_SESSIONS = "no sessions yet"  # no attended session on a marked day yet: nothing to divide by
+
+
+def _why(cost: Decimal | None, attended: int) -> str | None:
+    if cost is None:
+        return NO_COST
+    return None if attended else NO_SESSIONS
+
+
+def money_text(value: Decimal | None, why: str = NO_COST) -> str:
+    """£1,234.50, a negative amount as -£36.43; `why` when there is no figure. The one format of every
+    rendering of the report (text and HTML)."""
+    if value is None:
+        return why
+    return f"-£{-value:,.2f}" if value < 0 else f"£{value:,.2f}"
 
 
 def _sum(values: list[Decimal | None]) -> Decimal | None:
@@ -207,9 +250,15 @@ def placement_line(
     planned = calendar.days_on(placement.start, placement.end, placement.weekdays)
     # The cost agreed is for every day of the terms; a day a change added counts (elapsed) only once notified.
     planned_days = len(planned)
-    elapsed_days = sum(
-        d >= period.start for d in attending_days(calendar, placement, min(last, today, period.end), provider)
-    )
+    passed = [
+        d for d in attending_days(calendar, placement, min(last, today, period.end), provider) if d >= period.start
+    ]
+    elapsed_days = len(passed)
+    marked = {(d, s): c for d, s, c in in_period}
+    sessions = placement.session_names
+    unmarked = sum((d, s) not in marked for d in passed for s in sessions)
+    full_days = [d for d in passed if all((d, s) in marked for s in sessions)]
+    on_full_days = summarise(marked[d, s] for d in full_days for s in sessions)
     days_in_period = len(set(commissioned))
     rate = provider.daily_cost * days_in_period if provider is not None else None
     terms_due = [
@@ -242,6 +291,9 @@ def placement_line(
         planned_days=planned_days,
         elapsed_days=elapsed_days,
         placement=placement.id,
+        marked_days=len(full_days),
+        attended_on_marked_days=on_full_days.attended,
+        unmarked_sessions=unmarked,
     )
 
 
@@ -304,6 +356,9 @@ def pupil_line(records: Records, case_id: str, case: Case, period: Period, today
         elapsed_days=sum(part.elapsed_days for part in parts),
         weekly=[(monday, summarise(codes).percent) for monday, codes in sorted(weekly.items())],
         parts=parts,
+        marked_days=sum(part.marked_days for part in parts),
+        attended_on_marked_days=sum(part.attended_on_marked_days for part in parts),
+        unmarked_sessions=sum(part.unmarked_sessions for part in parts),
         contact_lapses=[
             (lapse.week, lapse.why) for lapse in case.contact_lapses if period.start <= lapse.week <= period.end
         ],
@@ -320,11 +375,24 @@ class Totals:
     missing_costs: int
     cost_to_date: Decimal
     statutory: Summary = field(default_factory=lambda: Summary(0, 0, 0, 0, 0))
+    cost_of_marked_days: Decimal = Decimal("0")  # over the placements whose cost is recorded
+    attended_on_marked_days: int = 0  # over the same placements
+    unmarked_sessions: int = 0
+    placements: int = 0
 
     @property
     def cost_per_attended_session(self) -> Decimal | None:
-        """Over the sessions attended at the provider (what was bought)."""
-        return (self.cost_to_date / self.summary.attended).quantize(Decimal("0.01")) if self.summary.attended else None
+        """The cost of the marked days over the sessions attended at the provider on them (what was bought),
+        both over the placements whose cost is recorded."""
+        if not self.attended_on_marked_days:
+            return None
+        return (self.cost_of_marked_days / self.attended_on_marked_days).quantize(Decimal("0.01"))
+
+    @property
+    def why_no_cost_per_session(self) -> str | None:
+        if self.attended_on_marked_days:
+            return None
+        return NO_COST if self.missing_costs == self.placements and self.placements else NO_SESSIONS
 
 
 SUMMARY_FIELDS = ("possible", "attended", "authorised", "unauthorised", "not_possible", "dual_registered")
@@ -344,6 +412,10 @@ def totals(label: str, lines: list[PupilLine]) -> Totals:
         len(lines) - len(known),
         sum((line.cost_to_date for line in known if line.cost_to_date is not None), Decimal("0")),
         Summary(*(sum(getattr(line.statutory, f) for line in lines) for f in SUMMARY_FIELDS)),
+        sum((line.cost_of_marked_days for line in known if line.cost_of_marked_days is not None), Decimal("0")),
+        sum(line.attended_on_marked_days for line in known),
+        sum(line.unmarked_sessions for line in lines),
+        len(lines),
     )
 
 
@@ -376,6 +448,32 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
     )
 
 
+def pupil_money_cells(p: PupilLine) -> list[tuple[str, str]]:
+    """The money columns of a pupil's row, (heading, cell), as the text and the HTML both show them: the
+    period's cost (never the whole agreement's), the daily rate's, their difference, cost per attended session."""
+    return [
+        ("cost in period", money_text(p.cost_in_period)),
+        ("by daily rate", money_text(p.cost_by_rate)),
+        ("difference", money_text(p.cost_difference)),
+        ("per attended session", money_text(p.cost_per_attended_session, p.why_no_cost_per_session or NO_COST)),
+        ("unmarked sessions", str(p.unmarked_sessions)),
+    ]
+
+
+def totals_money_cells(t: Totals) -> list[tuple[str, str]]:
+    """The money columns of a totals row, (heading, cell), for the text and the HTML."""
+    return [
+        ("cost (known)", money_text(t.cost)),
+        (NO_COST, str(t.missing_costs)),
+        ("per attended session", money_text(t.cost_per_attended_session, t.why_no_cost_per_session or NO_COST)),
+        ("unmarked sessions", str(t.unmarked_sessions)),
+    ]
+
+
+PUPIL_MONEY_HEADINGS = ("cost in period", "by daily rate", "difference", "per attended session", "unmarked sessions")
+TOTALS_MONEY_HEADINGS = ("cost (known)", NO_COST, "per attended session", "unmarked sessions")
+
+
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
@@ -402,7 +500,12 @@ def totals_json(t: Totals) -> dict[str, Any]:
         **figures_json(t.summary, t.statutory),
         "cost": _money(t.cost),
         "missing_costs": t.missing_costs,
+        "no_cost_recorded": t.missing_costs,
+        "cost_of_marked_days": _money(t.cost_of_marked_days),
+        "attended_on_marked_days": t.attended_on_marked_days,
+        "unmarked_sessions": t.unmarked_sessions,
         "cost_per_attended_session": _money(t.cost_per_attended_session),
+        "cost_per_attended_session_why_none": t.why_no_cost_per_session,
     }
 
 
@@ -421,12 +524,19 @@ def _line_json(p: PupilLine, names: bool) -> dict[str, Any]:
         "attended": p.summary.attended,
         "percent": p.summary.percent,
         **figures_json(p.summary, p.statutory),
-        "cost": _money(p.cost),
+        "cost": _money(p.cost),  # the whole agreement's, as before; the period's is cost_in_period
+        "cost_agreed": _money(p.cost),
         "cost_by_rate": _money(p.cost_by_rate),
         "cost_difference": _money(p.cost_difference),
         "cost_in_period": _money(p.cost_in_period),
         "cost_to_date": _money(p.cost_to_date),
+        "cost_of_marked_days": _money(p.cost_of_marked_days),
+        "marked_days": p.marked_days,
+        "attended_on_marked_days": p.attended_on_marked_days,
+        "unmarked_sessions": p.unmarked_sessions,
         "cost_per_attended_session": _money(p.cost_per_attended_session),
+        "cost_per_attended_session_why_none": p.why_no_cost_per_session,
+        "cost_why_none": None if p.cost is not None else NO_COST,
         "reviews_held": p.reviews_held,
         "reviews_due": p.reviews_due,
         **(

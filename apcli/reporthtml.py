@@ -5,12 +5,12 @@ No JavaScript and no network: the file opens and prints (A4) anywhere.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from apcli.errors import UsageError
+from apcli.report import PUPIL_MONEY_HEADINGS, TOTALS_MONEY_HEADINGS, money_text, pupil_money_cells, totals_money_cells
 
 if TYPE_CHECKING:
     from apcli.report import PupilLine, Report, TargetLine, Totals
@@ -101,7 +101,7 @@ def cost_chart(providers: list[Totals]) -> str:
         return _svg(
             "cost",
             "No cost per attended session yet",
-            f'<text x="{PAD}" y="{HEIGHT / 2}" font-size="12">No attended sessions yet</text>',
+            f'<text x="{PAD}" y="{HEIGHT / 2}" font-size="12">No sessions yet</text>',
         )
     top = max(float(value) for _, value in known) or 1
     step = min((HEIGHT - 2 * PAD) / len(known), 28)
@@ -112,13 +112,9 @@ def cost_chart(providers: list[Totals]) -> str:
         body += (
             f'<text x="4" y="{y + step / 2 + 4:.1f}" font-size="11">{escape(label)}</text>'
             f'<rect x="150" y="{y + 2:.1f}" width="{width:.1f}" height="{max(step - 4, 2):.1f}" fill="{NAVY}"/>'
-            f'<text x="{150 + width + 4:.1f}" y="{y + step / 2 + 4:.1f}" font-size="11">£{value:,.2f}</text>'
+            f'<text x="{150 + width + 4:.1f}" y="{y + step / 2 + 4:.1f}" font-size="11">{money_text(value)}</text>'
         )
     return _svg("cost", "Cost per attended session, per provider", body)
-
-
-def _money(value: Decimal | None) -> str:
-    return "missing" if value is None else f"£{value:,.2f}"
 
 
 def _pct(value: float | None) -> str:
@@ -150,15 +146,15 @@ def render_html(report: Report, threshold: float, names: bool = True) -> str:
             f"<tr><td>{escape(p.case)}</td><td>{who}</td><td>{escape(p.provider)}</td><td class=n>{p.days_commissioned}</td>"
             f"<td class=n>{p.summary.attended}/{p.summary.possible}</td><td class=n>{_pct(p.summary.percent)}</td>"
             f"<td class=n>{p.statutory.attended}/{p.statutory.possible}</td><td class=n>{_pct(p.statutory.percent)}</td>"
-            f"<td class=n>{_money(p.cost_in_period)}</td><td class=n>{_money(p.cost_by_rate)}</td><td class=n>{_money(p.cost_difference)}</td>"
-            f"<td class=n>{_money(p.cost_per_attended_session)}</td><td class=n>{p.reviews_held}/{p.reviews_due}</td>"
+            f"{''.join(f'<td class=n>{escape(cell)}</td>' for _, cell in pupil_money_cells(p))}"
+            f"<td class=n>{p.reviews_held}/{p.reviews_due}</td>"
             f"<td>{escape(p.outcome)}</td><td class=n>{p.length_days}</td></tr>"
         )
     totals = "".join(
         f"<tr><td>{escape(t.label)}</td><td class=n>{t.pupils}</td><td class=n>{t.days_commissioned}</td>"
         f"<td class=n>{t.summary.attended}/{t.summary.possible}</td><td class=n>{_pct(t.summary.percent)}</td>"
         f"<td class=n>{t.statutory.attended}/{t.statutory.possible}</td><td class=n>{_pct(t.statutory.percent)}</td>"
-        f"<td class=n>{_money(t.cost)}</td><td class=n>{t.missing_costs}</td><td class=n>{_money(t.cost_per_attended_session)}</td></tr>"
+        f"{''.join(f'<td class=n>{escape(cell)}</td>' for _, cell in totals_money_cells(t))}</tr>"
         for t in [*report.by_provider, report.total]
     )
     pupils = []
@@ -184,18 +180,20 @@ def render_html(report: Report, threshold: float, names: bool = True) -> str:
         f"{escape(report.period.label)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{escape(report.school)}: alternative provision, {escape(report.period.label)}</h1>"
         f'<p class="small">{report.period.start} to {report.period.end}. Cost per attended session is the agreement\'s '
-        f"cost for the days passed (pro rata), over the sessions attended at the provider. A cost never recorded shows "
-        f"as missing. Attendance <em>at the provider</em> is from its register (B or D: the pupil there); the "
+        f"cost for the marked days (pro rata; a day counts once every session of it is marked), over the sessions "
+        f"attended at the provider on those days; sessions of days passed with no mark yet are counted apart "
+        f"(unmarked sessions). A cost never recorded shows as &#8220;no cost recorded&#8221;; a cost per attended "
+        f"session with no attended session marked yet as &#8220;no sessions yet&#8221;. Attendance <em>at the provider</em> is from its register (B or D: the pupil there); the "
         f"<em>statutory (school register)</em> figure is the school's own, as its MIS shows it: D sessions (dual "
         f"registered) count at the other school, so in neither possible nor attended. A day the provider was closed "
         f"(ap provider closure) is not a placement day: no session expected, no cost counted.</p>"
         f"{empty}<h2>Pupils</h2><table><tr><th>case</th><th>pupil</th><th>provider</th><th>days</th><th>attended/possible at provider</th>"
         f"<th>% at provider</th><th>attended/possible statutory (school register)</th><th>% statutory</th>"
-        f"<th>cost in period</th><th>by daily rate</th><th>difference</th><th>per attended session</th>"
+        f"{''.join(f'<th>{escape(h)}</th>' for h in PUPIL_MONEY_HEADINGS)}"
         f"<th>reviews held/due</th><th>outcome</th><th>length (school days)</th></tr>{''.join(rows)}</table>"
         f"<h2>Totals</h2><table><tr><th></th><th>pupils</th><th>days</th><th>attended/possible at provider</th>"
         f"<th>% at provider</th><th>attended/possible statutory (school register)</th><th>% statutory</th>"
-        f"<th>cost (known)</th><th>costs missing</th><th>per attended session</th></tr>{totals}</table>"
+        f"{''.join(f'<th>{escape(h)}</th>' for h in TOTALS_MONEY_HEADINGS)}</tr>{totals}</table>"
         f"<h2>Cost per attended session, per provider</h2>{cost_chart(report.by_provider)}"
         f"{''.join(pupils)}</body></html>\n"
     )

@@ -162,9 +162,11 @@ def test_a_missing_cost_is_missing_not_zero(two_pupils: Path) -> None:
     two = report["pupils"][1]
     assert two["cost"] is None and two["cost_per_attended_session"] is None and two["cost_difference"] is None
     assert report["total"]["missing_costs"] == 1 and report["total"]["cost"] == "800.00"
+    assert (two["cost_why_none"], two["cost_per_attended_session_why_none"]) == ("no cost recorded", "no cost recorded")
+    assert report["total"]["no_cost_recorded"] == 1
 
     text = invoke(two_pupils, "report", "--from", "2027-04-01", "--to", "2027-05-31", today="2027-05-07").stdout
-    assert "missing" in text
+    assert "no cost recorded" in text and "missing" not in text
 
 
 def test_terms_add_up_to_the_year(demo: Path) -> None:

@@ -399,7 +399,11 @@ def test_a_whole_case_at_two_providers(demo: Path, tmp_path: Path) -> None:
     money = ("cost", "cost_in_period", "cost_to_date", "cost_per_attended_session")
     assert [tuple(p[k] for k in ("placement", *keys, *money)) for p in ruby["placements"]] == [
         ("P1", "larkhill-green", "still placed", 4, 8, 8, 7, "1275.00", "340.00", "340.00", "48.57"),
-        ("P2", "oak-farm", "withdrawn", 2, 4, 2, 2, "560.00", "140.00", "140.00", "70.00"),
+        ("P2", "oak-farm", "withdrawn", 2, 4, 2, 2, "560.00", "140.00", "140.00", "35.00"),
+    ]  # P2: 17 Dec is not marked, so only 10 Dec counts: 560 / 8 = £70.00 over its 2 sessions (issue 16)
+    assert [(p["marked_days"], p["unmarked_sessions"], p["cost_of_marked_days"]) for p in ruby["placements"]] == [
+        (4, 0, "340.00"),
+        (1, 2, "70.00"),
     ]
     assert tuple(ruby[k] for k in (*keys, *money)) == (
         "larkhill-green, oak-farm",
@@ -411,5 +415,5 @@ def test_a_whole_case_at_two_providers(demo: Path, tmp_path: Path) -> None:
         "1835.00",
         "480.00",
         "480.00",
-        "53.33",
-    )
+        "45.56",
+    )  # (340 + 70) / (7 + 2) on the marked days

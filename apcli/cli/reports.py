@@ -13,7 +13,7 @@ from apcli.cli.context import console, note, print_json, print_table, state
 if TYPE_CHECKING:
     from apcli.attendance import Summary
     from apcli.census import Census, CensusRow
-    from apcli.report import PupilLine, Report
+    from apcli.report import Report
 
 
 @app.command()
@@ -81,7 +81,7 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
     """Several schools, per school and in total; pupils' names left out unless asked for."""
     from rich.table import Table
 
-    from apcli.report import report_json, totals, totals_json
+    from apcli.report import TOTALS_MONEY_HEADINGS, report_json, totals, totals_json, totals_money_cells
 
     schools = [totals(r.school, r.pupils) for r in reports]
     everyone = totals("all schools", [p for r in reports for p in r.pupils])
@@ -95,9 +95,7 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
         "attended/possible at provider",
         "% at provider",
         "% statutory (school register)",
-        "cost (known)",
-        "costs missing",
-        "per attended session",
+        *TOTALS_MONEY_HEADINGS,
         title="Alternative provision across the schools",
         title_justify="left",
     )
@@ -110,9 +108,7 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
             f"{t.summary.attended}/{t.summary.possible}",
             percent,
             _statutory(t.statutory),
-            _money(t.cost),
-            str(t.missing_costs),
-            _money(t.cost_per_attended_session),
+            *(cell for _, cell in totals_money_cells(t)),
         )
     console().print(table)
     if names:
@@ -120,32 +116,23 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
             _print(r)
 
 
-def _per_session(line: PupilLine) -> str:
-    if line.cost_per_attended_session is None and line.cost is not None:
-        return "n/a (none attended yet)"
-    return _money(line.cost_per_attended_session)
-
-
-def _money(value: object) -> str:
-    return "missing" if value is None else f"£{value:,.2f}"
-
-
 def _print(built: Report) -> None:
+    from apcli.report import PUPIL_MONEY_HEADINGS, TOTALS_MONEY_HEADINGS, pupil_money_cells, totals_money_cells
+
     if not built.pupils:
         console().print(f"No placements in {built.period.label} ({built.period.start} to {built.period.end}).")
         return
     print_table(
         (
             "case", "pupil", "provider", "days", "possible at provider", "attended at provider", "% at provider",
-            "% statutory (school register)", "cost in period", "by daily rate",
-            "difference", "per attended session", "reviews held/due", "outcome", "length (school days)",
+            "% statutory (school register)", *PUPIL_MONEY_HEADINGS, "reviews held/due", "outcome",
+            "length (school days)",
         ),
         [
             (
                 p.case, p.pupil, p.provider, str(p.days_commissioned), str(p.summary.possible),
-                str(p.summary.attended), _percent(p.summary.percent), _statutory(p.statutory), _money(p.cost),
-                _money(p.cost_by_rate),
-                _money(p.cost_difference), _money(p.cost_per_attended_session), f"{p.reviews_held}/{p.reviews_due}",
+                str(p.summary.attended), _percent(p.summary.percent), _statutory(p.statutory),
+                *(cell for _, cell in pupil_money_cells(p)), f"{p.reviews_held}/{p.reviews_due}",
                 p.outcome, str(p.length_days),
             )
             for p in built.pupils
@@ -167,12 +154,11 @@ def _print(built: Report) -> None:
         print_table(("case", "week of", "why"), lapses, title="Lapses in weekly contact with the provider (ATT-WEEKLY)")
     print_table(
         ("", "pupils", "days", "possible at provider", "attended at provider", "% at provider",
-         "% statutory (school register)", "cost (known)", "costs missing", "per attended session"),
+         "% statutory (school register)", *TOTALS_MONEY_HEADINGS),
         [
             (
                 t.label, str(t.pupils), str(t.days_commissioned), str(t.summary.possible), str(t.summary.attended),
-                _percent(t.summary.percent), _statutory(t.statutory), _money(t.cost), str(t.missing_costs),
-                _money(t.cost_per_attended_session),
+                _percent(t.summary.percent), _statutory(t.statutory), *(cell for _, cell in totals_money_cells(t)),
             )
             for t in [*built.by_provider, built.total]
         ],
