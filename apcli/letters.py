@@ -117,6 +117,10 @@ class Rendered:
     def text(self) -> str:
         return letter_text(self.data, self.fmt)
 
+    @property
+    def text_sha256(self) -> str:
+        return text_sha256(self.data, self.fmt)
+
 
 # --- the limits a template runs within -------------------------------------------------------------------------
 
@@ -555,6 +559,16 @@ def letter_text(data: bytes, fmt: Format) -> str:
     for section in document.sections:
         lines.extend(p.text for p in section.header.paragraphs)
     return "\n".join(lines)
+
+
+def text_sha256(data: bytes, fmt: Format) -> str:
+    """The sha256 of a letter's words: its visible text with whitespace normalised, the same however the file
+    was packed (a Word file's bytes differ each time it is saved; its words do not)."""
+    return hashlib.sha256(normal_text(letter_text(data, fmt)).encode("utf-8")).hexdigest()
+
+
+def normal_text(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _squash(text: str) -> str:

@@ -530,9 +530,16 @@ LetterFile = Annotated[str, Field(min_length=1), AfterValidator(_letter_file)]
 
 
 class Letter(Strict):
+    """One rendering (one file, one format) of a letter to one recipient."""
+
     to: Name
     file: LetterFile
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    text_sha256: Annotated[str | None, Field(pattern=r"^[0-9a-f]{64}$")] = Field(
+        None,
+        description="the sha256 of the letter's words (its visible text, whitespace normalised), so that a copy "
+        "rendered later (ap letter --copy) can be shown to say the same",
+    )
 
 
 class NoticeCopy(Strict):

@@ -22,7 +22,7 @@ from apcli.letters import FORMATS, Format, LetterPlan, Rendered, render_letters,
 from apcli.workflow import Change, _with_placement, change_case, check_not_future
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Placement
+    from apcli.models import Case, Letter, Notice, Placement
     from apcli.rules import GateResult, Rule
     from apcli.store import Records
 
@@ -48,6 +48,14 @@ class Output:
     out: Path | None = None
     force: bool = False
     dry_run: bool = False
+    also: tuple[Format, ...] = ()  # more formats of the same letters (ap notice --format html --format docx)
+
+    @property
+    def formats(self) -> list[Format]:
+        return list(dict.fromkeys((self.fmt, *self.also)))
+
+
+Written = tuple[str, str, str, str]  # to, file, sha256 of the file, sha256 of its text
 
 
 def check_method_and_format(method: str | None, fmt: str) -> Format:
@@ -216,11 +224,11 @@ def _targets(
     sent, unreadable = recorded
     paths = []
     for item in rendered:
-        path = folder / f"{item.plan.slug}.{output.fmt}"
+        path = folder / f"{item.plan.slug}.{item.fmt}"
         if output.out is None:  # in letters/CASE/, a second letter on one day gets the next free name
             number = 2
             while records.guard.exists(path, LETTERS_DIR) or records.guard.relative(path).as_posix() in sent:
-                path = folder / f"{item.plan.slug}-{number}.{output.fmt}"
+                path = folder / f"{item.plan.slug}-{number}.{item.fmt}"
                 number += 1
         if records.guard.relative(path).as_posix() in sent:
             raise UsageError(
@@ -273,13 +281,13 @@ def previews(records: Records, plans: list[LetterPlan], rendered: list[Rendered]
 
 def write_letters(
     records: Records, recorded: tuple[set[str], list[str]], rendered: list[Rendered], output: Output, folder: Path
-) -> list[tuple[str, str, str]]:
+) -> list[Written]:
     paths = _targets(records, recorded, folder, rendered, output)
     records.guard.make_folder(folder, LETTERS_DIR)
     written = []
     for item, path in zip(rendered, paths, strict=True):
         records.write(path, item.data, LETTERS_DIR)
-        written.append((item.plan.to, records.guard.relative(path).as_posix(), item.sha256))
+        written.append((item.plan.to, records.guard.relative(path).as_posix(), item.sha256, item.text_sha256))
     return written
 
 
@@ -300,7 +308,7 @@ def _render_then_record(
     output: Output,
     folder: Path,
     sent: Sent,
-    record: Callable[[Case, list[tuple[str, str, str]]], Case],
+    record: Callable[[Case, list[Written]], Case],
     after_the_end: bool = False,
 ) -> GateResult:
     """Check the change under the case's lock (nothing saved), render its letters with the lock free, then
@@ -328,7 +336,7 @@ def _attempt(
     output: Output,
     folder: Path,
     sent: Sent,
-    record: Callable[[Case, list[tuple[str, str, str]]], Case],
+    record: Callable[[Case, list[Written]], Case],
     after_the_end: bool = False,
 ) -> GateResult | None:
     """One try of `_render_then_record`: None if the case changed in what its letters say."""
@@ -341,9 +349,10 @@ def _attempt(
 
     checked = change_case(change, command, what, apply, capture, dry_run=True, after_the_end=after_the_end)
     plans = plans_for(seen[0])
-    rendered = render_checked(records, plans, output.fmt, rule, command)
+    rendered = [item for fmt in output.formats for item in render_checked(records, plans, fmt, rule, command)]
     if output.dry_run:
-        sent.previews = previews(records, plans, rendered)
+        first = [item for item in rendered if item.fmt == output.fmt]
+        sent.previews = previews(records, plans, first)
         sent.letters = [(item.plan.to, None, None) for item in rendered]
         return checked
 
@@ -353,7 +362,7 @@ def _attempt(
         recorded = every_recorded_file(records, change.case_id, case)
         remove_leftovers(records, change.case_id, recorded[0])
         written = write_letters(records, recorded, rendered, output, folder)
-        sent.letters = list(written)
+        sent.letters = [(to, file, sha) for to, file, sha, _ in written]
         return record(case, written)
 
     try:
@@ -373,6 +382,17 @@ def notice_placement(case: Case, placement_id: str | None) -> Placement:
         if len(owed) == 1:
             return owed[0]
     return choose_placement(case, placement_id, "a notice")
+
+
+def already_given(case_id: str, placement_id: str, notice: Notice) -> str:
+    """Why a second notice is not recorded: a notice is given once, and its formats are renderings of it."""
+    return (
+        f"{placement_id} of {case_id} already has its notice, given on {notice.date} to {', '.join(notice.to)}, "
+        "and nothing it describes has changed since, so no second notice is recorded. For the same letter in "
+        f"another format: ap letter {case_id} --copy {notice.date} --format docx (records nothing). For a parent "
+        f"or carer it did not reach: ap notice {case_id} --to NAME. After a change to the placement (ap change), "
+        "a new notice is owed and ap notice gives it."
+    )
 
 
 def issue_notice(
@@ -397,7 +417,7 @@ def issue_notice(
     from apcli.models import Letter, Notice
     from apcli.notice import recipients
     from apcli.rules import catalogue
-    from apcli.status import notice_owed_from
+    from apcli.status import current_notice, notice_owed_from
 
     records = change.records
     if given_on is not None:
@@ -412,6 +432,8 @@ def issue_notice(
             raise UsageError("There is no placement to give notice of yet: record it with ap placement.")
         placement = notice_placement(case, placement_id)
         change.placement = placement.id
+        if (given := current_notice(placement)) is not None:
+            raise UsageError(already_given(change.case_id, placement.id, given))
         people = recipients(case, records)
         how = {person.name: person.method_for(method) for person in people}
         sent.methods = dict(how)
@@ -444,11 +466,10 @@ def issue_notice(
         assert placement is not None  # apply chose it
         return placement
 
-    def record(case: Case, written: list[tuple[str, str, str]]) -> Case:
+    def record(case: Case, written: list[Written]) -> Case:
         placement = noticed(case)
-        notice = placement.notices[-1].model_copy(
-            update={"letters": [Letter(to=to, file=file, sha256=sha) for to, file, sha in written]}
-        )
+        letters = [Letter(to=to, file=file, sha256=sha, text_sha256=text) for to, file, sha, text in written]
+        notice = placement.notices[-1].model_copy(update={"letters": letters})
         return _with_placement(case, placement.model_copy(update={"notices": [*placement.notices[:-1], notice]}))
 
     def what(case: Case) -> str:
@@ -602,14 +623,16 @@ def copy_notice(
             )
         return found
 
-    def record(case: Case, written: list[tuple[str, str, str]]) -> Case:
+    def record(case: Case, written: list[Written]) -> Case:
         placement, index = target(case)
         notice = placement.notices[index]
-        letters = {to: Letter(to=to, file=file, sha256=sha) for to, file, sha in written}
+        letters: dict[str, list[Letter]] = {}
+        for to, file, sha, text in written:
+            letters.setdefault(to, []).append(Letter(to=to, file=file, sha256=sha, text_sha256=text))
         new = len(notice.copies) - len(wanted)
         copies = [
             *notice.copies[:new],
-            *(c.model_copy(update={"letters": [letters[c.to]]}) for c in notice.copies[new:]),
+            *(c.model_copy(update={"letters": letters.get(c.to, [])}) for c in notice.copies[new:]),
         ]
         notices = [
             *placement.notices[:index],
@@ -675,10 +698,10 @@ def send_letter(
             )
         return found
 
-    def record(case: Case, written: list[tuple[str, str, str]]) -> Case:
+    def record(case: Case, written: list[Written]) -> Case:
         letters = [
             SentLetter(kind=kind, date=day, method=method, to=to, file=file, sha256=sha)  # type: ignore[arg-type]
-            for to, file, sha in written
+            for to, file, sha, _ in written
         ]
         return case.model_copy(update={"letters": [*case.letters, *letters]})
 
@@ -725,3 +748,146 @@ def letter_plans_for(
 
         return plans
     raise UsageError(f"--kind: {kind!r} is not invitation or review.")
+
+
+@dataclass
+class Copied:
+    """What `ap letter --copy` wrote: a recorded notice rendered again, recorded nowhere."""
+
+    case: str
+    placement: str
+    notice: dt.date
+    letters: list[tuple[str, str, str]] = field(default_factory=list)  # to, file, sha256 of its text
+
+
+def find_notice(case_id: str, case: Case, name: str, placement_id: str | None) -> tuple[Placement, Notice]:
+    """The notice named by its date (`--placement` where two placements had one that day). Of two notices of
+    one placement on one day, the later: the earlier was superseded that day and a copy of it would not say
+    what it said (the placement has changed since), so it could only be refused."""
+    day = parse_date(name, "--copy")
+    placements = [p for p in case.placements if placement_id is None or p.id == placement_id.strip().upper()]
+    if placement_id is not None and not placements:
+        raise UsageError(f"--placement: {case_id} has no placement {placement_id}.")
+    found = [(p, n) for p in placements for n in p.notices if n.date == day]
+    if not found:
+        given = ", ".join(f"{n.date} ({p.id})" for p in case.placements for n in p.notices) or "none yet"
+        raise UsageError(f"--copy: {case_id} has no notice given on {day}; its notices: {given}.")
+    if len({p.id for p, _ in found}) > 1:
+        raise UsageError(
+            f"--copy: {day} names a notice of {', '.join(sorted({p.id for p, _ in found}))}; give --placement."
+        )
+    return found[-1]
+
+
+def _reference_text(records: Records, letter: Letter) -> tuple[str | None, str | None]:
+    """The recorded letter's text sha256 (recorded, or from its file if the file is as sent) and its words
+    (from the file, if it is as sent), to compare a new rendering with."""
+    from apcli.letters import letter_text, text_sha256
+
+    data = None
+    if not letter_flag(records, letter.file, letter.sha256):
+        data = records.guard.read_bytes(letter.file, LETTERS_DIR, limit=MAX_LETTER_BYTES, missing_ok=True)
+    fmt: Format = Path(letter.file).suffix.lstrip(".")  # type: ignore[assignment]
+    words = letter_text(data, fmt) if data is not None else None
+    return letter.text_sha256 or (text_sha256(data, fmt) if data is not None else None), words
+
+
+def _differences(old: str, new: str, limit: int = 8) -> str:
+    import difflib
+
+    lines = [
+        line
+        for line in difflib.unified_diff(
+            [x for x in (" ".join(line.split()) for line in old.splitlines()) if x],
+            [x for x in (" ".join(line.split()) for line in new.splitlines()) if x],
+            "as sent",
+            "now",
+            lineterm="",
+            n=0,
+        )
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    shown = "\n".join(f"  {line}" for line in lines[:limit])
+    more = f"\n  ... and {len(lines) - limit} more" if len(lines) > limit else ""
+    return shown + more
+
+
+def copy_letter(
+    records: Records, case_id: str, name: str, fmt: Format, placement_id: str | None, out: Path | None
+) -> Copied:
+    """Render a recorded notice again, in `fmt`, from what the case records of it, and write it beside the
+    letters as `...-copy.FORMAT`; nothing is recorded in the case.
+
+    Each recorded rendering of the notice is rendered again and must say what it said (the sha256 of its
+    words): then the case, provider, settings and template still say what they said when it was given, and the
+    new format says it too. A rendering that would say something else is refused, with the lines that differ
+    where the letter as sent is at hand."""
+    from apcli.letterplans import notice_plans
+    from apcli.letters import letter_text
+    from apcli.rules import catalogue
+
+    case = records.load_case(case_id).case
+    placement, notice = find_notice(case_id, case, name, placement_id)
+    if not notice.letters:
+        raise UsageError(
+            f"--copy: the notice of {notice.date} ({placement.id}) has no letter recorded (it was entered late, "
+            "given on paper): there is no letter to copy; the paper one given is the notice."
+        )
+    view = placement.model_copy(
+        update={
+            "start": notice.start,
+            "end": notice.end,
+            "provider": notice.provider or placement.provider,
+            "weekdays": notice.weekdays or placement.weekdays,
+            "attends": notice.attends or placement.attends,
+            "start_time": notice.start_time,
+        }
+    )
+    earlier = placement.notices[: placement.notices.index(notice)]
+    plans = []
+    for person in notice.to:
+        found = notice_plans(records, case_id, case, view, notice.date, notice.method_for(person), earlier, only=person)
+        if not found:
+            raise UsageError(
+                f"--copy: {person}, to whom the notice of {notice.date} went, is no longer a parent or carer who "
+                f"gets the notice on {case_id}, so the letter to them cannot be rendered as it was."
+            )
+        plans += found
+    problems = []
+    for fmt_given in dict.fromkeys(Path(letter.file).suffix.lstrip(".") for letter in notice.letters):
+        given: Format = fmt_given  # type: ignore[assignment]
+        again = {item.rendered.plan.to: item.rendered for item in render_letters(records, plans, given, check=False)}
+        for letter in (x for x in notice.letters if x.file.endswith(f".{given}")):
+            expected, words = _reference_text(records, letter)
+            if expected is None:
+                raise UsageError(
+                    f"--copy: {letter.file} has no text sha256 recorded and is not as sent "
+                    f"({letter_flag(records, letter.file, letter.sha256)}), so what it said cannot be known."
+                )
+            now = again.get(letter.to)
+            if now is None or now.text_sha256 != expected:
+                diff = _differences(words, letter_text(now.data, given)) if words and now else ""
+                problems.append(
+                    f"{letter.file} (to {letter.to}) would now say something else" + (":\n" + diff if diff else ".")
+                )
+    if problems:
+        raise UsageError(
+            f"--copy: the notice of {notice.date} ({placement.id}) would not say what it said when it was given; "
+            "the case, its provider, the settings or the template have changed since, so no copy was written:\n"
+            + "\n".join(problems)
+            + "\nThe letters as sent are still in letters/ (their sha256 shows they are as sent): print one of "
+            "those, in the format it was given in."
+        )
+    rendered = render_checked(records, plans, fmt, catalogue()["NOTICE-CONTENT"], "letter")
+    folder = output_folder(records, case_id, out)
+    records.guard.make_folder(folder, LETTERS_DIR)
+    copied = Copied(case_id, placement.id, notice.date)
+    for item in rendered:
+        path = folder / f"{item.plan.slug}-copy.{fmt}"
+        number = 2
+        while records.guard.exists(path, LETTERS_DIR):
+            path = folder / f"{item.plan.slug}-copy-{number}.{fmt}"
+            number += 1
+        records.guard.write(path, item.data, LETTERS_DIR)  # not committed either: a copy, recorded nowhere
+        copied.letters.append((item.plan.to, records.guard.relative(path).as_posix(), item.text_sha256))
+    return copied

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from apcli.letters import letter_text
 from apcli.models import CalendarFile
 from apcli.notice import earliest_start, in_time, latest_notice_date, school_days_of_notice
 from apcli.schoolcal import SchoolCalendar
@@ -124,17 +125,23 @@ def test_the_notice_is_written_recorded_and_shown(ap: Run, demo: Path) -> None:
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     notice = yaml.safe_load((demo / "cases" / f"{TYLER}.yaml").read_text())["placements"][0]["notices"][-1]
     assert notice["date"] == D(2026, 11, 27) and notice["method"] == "post" and notice["to"] == ["Gemma Ward"]
-    assert notice["letters"] == [{"to": "Gemma Ward", "file": letter["file"], "sha256": letter["sha256"]}]
+    words = hashlib.sha256(" ".join(letter_text(path.read_bytes(), "html").split()).encode()).hexdigest()
+    assert notice["letters"] == [
+        {"to": "Gemma Ward", "file": letter["file"], "sha256": letter["sha256"], "text_sha256": words}
+    ]
     assert as_json(ap("show", TYLER, "--json"))["status"] == "notified"
     assert letter["file"] in ap("show", TYLER).stdout
 
 
-def test_a_second_notice_is_kept_beside_the_first(ap: Run, demo: Path) -> None:
+def test_a_second_notice_of_what_was_notified_is_refused(ap: Run, demo: Path) -> None:
     assert ap("notice", TYLER).exit_code == 0
-    assert ap("notice", TYLER, "--format", "txt", today="2026-11-30").exit_code == 0
-    notices = yaml.safe_load((demo / "cases" / f"{TYLER}.yaml").read_text())["placements"][0]["notices"]
-    assert [n["date"] for n in notices] == [D(2026, 11, 27), D(2026, 11, 30)]
-    assert len(list((demo / "letters" / TYLER).iterdir())) == 2
+    before = snapshot(demo)
+    again = ap("notice", TYLER, "--format", "txt", today="2026-11-30")
+    assert again.exit_code == 2
+    assert "P1 of AP-2026-003 already has its notice, given on 2026-11-27 to Gemma Ward" in again.stderr
+    assert "ap letter AP-2026-003 --copy 2026-11-27 --format docx" in again.stderr
+    assert "ap notice AP-2026-003 --to NAME" in again.stderr
+    assert snapshot(demo) == before
 
 
 def test_dry_run_shows_the_letter_and_changes_nothing(ap: Run, demo: Path) -> None:
@@ -178,7 +185,9 @@ def test_a_notice_missing_a_required_item_is_never_produced(
 def test_parents_without_addresses_are_named(ap: Run, demo: Path) -> None:
     path = demo / "cases" / "AP-2026-002.yaml"  # Maisie: two parents
     text = path.read_text().replace("    address: 3 Demo Row, Exampleton, ZZ1 5ZZ\n", "")
-    path.write_text(text.replace("    address: 8 Fictional Way, Exampleton, ZZ1 6ZZ\n", ""))
+    case = yaml.safe_load(text.replace("    address: 8 Fictional Way, Exampleton, ZZ1 6ZZ\n", ""))
+    case["placements"][0]["notices"] = []  # the demo has given Maisie's notice: take it back, to give it here
+    path.write_text(yaml.safe_dump(case, sort_keys=False))
     result = ap("notice", "AP-2026-002", "--date", "2026-11-25", today="2026-11-25")
     assert result.exit_code == 1
     assert "no postal address for Dan Cole; no postal address for Lauren Cole" in result.stderr
@@ -358,8 +367,12 @@ def test_an_existing_file_needs_force_and_a_sent_letter_is_never_overwritten(ap:
     result = ap("notice", TYLER, "--out", str(out))
     assert result.exit_code == 2 and "--force" in result.stderr
     assert ap("notice", TYLER, "--out", str(out), "--force").exit_code == 0
+    path = demo / "cases" / f"{TYLER}.yaml"  # a second notice on the day (the first taken back by hand)
+    case = yaml.safe_load(path.read_text())
+    case["placements"][0]["notices"][0]["start"] = D(2026, 12, 1)  # so that it no longer describes the placement
+    path.write_text(yaml.safe_dump(case, sort_keys=False))
     again = ap("notice", TYLER, "--out", str(out), "--force")
-    assert again.exit_code == 2 and "never overwritten" in again.stderr
+    assert again.exit_code == 2 and "never overwritten" in again.stderr, again.output
 
 
 def test_letters_need_their_details(ap: Run) -> None:

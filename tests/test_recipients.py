@@ -4,6 +4,7 @@ too, each by their own method; a copy for one added later; the LA copy to the LA
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +190,14 @@ def test_the_copy_after_the_start_is_recorded_dated_and_never_late(notified_then
             "to": "Nan Ward",
             "date": D(2026, 12, 9),
             "method": "post",
-            "letters": [{"to": "Nan Ward", "file": letter["file"], "sha256": letter["sha256"]}],
+            "letters": [
+                {
+                    "to": "Nan Ward",
+                    "file": letter["file"],
+                    "sha256": letter["sha256"],
+                    "text_sha256": hashlib.sha256(" ".join(text.split()).encode()).hexdigest(),
+                }
+            ],
         }
     ]
     history = yaml.safe_load(case_file(demo).read_text())["history"][-1]

@@ -259,6 +259,10 @@ def test_point_12_a_sent_letter_is_never_replaced_by_another_cases_letter(demo: 
     sentinel = Sentinel.make(tmp_path)
     assert invoke(demo, "notice", TYLER).exit_code == 0
     sent = (demo / TYLER_LETTER).read_bytes()
+    maisie = demo / "cases" / f"{MAISIE}.yaml"  # the demo has given Maisie's notice: take it back, to give it here
+    case = yaml.safe_load(maisie.read_text())
+    case["placements"][0]["notices"] = []
+    maisie.write_text(yaml.safe_dump(case, sort_keys=False))
     before = snapshot(demo)
     result = invoke(demo, "notice", MAISIE, "--out", str(demo / "letters" / TYLER), "--force")
     assert result.exit_code == EXIT_USAGE, result.output
@@ -394,9 +398,10 @@ def test_low_a_sent_letter_is_never_taken_for_a_leftover(demo: Path) -> None:
     assert invoke(demo, "notice", TYLER).exit_code == 0
     sent = (demo / TYLER_LETTER).read_bytes()
     assert unrecorded_letters(Records.open(demo)) == []
-    again = invoke(demo, "notice", TYLER, "--format", "txt", today="2026-11-30")
+    again = invoke(demo, "letter", TYLER, "--copy", "2026-11-27", "--format", "txt", today="2026-11-30")
     assert again.exit_code == 0, again.output
     assert (demo / TYLER_LETTER).read_bytes() == sent
+    assert unrecorded_letters(Records.open(demo)) == []  # the copy (...-copy.txt) is not a leftover either
 
 
 def test_low_letters_that_is_a_link_is_never_listed_or_followed(demo: Path, tmp_path: Path) -> None:

@@ -18,6 +18,15 @@ MethodOption = Annotated[str, typer.Option("--method", metavar="post|email|hand"
 FormatOption = Annotated[
     str, typer.Option("--format", metavar="html|txt|docx", help="html to print, txt for an email body, docx for Word.")
 ]
+FormatsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--format",
+        metavar="html|txt|docx",
+        help="html to print, txt for an email body, docx for Word; repeat for several renderings of the one "
+        "notice (--format html --format docx) [default: html].",
+    ),
+]
 OutOption = Annotated[
     Path | None,
     typer.Option(
@@ -90,7 +99,7 @@ def notice(
             "reach (one added since, say); repeat for each. Dated today, never judged against the notice's deadline.",
         ),
     ] = None,
-    fmt: FormatOption = "html",
+    fmts: FormatsOption = None,
     out: OutOption = None,
     dry_run: DryRunOption = False,
     force: ForceOption = False,
@@ -112,18 +121,20 @@ def notice(
     from apcli.workflow import Change
 
     s = state()
+    given_fmts = [check_method_and_format(method, f) for f in (fmts or ["html"])]
+    fmt, also = given_fmts[0], tuple(given_fmts[1:])
     if to:
         if given_on is not None or override:
             from apcli.errors import UsageError
 
             raise UsageError("--to gives a copy of the notice today; it takes no --given-on or --override.")
-        output = Output(check_method_and_format(method, fmt), out, force, dry_run)
+        output = Output(fmt, out, force, dry_run, also)
         copied = copy_notice(Change(s.records, case_id, s.today, s.by, {}), to, date, method, output, placement)
         _print(copied, as_json, dry_run, "Copy of the notice", method)
         return
     whys = list(why or [])
     late_why = whys.pop() if given_on is not None and len(whys) > len(override or []) else None
-    output = Output(check_method_and_format(method, fmt), out, force, dry_run)
+    output = Output(fmt, out, force, dry_run, also)
     change = Change(s.records, case_id, s.today, s.by, overrides_from(override, whys))
     sent = issue_notice(change, date, method, output, placement, given_on, late_why)
     if given_on is not None:
@@ -155,7 +166,9 @@ def _print_given(sent: Sent, as_json: bool, dry_run: bool, method: str | None) -
 @app.command()
 def letter(
     case_id: CaseArgument,
-    kind: Annotated[str, typer.Option("--kind", metavar="invitation|review", help="Which letter.")],
+    kind: Annotated[
+        str | None, typer.Option("--kind", metavar="invitation|review", help="Which letter (not with --copy).")
+    ] = None,
     meeting_date: Annotated[
         str | None, typer.Option("--meeting-date", metavar="D", help="invitation: the planning meeting's date.")
     ] = None,
@@ -172,13 +185,32 @@ def letter(
     out: OutOption = None,
     dry_run: DryRunOption = False,
     force: ForceOption = False,
+    copy: Annotated[
+        str | None,
+        typer.Option(
+            "--copy",
+            metavar="NOTICE",
+            help="Render the notice given on this date again, in --format, from what the case records; it must "
+            "say what it said (the sha256 of its words). Written beside the letters as ...-copy.FORMAT; nothing "
+            "is recorded.",
+        ),
+    ] = None,
+    placement: PlacementOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Send the parents the invitation to the planning meeting, or the letter after a termly review."""
+    """Send the parents the invitation to the planning meeting, or the letter after a termly review; or
+    (--copy) render a notice already given again, in another format."""
     from apcli.sending import Output, check_method_and_format, letter_plans_for, send_letter
     from apcli.workflow import Change
 
     s = state()
+    if copy is not None:
+        _copy(case_id, copy, fmt, placement, out, as_json, kind)
+        return
+    if kind is None:
+        from apcli.errors import UsageError
+
+        raise UsageError("ap letter needs --kind invitation or --kind review (or --copy NOTICE, a notice's date).")
     output = Output(check_method_and_format(method, fmt), out, force, dry_run)
     change = Change(s.records, case_id, s.today, s.by, {})
     plans_for = letter_plans_for(change, kind, method, meeting_date, meeting_time, place, review_date)
@@ -188,4 +220,34 @@ def letter(
         dry_run,
         f"{kind.capitalize()} letter",
         method,
+    )
+
+
+def _copy(
+    case_id: str, name: str, fmt: str, placement: str | None, out: Path | None, as_json: bool, kind: str | None
+) -> None:
+    """`ap letter CASE --copy NOTICE --format F`: a recorded notice rendered again; nothing recorded."""
+    from apcli.errors import UsageError
+    from apcli.sending import check_method_and_format, copy_letter
+
+    if kind is not None:
+        raise UsageError("--copy renders a notice already given again; it takes no --kind.")
+    s = state()
+    copied = copy_letter(s.records, case_id, name, check_method_and_format(None, fmt), placement, out)
+    if as_json:
+        print_json(
+            {
+                "case": copied.case,
+                "placement": copied.placement,
+                "notice": copied.notice.isoformat(),
+                "recorded": False,
+                "letters": [{"to": to, "file": file, "text_sha256": sha} for to, file, sha in copied.letters],
+            }
+        )
+        return
+    for to, file, sha in copied.letters:
+        typer.echo(f"Copy of the notice of {copied.notice} ({copied.placement}) to {to}: {file} (text sha256 {sha})")
+    typer.echo(
+        "Each says what the notice said when it was given (its words' sha256 match). Nothing was recorded in "
+        f"{copied.case}: a copy, not a new notice."
     )
