@@ -46,7 +46,7 @@ def _common(
             "salutation": salutation(recipient),
         },
         "pupil": {"name": pupil.name, "dob": uk_short(pupil.dob), "year": f"Year {pupil.year}"},
-        "reasons": [_reason_text(r) for r in case.referral.reasons],
+        "reasons": [_reason_text(r, school.name) for r in case.referral.reasons],
         "rationale": case.referral.rationale.strip(),
         "alternative_to_exclusion": case.referral.alternative_to_exclusion,
     }
@@ -62,10 +62,13 @@ def salutation(recipient: Recipient) -> str:
     return recipient.name
 
 
-def _reason_text(reason: str) -> str:
+def _reason_text(reason: str, school: str) -> str:
+    """The policy's reason as a sentence, with the school's own name for "the academy" (capitalised here, not by
+    the template, whose `capitalize` would lower the name's capitals)."""
     from apcli.models import REASONS
 
-    return REASONS[reason]
+    text = REASONS[reason].replace("the academy", school)
+    return text[:1].upper() + text[1:]
 
 
 def _recipient_required(method: str) -> dict[str, list[str]]:

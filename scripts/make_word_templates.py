@@ -70,7 +70,7 @@ NOTICE = [
     ("h2", "Why"),
     ("p", "{{ rationale }}"),
     ("p", "{%p for reason in reasons %}"),
-    ("bullet", "{{ reason | capitalize }}"),
+    ("bullet", "{{ reason }}"),
     ("p", "{%p endfor %}"),
     ("h2", "What the placement aims to achieve"),
     ("p", "{%p for aim in aims %}"),

@@ -145,7 +145,8 @@ def test_letters_greet_by_title_and_say_the_schools_name(ap: Run, demo: Path, fm
     text = texts["Gemma Ward"]
     assert f"{SCHOOL} requires Tyler Ward to attend education away from the school's site" in " ".join(text.split())
     assert f"On other days Tyler Ward attends {SCHOOL} as usual." in " ".join(text.split())
-    assert "the academy's" not in text and "the academy requires" not in text
+    assert f"Respite from {SCHOOL} to change behaviour" in text  # the policy's reason, with the school's name
+    assert "the academy" not in text.casefold()
 
 
 @pytest.mark.parametrize("fmt", ["html", "txt", "docx"])
@@ -154,4 +155,4 @@ def test_an_invitation_says_the_schools_name(ap: Run, demo: Path, fmt: str) -> N
     assert result.exit_code == 0, result.output
     text = " ".join(letter_of(demo, result, fmt).split())
     assert f"away from {SCHOOL} for part of the week" in text and "Dear Gemma Ward," in text
-    assert "the academy's" not in text and "the academy requires" not in text
+    assert "the academy" not in text.casefold()
