@@ -32,6 +32,16 @@ notice is refused, naming the item.
 """
 
 
+# The policy names the school, its trust and the SEND hub as the bodies that approve a budget; a new school
+# gets only itself, and the others as examples to fill in with its own trust and hub.
+BODY_EXAMPLES = (
+    "academy: the academy",
+    "# trust: NAME OF YOUR TRUST          for example: trust: Shaw Education Trust",
+    "# send-hub: NAME OF YOUR SEND HUB    for example: send-hub: Cannock SEND Hub",
+)
+DEMO_BODIES = ("academy: the academy", "trust: Shaw Education Trust", "send-hub: Cannock SEND Hub")
+
+
 def settings_text(school: str, demo: bool, commit: bool = False) -> str:
     if demo:
         people = (
@@ -46,12 +56,16 @@ def settings_text(school: str, demo: bool, commit: bool = False) -> str:
         )
     else:
         people = (
-            "  # address: 1 School Lane, Town, County, POSTCODE\n"
-            "  # headteacher: \n"
+            "  # Every letter needs these four, so that parents can reply (ap refuses a letter without them):\n"
+            "  address:                   # the postal address, lines separated by commas\n"
+            "  headteacher:               # the headteacher's name, as letters are signed: Mrs A Example\n"
+            "  phone:                     # the school office's telephone number\n"
+            "  email:                     # the school office's email address\n"
             "  # dsl:                     the Designated Safeguarding Lead\n"
             "  # send_hub_contact: \n"
             "  # local_authority:         the LA that gets a copy of notices for pupils with EHC plans\n"
         )
+    bodies = "".join(f"  {line}\n" for line in (DEMO_BODIES if demo else BODY_EXAMPLES))
     return f"""# yaml-language-server: $schema=schema/settings.schema.json
 # The school's settings for ap. `ap check` checks this file; `ap schema` describes every field.
 school:
@@ -59,10 +73,7 @@ school:
 {people}
 # The bodies that may approve a placement's budget (id: name); `ap placement --approved-by ID`.
 approving_bodies:
-  academy: the academy
-  trust: Shaw Education Trust
-  send-hub: Cannock SEND Hub
-
+{bodies}
 # School days of notice to parents before the first day (the law's minimum is 2).
 notice_school_days: 2
 
@@ -168,6 +179,7 @@ def init_records(folder: Path, school: str, demo: bool, by: str = "ap init") -> 
             notes.append(
                 f"Write your term dates in {folder / CALENDAR_FILE}, and add providers with `ap provider add`."
             )
+            notes.append(school_details_note(folder / SETTINGS_FILE))
         notes.append(_git_init(folder, commits=own_repository))
         if own_repository and in_repository(folder):
             files = [path for path in folder.rglob("*") if path.is_file() and ".git" not in path.parts]
@@ -181,6 +193,18 @@ def init_records(folder: Path, school: str, demo: bool, by: str = "ap init") -> 
             f"git config merge.ap.driver '{merge_driver()}'"
         )
     return notes
+
+
+def school_details_note(settings: Path) -> str:
+    """What to fill in before any letter can go: every item LETTER-SCHOOL-DETAILS asks for."""
+    from apcli.rules.notices import SCHOOL_DETAILS
+
+    lines = "\n".join(f"  {line}" for _, _, line in SCHOOL_DETAILS)
+    return (
+        f"Before ap can send any letter, fill in the school's details under school: in {settings} "
+        f"(LETTER-SCHOOL-DETAILS):\n{lines}\nand add your trust or SEND hub under approving_bodies: there if "
+        "they approve placements' budgets."
+    )
 
 
 def _private(folder: Path) -> None:

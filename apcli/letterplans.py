@@ -43,18 +43,32 @@ def _common(
             "address_lines": recipient.address_lines,
             "email": recipient.email or "",
             "is_la": recipient.is_la,
+            "salutation": salutation(recipient),
         },
         "pupil": {"name": pupil.name, "dob": uk_short(pupil.dob), "year": f"Year {pupil.year}"},
-        "reasons": [_reason_text(r) for r in case.referral.reasons],
+        "reasons": [_reason_text(r, school.name) for r in case.referral.reasons],
         "rationale": case.referral.rationale.strip(),
         "alternative_to_exclusion": case.referral.alternative_to_exclusion,
     }
 
 
-def _reason_text(reason: str) -> str:
+def salutation(recipient: Recipient) -> str:
+    """How the letter opens, without "Dear": "Ms Testcase" from a title and the surname (the name's last
+    word), else the full name; an LA, which has no one named, "Sir or Madam"."""
+    if recipient.is_la:
+        return "Sir or Madam"
+    if recipient.title:
+        return f"{recipient.title} {recipient.name.split()[-1]}"
+    return recipient.name
+
+
+def _reason_text(reason: str, school: str) -> str:
+    """The policy's reason as a sentence, with the school's own name for "the academy" (capitalised here, not by
+    the template, whose `capitalize` would lower the name's capitals)."""
     from apcli.models import REASONS
 
-    return REASONS[reason]
+    text = REASONS[reason].replace("the academy", school)
+    return text[:1].upper() + text[1:]
 
 
 def _recipient_required(method: str) -> dict[str, list[str]]:
@@ -214,7 +228,7 @@ def invitation_plans(
 OUTCOME_WORDS = {
     "continue": "the placement continues as agreed",
     "change": "the placement continues with the changes below",
-    "end": "the placement will end, and your child will return to the academy full time",
+    "end": "the placement will end, and your child will return to {school} full time",
 }
 
 
@@ -227,7 +241,7 @@ def review_plans(
         context = _common(records, case_id, case, recipient, letter_date, method)
         context["review"] = {
             "date": uk(review.date),
-            "outcome": OUTCOME_WORDS[review.outcome],
+            "outcome": OUTCOME_WORDS[review.outcome].format(school=records.settings.school.name),
             "next": uk(review.next) if review.next else "",
             "responsible": review.responsible or "",
             "parents_views": review.parents_views or "",

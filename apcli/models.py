@@ -174,10 +174,9 @@ class School(Strict):
     local_authority_address: str | None = None
 
 
+# Only the school itself: its trust, its SEND hub and the like are the school's own to add (ap-settings.yaml).
 DEFAULT_APPROVING_BODIES = {
     "academy": "the academy",
-    "trust": "Shaw Education Trust",
-    "send-hub": "Cannock SEND Hub",
 }
 DEFAULT_MARK_WORDS = {
     "present": codes.ATTENDED_AT_PROVIDER,
@@ -415,6 +414,9 @@ class Pupil(Strict):
 
 class Contact(Strict):
     name: Name
+    title: Name | None = Field(
+        None, description="Ms, Mr, Mrs, Dr, Mx ...: letters open 'Dear Ms Surname' [default: the full name]"
+    )
     relationship: Text
     address: str | None = None
     email: str | None = None

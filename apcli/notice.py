@@ -67,6 +67,7 @@ class Recipient:
     email: str | None
     is_la: bool = False
     method: str | None = None  # how they want letters, where the case records it
+    title: str | None = None  # Ms, Mr, Dr ...: the salutation is "Dear Ms Surname"
 
     @property
     def address_lines(self) -> list[str]:
@@ -89,7 +90,9 @@ def recipients(case: Case, records: Records) -> list[Recipient]:
     """Each parent within Education Act 1996 s576 (parental responsibility, or care of the child), and the LA
     that maintains the plan where the pupil has an EHC plan."""
     found = [
-        Recipient(c.name, c.relationship, c.address, c.email, method=c.method) for c in case.contacts if c.is_parent
+        Recipient(c.name, c.relationship, c.address, c.email, method=c.method, title=c.title)
+        for c in case.contacts
+        if c.is_parent
     ]
     la, address = ehc_local_authority(case, records)
     if case.pupil.send == "ehc-plan" and la:

@@ -25,6 +25,7 @@ from apcli.workflow import (
     parse_money,
     parse_sessions,
     parse_weekdays,
+    unknown_approving_body,
 )
 
 if TYPE_CHECKING:
@@ -131,11 +132,7 @@ def new_terms(records: Records, placement: Placement, given: VariationInput, tod
                 raise UsageError("--approved-by and --approved-on go together: who approved the cost, and when.")
             bodies = records.settings.approving_bodies
             if given.approved_by not in bodies:
-                listed = ", ".join(f"{key} ({name})" for key, name in bodies.items())
-                raise UsageError(
-                    f"--approved-by: {given.approved_by!r} is not an approving body in the settings. Give one of: "
-                    f"{listed}."
-                )
+                raise unknown_approving_body(given.approved_by, bodies)
             approved_by, approved_on = given.approved_by, parse_date(given.approved_on, "--approved-on")
             check_not_future(approved_on, today, "--approved-on")
             if added and placement.approved_on is not None and approved_on < placement.approved_on:

@@ -373,6 +373,19 @@ def build_placement(records: Records, given: PlacementInput) -> Placement:
     )
 
 
+def unknown_approving_body(given: str, bodies: dict[str, str]) -> UsageError:
+    """--approved-by names a body the settings do not hold: say which they hold, and the line that adds one."""
+    from apcli.store import SETTINGS_FILE
+
+    listed = ", ".join(f"{key} ({name})" for key, name in bodies.items()) or "none"
+    return UsageError(
+        f"--approved-by: {given!r} is not an approving body in the settings (they hold: {listed}). If {given} "
+        f"approved the budget, add it under approving_bodies: in {SETTINGS_FILE}, as the line "
+        f"`  {given}: ITS FULL NAME` (the policy names the academy, its trust and the SEND hub), then run this "
+        "again."
+    )
+
+
 def check_placement_values(records: Records, placement: Placement, given: PlacementInput, today: dt.date) -> None:
     if bool(given.agreement) != bool(given.agreement_signed):
         raise UsageError(
@@ -380,10 +393,7 @@ def check_placement_values(records: Records, placement: Placement, given: Placem
         )
     bodies = records.settings.approving_bodies
     if placement.approved_by is not None and placement.approved_by not in bodies:
-        listed = ", ".join(f"{key} ({name})" for key, name in bodies.items())
-        raise UsageError(
-            f"--approved-by: {placement.approved_by!r} is not an approving body in the settings. Give one of: {listed}."
-        )
+        raise unknown_approving_body(placement.approved_by, bodies)
     for day, option in (
         (placement.agreement.signed if placement.agreement else None, "--agreement-signed"),
         (placement.approved_on, "--approved-on"),
@@ -477,6 +487,7 @@ def add_contact(
     parental_responsibility: bool,
     cares_for_child: bool = False,
     method: str | None = None,
+    title: str | None = None,
 ) -> GateResult:
     """Add a parent or carer: with parental responsibility, or who has care of the child (a parent within
     Education Act 1996 s576), they get the notice; `method` is how letters go to them."""
@@ -494,6 +505,7 @@ def add_contact(
         raise UsageError(f"--email: {email!r} is not an email address.")
     contact = Contact(
         name=name.strip(),
+        title=_text(title),
         relationship=relationship.strip(),
         address=_text(address),
         email=_text(email),

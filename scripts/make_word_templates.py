@@ -25,11 +25,7 @@ OPENING = [
     ("p", "{%p endfor %}"),
     ("right", "{{ date }}"),
     ("small", "Our reference: {{ case_id }}"),
-    ("p", "{%p if recipient.is_la %}"),
-    ("p", "Dear Sir or Madam,"),
-    ("p", "{%p else %}"),
-    ("p", "Dear {{ recipient.name }},"),
-    ("p", "{%p endif %}"),
+    ("p", "Dear {{ recipient.salutation }},"),
 ]
 CLOSING = [
     ("p", "Yours sincerely,"),
@@ -65,7 +61,7 @@ NOTICE = [
     ("p", "{%p else %}"),
     (
         "p",
-        "I am writing to tell you that the academy requires {{ pupil.name }} to attend education away from the academy's site, at {{ provider.name }}. {{ pupil.name }} stays on the academy's roll throughout, and the academy pays for the placement.",
+        "I am writing to tell you that {{ school.name }} requires {{ pupil.name }} to attend education away from the school's site, at {{ provider.name }}. {{ pupil.name }} stays on the roll of {{ school.name }} throughout, and {{ school.name }} pays for the placement.",
     ),
     ("p", "{%p endif %}"),
     ("p", "{%p if alternative_to_exclusion %}"),
@@ -74,7 +70,7 @@ NOTICE = [
     ("h2", "Why"),
     ("p", "{{ rationale }}"),
     ("p", "{%p for reason in reasons %}"),
-    ("bullet", "{{ reason | capitalize }}"),
+    ("bullet", "{{ reason }}"),
     ("p", "{%p endfor %}"),
     ("h2", "What the placement aims to achieve"),
     ("p", "{%p for aim in aims %}"),
@@ -83,7 +79,7 @@ NOTICE = [
     ("h2", "How long"),
     (
         "p",
-        "The requirement is for {{ period.days_text }}: on {{ period.weekdays }}, from {{ period.start }} to {{ period.end }}. On other days {{ pupil.name }} attends the academy as usual.",
+        "The requirement is for {{ period.days_text }}: on {{ period.weekdays }}, from {{ period.start }} to {{ period.end }}. On other days {{ pupil.name }} attends {{ school.name }} as usual.",
     ),
     ("h2", "The first day"),
     (
@@ -103,13 +99,13 @@ NOTICE = [
     ("p", "{{ english_maths }}"),
     ("p", "{%p endif %}"),
     ("p", "{%p if reintegration %}"),
-    ("h2", "Returning to the academy"),
+    ("h2", "Returning to {{ school.name }}"),
     ("p", "{{ reintegration }}"),
     ("p", "{%p endif %}"),
     ("h2", "What we ask of you"),
     (
         "p",
-        "Please make sure {{ pupil.name }} attends every session. Absence from the placement is treated in the same way as absence from the academy, and the provider will contact you and us whenever {{ pupil.name }} is absent.",
+        "Please make sure {{ pupil.name }} attends every session. Absence from the placement is treated in the same way as absence from {{ school.name }}, and the provider will contact you and us whenever {{ pupil.name }} is absent.",
     ),
     (
         "p",
@@ -126,7 +122,7 @@ INVITATION = [
     ("h1", "Invitation to a meeting about {{ pupil.name }}'s education"),
     (
         "p",
-        "We would like to meet you to talk about {{ pupil.name }}'s education, and about whether a placement in alternative provision, away from the academy's site for part of the week, would help.",
+        "We would like to meet you to talk about {{ pupil.name }}'s education, and about whether a placement in alternative provision, away from {{ school.name }} for part of the week, would help.",
     ),
     ("h2", "Why we are considering this"),
     ("p", "{{ rationale }}"),

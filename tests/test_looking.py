@@ -213,6 +213,7 @@ def test_a_provider_file_with_code_k_is_refused_with_the_reason(ap: Run, demo: P
 
 # Rules an issue added after design/policy-rules.md was written (issue 14: placements as they really happen).
 ADDED_SINCE_THE_DOCUMENT = (
+    "LETTER-SCHOOL-DETAILS",
     "PLACE-KEY-STAGE-2",
     "PLACE-UNREGISTERED-FULL-TIME",
     "TRANSITION-KS3",

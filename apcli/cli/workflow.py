@@ -432,12 +432,25 @@ def parent(
             "--method", metavar="post|email|hand", help="How letters go to them [default: post, or as ap notice says]."
         ),
     ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option("--title", metavar="T", help="Ms, Mr, Mrs, Dr, Mx ...: letters open 'Dear Ms Surname'."),
+    ] = None,
 ) -> None:
     """Add a parent or carer; notices go to each one with parental responsibility or care of the child."""
     from apcli.workflow import add_contact
 
     change = _change(case_id, None, None)
     add_contact(
-        change, name, relationship, address, email, phone, not no_parental_responsibility, cares_for_child, method
+        change,
+        name,
+        relationship,
+        address,
+        email,
+        phone,
+        not no_parental_responsibility,
+        cares_for_child,
+        method,
+        title,
     )
     _report(case_id, f"{name.strip()} ({relationship.strip()}) added", [])

@@ -7,6 +7,7 @@ Before a notice is given they look at the notice that would be given today
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from apcli.notice import (
     Recipient,
@@ -22,6 +23,9 @@ from apcli.notice import (
 )
 from apcli.rules import CaseContext, Finding
 from apcli.status import current_notice, notice_owed_from
+
+if TYPE_CHECKING:
+    from apcli.models import School
 
 
 def _pending(context: CaseContext) -> tuple[dt.date, str]:
@@ -216,4 +220,35 @@ def every_parent(context: CaseContext) -> list[Finding]:
         )
         for person in not_had_notice(context.case, placement, context.records)
         if notice is not None
+    ]
+
+
+# What a parent needs to reply to any letter (or to ask for a review in writing, reg 4A): the school's field,
+# what it is, and an example line for ap-settings.yaml.
+SCHOOL_DETAILS: tuple[tuple[str, str, str], ...] = (
+    ("address", "the school's postal address", "address: 1 School Lane, Town, County, POSTCODE"),
+    ("headteacher", "the headteacher's name", "headteacher: Mrs A Example"),
+    ("phone", "a telephone number", "phone: 01234 567890"),
+    ("email", "an email address", "email: office@school.example"),
+)
+
+
+def missing_school_details(school: School) -> list[tuple[str, str, str]]:
+    """The details every letter needs that the settings' `school:` does not hold."""
+    return [item for item in SCHOOL_DETAILS if not (getattr(school, item[0]) or "").strip()]
+
+
+def school_details(context: CaseContext) -> list[Finding]:
+    from apcli.store import SETTINGS_FILE
+
+    missing = missing_school_details(context.records.settings.school)
+    if not missing:
+        return []
+    return [
+        Finding(
+            "LETTER-SCHOOL-DETAILS",
+            f"{SETTINGS_FILE} does not give {', '.join(what for _, what, _ in missing)}, so a parent could "
+            "not reply to the letter",
+            f"fill in, under school: in {SETTINGS_FILE}, " + "; ".join(f"`{line}`" for _, _, line in missing),
+        )
     ]

@@ -165,6 +165,13 @@ RULES: tuple[Rule, ...] = (
          "a parent or carer (or the LA) the notice did not reach, one added after it was given, gets a copy "
          "(ap notice CASE --to NAME): due until it is recorded, dated the day it goes, never judged late "
          "against the notice's deadline", notice.every_parent),
+    Rule("LETTER-SCHOOL-DETAILS", "must", ("notice", "letter"),
+         "partnership with parent/carers is key to successful placements; parents will be notified in writing of "
+         "any requirement that their child attend off-site provision",
+         f"{POLICY}; {REGS}, reg 3(2) (notice in writing) and reg 4A (a parent may request a review in writing)",
+         "every letter (notice, invitation, review outcome) states who sent it and how to reply: the settings hold "
+         "the school's postal address, the headteacher's name, a telephone number and an email address",
+         notice.school_details),
     # --- during the placement ---
     Rule("ATT-WEEKLY", "due", ("review",),
          "formally monitor attendance and update records and maintain contact with the alternative learning provide "
