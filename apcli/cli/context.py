@@ -288,9 +288,11 @@ def print_json(data: Any) -> None:
 
 
 def console() -> Any:
-    """A Rich console that cleans every text it is given (`safe_text`) and writes its own styles unchanged."""
+    """A Rich console that cleans every text it is given (`safe_text`) and writes its own styles unchanged: as wide
+    as the terminal, or as COLUMNS says, else (a pipe or file) 120 columns."""
+    wide = sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit()
     return _safe_console_class()(
-        file=raw_stream(sys.stdout), highlight=False, markup=False, width=None if sys.stdout.isatty() else 120
+        file=raw_stream(sys.stdout), highlight=False, markup=False, width=None if wide else 120
     )
 
 

@@ -115,9 +115,20 @@ def list_providers(as_json: JsonOption = False) -> None:
     if as_json:
         print_json({pid: p.model_dump(mode="json", exclude_none=True) for pid, p in providers.items()})
         return
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    table = Table("id", "name", "code", "contact", "days", "daily cost", "safeguarding", "staff checks")
+    # The id is what every other command takes: never cut it short, however narrow the terminal.
+    longest = max((len(pid) for pid in providers), default=2)
+    table = Table(
+        Column("id", no_wrap=True, min_width=longest),
+        "name",
+        "code",
+        "contact",
+        "days",
+        "daily cost",
+        "safeguarding",
+        "staff checks",
+    )
     for pid, p in providers.items():
         table.add_row(
             pid,
