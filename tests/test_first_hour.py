@@ -31,3 +31,25 @@ def test_provider_list_never_cuts_an_id_at_80_columns(demo: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert max(len(line) for line in shown.output.splitlines()) <= 80
     assert LONG_ID in shown.output
+
+
+def test_provider_add_without_session_times_names_both_ways(demo: Path) -> None:
+    confirmed = ("--safeguarding-confirmed", "2026-11-01", "--staff-checks-confirmed", "2026-11-01")
+    none = add_provider(demo, "oakwood", *confirmed)
+    assert none.exit_code == 2  # type: ignore[attr-defined]
+    said = " ".join(none.stderr.split())  # type: ignore[attr-defined]
+    assert said == (
+        "The provider's session times are needed: give either a day of two sessions (--morning-start HH:MM "
+        "--break-start HH:MM --break-end HH:MM --afternoon-end HH:MM) or a single session (--session-start "
+        "HH:MM --session-end HH:MM)."
+    )
+    half = add_provider(demo, "oakwood", *confirmed, "--session-start", "09:00")
+    assert "give --session-end HH:MM." in half.stderr  # type: ignore[attr-defined]
+    bad = add_provider(demo, "oakwood", *confirmed, "--session-start", "9am", "--session-end", "12:00")
+    assert "--session-start: '9am' is not a time" in bad.stderr  # type: ignore[attr-defined]
+    assert not (demo / "providers" / "oakwood.yaml").exists()
+    shown = CliRunner().invoke(app, ["provider", "add", "--help"], env={"COLUMNS": "200"})
+    assert "a day of two sessions (--morning-start, --break-start, --break-end, --afternoon-end) or a single " in (
+        " ".join(shown.output.split())
+    )
+    assert "--session-start and --session-end instead" in " ".join(shown.output.split())
