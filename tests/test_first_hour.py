@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -53,3 +54,27 @@ def test_provider_add_without_session_times_names_both_ways(demo: Path) -> None:
         " ".join(shown.output.split())
     )
     assert "--session-start and --session-end instead" in " ".join(shown.output.split())
+
+
+LEO = "AP-2026-001"  # the demo's Leo Hartley: active, marked up to 2026-11-26 (2026-11-10 AM is N)
+LEO_UPN = "L860200025001"
+
+
+def test_a_bad_register_lists_every_problem_in_one_round(demo: Path, tmp_path: Path) -> None:
+    register = tmp_path / "register.csv"
+    register.write_text(f"upn,date,session,mark\n{LEO_UPN},2026-11-10,AM,I\n{LEO_UPN},2026-12-01,AM,Q9\n")
+    result = CliRunner().invoke(
+        app, ["--today", "2026-12-03", "--records", str(demo), "attendance", "import", str(register)]
+    )
+    assert result.exit_code == 3
+    said = result.stderr
+    assert "row 3, mark 'Q9': is not an attendance code" in said
+    assert (
+        "It would also change 1 mark(s) already recorded (ATT-ACCURATE):\n  AP-2026-001 2026-11-10 AM: N -> I (row 2)"
+        in said
+    )
+    assert "import it again with --replace" in said
+    as_json = CliRunner().invoke(
+        app, ["--today", "2026-12-03", "--records", str(demo), "attendance", "import", str(register), "--json"]
+    )
+    assert json.loads(as_json.stdout)["changes"] == ["AP-2026-001 2026-11-10 AM: N -> I (row 2)"]
