@@ -78,3 +78,21 @@ def test_a_bad_register_lists_every_problem_in_one_round(demo: Path, tmp_path: P
         app, ["--today", "2026-12-03", "--records", str(demo), "attendance", "import", str(register), "--json"]
     )
     assert json.loads(as_json.stdout)["changes"] == ["AP-2026-001 2026-11-10 AM: N -> I (row 2)"]
+
+
+def test_a_grid_register_headed_with_uk_dates_imports(demo: Path, tmp_path: Path) -> None:
+    register = tmp_path / "grid.csv"
+    register.write_text(f"upn,30/11/2026 AM,30/11/2026 PM,1/12/2026 AM\n{LEO_UPN},B,B,N\n")
+    result = CliRunner().invoke(
+        app, ["--today", "2026-12-03", "--records", str(demo), "attendance", "import", str(register), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == 3
+    marks = (demo / "cases" / f"{LEO}.attendance.csv").read_text()
+    assert "2026-11-30,B,B,\n2026-12-01,N,,\n" in marks
+    not_a_day = tmp_path / "bad.csv"
+    not_a_day.write_text(f"upn,31/11/2026 AM\n{LEO_UPN},B\n")
+    refused = CliRunner().invoke(
+        app, ["--today", "2026-12-03", "--records", str(demo), "attendance", "import", str(not_a_day)]
+    )
+    assert refused.exit_code == 3 and "31/11/2026" in refused.stderr
