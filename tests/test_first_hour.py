@@ -96,3 +96,57 @@ def test_a_grid_register_headed_with_uk_dates_imports(demo: Path, tmp_path: Path
         app, ["--today", "2026-12-03", "--records", str(demo), "attendance", "import", str(not_a_day)]
     )
     assert refused.exit_code == 3 and "31/11/2026" in refused.stderr
+
+
+def _ap(records: Path, *args: str) -> object:
+    return CliRunner().invoke(app, ["--today", TODAY, "--by", "Test User", "--records", str(records), *args])
+
+
+def test_text_that_reads_like_safeguarding_details_is_refused_before_it_is_written(demo: Path) -> None:
+    case_file = demo / "cases" / f"{LEO}.yaml"
+    before = case_file.read_text()
+    summary = "Riley disclosed that an uncle slapped him"
+    refused = _ap(demo, "contact", LEO, "--date", "2026-11-27", "--with", "Sam Turner", "--summary", summary)
+    assert refused.exit_code == 2  # type: ignore[attr-defined]
+    said = " ".join(refused.stderr.split())  # type: ignore[attr-defined]
+    assert said.startswith("Refused: the text given holds 'disclosed', 'slapped', which reads like the details")
+    assert "Riley" not in said and "uncle" not in said  # the words found, never the text
+    assert "--not-safeguarding" in said
+    assert case_file.read_text() == before
+    follow_up = _ap(demo, "absence", LEO, "--date", "2026-11-11", "--session", "pm", "--follow-up", "Bruised knee")
+    assert follow_up.exit_code == 2 and "'bruised'" in follow_up.stderr  # type: ignore[attr-defined]
+    allowed = _ap(
+        demo, "contact", LEO, "--date", "2026-11-27", "--with", "Sam Turner",
+        "--summary", "Talked about the school's disclosure log training", "--not-safeguarding",
+    )  # fmt: skip
+    assert allowed.exit_code == 0, allowed.output  # type: ignore[attr-defined]
+    assert "disclosure log training" in case_file.read_text()
+    plain = _ap(demo, "contact", LEO, "--date", "2026-11-27", "--with", "Sam Turner", "--summary", "Week fine")
+    assert plain.exit_code == 0  # text already in the case (disclosure) is not counted again
+
+
+def _git(folder: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=True).stdout
+
+
+def test_hand_edits_are_named_by_check_and_committed_by_ap_commit(tmp_path: Path) -> None:
+    folder = tmp_path / "school"
+    made = CliRunner().invoke(app, ["--by", "Test User", "init", str(folder)])
+    assert made.exit_code == 0, made.output
+    assert _git(folder, "status", "--porcelain") == ""  # ap init committed what it made
+    assert _git(folder, "log", "--format=%s") == "records folder made by ap init\n"
+    with (folder / "calendar.yaml").open("a") as calendar:
+        calendar.write("# term dates to follow\n")
+    checked = _ap(folder, "check")
+    said = " ".join(checked.stdout.split())  # type: ignore[attr-defined]
+    assert "calendar.yaml: warning: changed since the last commit, but not committed" in said
+    assert "Commit it: ap commit -m 'why it changed'" in said
+    (folder / "ap-settings.yaml").write_text("school: [not, valid\n")
+    committed = _ap(folder, "commit", "-m", "Term dates")
+    assert committed.exit_code == 3  # type: ignore[attr-defined]
+    assert "Committed calendar.yaml." in committed.stdout  # type: ignore[attr-defined]
+    assert "Not committed: ap-settings.yaml does not read as valid" in committed.stdout  # type: ignore[attr-defined]
+    assert _git(folder, "status", "--porcelain") == " M ap-settings.yaml\n"
+    assert _git(folder, "log", "-1", "--format=%s") == "Term dates\n"
