@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from apcli.cli.app import app
@@ -150,3 +151,24 @@ def test_hand_edits_are_named_by_check_and_committed_by_ap_commit(tmp_path: Path
     assert "Not committed: ap-settings.yaml does not read as valid" in committed.stdout  # type: ignore[attr-defined]
     assert _git(folder, "status", "--porcelain") == " M ap-settings.yaml\n"
     assert _git(folder, "log", "-1", "--format=%s") == "Term dates\n"
+
+
+def test_an_edit_by_hand_that_adds_safeguarding_details_is_refused(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys, pathlib\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "p.write_text(p.read_text().replace('  year: 4\\n', '  year: 4  # he was punched at home\\n', 1))\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    case_file = demo / "cases" / "AP-2026-005.yaml"
+    before = case_file.read_text()
+    assert "  year: 4\n" in before
+    refused = _ap(demo, "edit", "AP-2026-005")
+    assert refused.exit_code == 1, refused.output  # type: ignore[attr-defined]
+    assert "holds 'punched'" in refused.stderr and "at home" not in refused.stderr  # type: ignore[attr-defined]
+    assert case_file.read_text() == before
