@@ -400,7 +400,8 @@ def _unfinished_commit(records: Records) -> list[CheckFinding]:
             _warning(
                 "GIT-COMMIT",
                 "changed since the last commit, but not committed, although ap commits each change (commit: true): "
-                "an ap command was stopped before its commit, or the file was edited by hand. Commit it: git commit "
+                "an ap command was stopped before its commit, or the file was edited by hand. Commit it: ap commit -m "
+                "'why it changed' (every valid records file changed), or git commit "
                 f"-m 'why it changed' -- {shlex.quote(path)}; or undo the change: git restore --staged --worktree "
                 f"-- {shlex.quote(path)}",
                 records.shown(records.root / path),
@@ -489,6 +490,20 @@ SAFEGUARDING_WORDS = (
 SAFEGUARDING_DETAIL = re.compile(rf"\b({'|'.join(SAFEGUARDING_WORDS)})\b", re.IGNORECASE)
 # Each word's fixed start: a text holding none of them cannot match, and `in` is far cheaper than the regex.
 SAFEGUARDING_STEMS = tuple(re.split(r"[\[(]", word)[0] for word in SAFEGUARDING_WORDS)
+
+
+def new_safeguarding_words(before: str, after: str) -> list[str]:
+    """The words in `after` that read like a safeguarding concern's details and that `before` did not hold (as
+    many times): what a command is about to add to a case, checked before anything is written."""
+    from collections import Counter
+
+    def found(text: str) -> Counter[str]:
+        lower = text.lower()
+        if not any(stem in lower for stem in SAFEGUARDING_STEMS):
+            return Counter()
+        return Counter(match.group(0).lower() for match in SAFEGUARDING_DETAIL.finditer(text))
+
+    return sorted((found(after) - found(before)).keys())
 
 
 def safeguarding_details(loaded: LoadedCase) -> list[CheckFinding]:

@@ -158,6 +158,10 @@ def edit_case(
             "Refused: the edit breaks a rule, so the case file was not changed (a *should* rule is overridden with "
             f"--override and --why on the command that records the change).\n{listed}\n{kept}"
         )
+    try:
+        records.refuse_safeguarding_details(original, edited)  # save_case compares with the draft itself
+    except ApError as error:
+        raise EditRefused(f"{error.message}\n{kept}") from None
     with records.lock(case_id):
         if read_text(path, shown, guard) != original:
             raise EditRefused(

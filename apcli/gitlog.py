@@ -299,3 +299,38 @@ def _commits(root: Path, files: list[Path]) -> list[Event]:
             with_time = ""
         events.append(Event(with_time, "git", who, what))
     return events
+
+
+def commit_records(records: Records, message: str, by: str) -> tuple[list[str], list[str]]:
+    """`ap commit`: commit the records files that differ from the last commit (a calendar or settings edited by
+    hand, say) and that read as valid; returns (committed, left out as invalid). Nothing is committed that ap
+    could not read, so a colleague's clone never gets a broken file."""
+    from apcli.checking import PRIVATE_AREAS
+    from apcli.errors import ApError, UsageError
+    from apcli.store import CALENDAR_FILE, SETTINGS_FILE
+
+    if not message.strip():
+        raise UsageError('ap commit needs -m "TEXT": why the files changed, for the history.')
+    if not in_repository(records.root):
+        raise UsageError(f"{records.root} is not in a git repository, so there is nothing to commit to.")
+    changed = uncommitted(records.root, [*PRIVATE_AREAS, SETTINGS_FILE, CALENDAR_FILE])
+    good: list[str] = []
+    bad: list[str] = []
+    for path in changed:
+        try:
+            if path == SETTINGS_FILE:
+                _ = records.settings
+            elif path == CALENDAR_FILE:
+                _ = records.calendar
+            elif path.startswith("cases/") and path.endswith(".yaml") and (records.root / path).exists():
+                records.load_case(Path(path).stem)
+            elif path.startswith("providers/") and (records.root / path).exists():
+                _ = records.providers
+            good.append(path)
+        except ApError:
+            bad.append(path)
+    if good:
+        problem = _commit_paths(records.root, good, message.strip(), by)
+        if problem:
+            raise UsageError(problem)
+    return good, bad

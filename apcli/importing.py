@@ -540,9 +540,20 @@ def import_register(
     if errors.total:
         listed = "\n".join(f"  {e.message}" for e in result.errors[:200])
         more = f"\n  ... and {errors.total - 200} more" if errors.total > 200 else ""
+        # Every problem in one round: the good rows' changes to recorded marks are named now too, not only once
+        # the bad rows are corrected.
+        changing = [] if replace else _would_replace(records, wanted)
+        result.replaced = changing
+        also = (
+            f"\nIt would also change {len(changing)} mark(s) already recorded (ATT-ACCURATE):\n"
+            + "\n".join(f"  {change}" for change in changing[:200])
+            + "\nIf the provider has corrected its register, import it again with --replace."
+            if changing
+            else ""
+        )
         raise ImportRefused(
             f"{shown}: nothing was imported, because {errors.total} mark(s) cannot be taken as they are:\n"
-            f"{listed}{more}\nCorrect the register (or the case) and import it again.",
+            f"{listed}{more}{also}\nCorrect the register (or the case) and import it again.",
             result,
             EXIT_INVALID_FILE,
         )
@@ -573,6 +584,16 @@ def import_register(
         if not dry_run and new_marks:
             _write_all(records, new_marks, result, today, by)
     return result
+
+
+def _would_replace(records: Records, wanted: list[Wanted]) -> list[MarkChange]:
+    """The recorded marks that `wanted` would change, read without writing or locking (for a refusal's list)."""
+    by_case: dict[str, list[Wanted]] = defaultdict(list)
+    for mark in wanted:
+        by_case[mark.case].append(mark)
+    scratch = ImportResult("", dry_run=True)
+    _plan(records, by_case, scratch)
+    return scratch.replaced
 
 
 def _counted(cells: Iterator[Cell], result: ImportResult) -> Iterator[Cell]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from apcli.errors import ApError
-from apcli.rules import CaseContext, Finding, Rule, blocking
+from apcli.rules import CaseContext, Finding, Rule, blocking, naming_the_case
 from apcli.status import NEXT_STEP, WORKING_TOWARDS_NOTICE, Status, status
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def overview(records: Records, loaded: LoadedCase, today: dt.date) -> Overview:
     current = status(loaded.case, today)
     found = blocking(context, "notice") if current in WORKING_TOWARDS_NOTICE else []
     owed = owed_after_the_end(context) if current != "closed" else []
-    named = [(rule, replace(finding, fix=finding.fix.replace("CASE", loaded.id))) for rule, finding in found]
+    named = [(rule, naming_the_case(finding, loaded.id)) for rule, finding in found]
     return Overview(loaded.id, refined(current, owed), named, owed)
 
 

@@ -49,13 +49,21 @@ def _sessions(given: ProviderInput) -> dict[str, str]:
     one = {"start": given.session_start, "end": given.session_end}
     if any(two.values()) and any(one.values()):
         raise UsageError("Give the four times of a two-session day, or --session-start and --session-end, not both.")
+    if not any(two.values()) and not any(one.values()):
+        raise UsageError(
+            "The provider's session times are needed: give either a day of two sessions (--morning-start HH:MM "
+            "--break-start HH:MM --break-end HH:MM --afternoon-end HH:MM) or a single session (--session-start "
+            "HH:MM --session-end HH:MM)."
+        )
     chosen = one if any(one.values()) else two
-    missing = [f"--{key.replace('_', '-')}" for key, value in chosen.items() if not value]
-    if missing and chosen is one:
-        missing = [m.replace("--start", "--session-start").replace("--end", "--session-end") for m in missing]
+
+    def option(key: str) -> str:
+        return f"--session-{key}" if chosen is one else f"--{key.replace('_', '-')}"
+
+    missing = [f"{option(key)} HH:MM" for key, value in chosen.items() if not value]
     if missing:
         raise UsageError(f"The provider's session times are incomplete: give {', '.join(missing)}.")
-    return {key: parse_time(value or "", f"--{key.replace('_', '-')}") for key, value in chosen.items()}
+    return {key: parse_time(value or "", option(key)) for key, value in chosen.items()}
 
 
 def build_provider(given: ProviderInput) -> Provider:

@@ -262,7 +262,16 @@ def refuse_a_second_open_case(records: Records, case: Case, today: dt.date) -> N
         )
         current = status(other, today)
         if same and current not in ("ended", "closed"):
+            # Name the pupil of the case that exists: when only the UPN matches, the new name may be a typo or
+            # another child, and the user must see which pupil the UPN already belongs to.
+            theirs = other.pupil
+            match = (
+                f"UPN {pupil.upn}"
+                if pupil.upn is not None and theirs.upn == pupil.upn
+                else f"{pupil.name} (born {pupil.dob})"
+            )
             raise UsageError(
-                f"{pupil.name} (born {pupil.dob}) already has an open case, {case_id} ({current}). Record the new "
-                f"information on that case (ap show {case_id}); a new referral opens once that case has ended or closed."
+                f"{match} already has an open case: {case_id} ({current}) for {theirs.name} (born {theirs.dob}"
+                f"{f', UPN {theirs.upn}' if theirs.upn else ''}). Record the new information on that case "
+                f"(ap show {case_id}); a new referral opens once that case has ended or closed."
             )

@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 
 from apcli.errors import InvalidFileError
 
-GRID_COLUMN = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(AM|PM)$", re.IGNORECASE)
+# A grid's session column: the day as ISO or UK (day first) text, as everywhere else, then AM or PM.
+GRID_COLUMN = re.compile(r"^(\d{4}-\d{2}-\d{2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})\s+(AM|PM)$", re.IGNORECASE)
 KEY_COLUMNS = ("case", "upn")
 LONG_COLUMNS = ("date", "session", "mark")
 OPTIONAL_COLUMNS = ("note", "name", "provider")  # provider: the id of the provider whose register it is
@@ -281,7 +282,7 @@ def detect_layout(header: list[Any], shown: str) -> Layout:
         detail = f"unknown columns: {printable(', '.join(unknown))}" if unknown else "no session columns"
         raise RegisterError(
             f"the header is not a register ap knows ({detail}). The grid layout is upn (or case), optionally name and "
-            "provider, then one column per session headed like '2027-01-11 AM'.",
+            "provider, then one column per session headed like '2027-01-11 AM' (or '11/01/2027 AM').",
             shown,
             1,
         )

@@ -298,6 +298,7 @@ class Records:
     _marks: dict[str, Marks] = field(default_factory=dict, repr=False)
     recovered: list[str] = field(default_factory=list)
     cached: bool = True  # False: never read or fill the user's cache (making the demo, say)
+    not_safeguarding: bool = False  # True (--not-safeguarding): text that reads like a concern's details is saved
 
     @classmethod
     def open(cls, root: Path) -> Records:
@@ -494,9 +495,24 @@ class Records:
             )
         if old_text is not None and text == old_text:
             return text
+        self.refuse_safeguarding_details(old_text or "", text)
         self.write(path, text, CASES_DIR)
         self._cases.pop(case_id, None)
         return text
+
+    def refuse_safeguarding_details(self, before: str, after: str) -> None:
+        """SAFE-DSL before the write, not only in `ap check` once it is in git's history: the words found are
+        named, never the text around them."""
+        from apcli.checking import new_safeguarding_words
+
+        words = [] if self.not_safeguarding else new_safeguarding_words(before, after)
+        if words:
+            raise UsageError(
+                f"Refused: the text given holds {', '.join(repr(word) for word in words)}, which reads like the details "
+                "of a safeguarding concern (SAFE-DSL), so nothing was saved. A case holds only a reference: record the "
+                "details in the school's safeguarding system and its reference with `ap safeguarding`. If the text is "
+                "not about a safeguarding concern, give the command again with --not-safeguarding."
+            )
 
     def next_case_id(self, year: int) -> str:
         numbers = [int(cid.rsplit("-", 1)[1]) for cid in self.case_ids() if cid.startswith(f"AP-{year}-")]

@@ -264,7 +264,10 @@ def test_bad_meetings_change_nothing(ap: Run, demo: Path, args: list[str], says:
 
 
 def test_the_headteacher_approves_only_after_the_parents_respond(ap: Run, demo: Path) -> None:
-    refused(ap("decision", FREYA, "--headteacher", "approve", "--date", "2026-11-27"), "DEC-PARENT-RESPONSE")
+    text = refused(ap("decision", FREYA, "--headteacher", "approve", "--date", "2026-11-27"), "DEC-PARENT-RESPONSE")
+    # the command to run names the case, as `ap show` does, never the placeholder CASE
+    assert f"To supply it: ap decision {FREYA} --parents accepted|refused --date D" in text
+    assert "CASE" not in text
     assert ap("decision", FREYA, "--parents", "accepted", "--date", "2026-11-27").exit_code == 0
     result = ap("decision", FREYA, "--headteacher", "approve", "--date", "2026-11-27")
     assert result.exit_code == 0, result.output

@@ -320,7 +320,7 @@ def test_a_pupil_with_an_open_case_is_not_referred_twice(ap: Run, demo: Path) ->
     by_upn = ap(
         "refer",
         "--name",
-        "Leo H",
+        "Sam Other",
         "--dob",
         "2017-03-14",
         "--year",
@@ -339,6 +339,11 @@ def test_a_pupil_with_an_open_case_is_not_referred_twice(ap: Run, demo: Path) ->
         "x",
     )
     assert by_upn.exit_code == 2 and "AP-2026-001" in by_upn.stderr
+    message = " ".join(by_upn.stderr.split())
+    assert "UPN L860200025001 already has an open case: AP-2026-001 (" in message
+    existing = new_case(demo, "AP-2026-001")["pupil"]
+    assert f"for {existing['name']} (born {existing['dob']}, UPN L860200025001)" in message
+    assert "Sam Other" not in message
 
 
 def test_a_pupil_whose_case_ended_may_be_referred_again(ap: Run) -> None:

@@ -56,9 +56,17 @@ def root(
             help="Who is acting, for the history [default: git config user.name].",
         ),
     ] = None,
+    not_safeguarding: Annotated[
+        bool,
+        typer.Option(
+            "--not-safeguarding",
+            help="The text given is not about a safeguarding concern, though it holds words that read like one "
+            "(anywhere on the line).",
+        ),
+    ] = False,
 ) -> None:
     try:
-        set_state(State(records, today_from(today), by))
+        set_state(State(records, today_from(today), by, not_safeguarding=not_safeguarding))
     except ApError as error:
         typer.echo(error.message, err=True)
         raise typer.Exit(error.exit_code) from None

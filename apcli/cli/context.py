@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from apcli.store import Records
 
 GLOBAL_OPTIONS = ("--records", "--today", "--by")
+GLOBAL_FLAGS = ("--not-safeguarding",)  # global options without a value
 
 
 class ApGroup(TyperGroup):
@@ -158,7 +159,9 @@ def hoist_global_options(args: list[str]) -> list[str]:
         keep = (name == "--by" and (keeps_by or (concern and _after_command(args, index)))) or (
             name == "--records" and keeps_records and _after_command(args, index)
         )
-        if name in GLOBAL_OPTIONS and not keep:
+        if arg in GLOBAL_FLAGS:
+            front.append(arg)
+        elif name in GLOBAL_OPTIONS and not keep:
             if "=" in arg:
                 front.append(arg)
             else:
@@ -175,6 +178,9 @@ def _command_of(args: list[str]) -> str | None:
     index = 0
     while index < len(args):
         name = args[index].split("=", 1)[0]
+        if args[index] in GLOBAL_FLAGS:
+            index += 1
+            continue
         if name in GLOBAL_OPTIONS:
             index += 1 if "=" in args[index] else 2
             continue
@@ -193,6 +199,7 @@ class State:
     today: dt.date
     by_option: str | None
     did: str | None = None
+    not_safeguarding: bool = False
 
     @cached_property
     def records(self) -> Records:
@@ -200,6 +207,7 @@ class State:
 
         # Absolute from here on: the guard takes a relative path as one inside the folder, and git runs in it.
         records = Records.open((self.records_option or find_records(Path.cwd())).absolute())
+        records.not_safeguarding = self.not_safeguarding
         for done in records.recovered:
             note(f"{records.shown(records.root)}: {done.rstrip('.')}.")
         finished = _finish_interrupted_commit(records, self)
@@ -288,9 +296,11 @@ def print_json(data: Any) -> None:
 
 
 def console() -> Any:
-    """A Rich console that cleans every text it is given (`safe_text`) and writes its own styles unchanged."""
+    """A Rich console that cleans every text it is given (`safe_text`) and writes its own styles unchanged: as wide
+    as the terminal, or as COLUMNS says, else (a pipe or file) 120 columns."""
+    wide = sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit()
     return _safe_console_class()(
-        file=raw_stream(sys.stdout), highlight=False, markup=False, width=None if sys.stdout.isatty() else 120
+        file=raw_stream(sys.stdout), highlight=False, markup=False, width=None if wide else 120
     )
 
 

@@ -32,3 +32,24 @@ def merge_driver(
         typer.echo(f"{path}: {conflict}", err=True)
     if conflicts:
         raise typer.Exit(1)
+
+
+@app.command("commit")
+def commit_command(
+    message: Annotated[str, typer.Option("-m", "--message", metavar="TEXT", help="Why the files changed.")],
+) -> None:
+    """Commit the records files changed since the last commit and not committed (calendar.yaml or ap-settings.yaml
+    edited by hand, say), each only if ap reads it as valid. `ap check` names such files."""
+    from apcli.cli.context import state
+    from apcli.gitlog import commit_records
+
+    s = state()
+    committed, invalid = commit_records(s.records, message, s.by)
+    for path in invalid:
+        typer.echo(f"Not committed: {path} does not read as valid (ap check says why); correct it, then ap commit.")
+    if committed:
+        typer.echo(f"Committed {', '.join(committed)}.")
+    elif not invalid:
+        typer.echo("Nothing to commit: every records file is as last committed.")
+    if invalid:
+        raise typer.Exit(3)

@@ -54,21 +54,37 @@ def add(
         ),
     ] = None,
     morning_start: Annotated[
-        str | None, typer.Option("--morning-start", metavar="HH:MM", help="Morning session starts.")
+        str | None,
+        typer.Option(
+            "--morning-start",
+            metavar="HH:MM",
+            help="Morning session starts (a day of two sessions: give all four times, "
+            "or --session-start and --session-end instead).",
+        ),
     ] = None,
     break_start: Annotated[
-        str | None, typer.Option("--break-start", metavar="HH:MM", help="Break between sessions starts.")
+        str | None,
+        typer.Option(
+            "--break-start", metavar="HH:MM", help="Break between the two sessions starts (one of the four times)."
+        ),
     ] = None,
-    break_end: Annotated[str | None, typer.Option("--break-end", metavar="HH:MM", help="Break ends.")] = None,
+    break_end: Annotated[
+        str | None, typer.Option("--break-end", metavar="HH:MM", help="Break ends (one of the four times).")
+    ] = None,
     afternoon_end: Annotated[
-        str | None, typer.Option("--afternoon-end", metavar="HH:MM", help="Afternoon session ends.")
+        str | None,
+        typer.Option("--afternoon-end", metavar="HH:MM", help="Afternoon session ends (one of the four times)."),
     ] = None,
     session_start: Annotated[
         str | None,
-        typer.Option("--session-start", metavar="HH:MM", help="A single session starts (instead of the four times)."),
+        typer.Option(
+            "--session-start",
+            metavar="HH:MM",
+            help="A single session starts (with --session-end, instead of the four times).",
+        ),
     ] = None,
     session_end: Annotated[
-        str | None, typer.Option("--session-end", metavar="HH:MM", help="A single session ends.")
+        str | None, typer.Option("--session-end", metavar="HH:MM", help="A single session ends (with --session-start).")
     ] = None,
     weekdays: Annotated[
         str | None, typer.Option("--weekdays", metavar="mon,tue,...", help="Days it is open [default: mon-fri].")
@@ -77,7 +93,9 @@ def add(
         str | None, typer.Option("--code-of-conduct", metavar="T", help="Its code of conduct (title or reference).")
     ] = None,
 ) -> None:
-    """Add a provider to the register."""
+    """Add a provider to the register. Its session times are required, one of two ways: a day of two sessions
+    (--morning-start, --break-start, --break-end, --afternoon-end) or a single session (--session-start and
+    --session-end), each as 24-hour HH:MM."""
     from apcli.providers import ProviderInput, add_provider, build_provider
 
     given = ProviderInput(
@@ -115,9 +133,20 @@ def list_providers(as_json: JsonOption = False) -> None:
     if as_json:
         print_json({pid: p.model_dump(mode="json", exclude_none=True) for pid, p in providers.items()})
         return
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    table = Table("id", "name", "code", "contact", "days", "daily cost", "safeguarding", "staff checks")
+    # The id is what every other command takes: never cut it short, however narrow the terminal.
+    longest = max((len(pid) for pid in providers), default=2)
+    table = Table(
+        Column("id", no_wrap=True, min_width=longest),
+        "name",
+        "code",
+        "contact",
+        "days",
+        "daily cost",
+        "safeguarding",
+        "staff checks",
+    )
     for pid, p in providers.items():
         table.add_row(
             pid,

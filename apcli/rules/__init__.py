@@ -8,6 +8,7 @@ commands, `ap check` and `ap review due`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -181,6 +182,13 @@ def parse_overrides(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return accepted
 
 
+def naming_the_case(finding: Finding, case_id: str) -> Finding:
+    """The finding with the word CASE in its fix replaced by the case's id, so the command can be run as shown."""
+    if not case_id or not finding.fix:
+        return finding
+    return replace(finding, fix=re.sub(r"\bCASE\b", case_id, finding.fix))
+
+
 def explain(rule: Rule, finding: Finding) -> str:
     """A refusal in words: the rule, the policy's words, what is missing, what supplies it."""
     lines = [f"{rule.id} ({rule.kind}): {finding.message}", f'  The policy: "{rule.words}"']
@@ -220,7 +228,7 @@ def gate(command: str, context: CaseContext, overrides: dict[str, str]) -> GateR
     failures = run(rules_gating(command), context)
     already = overridden_in_case(context.case)
     blocking = [
-        (rule, finding)
+        (rule, naming_the_case(finding, context.case_id))
         for rule, finding in failures
         if rule.kind == "must" or (rule.id not in overrides and rule.id not in already)
     ]
