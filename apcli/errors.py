@@ -6,6 +6,7 @@ with `error.exit_code`; nothing below the CLI prints or exits.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -27,6 +28,12 @@ class ApError(Exception):
 
 class UsageError(ApError):
     exit_code = EXIT_USAGE
+
+    def naming_the_case(self, case_id: str) -> UsageError:
+        """This error with the placeholder CASE in its commands replaced by the case's id, so they run as shown."""
+        self.message = re.sub(r"\bCASE\b", case_id, self.message)
+        self.args = (self.message,)
+        return self
 
 
 class InvalidFileError(ApError):

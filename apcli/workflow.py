@@ -47,8 +47,23 @@ def change_case(
     """Load, refuse a closed case, apply, gate, record history, save: all under the case's lock.
 
     `finish` runs after the gate and before the save (to write a letter, say); with
-    `dry_run` everything is checked and nothing is saved.
+    `dry_run` everything is checked and nothing is saved. A refusal's commands name the case, not CASE.
     """
+    try:
+        return _change_locked(change, command, what, apply, finish, dry_run, after_the_end)
+    except UsageError as error:
+        raise error.naming_the_case(change.case_id) from None
+
+
+def _change_locked(
+    change: Change,
+    command: str,
+    what: str | Callable[[Case], str],
+    apply: Callable[[Case], Case],
+    finish: Callable[[Case], Case] | None,
+    dry_run: bool,
+    after_the_end: bool,
+) -> GateResult:
     from apcli.history import record
     from apcli.rules import CaseContext, gate
     from apcli.status import status

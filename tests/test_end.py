@@ -103,7 +103,7 @@ def test_an_end_entered_on_the_day_records_one_date(demo: Path) -> None:
             "2026-10-16",
             "2026-10-12",
             "--date: 2026-10-12 is after P1's last day (2026-10-09). If it went on longer, extend it first "
-            "(ap change CASE --end D --why ...).",
+            "(ap change AP-2026-011 --end D --why ...).",
         ),
         (
             "2026-10-05",

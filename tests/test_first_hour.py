@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from apcli.cli.app import app
-from tests.conftest import TODAY
+from tests.conftest import TODAY, invoke
 
 LONG_ID = "oakwood-learning-centre-north-campus"
 
@@ -172,3 +172,11 @@ def test_an_edit_by_hand_that_adds_safeguarding_details_is_refused(
     assert refused.exit_code == 1, refused.output  # type: ignore[attr-defined]
     assert "holds 'punched'" in refused.stderr and "at home" not in refused.stderr  # type: ignore[attr-defined]
     assert case_file.read_text() == before
+
+
+def test_a_refusal_names_the_case_not_the_word_case(demo: Path) -> None:
+    """Every command a refusal suggests runs as shown: the case's id, never the placeholder CASE."""
+    result = invoke(demo, "change", "AP-2026-001", "--end", "2026-10-07", "--why", "stopped", today="2026-11-27")
+    assert result.exit_code == 2, result.output
+    assert "ap end AP-2026-001 --date D --outcome" in result.stderr
+    assert "CASE" not in result.stderr

@@ -160,7 +160,7 @@ def notified_then_nan(ap: Run) -> Run:
 def test_one_added_after_the_notice_is_shown_and_due(notified_then_nan: Run) -> None:
     ap = notified_then_nan
     shown = ap("show", TYLER, today="2026-12-09").stdout
-    assert 'Nan Ward (grandmother): give them a copy (ap notice CASE --to "Nan Ward")' in shown
+    assert 'Nan Ward (grandmother): give them a copy (ap notice AP-2026-003 --to "Nan Ward")' in shown
     assert due_for(ap, "NOTICE-EVERY-PARENT", "2026-12-09") == [
         {
             "case": TYLER,

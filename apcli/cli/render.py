@@ -115,7 +115,7 @@ def render_case(
             rows.append((f"{d.date} {d.by}", d.decision + (f": {d.reason}" if d.reason else "")))
         parts.append(_section("meetings and decisions", rows))
     for p in case.placements:
-        parts.append(_section(f"placement {p.id}", _placement_rows(p, records, case)))
+        parts.append(_section(f"placement {p.id}", _placement_rows(p, records, case, loaded.id)))
     if case.letters:
         parts.append(
             _section("letters", [(str(x.date), f"{x.kind} to {x.to} by {x.method}: {x.file}") for x in case.letters])
@@ -187,7 +187,9 @@ def _plan_la(case: Case, records: Records | None) -> str:
     return f" (plan maintained by {la})" if la else " (the LA that maintains the plan is not recorded)"
 
 
-def _placement_rows(p: Placement, records: Records | None, case: Case | None = None) -> list[tuple[str, str]]:
+def _placement_rows(
+    p: Placement, records: Records | None, case: Case | None = None, case_id: str = "CASE"
+) -> list[tuple[str, str]]:
     """A placement as `ap show` lists it: its terms, its changes, its notices, how it ended."""
     from apcli.status import current_notice, notice_owed_from, notified_days
 
@@ -230,7 +232,7 @@ def _placement_rows(p: Placement, records: Records | None, case: Case | None = N
             rows.append(
                 (
                     "not had the notice",
-                    f'{person.name} ({person.relationship}): give them a copy (ap notice CASE --to "{person.name}")',
+                    f'{person.name} ({person.relationship}): give them a copy (ap notice {case_id} --to "{person.name}")',
                 )
             )
     owed = notice_owed_from(p)
