@@ -20,7 +20,7 @@ import re
 import shlex
 import stat
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -556,7 +556,31 @@ def check_records(records: Records, case_ids: list[str] | None, today: dt.date) 
         from apcli.cache import prune
 
         prune(records.root, records.case_ids())
-    return findings
+    return _once_for_the_folder(records, findings)
+
+
+def _once_for_the_folder(records: Records, findings: list[CheckFinding]) -> list[CheckFinding]:
+    """The findings with those of a rule about the settings (LETTER-SCHOOL-DETAILS) given once, against the
+    settings file, however many cases it holds up."""
+    from apcli.rules import catalogue
+    from apcli.store import SETTINGS_FILE
+
+    about_the_folder = {rule.id for rule in catalogue().values() if rule.of_the_folder}
+    kept: list[CheckFinding] = []
+    held_up: dict[str, list[CheckFinding]] = {}
+    for finding in findings:
+        if finding.rule in about_the_folder and finding.case is not None:
+            held_up.setdefault(finding.rule, []).append(finding)
+        else:
+            kept.append(finding)
+    for same in held_up.values():
+        cases = sorted({f.case for f in same if f.case})
+        first = same[0]
+        shown = f"{first.message} (for the letters of {len(cases)} case{'s' if len(cases) != 1 else ''}: "
+        shown += ", ".join(cases[:5]) + (", ..." if len(cases) > 5 else "") + ")"
+        settings = records.shown(records.root / SETTINGS_FILE)
+        kept.append(replace(first, case=None, message=shown, file=settings, line=None))
+    return kept
 
 
 def _check_one(records: Records, cache: ResultCache | None, case_id: str, today: dt.date) -> list[CheckFinding]:

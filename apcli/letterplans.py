@@ -73,7 +73,15 @@ def _reason_text(reason: str, school: str) -> str:
 
 def _recipient_required(method: str) -> dict[str, list[str]]:
     """Paths into the letter's data (see letters.missing_items) that must reach the page."""
-    return {"who the letter is to": ["recipient.name", *(["recipient.address_lines[*]"] if method == "post" else [])]}
+    return {
+        "who the letter is to": ["recipient.name", *(["recipient.address_lines[*]"] if method == "post" else [])],
+        "how to reply to the school (its address, telephone and email)": [
+            "school.address_lines[*]",
+            "school.phone",
+            "school.email",
+        ],
+        "who signs it (the headteacher's name)": ["school.headteacher"],
+    }
 
 
 def _slug(kind: str, date: dt.date, recipient: Recipient, index: int) -> str:

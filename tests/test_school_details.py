@@ -156,3 +156,26 @@ def test_an_invitation_says_the_schools_name(ap: Run, demo: Path, fmt: str) -> N
     text = " ".join(letter_of(demo, result, fmt).split())
     assert f"away from {SCHOOL} for part of the week" in text and "Dear Gemma Ward," in text
     assert "the academy" not in text.casefold()
+
+
+def test_ap_check_names_missing_school_details_once_against_the_settings(ap: Run, demo: Path) -> None:
+    """A gap in the settings is one thing to fix, so `ap check` says it once, not once for every case."""
+    without(demo, "phone")
+    findings = [f for f in as_json(ap("check", "--json"))["findings"] if f["rule"] == "LETTER-SCHOOL-DETAILS"]
+    assert findings == [
+        {
+            "case": None,
+            "rule": "LETTER-SCHOOL-DETAILS",
+            "severity": "error",
+            "message": "ap-settings.yaml does not give a telephone number, so a parent could not reply to the letter "
+            "(for the letters of 4 cases: AP-2026-001, AP-2026-002, AP-2026-006, AP-2026-010)",
+            "file": str(demo / "ap-settings.yaml"),
+            "line": None,
+            "kind": "must",
+        }
+    ]
+
+
+def test_ap_check_says_nothing_of_school_details_when_all_are_there(ap: Run) -> None:
+    findings = as_json(ap("check", "--json"))["findings"]
+    assert [f for f in findings if f["rule"] == "LETTER-SCHOOL-DETAILS"] == []

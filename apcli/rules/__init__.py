@@ -109,6 +109,9 @@ class Rule:
     # How `ap check` reports a finding of a case that went ahead: an error, or (for a rule whose concern is the
     # law beyond the school's policy, which the school may have answered elsewhere) a warning.
     in_check: Literal["error", "warning"] = "error"
+    # A rule about the records folder's settings rather than one case: it gates each case's letters, and
+    # `ap check` reports it once, against the settings file, not once for every case.
+    of_the_folder: bool = False
 
     def __post_init__(self) -> None:
         if self.kind != "due" and "notice" not in self.gates and set(self.gates) & set(BEFORE_NOTICE):

@@ -171,7 +171,7 @@ RULES: tuple[Rule, ...] = (
          f"{POLICY}; {REGS}, reg 3(2) (notice in writing) and reg 4A (a parent may request a review in writing)",
          "every letter (notice, invitation, review outcome) states who sent it and how to reply: the settings hold "
          "the school's postal address, the headteacher's name, a telephone number and an email address",
-         notice.school_details),
+         notice.school_details, of_the_folder=True),
     # --- during the placement ---
     Rule("ATT-WEEKLY", "due", ("review",),
          "formally monitor attendance and update records and maintain contact with the alternative learning provide "
