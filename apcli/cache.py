@@ -37,7 +37,7 @@ from apcli.errors import ApError, InvalidFileError
 from apcli.guard import FOLDER_MODE, MAX_BYTES, Guard, owned_and_private
 
 if TYPE_CHECKING:
-    from apcli.models import Case
+    from apcli.model.schema import Case
     from apcli.store import Records
 
 CACHE_DIR = ".cache"  # where ap kept its cache inside the records folder; still git-ignored, never used
@@ -182,7 +182,7 @@ class CaseCache:
     def get(self, case_id: str, key: str) -> Case | None:
         from pydantic import ValidationError
 
-        from apcli.models import Case
+        from apcli.model.schema import Case
 
         body = self.shelf.get(case_id, key)
         if body is None:
@@ -235,7 +235,7 @@ class ResultCache:
 
     def key(self, case_id: str) -> str | None:
         """The key of the case's result, or None if its case or marks file cannot be read (then no caching)."""
-        from apcli.attendance import marks_path
+        from apcli.model.attendance import marks_path
         from apcli.store import CASES_DIR
 
         case_file = self.records.case_path(case_id)

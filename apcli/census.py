@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 from apcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from apcli.attendance import Summary
-    from apcli.models import Case, Placement, Provider
+    from apcli.model.attendance import Summary
+    from apcli.model.schema import Case, Placement, Provider
     from apcli.store import Records
 
 SETTING_TYPES = {
@@ -156,7 +156,7 @@ def sessions_a_week(placement: Placement, provider: Provider | None) -> int:
 
 def concurrent(case: Case, placement: Placement) -> list[Placement]:
     """The placements that run at some time alongside `placement` (itself included), ended early or not."""
-    from apcli.attendance import last_day
+    from apcli.model.attendance import last_day
 
     first, last = placement.start, last_day(placement)
     return [p for p in case.placements if p.start <= last and last_day(p) >= first]
@@ -165,7 +165,7 @@ def concurrent(case: Case, placement: Placement) -> list[Placement]:
 def pupil_sessions_a_week(records: Records, case: Case, placement: Placement) -> int:
     """The pupil's sessions a week in total while `placement` runs: the most, on any day of it, summed over the
     placements open that day (each placement's weekdays x its sessions a day)."""
-    from apcli.attendance import last_day
+    from apcli.model.attendance import last_day
 
     others = concurrent(case, placement)
     days = {max(p.start, placement.start) for p in others}
@@ -180,9 +180,9 @@ def placement_row(
 ) -> CensusRow | None:
     """The census row for one placement, or None when it is not in this census (it had not begun by census
     day, or it ended before the collection period)."""
-    from apcli.attendance import last_day
-    from apcli.models import REASONS
-    from apcli.status import placement_status
+    from apcli.model.attendance import last_day
+    from apcli.model.schema import REASONS
+    from apcli.model.status import placement_status
 
     if placement_status(placement, today) not in ("active", "ended"):
         return None  # only placements that began are reported
@@ -233,7 +233,7 @@ def _attendance(
     records: Records, case_id: str, case: Case, placement: Placement, census: Census, today: dt.date
 ) -> tuple[Summary, Summary]:
     """The placement's marks from the collection period's start to census day (or today): both figures."""
-    from apcli.attendance import summarise
+    from apcli.model.attendance import summarise
     from apcli.report import _placement_marks
 
     last = min(census.day, today)

@@ -94,7 +94,7 @@ def _each_file(case: str | None, shown: str | None, read: Callable[[], object]) 
 def check_folder_files(records: Records) -> list[CheckFinding]:
     """The settings, calendar and each provider file (one by one: a broken one never hides the next), the
     files ap would not read, and the folder as a whole (`folder_findings`)."""
-    from apcli.models import Provider
+    from apcli.model.schema import Provider
     from apcli.store import CALENDAR_FILE, SETTINGS_FILE
 
     findings: list[CheckFinding] = []
@@ -128,7 +128,7 @@ def check_folder_files(records: Records) -> list[CheckFinding]:
 
 def stray_files(records: Records) -> list[CheckFinding]:
     """Files in cases/ and providers/ that ap would never read: a misnamed case must not go unseen."""
-    from apcli.ids import CASE_ID, PROVIDER_ID
+    from apcli.model.ids import CASE_ID, PROVIDER_ID
     from apcli.store import CASES_DIR, PROVIDERS_DIR
 
     expected = {CASES_DIR: (CASE_ID, "AP-2026-001.yaml"), PROVIDERS_DIR: (PROVIDER_ID, "larkhill-green.yaml")}
@@ -160,7 +160,7 @@ def stray_files(records: Records) -> list[CheckFinding]:
 
 
 def _attendance_file_of_a_case(path: Path, cases: Path) -> bool:
-    from apcli.attendance import LOG_SUFFIX, MARKS_SUFFIX
+    from apcli.model.attendance import LOG_SUFFIX, MARKS_SUFFIX
 
     for suffix in (MARKS_SUFFIX, LOG_SUFFIX):
         if path.name.endswith(suffix) and os.path.lexists(cases / (path.name.removesuffix(suffix) + ".yaml")):
@@ -411,8 +411,8 @@ def _unfinished_commit(records: Records) -> list[CheckFinding]:
 
 
 def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[CheckFinding]:
+    from apcli.model.status import passed_commands
     from apcli.rules import CaseContext, catalogue, overridden_in_case, run_each
-    from apcli.status import passed_commands
 
     context = CaseContext(loaded.id, loaded.case, today, records)
     overridden = overridden_in_case(loaded.case)

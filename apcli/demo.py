@@ -752,8 +752,8 @@ def demo_cases(records: Records) -> dict[str, dict[str, Any]]:
 
 
 def write_demo(folder: Path) -> None:
-    from apcli.attendance import Marks, marks_path
-    from apcli.models import Case, upgrade_case_data
+    from apcli.model.attendance import Marks, marks_path
+    from apcli.model.schema import Case, upgrade_case_data
 
     records = Records(folder, cached=False)  # making the demo leaves nothing in the user's cache
     records.write(folder / CALENDAR_FILE, CALENDAR)
@@ -789,7 +789,7 @@ def _send_review_letter(records: Records, case_id: str, review: dt.date, sent: d
 def place_pupils(records: Records, count: int, start: dt.date, end: dt.date, prefix: str = "AP-2025") -> list[str]:
     """Add `count` fictional cases placed at the demo provider every weekday from `start` to `end`, with the
     notice given the day before (for tests and benchmarks; copies of the demo's AP-2026-005)."""
-    from apcli.models import Case
+    from apcli.model.schema import Case
 
     template = records.load_case("AP-2026-005").case.model_dump(mode="python", by_alias=True)
     notice = {"date": start - dt.timedelta(days=1), "method": "hand", "start": start, "end": end, "to": ["x"]}

@@ -68,8 +68,8 @@ def due_items(
 def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: Records) -> list[DueItem]:
     """An open placement's items, and what an ended one still owes (apcli/duties.py): the due rules run once."""
     from apcli.duties import due_findings, refined
+    from apcli.model.status import status
     from apcli.rules import CaseContext
-    from apcli.status import status
 
     current = status(loaded.case, today)
     if current == "closed":

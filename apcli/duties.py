@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from apcli.errors import EXIT_REFUSED, ApError, UsageError
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Placement
+    from apcli.model.schema import Case, Placement
+    from apcli.model.status import Status
     from apcli.rules import CaseContext, Finding, GateResult, Rule
-    from apcli.status import Status
     from apcli.workflow import Change
 
 # The due rules whose items a placement still owes for its days once it has ended.
@@ -113,7 +113,7 @@ def refined(current: Status, owed: list[tuple[Rule, Finding]]) -> Status:
 
 def write_off(change: Change, rule_id: str, why: str, placement_id: str | None = None) -> tuple[GateResult, int]:
     """Record, for each item of `rule_id` an ended placement owes today, that it will not be done, and why."""
-    from apcli.models import WrittenOff
+    from apcli.model.schema import WrittenOff
     from apcli.rules import CaseContext, catalogue, run
     from apcli.workflow import change_case
 

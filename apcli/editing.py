@@ -18,7 +18,7 @@ from apcli.errors import EXIT_REFUSED, ApError, InvalidFilesError, Problem
 
 if TYPE_CHECKING:
     from apcli.checking import CheckFinding
-    from apcli.models import Case
+    from apcli.model.schema import Case
     from apcli.store import Records
 
 
@@ -106,8 +106,8 @@ def edit_case(
 ) -> EditResult:
     """Open the case in an editor, check what was saved, and write it only if it passes."""
     from apcli import yamlio
-    from apcli.history import record
-    from apcli.models import Case
+    from apcli.model.history import record
+    from apcli.model.schema import Case
     from apcli.store import read_text, validate
 
     guard = records.guard

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-from apcli import codes
-from apcli.attendance import Marks, is_absence, log_lines, log_path, marks_path, missing_sessions
 from apcli.errors import EXIT_INVALID_FILE, EXIT_REFUSED, ApError
+from apcli.model import codes
+from apcli.model.attendance import Marks, is_absence, log_lines, log_path, marks_path, missing_sessions
 from apcli.registers import Cell, Formula, as_date, printable, read_register, shown_path
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Placement, Provider
+    from apcli.model.schema import Case, Placement, Provider
     from apcli.store import Records
 
 
@@ -125,8 +125,8 @@ def index_cases(records: Records) -> Pupils:
 
 
 def match(pupils: Pupils, cell: Cell, day: dt.date | None) -> str | RowError:
-    from apcli.attendance import placement_on
-    from apcli.upn import normalise_upn
+    from apcli.model.attendance import placement_on
+    from apcli.model.upn import normalise_upn
 
     key = cell.key if isinstance(cell.key, str) else ""
     if cell.key_column == "case":
@@ -213,8 +213,8 @@ def _check_day(
 ) -> Placement | str:
     """The placement a mark on `day`, `session` lands on (at `provider`, the register's, where given), or why
     the case cannot have that mark. A pupil at two providers on the day needs the register's provider."""
-    from apcli.attendance import last_day
-    from apcli.status import notified_days
+    from apcli.model.attendance import last_day
+    from apcli.model.status import notified_days
 
     if not case.placements:
         return "the case has no placement"
@@ -391,7 +391,7 @@ def check_cells(
 def _pupil(pupils: Pupils, cell: Cell, day: dt.date | None) -> tuple[str | Refusal, bool]:
     """The case a cell's row names, or why not; and whether that holds for every cell of the same key and name
     (not when one UPN has several cases, told apart by the cell's day)."""
-    from apcli.upn import normalise_upn
+    from apcli.model.upn import normalise_upn
 
     shared = cell.key_column == "case" or len(pupils.by_upn.get(normalise_upn(str(cell.key)), [])) < 2
     matched = match(pupils, cell, day)
@@ -456,7 +456,7 @@ def closure_problem(records: Records, provider_id: str, day: dt.date, code: str)
 def x_problem(case_id: str, case: Case, day: dt.date) -> str | None:
     """Why X cannot stand for the pupil on `day`, or None (ATT-CODE-X): X is for a pupil not of compulsory
     school age, and every pupil from the prescribed day after their fifth birthday is."""
-    from apcli.attendance import compulsory_school_age
+    from apcli.model.attendance import compulsory_school_age
 
     since = compulsory_school_age(case.pupil.dob, day)
     if since is None:
@@ -470,7 +470,7 @@ def x_problem(case_id: str, case: Case, day: dt.date) -> str | None:
 def note_problem(note: str) -> str | None:
     """Why a register's note cannot go into the case's marks, or None. The note's text is never repeated."""
     from apcli.checking import SAFEGUARDING_DETAIL, SAFEGUARDING_STEMS
-    from apcli.models import CONTROL_CHARACTERS
+    from apcli.model.schema import CONTROL_CHARACTERS
 
     if CONTROL_CHARACTERS.search(note) or any(not char.isprintable() and char not in "\n\t" for char in note):
         return "holds a control character (an escape or similar), which ap does not keep; remove it"
@@ -641,8 +641,8 @@ def _add_note(marks: Marks, day: dt.date, note: str) -> bool:
 
 def _write_all(records: Records, new_marks: dict[str, Marks], result: ImportResult, today: dt.date, by: str) -> None:
     """Write every case's marks and log as one change: after a crash, all of them or none (see journal.py)."""
-    from apcli.history import utc_now
     from apcli.journal import write_together
+    from apcli.model.history import utc_now
 
     now = utc_now()
     files: dict[Path, str | bytes] = {}
@@ -672,7 +672,7 @@ def _log_text(
     by: str,
 ) -> str:
     from apcli import yamlio
-    from apcli.attendance import LOG_HEADER
+    from apcli.model.attendance import LOG_HEADER
 
     path = log_path(case_file)
     data = records.guard.read_bytes(path, "cases", shown=records.shown(path), missing_ok=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apcli.guard import Guard, UnsafePath, fsync_folder, owned_and_private
-from apcli.ids import CASE_ID
+from apcli.model.ids import CASE_ID
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

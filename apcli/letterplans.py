@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from apcli.dates import uk, uk_short
 from apcli.letters import LetterPlan
-from apcli.notice import Recipient, placement_days, recipients, session_lines
+from apcli.model.dates import uk, uk_short
+from apcli.model.notices import Recipient, placement_days, recipients, session_lines
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Notice, Placement, Review
+    from apcli.model.schema import Case, Notice, Placement, Review
     from apcli.store import Records
 
 WEEKDAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday"}
@@ -65,7 +65,7 @@ def salutation(recipient: Recipient) -> str:
 def _reason_text(reason: str, school: str) -> str:
     """The policy's reason as a sentence, with the school's own name for "the academy" (capitalised here, not by
     the template, whose `capitalize` would lower the name's capitals)."""
-    from apcli.models import REASONS
+    from apcli.model.schema import REASONS
 
     text = REASONS[reason].replace("the academy", school)
     return text[:1].upper() + text[1:]

@@ -26,13 +26,13 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from apcli import yamlio
-from apcli.attendance import LOG_SUFFIX, MARKS_SUFFIX, SESSIONS, Marks, parse_marks
 from apcli.errors import ApError, InvalidFileError, InvalidFilesError
-from apcli.ids import CASE_ID
+from apcli.model.attendance import LOG_SUFFIX, MARKS_SUFFIX, SESSIONS, Marks, parse_marks
+from apcli.model.ids import CASE_ID
 from apcli.store import CASES_DIR, atomic_write
 
 if TYPE_CHECKING:
-    from apcli.models import Case
+    from apcli.model.schema import Case
 
 LABELS = ("ours", "base", "theirs")  # the conflict markers' labels, as `git merge-file -L` takes them
 VERSIONS = ("base", "ours", "theirs")  # the order of merge_file's arguments (git's %O %A %B)
@@ -254,7 +254,7 @@ def _describe(base: Any, ours: Any, theirs: Any) -> str:
 
 def _merge_case(base_text: str, ours_text: str, theirs_text: str, name: str) -> tuple[str | None, list[Conflict]]:
     """A case file: its data merged field by field, validated as a Case, written into our text."""
-    from apcli.models import Case
+    from apcli.model.schema import Case
     from apcli.store import validate
 
     datas = [
@@ -292,7 +292,7 @@ def _mapping(text: str, shown: str) -> dict[Any, Any]:
 
 def _upgraded(data: dict[Any, Any], shown: str) -> dict[Any, Any]:
     """A version in the shape before placements were a list, read as the newer shape (so the three compare)."""
-    from apcli.models import upgrade_case_data
+    from apcli.model.schema import upgrade_case_data
 
     try:
         upgraded: dict[Any, Any] = upgrade_case_data(data)

@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from apcli import codes
-from apcli.dates import parse_date, parse_time
 from apcli.errors import UsageError
+from apcli.model import codes
+from apcli.model.dates import parse_date, parse_time
 
 if TYPE_CHECKING:
-    from apcli.models import Provider
+    from apcli.model.schema import Provider
     from apcli.store import Records
 
 
@@ -69,7 +69,7 @@ def _sessions(given: ProviderInput) -> dict[str, str]:
 def build_provider(given: ProviderInput) -> Provider:
     from pydantic import ValidationError
 
-    from apcli.models import Provider
+    from apcli.model.schema import Provider
     from apcli.workflow import parse_money, parse_weekdays
 
     code = given.code.strip().upper()
@@ -132,7 +132,7 @@ def add_closure(
     A closure is what lets a mark of # or Y1-Y7 stand on a day the school is open (DfE, Working together to
     improve school attendance, Aug 2024): the provider is closed, so no session is expected there."""
     from apcli import yamlblocks
-    from apcli.models import Closure, Provider
+    from apcli.model.schema import Closure, Provider
     from apcli.store import PROVIDERS_DIR, read_text, validate
 
     start = parse_date(first, "--date")
@@ -182,7 +182,7 @@ def confirm_provider(
     """Record a provider's renewed safeguarding and staff-check confirmations (KCSIE: they run out after the
     settings' provider_confirmation_months), keeping the file's comments."""
     from apcli import yamlio
-    from apcli.models import Provider
+    from apcli.model.schema import Provider
     from apcli.store import PROVIDERS_DIR, read_text
 
     if safeguarding is None and staff_checks is None:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
-from apcli.dates import parse_date
 from apcli.errors import UsageError
-from apcli.upn import normalise_upn, upn_problem
+from apcli.model.dates import parse_date
+from apcli.model.upn import normalise_upn, upn_problem
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Contact, LocalAuthority, ManagedMove, ReferralForm, Suspension
+    from apcli.model.schema import Case, Contact, LocalAuthority, ManagedMove, ReferralForm, Suspension
     from apcli.store import Records
 
 
@@ -55,7 +55,7 @@ def parse_year(value: str | int) -> int | str:
 
 
 def parse_reason(value: str) -> str:
-    from apcli.models import REASONS
+    from apcli.model.schema import REASONS
 
     reason = value.strip().lower()
     if reason not in REASONS:
@@ -65,7 +65,7 @@ def parse_reason(value: str) -> str:
 
 
 def parse_suspension(value: str) -> Suspension:
-    from apcli.models import Suspension
+    from apcli.model.schema import Suspension
 
     match = re.match(r"^(.+):(\d+(?:\.\d+)?)$", value.strip())
     if not match:
@@ -87,7 +87,7 @@ def parse_percent(value: str, what: str) -> float:
 
 
 def parse_parent(value: str, address: str | None) -> Contact:
-    from apcli.models import Contact
+    from apcli.model.schema import Contact
 
     match = re.match(r"^\s*(.+?)\s*\((.+)\)\s*$", value)
     if not match:
@@ -112,7 +112,7 @@ def parse_parents(parents: list[str], addresses: list[str]) -> list[Contact]:
 
 
 def parse_managed_move(status: str | None, why: str | None, consent: str | None) -> ManagedMove | None:
-    from apcli.models import ManagedMove
+    from apcli.model.schema import ManagedMove
 
     if status is None:
         if why or consent:
@@ -135,7 +135,7 @@ def parse_managed_move(status: str | None, why: str | None, consent: str | None)
 def load_form(path: Path) -> ReferralForm:
     from apcli import yamlio
     from apcli.errors import InvalidFileError
-    from apcli.models import ReferralForm
+    from apcli.model.schema import ReferralForm
     from apcli.store import read_text, validate
 
     shown = str(path)
@@ -154,7 +154,7 @@ def _required(value: object, option: str) -> object:
 
 def build_case(given: ReferralInput, form: ReferralForm | None, today: dt.date, by: str) -> Case:
     """The new case a referral opens. Options on the command line win over the form."""
-    from apcli.models import Case, Pupil, Referral, ReferralForm
+    from apcli.model.schema import Case, Pupil, Referral, ReferralForm
 
     form = form or ReferralForm()
     name = str(_required(given.name or form.name, "--name"))
@@ -175,7 +175,7 @@ def build_case(given: ReferralInput, form: ReferralForm | None, today: dt.date, 
     expected_by_dob = None
     out_of_year = given.out_of_year_group or bool(form.out_of_year_group)
     if out_of_year:
-        from apcli.dates import year_group_for
+        from apcli.model.dates import year_group_for
 
         expected_by_dob = year_group_for(dob, date)
         if expected_by_dob == year:
@@ -218,7 +218,7 @@ def build_case(given: ReferralInput, form: ReferralForm | None, today: dt.date, 
 
 def _ehc_la(given: ReferralInput, form: ReferralForm, send: str) -> LocalAuthority | None:
     """The LA that maintains the pupil's EHC plan, where the referral names one (else the settings' LA serves)."""
-    from apcli.models import LocalAuthority
+    from apcli.model.schema import LocalAuthority
 
     name = (given.ehc_la if given.ehc_la is not None else form.ehc_la or "").strip()
     address = (given.ehc_la_address if given.ehc_la_address is not None else form.ehc_la_address or "").strip()
@@ -233,7 +233,7 @@ def open_case(
     records: Records, case: Case, today: dt.date, by: str, overrides: dict[str, str]
 ) -> tuple[str, list[str]]:
     """Check the referral against the REF-* rules and write the new case. Returns its id and unneeded overrides."""
-    from apcli.history import record
+    from apcli.model.history import record
     from apcli.rules import CaseContext, gate
 
     year = case.referral.date.year
@@ -249,7 +249,7 @@ def open_case(
 def refuse_a_second_open_case(records: Records, case: Case, today: dt.date) -> None:
     """One pupil, one open case: a referral for a pupil whose case is still open is a mistake."""
     from apcli.errors import ApError
-    from apcli.status import status
+    from apcli.model.status import status
 
     pupil = case.pupil
     for case_id in records.case_ids():

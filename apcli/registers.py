@@ -358,8 +358,8 @@ def _cells(layout: Layout, header: list[Any], first: int, row: list[Any], rest: 
 
 def as_date(value: Any) -> dt.date | None:
     """A register's date: ISO or UK text, or an .xlsx date; None when it is neither."""
-    from apcli.dates import parse_date
     from apcli.errors import UsageError
+    from apcli.model.dates import parse_date
 
     if isinstance(value, dt.datetime):
         return value.date() if value.time() == dt.time(0) else None

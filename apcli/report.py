@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from apcli.attendance import Summary, attending_days, expected_sessions, last_day, placement_on, summarise
 from apcli.errors import UsageError
+from apcli.model.attendance import Summary, attending_days, expected_sessions, last_day, placement_on, summarise
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from apcli.attendance import Marks
-    from apcli.models import Case, Placement, Term
+    from apcli.model.attendance import Marks
+    from apcli.model.schema import Case, Placement, Term
     from apcli.store import Records
 
 
@@ -49,7 +49,7 @@ def find_term(records: Records, name: str) -> Term:
 def choose_period(
     records: Records, today: dt.date, start: dt.date | None, end: dt.date | None, term: str | None, year: str | None
 ) -> Period:
-    from apcli.dates import school_year_start
+    from apcli.model.dates import school_year_start
 
     given = sum(x is not None for x in (term, year)) + (1 if start or end else 0)
     if given > 1:
@@ -64,7 +64,7 @@ def choose_period(
         found = find_term(records, term)
         return Period(found.start, found.end, found.name)
     if year is not None:
-        from apcli.dates import FIRST_YEAR, LAST_YEAR
+        from apcli.model.dates import FIRST_YEAR, LAST_YEAR
 
         parts = year.strip().split("/")
         if len(parts) != 2 or not all(part.isascii() and part.isdigit() and len(part) <= 4 for part in parts):
@@ -212,7 +212,7 @@ def _direction(baseline: float, goal: float, latest: float | None) -> str:
 def _outcome(case: Case, today: dt.date) -> str:
     """How the pupil's placements ended: while one is open, the case's state (a pupil still at one provider is
     still placed when another placement ended); once all have ended, how the last to end did."""
-    from apcli.status import status
+    from apcli.model.status import status
 
     if case.placements and not case.open_placements:
         ending = max((p.ending for p in case.placements if p.ending), key=lambda e: e.date)
@@ -235,7 +235,7 @@ def placement_line(
 ) -> PupilLine | None:
     """One placement's figures in the period, or None when it does not reach into the period. Days a change
     added are not counted until the parents have been given notice of them (attending_days)."""
-    from apcli.status import placement_status
+    from apcli.model.status import placement_status
 
     last = last_day(placement)
     if last < period.start or placement.start > period.end:
@@ -480,7 +480,7 @@ def _money(value: Decimal | None) -> str | None:
 
 def figures_json(at_provider: Summary, statutory: Summary) -> dict[str, Any]:
     """Both figures, each named: the top-level possible/attended/percent stay the figure at the provider."""
-    from apcli.attendance import AT_PROVIDER_LABEL, STATUTORY_LABEL, summary_json
+    from apcli.model.attendance import AT_PROVIDER_LABEL, STATUTORY_LABEL, summary_json
 
     return {
         "figure": AT_PROVIDER_LABEL,

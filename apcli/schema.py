@@ -18,7 +18,7 @@ def _draft7(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:
-    from apcli.models import FILE_MODELS
+    from apcli.model.schema import FILE_MODELS
 
     return {name: _draft7(model.model_json_schema(by_alias=True)) for name, model in FILE_MODELS.items()}
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from apcli.dates import parse_date
 from apcli.errors import ApError, BusyError, UsageError
 from apcli.letters import FORMATS, Format, LetterPlan, Rendered, render_letters, template_path
+from apcli.model.dates import parse_date
 from apcli.workflow import Change, _with_placement, change_case, check_not_future
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Letter, Notice, Placement
+    from apcli.model.schema import Case, Letter, Notice, Placement
     from apcli.rules import GateResult, Rule
     from apcli.store import Records
 
@@ -374,7 +374,7 @@ def _attempt(
 
 def notice_placement(case: Case, placement_id: str | None) -> Placement:
     """The placement a notice is for: the one named, or the one open placement still owed a notice."""
-    from apcli.status import notice_owed_from
+    from apcli.model.status import notice_owed_from
     from apcli.workflow import choose_placement
 
     if placement_id is None:
@@ -414,10 +414,10 @@ def issue_notice(
     and dated then it would be backdated), the deadline is judged on the day it was given, and the history says
     it was entered late."""
     from apcli.letterplans import notice_plans
-    from apcli.models import Letter, Notice
-    from apcli.notice import recipients
+    from apcli.model.notices import recipients
+    from apcli.model.schema import Letter, Notice
+    from apcli.model.status import current_notice, notice_owed_from
     from apcli.rules import catalogue
-    from apcli.status import current_notice, notice_owed_from
 
     records = change.records
     if given_on is not None:
@@ -530,7 +530,7 @@ def _copy_placement(case: Case, placement_id: str | None, names: list[str]) -> P
 
 
 def _reached(placement: Placement) -> list[str]:
-    from apcli.status import current_notice
+    from apcli.model.status import current_notice
 
     notice = current_notice(placement)
     return notice.reached if notice else []
@@ -550,10 +550,10 @@ def copy_notice(
     The notice keeps its date, and its deadline is judged on it as before: the notice was given; this is a
     copy (SI 2010/1156 reg 3 asks for notice to each parent, Education Act 1996 s576 says who a parent is)."""
     from apcli.letterplans import notice_plans
-    from apcli.models import Letter, NoticeCopy
-    from apcli.notice import missing_means, recipients
+    from apcli.model.notices import missing_means, recipients
+    from apcli.model.schema import Letter, NoticeCopy
+    from apcli.model.status import current_notice
     from apcli.rules import catalogue
-    from apcli.status import current_notice
 
     records = change.records
     day = notice_date(given_date, change.today)
@@ -680,7 +680,7 @@ def send_letter(
     plans_for: Callable[[Case, dt.date], list[LetterPlan]],
 ) -> Sent:
     """Send an invitation or a review letter to each parent, and record it in the case."""
-    from apcli.models import SentLetter
+    from apcli.model.schema import SentLetter
     from apcli.rules import catalogue
 
     records = change.records
@@ -726,8 +726,8 @@ def letter_plans_for(
     review_date: str | None,
 ) -> Callable[[Case, dt.date], list[LetterPlan]]:
     """The plans for an invitation or a review letter, its options checked first."""
-    from apcli.dates import parse_time
     from apcli.letterplans import invitation_plans, review_plans
+    from apcli.model.dates import parse_time
 
     records, case_id = change.records, change.case_id
     if kind == "invitation":

@@ -23,16 +23,16 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_args
 from apcli import yamlio
 from apcli.errors import ApError, BusyError, InvalidFileError, InvalidFilesError, Problem, UsageError
 from apcli.guard import Guard
-from apcli.ids import CASE_ID, PROVIDER_ID
+from apcli.model.ids import CASE_ID, PROVIDER_ID
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
     from pydantic_core import ErrorDetails
 
-    from apcli.attendance import Marks
     from apcli.cache import CaseCache
-    from apcli.models import Case, Provider, Settings
-    from apcli.schoolcal import SchoolCalendar
+    from apcli.model.attendance import Marks
+    from apcli.model.calendar import SchoolCalendar
+    from apcli.model.schema import Case, Provider, Settings
 
 SETTINGS_FILE = "ap-settings.yaml"
 CALENDAR_FILE = "calendar.yaml"
@@ -61,7 +61,7 @@ def find_records(start: Path) -> Path:
 
 
 def _is_records_folder(folder: Path) -> bool:
-    from apcli.models import Settings
+    from apcli.model.schema import Settings
 
     try:
         status = os.lstat(folder / SETTINGS_FILE)
@@ -117,7 +117,7 @@ def _describe(error: ErrorDetails, model: type[BaseModel]) -> str:
     import datetime as dt
     import difflib
 
-    from apcli.dates import FIRST_YEAR, LAST_YEAR
+    from apcli.model.dates import FIRST_YEAR, LAST_YEAR
     from apcli.yamlio import kind_of
 
     loc = [part for part in error["loc"] if not isinstance(part, str) or not part.startswith("function-")]
@@ -216,7 +216,7 @@ def validate(model: type[M], data: Any, text: str, shown: str) -> M:
     """`data` as `model`, or InvalidFilesError listing each problem with its field and line."""
     from pydantic import ValidationError
 
-    from apcli.models import Case, upgrade_case_data
+    from apcli.model.schema import Case, upgrade_case_data
 
     try:
         return model.model_validate(upgrade_case_data(data) if model is Case else data)
@@ -357,14 +357,14 @@ class Records:
 
     @cached_property
     def settings(self) -> Settings:
-        from apcli.models import Settings
+        from apcli.model.schema import Settings
 
         return self.load_file(self.root / SETTINGS_FILE, Settings)[0]
 
     @cached_property
     def calendar(self) -> SchoolCalendar:
-        from apcli.models import CalendarFile
-        from apcli.schoolcal import SchoolCalendar
+        from apcli.model.calendar import SchoolCalendar
+        from apcli.model.schema import CalendarFile
 
         return SchoolCalendar(self.load_file(self.root / CALENDAR_FILE, CalendarFile)[0])
 
@@ -389,7 +389,7 @@ class Records:
 
     @cached_property
     def providers(self) -> dict[str, Provider]:
-        from apcli.models import Provider
+        from apcli.model.schema import Provider
 
         return {pid: self.load_file(self.provider_path(pid), Provider)[0] for pid in self.provider_ids()}
 
@@ -403,7 +403,7 @@ class Records:
 
     def load_case(self, case_id: str, fresh: bool = False) -> LoadedCase:
         """The case, validated. `fresh` reads the file again (under a lock, before changing it)."""
-        from apcli.models import Case
+        from apcli.model.schema import Case
 
         case_id = check_case_id(case_id)
         if case_id in self._cases and not fresh:
@@ -427,7 +427,7 @@ class Records:
 
     def marks(self, case_id: str, fresh: bool = False) -> Marks:
         """The case's attendance marks (cases/CASE.attendance.csv), read once per run unless `fresh`."""
-        from apcli.attendance import load_marks, marks_path
+        from apcli.model.attendance import load_marks, marks_path
 
         path = self.case_path(case_id)
         if fresh or case_id not in self._marks:
@@ -482,7 +482,7 @@ class Records:
 
     def save_case(self, case_id: str, case: Case, old_text: str | None) -> str:
         """Write `case` (call under the case's lock). Returns the text written; an unchanged file is not touched."""
-        from apcli.models import Case
+        from apcli.model.schema import Case
 
         path = self.case_path(case_id)
         shown = self.shown(path)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from apcli.dates import parse_date, school_year_label
 from apcli.errors import UsageError
+from apcli.model.dates import parse_date, school_year_label
 from apcli.workflow import Change, change_case, check_not_before_referral, check_not_future
 
 if TYPE_CHECKING:
-    from apcli.models import Case
+    from apcli.model.schema import Case
     from apcli.rules import GateResult
 
 
@@ -18,7 +18,7 @@ def record_transition(change: Change, school: str, date: str, handover: str) -> 
     """Record that the receiving secondary school was told, and what was handed over, on `date` (up to today,
     in the pupil's Year 6 and not before the referral). A case that has ended may still record it; a second
     record replaces the first, and the history keeps both."""
-    from apcli.models import Transition
+    from apcli.model.schema import Transition
     from apcli.rules.keystage import year6_of
 
     day = parse_date(date, "--date")

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from apcli.dates import parse_date, parse_time
 from apcli.errors import UsageError
+from apcli.model.dates import parse_date, parse_time
 from apcli.workflow import (
     Change,
     _end_after_days,
@@ -29,7 +29,7 @@ from apcli.workflow import (
 )
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Placement, Terms, Variation
+    from apcli.model.schema import Case, Placement, Terms, Variation
     from apcli.rules import GateResult
     from apcli.store import Records
 
@@ -158,7 +158,7 @@ def _first_day(
     """The first day the change affects: an earlier or later start, the first added day of an extension, the
     first day of new days, sessions or a new start time (`--from`, by default the first day a notice given today
     allows), or, for a shortening or a cost alone, the first day no longer (or differently) paid for."""
-    from apcli.notice import earliest_start
+    from apcli.model.notices import earliest_start
 
     calendar = records.calendar
     start, end, weekdays = now["start"], now["end"], now["weekdays"]
@@ -214,7 +214,7 @@ def _first_day(
 
 
 def _terms(values: dict[str, object]) -> Terms:
-    from apcli.models import Terms
+    from apcli.model.schema import Terms
 
     return Terms.model_validate(values)
 
@@ -260,7 +260,7 @@ def describe(placement_id: str, variation: Variation) -> str:
 
 def vary(change: Change, given: VariationInput, placement_id: str | None = None) -> tuple[GateResult, Varied]:
     """Record a change to an open placement (gated by the PLACE-* rules and NOTICE-CONTENT)."""
-    from apcli.models import Variation
+    from apcli.model.schema import Variation
 
     why = given.why.strip()
     if not why:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, get_args
 
-from apcli.dates import parse_date, parse_time
 from apcli.errors import EXIT_REFUSED, ApError, UsageError
+from apcli.model.dates import parse_date, parse_time
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Decision, Meeting, Person, Placement, Provider
+    from apcli.model.schema import Case, Decision, Meeting, Person, Placement, Provider
     from apcli.rules import GateResult
     from apcli.store import Records
 
@@ -64,9 +64,9 @@ def _change_locked(
     dry_run: bool,
     after_the_end: bool,
 ) -> GateResult:
-    from apcli.history import record
+    from apcli.model.history import record
+    from apcli.model.status import status
     from apcli.rules import CaseContext, gate
-    from apcli.status import status
 
     records = change.records
     with records.lock(records.case_path(change.case_id).stem):
@@ -103,7 +103,7 @@ def check_not_before_referral(day: dt.date, case: Case, what: str) -> None:
 
 
 def parse_person(text: str) -> Person:
-    from apcli.models import Person, Role
+    from apcli.model.schema import Person, Role
 
     match = re.fullmatch(r"\s*(.+?)\s*\(\s*([a-z-]+)\s*\)\s*", text)
     roles = get_args(Role)
@@ -128,7 +128,7 @@ class MeetingInput:
 
 
 def build_meeting(given: MeetingInput, today: dt.date) -> Meeting:
-    from apcli.models import Meeting, MeetingKind
+    from apcli.model.schema import Meeting, MeetingKind
 
     kinds = get_args(MeetingKind)
     if given.kind not in kinds:
@@ -173,8 +173,8 @@ HEAD_DECISIONS = ("approve", "direct", "proceed-with-exclusion", "withdraw")
 def record_decision(
     change: Change, parents: str | None, headteacher: str | None, date: str, reason: str | None
 ) -> GateResult:
-    from apcli.models import Decision
-    from apcli.status import parents_response
+    from apcli.model.schema import Decision
+    from apcli.model.status import parents_response
 
     if (parents is None) == (headteacher is None):
         raise UsageError(
@@ -221,7 +221,7 @@ def check_decision_order(case: Case, decision: Decision) -> None:
     """Decisions follow one another: a party's new decision is not dated before its last one, the
     parents answer after the planning meeting, the headteacher after the parents, and a notice
     given means the case is ended with `ap end`, not closed by a decision."""
-    from apcli.status import notice_for_placement, parents_response, planning_meetings
+    from apcli.model.status import notice_for_placement, parents_response, planning_meetings
 
     same = [d for d in case.decisions if d.by == decision.by]
     if same and decision.date < max(d.date for d in same):
@@ -289,7 +289,7 @@ re_money = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def parse_weekdays(value: str | None, provider: Provider | None) -> list[str]:
-    from apcli.models import WEEKDAYS
+    from apcli.model.schema import WEEKDAYS
 
     open_days: list[str] = list(provider.weekdays) if provider else list(WEEKDAYS)
     if value is None:
@@ -337,7 +337,7 @@ def default_start_time(provider: Provider | None, attends: str) -> str | None:
 
 
 def build_placement(records: Records, given: PlacementInput) -> Placement:
-    from apcli.models import Placement
+    from apcli.model.schema import Placement
 
     start = parse_date(given.start, "--start")
     records.provider_path(given.provider)  # refuses an id that is not one (a path, say)
@@ -422,7 +422,7 @@ def record_placement(change: Change, placement: Placement, alongside: bool = Fal
     """Record a placement: the first, the next once the last has ended, or (`alongside`) another one while one
     runs. One recorded but not yet notified may be recorded again (replaced); once notified, it is changed with
     `ap change`, which keeps what its notice said."""
-    from apcli.status import headteacher_decision
+    from apcli.model.status import headteacher_decision
 
     def apply(case: Case) -> Case:
         head = headteacher_decision(case)
@@ -469,7 +469,7 @@ def _open_already(still_open: list[Placement]) -> str:
 
 def check_no_overlap(records: Records, new: Placement, other: Placement) -> None:
     """Two placements may run at once only on different days, or in different sessions of the same day."""
-    from apcli.models import WEEKDAYS
+    from apcli.model.schema import WEEKDAYS
 
     if new.provider == other.provider:
         raise UsageError(
@@ -506,7 +506,7 @@ def add_contact(
 ) -> GateResult:
     """Add a parent or carer: with parental responsibility, or who has care of the child (a parent within
     Education Act 1996 s576), they get the notice; `method` is how letters go to them."""
-    from apcli.models import METHODS, Contact
+    from apcli.model.schema import METHODS, Contact
 
     if not name.strip() or not relationship.strip():
         raise UsageError("--name and --relationship cannot be blank.")
@@ -549,7 +549,7 @@ def add_contact(
 def set_ehc_la(change: Change, name: str | None, address: str | None) -> GateResult:
     """Record the local authority that maintains the pupil's EHC plan (the notice's copy goes to it), in place
     of the settings' LA; `name` "" goes back to the settings' one."""
-    from apcli.models import LocalAuthority
+    from apcli.model.schema import LocalAuthority
 
     if name is None and address is None:
         raise UsageError("Give --ehc-la NAME (and --ehc-la-address A).")
@@ -580,7 +580,7 @@ def set_ehc_la(change: Change, name: str | None, address: str | None) -> GateRes
 
 
 def record_contact(change: Change, date: str, with_: str, summary: str) -> GateResult:
-    from apcli.models import ProviderContact
+    from apcli.model.schema import ProviderContact
 
     day = parse_date(date, "--date")
     check_not_future(day, change.today, "--date")
@@ -601,8 +601,8 @@ def record_contact(change: Change, date: str, with_: str, summary: str) -> GateR
 def record_contact_lapse(change: Change, week: str, why: str) -> dt.date:
     """Record a past week with no contact with the provider, once: it leaves `ap review due` and stays a lapse.
     Returns the week's Monday."""
-    from apcli.attendance import attending_days
-    from apcli.models import ContactLapse
+    from apcli.model.attendance import attending_days
+    from apcli.model.schema import ContactLapse
 
     day = parse_date(week, "--missed-week")
     monday = day - dt.timedelta(days=day.weekday())
@@ -642,8 +642,8 @@ def record_contact_lapse(change: Change, week: str, why: str) -> dt.date:
 def record_absence_follow_up(
     change: Change, date: str, session: str, follow_up: str, excluded_by_provider: bool = False
 ) -> GateResult:
-    from apcli.attendance import is_absence
-    from apcli.models import AbsenceFollowUp
+    from apcli.model.attendance import is_absence
+    from apcli.model.schema import AbsenceFollowUp
 
     day = parse_date(date, "--date")
     session = session.strip().lower()
@@ -697,7 +697,7 @@ class ReviewInput:
 
 
 def record_review(change: Change, given: ReviewInput) -> GateResult:
-    from apcli.models import Review
+    from apcli.model.schema import Review
 
     day = parse_date(given.date, "--date")
     check_not_future(day, change.today, "--date")
@@ -768,7 +768,7 @@ def record_review(change: Change, given: ReviewInput) -> GateResult:
 
 
 def record_review_request(change: Change, date: str, requested_by: str) -> GateResult:
-    from apcli.models import ReviewRequest
+    from apcli.model.schema import ReviewRequest
 
     day = parse_date(date, "--date")
     check_not_future(day, change.today, "--date")
@@ -818,7 +818,7 @@ def parse_number(value: str, option: str) -> float:
 
 
 def record_target(change: Change, measure: str, baseline: str, goal: str, date: str, test: str | None) -> GateResult:
-    from apcli.models import Target
+    from apcli.model.schema import Target
 
     day = parse_date(date, "--date")
     check_not_future(day, change.today, "--date")
@@ -847,8 +847,8 @@ def record_measure(
     change: Change, measure: str, value: str | None, date: str, test: str | None
 ) -> tuple[GateResult, float]:
     """Record a measure against a target; attendance is computed from the marks, never typed."""
-    from apcli.attendance import summarise
-    from apcli.models import Measure
+    from apcli.model.attendance import summarise
+    from apcli.model.schema import Measure
 
     day = parse_date(date, "--date")
     check_not_future(day, change.today, "--date")
@@ -883,7 +883,7 @@ REFERENCE_MAX = 40
 
 
 def record_safeguarding(change: Change, date: str, dsl: str, reference: str) -> GateResult:
-    from apcli.models import SafeguardingReference
+    from apcli.model.schema import SafeguardingReference
 
     day = parse_date(date, "--date")
     check_not_future(day, change.today, "--date")
@@ -951,7 +951,7 @@ def end_case(
 ) -> GateResult:
     """End a placement: on a day up to today (its last day, typically), recorded with the day it was entered.
     After a breakdown, the day the pupil returns to the academy (`returns`, may be ahead) or what happens instead."""
-    from apcli.models import Ending, EndingOutcome
+    from apcli.model.schema import Ending, EndingOutcome
 
     day = parse_date(date, "--date")
     outcomes = get_args(EndingOutcome)
@@ -1016,7 +1016,7 @@ EHCNA_STATUSES = ("requested", "agreed", "refused", "plan-issued")
 def record_ehcna(change: Change, status: str, date: str) -> GateResult:
     """Record a step of the EHC needs assessment (REF-EHCNA): requested, the LA agreed or refused to assess, a
     plan issued. Each step is dated on or after the one before; a plan is issued only after an agreement."""
-    from apcli.models import EhcnaStep
+    from apcli.model.schema import EhcnaStep
 
     if status not in EHCNA_STATUSES:
         raise UsageError(f"--status: {status!r} is not one of {', '.join(EHCNA_STATUSES)}.")
@@ -1062,7 +1062,7 @@ def record_ehcna(change: Change, status: str, date: str) -> GateResult:
 def record_concern(change: Change, date: str, by: str, summary: str) -> GateResult:
     """Record a concern, raised by the provider or the school, that the placement is not working (ATT-NOT-WORKING):
     a formal meeting is then due. Never the details of a safeguarding concern (those go to the DSL)."""
-    from apcli.models import Concern
+    from apcli.model.schema import Concern
 
     day = parse_date(date, "--date")
     check_not_future(day, change.today, "--date")

@@ -92,7 +92,7 @@ SURNAMES = ["Hartley", "Cole", "Brooks", "Ahmed", "Walsh", "Ross", "Patel", "Woo
 
 def year_of_template(records: Any) -> str:
     """AP-2026-001 stretched to the school year (to YEAR_END), as ap writes it, with tokens for the names and UPN."""
-    from apcli.models import Case
+    from apcli.model.schema import Case
 
     data = records.load_case(TEMPLATE_CASE).case.model_dump(mode="python", by_alias=True, exclude_defaults=True)
     calendar = records.calendar
@@ -173,7 +173,7 @@ UNEXPLAINED = dt.date(2027, 6, 16)  # every tenth case: an absence with no follo
 
 
 def upn(number: int) -> str:
-    from apcli.upn import check_letter
+    from apcli.model.upn import check_letter
 
     body = f"86020{number:07d}"
     return check_letter(body) + body

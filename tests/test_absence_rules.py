@@ -58,7 +58,7 @@ def test_an_older_settings_file_mapping_excluded_to_e_is_refused_and_named(year:
 
 
 def test_a_new_settings_file_has_no_excluded_word(tmp_path: Path) -> None:
-    from apcli.models import DEFAULT_MARK_WORDS
+    from apcli.model.schema import DEFAULT_MARK_WORDS
 
     assert "excluded" not in DEFAULT_MARK_WORDS
 

@@ -255,7 +255,7 @@ def test_percentages_agree_with_a_hand_computed_example(demo: Path, tmp_path: Pa
     Illness on Tue 27 (2 sessions, authorised), a planned closure # on Thu 29 (2, not possible),
     late on Wed 5 May (attended), N on Thu 6 PM (unauthorised), Fri 7 not yet marked (2 missing).
     Possible 18 - 2 - 2 = 14; attended 14 - 2 - 1 = 11: 78.6%."""
-    from apcli.models import Case, upgrade_case_data
+    from apcli.model.schema import Case, upgrade_case_data
     from apcli.store import Records
 
     records = Records.open(demo)
@@ -348,7 +348,7 @@ SESSIONS = [(d, s) for d in ["2026-11-30", "2026-12-01", "2026-12-02", "2026-12-
 def test_any_valid_register_comes_back_exactly(
     demo: Path, marks: dict[tuple[str, str], str], grid: bool, sep: str
 ) -> None:
-    from apcli.models import DEFAULT_MARK_WORDS
+    from apcli.model.schema import DEFAULT_MARK_WORDS
 
     folder = Path(tempfile.mkdtemp())
     try:

@@ -1,4 +1,4 @@
-"""The school calendar: school days, half terms and counting (apcli/schoolcal.py, CalendarFile in apcli/models.py).
+"""The school calendar: school days, half terms and counting (apcli/model/calendar.py, CalendarFile in apcli/model/schema.py).
 
 Bank holidays are England's real ones, from the `holidays` package (the default `england_bank_holidays`).
 """
@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from apcli.models import CalendarFile, Span, Term
-from apcli.schoolcal import SchoolCalendar, england_bank_holidays
+from apcli.model.calendar import SchoolCalendar, england_bank_holidays
+from apcli.model.schema import CalendarFile, Span, Term
 
 D = dt.date
 

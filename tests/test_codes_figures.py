@@ -55,7 +55,7 @@ def _placement(pid: str, provider: str, weekdays: list[str], **more: object) -> 
 def two(demo: Path) -> Path:
     """A fictional pupil (a copy of the demo's Oscar, Year 4) from Mon 26 Apr to Fri 7 May 2027: Mon-Thu at
     Larkhill Green (code B, P1) and Fridays at Oak Farm (code D: dual registered there, P2)."""
-    from apcli.models import Case
+    from apcli.model.schema import Case
     from apcli.store import Records
 
     assert invoke(demo, *oak_farm()).exit_code == 0
@@ -339,7 +339,7 @@ def test_provider_closure_refuses_an_overlap_and_an_unknown_provider(demo: Path)
 def young(demo: Path) -> Path:
     """A fictional Reception pupil born 15 January 2022: five on 15 January 2027, of compulsory school age from
     the next prescribed day, 31 March 2027. At Larkhill Green every weekday in March and April 2027."""
-    from apcli.models import Case
+    from apcli.model.schema import Case
     from apcli.store import Records
 
     records = Records.open(demo)
@@ -402,7 +402,7 @@ def test_review_due_lists_an_x_recorded_for_a_pupil_of_compulsory_school_age(you
     ],
 )
 def test_compulsory_school_age(dob: str, day: str, since: str | None) -> None:
-    from apcli.attendance import compulsory_school_age
+    from apcli.model.attendance import compulsory_school_age
 
     found = compulsory_school_age(dt.date.fromisoformat(dob), dt.date.fromisoformat(day))
     assert (found.isoformat() if found else None) == since

@@ -1,4 +1,4 @@
-"""Dates and times as users type them, and the English school year (apcli/dates.py)."""
+"""Dates and times as users type them, and the English school year (apcli/model/dates.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apcli.dates import parse_date, parse_time, school_year_start, year_group_for
 from apcli.errors import EXIT_USAGE, UsageError
+from apcli.model.dates import parse_date, parse_time, school_year_start, year_group_for
 
 D = dt.date
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from apcli.attendance import expected_sessions
-from apcli.models import WrittenOff
+from apcli.model.attendance import expected_sessions
+from apcli.model.schema import WrittenOff
 from apcli.store import Records
 from tests.conftest import invoke, snapshot
 from tests.test_end import C, placed, placed_alongside, run

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from apcli.models import Ending, Placement
+from apcli.model.schema import Ending, Placement
 from apcli.store import Records
 from tests.conftest import invoke, snapshot
 from tests.factory import agreed

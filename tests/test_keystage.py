@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from apcli.dates import year6_school_year
-from apcli.models import CalendarFile
-from apcli.schoolcal import SchoolCalendar
+from apcli.model.calendar import SchoolCalendar
+from apcli.model.dates import year6_school_year
+from apcli.model.schema import CalendarFile
 from apcli.store import Records
 from tests.conftest import Run, as_json, snapshot
 

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from apcli.letters import letter_text
-from apcli.models import CalendarFile
-from apcli.notice import earliest_start, in_time, latest_notice_date, school_days_of_notice
-from apcli.schoolcal import SchoolCalendar
+from apcli.model.calendar import SchoolCalendar
+from apcli.model.notices import earliest_start, in_time, latest_notice_date, school_days_of_notice
+from apcli.model.schema import CalendarFile
 from tests.conftest import Run, as_json, snapshot
 
 D = dt.date

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from apcli.models import Notice
+from apcli.model.schema import Notice
 from tests.conftest import Run, as_json, snapshot
 
 D = dt.date

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from apcli.models import Case, upgrade_case_data
+from apcli.model.schema import Case, upgrade_case_data
 from apcli.store import Records
 from tests.conftest import as_json, invoke
 

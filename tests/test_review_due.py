@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from apcli.attendance import expected_sessions
 from apcli.duties import DUTIES_AFTER_THE_END
+from apcli.model.attendance import expected_sessions
 from apcli.store import Records
 from tests.conftest import Run, as_json, invoke, snapshot
 

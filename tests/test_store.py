@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from apcli import yamlio
 from apcli.errors import InvalidFileError, InvalidFilesError
-from apcli.history import record
-from apcli.models import Case
+from apcli.model.history import record
+from apcli.model.schema import Case
 from apcli.store import Records, atomic_write
 
 

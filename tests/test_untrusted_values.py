@@ -21,8 +21,8 @@ from typer.testing import Result
 
 from apcli import yamlio
 from apcli.errors import EXIT_INVALID_FILE, EXIT_USAGE, InvalidFileError, InvalidFilesError
-from apcli.models import FILE_MODELS, INVISIBLE_NAMES, CalendarFile, Term
-from apcli.schoolcal import SchoolCalendar
+from apcli.model.calendar import SchoolCalendar
+from apcli.model.schema import FILE_MODELS, INVISIBLE_NAMES, CalendarFile, Term
 from apcli.store import validate
 from tests.conftest import invoke, snapshot
 from tests.untrusted import no_traceback, run_ap
@@ -274,7 +274,7 @@ def test_point_14_a_term_ending_in_9999_is_refused_with_its_line(demo: Path) -> 
 
 
 def test_point_14_date_arithmetic_at_the_ends_of_the_calendar_cannot_overflow(demo: Path) -> None:
-    from apcli.dates import year_group_for
+    from apcli.model.dates import year_group_for
 
     last = dt.date.max
     term = Term.model_construct(name="t", start=last - dt.timedelta(days=20), end=last, half_term=None)

@@ -1,4 +1,4 @@
-"""Unique Pupil Numbers: format, check letter and normalisation (apcli/upn.py)."""
+"""Unique Pupil Numbers: format, check letter and normalisation (apcli/model/upn.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apcli.upn import CHECK_LETTERS, check_letter, normalise_upn, upn_problem
+from apcli.model.upn import CHECK_LETTERS, check_letter, normalise_upn, upn_problem
 
 # DfE UniquePupilNumber v2.0 test vectors.
 VALID = ["B801200005001", "L860200025001", "P207000016049"]

@@ -10,8 +10,8 @@ import pytest
 
 from apcli import yamlblocks, yamlio
 from apcli.errors import InvalidFileError
-from apcli.history import record
-from apcli.models import Case
+from apcli.model.history import record
+from apcli.model.schema import Case
 from apcli.store import Records
 
 DAY = dt.date(2026, 11, 27)

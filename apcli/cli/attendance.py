@@ -13,8 +13,8 @@ from apcli.cli.context import console, did, print_json, state
 from apcli.cli.workflow import _change, _report
 
 if TYPE_CHECKING:
-    from apcli.attendance import AttendanceView
     from apcli.importing import ImportResult
+    from apcli.model.attendance import AttendanceView
 
 attendance_app = typer.Typer(
     help="Attendance at the provider: import its register, show the marks.", no_args_is_help=True
@@ -81,8 +81,8 @@ def _print_summary(result: ImportResult) -> None:
 @attendance_app.command("show")
 def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
     """Marks week by week, the attendance percentage, absences and their follow-up, missing marks."""
-    from apcli.attendance import attendance_view
     from apcli.errors import UsageError
+    from apcli.model.attendance import attendance_view
 
     s = state()
     loaded = s.records.load_case(case_id)
@@ -104,7 +104,7 @@ def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
 
 def _view_json(case_id: str, view: AttendanceView) -> dict[str, object]:
     """The top-level sums are the figure at the provider (as before); `at_provider` and `statutory` name both."""
-    from apcli.attendance import AT_PROVIDER_LABEL, STATUTORY_LABEL, summary_json
+    from apcli.model.attendance import AT_PROVIDER_LABEL, STATUTORY_LABEL, summary_json
 
     sums = view.summary
     statutory = view.statutory or sums

@@ -360,7 +360,7 @@ def overrides_from(pairs_override: list[str] | None, pairs_why: list[str] | None
 def today_from(value: str | None) -> dt.date:
     if not value:
         return dt.date.today()
-    from apcli.dates import parse_date
+    from apcli.model.dates import parse_date
 
     return parse_date(value, "--today")
 

@@ -81,8 +81,8 @@ def list_cases(
 ) -> None:
     """One row a case: id, pupil, provider, status, what to do next."""
     from apcli.errors import UsageError
+    from apcli.model.status import STATUSES
     from apcli.overview import list_rows
-    from apcli.status import STATUSES
 
     if status is not None and status not in (*STATUSES, "invalid"):
         raise UsageError(f"--status: {status!r} is not a status. Give one of {', '.join(STATUSES)}, invalid.")

@@ -6,8 +6,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from apcli.attendance import Marks
-    from apcli.models import Case, Placement, Review
+    from apcli.model.attendance import Marks
+    from apcli.model.schema import Case, Placement, Review
     from apcli.overview import Overview
     from apcli.store import LoadedCase, Records
 
@@ -32,8 +32,8 @@ def render_case(
     from rich.console import Group
     from rich.table import Table
 
-    from apcli.dates import year_group_for
-    from apcli.models import REASONS
+    from apcli.model.dates import year_group_for
+    from apcli.model.schema import REASONS
 
     case = loaded.case
     pupil, referral = case.pupil, case.referral
@@ -121,7 +121,7 @@ def render_case(
             _section("letters", [(str(x.date), f"{x.kind} to {x.to} by {x.method}: {x.file}") for x in case.letters])
         )
     if marks is not None and marks.days:
-        from apcli.attendance import summarise
+        from apcli.model.attendance import summarise
 
         marked = sorted(marks.days)
         sums = summarise(code for _, _, code in marks.sessions())
@@ -179,7 +179,7 @@ def render_case(
 
 def _plan_la(case: Case, records: Records | None) -> str:
     """For an EHC plan, the LA that maintains it (the case's, else the settings')."""
-    from apcli.notice import ehc_local_authority
+    from apcli.model.notices import ehc_local_authority
 
     if case.pupil.send != "ehc-plan":
         return ""
@@ -191,7 +191,7 @@ def _placement_rows(
     p: Placement, records: Records | None, case: Case | None = None, case_id: str = "CASE"
 ) -> list[tuple[str, str]]:
     """A placement as `ap show` lists it: its terms, its changes, its notices, how it ended."""
-    from apcli.status import current_notice, notice_owed_from, notified_days
+    from apcli.model.status import current_notice, notice_owed_from, notified_days
 
     sessions = {"both": "", "am": ", mornings only", "pm": ", afternoons only"}[p.attends]
     rows = [
@@ -226,7 +226,7 @@ def _placement_rows(
             rows.append((f"copy {copy.date}", f"of the notice of {n.date}, by {copy.method} to {copy.to}"))
             rows += [("", f"{letter.file} (sha256 {letter.sha256[:12]}...)") for letter in copy.letters]
     if case is not None and records is not None:
-        from apcli.notice import not_had_notice
+        from apcli.model.notices import not_had_notice
 
         for person in not_had_notice(case, p, records):
             rows.append(

@@ -11,8 +11,8 @@ from apcli.cli.base import JsonOption, app
 from apcli.cli.context import console, note, print_json, print_table, state
 
 if TYPE_CHECKING:
-    from apcli.attendance import Summary
     from apcli.census import Census, CensusRow
+    from apcli.model.attendance import Summary
     from apcli.report import Report
 
 
@@ -43,8 +43,8 @@ def report(
     as_json: JsonOption = False,
 ) -> None:
     """Value for money: per pupil and in total, cost against attendance, progress and outcomes."""
-    from apcli.dates import parse_date
     from apcli.errors import UsageError
+    from apcli.model.dates import parse_date
     from apcli.report import build_report, choose_period, report_json
     from apcli.store import Records
 

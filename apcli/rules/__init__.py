@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from apcli.errors import EXIT_REFUSED, ApError, UsageError
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Placement
+    from apcli.model.schema import Case, Placement
     from apcli.store import Records
 
 Kind = Literal["must", "should", "due"]

@@ -7,9 +7,9 @@ import bisect
 import calendar as months
 import datetime as dt
 
-from apcli import codes
+from apcli.model import codes
+from apcli.model.status import placement_status
 from apcli.rules import CaseContext, Finding
-from apcli.status import placement_status
 
 MEETING_SCHOOL_DAYS = 5  # a meeting the policy says "will be convened", with no time given: within a school week
 OFFICER_SCHOOL_DAYS = 5
@@ -26,7 +26,7 @@ def _after_school_days(context: CaseContext, day: dt.date, count: int) -> dt.dat
 
 
 def _window(context: CaseContext) -> tuple[dt.date, dt.date] | None:
-    from apcli.attendance import last_day
+    from apcli.model.attendance import last_day
 
     placement = context.placement
     if placement is None or not placement.notices or placement.start > context.today:

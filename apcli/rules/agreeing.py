@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from apcli.model.status import approving, headteacher_decision, parent_present, parents_response, planning_meetings
 from apcli.rules import CaseContext, Finding
-from apcli.status import approving, headteacher_decision, parent_present, parents_response, planning_meetings
 
 if TYPE_CHECKING:
-    from apcli.models import Meeting
+    from apcli.model.schema import Meeting
 
 PLANNING = (
     'ap meeting CASE --kind planning --date D --present "Name (parent)" --present "Name (senco)" --reasons-explained'

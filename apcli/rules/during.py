@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from apcli.attendance import attending_days, expected_sessions, follow_up_for, is_absence, last_day, summarise
+from apcli.model.attendance import attending_days, expected_sessions, follow_up_for, is_absence, last_day, summarise
+from apcli.model.status import notice_owed_from, placement_status
 from apcli.rules import CaseContext, Finding
-from apcli.status import notice_owed_from, placement_status
 
 if TYPE_CHECKING:
-    from apcli.models import Measure, Meeting, Target
+    from apcli.model.schema import Measure, Meeting, Target
 
 ACADEMY_ROLES = ("senco", "headteacher", "teacher", "attendance", "dsl", "send-hub")
 FOLLOW_UP_SCHOOL_DAYS = 1
@@ -43,7 +43,7 @@ def _after_school_days(context: CaseContext, day: dt.date, count: int) -> dt.dat
 
 
 def notice_asap(context: CaseContext) -> list[Finding]:
-    from apcli.notice import latest_notice_date
+    from apcli.model.notices import latest_notice_date
 
     placement = context.placement
     owed = notice_owed_from(placement) if placement else None
@@ -133,7 +133,7 @@ def accurate_marks(context: CaseContext) -> list[Finding]:
 
 def _placement_marks(context: CaseContext) -> list[tuple[dt.date, str, str]]:
     """The marks on the looked-at placement's days (from its start to today or its end)."""
-    from apcli.attendance import placement_on
+    from apcli.model.attendance import placement_on
 
     window = _window(context)
     if window is None:
@@ -175,7 +175,7 @@ def closure_codes(context: CaseContext) -> list[Finding]:
 
 def x_code(context: CaseContext) -> list[Finding]:
     """A mark of X (not of compulsory school age) on a day the pupil is of compulsory school age."""
-    from apcli.attendance import compulsory_school_age
+    from apcli.model.attendance import compulsory_school_age
 
     dob = context.case.pupil.dob
     return [

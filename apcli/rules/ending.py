@@ -8,7 +8,7 @@ from apcli.rules import CaseContext, Finding
 from apcli.rules.during import ACADEMY_ROLES
 
 if TYPE_CHECKING:
-    from apcli.models import Meeting
+    from apcli.model.schema import Meeting
 
 FAMILY = {"parent", "carer"}
 

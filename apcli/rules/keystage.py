@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from apcli.attendance import last_day
-from apcli.dates import school_year_label, year6_school_year
+from apcli.model.attendance import last_day
+from apcli.model.dates import school_year_label, year6_school_year
 from apcli.rules import CaseContext, Finding
 
 if TYPE_CHECKING:
-    from apcli.models import Case
+    from apcli.model.schema import Case
 
 # While calendar.yaml does not hold the summer term of the pupil's Year 6, the transition is due by 1 April:
 # no later than any English summer term starts (they start in April, after Easter), so never late by it.
@@ -87,7 +87,7 @@ def transition(context: CaseContext) -> list[Finding]:
     Secondary places are offered on national offer day (1 March); the summer term is when secondary schools
     plan their new Year 7, so the handover is due as it starts.
     """
-    from apcli.status import status
+    from apcli.model.status import status
 
     case = context.case
     if case.transition is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from apcli.notice import (
+from apcli.model.notices import (
     Recipient,
     earliest_start,
     ehc_local_authority,
@@ -21,11 +21,11 @@ from apcli.notice import (
     recipients,
     school_days_of_notice,
 )
+from apcli.model.status import current_notice, notice_owed_from
 from apcli.rules import CaseContext, Finding
-from apcli.status import current_notice, notice_owed_from
 
 if TYPE_CHECKING:
-    from apcli.models import School
+    from apcli.model.schema import School
 
 
 def _pending(context: CaseContext) -> tuple[dt.date, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apcli.dates import format_year_group, year_group_for
+from apcli.model.dates import format_year_group, year_group_for
 from apcli.rules import CaseContext, Finding
 
 

@@ -16,10 +16,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from apcli import codes
-from apcli.dates import FIRST_YEAR, LAST_YEAR
-from apcli.ids import PROVIDER_ID_PATTERN
-from apcli.upn import upn_problem
+from apcli.model import codes
+from apcli.model.dates import FIRST_YEAR, LAST_YEAR
+from apcli.model.ids import PROVIDER_ID_PATTERN
+from apcli.model.upn import upn_problem
 
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 
@@ -47,7 +47,7 @@ INVISIBLE_NAMES = {
     "\ufeff": "a zero-width no-break space",
 }
 
-# Every date in a records file lies in FIRST_YEAR to LAST_YEAR (apcli/dates.py).
+# Every date in a records file lies in FIRST_YEAR to LAST_YEAR (apcli/model/dates.py).
 Date = Annotated[dt.date, Field(ge=dt.date(FIRST_YEAR, 1, 1), le=dt.date(LAST_YEAR, 12, 31))]
 
 
@@ -804,7 +804,7 @@ class HistoryEntry(Strict):
 class Case(Strict):
     """One pupil's case. The case id is the file's name; the status is derived, never stored.
 
-    Attendance marks are kept beside it, in `CASE.attendance.csv` (apcli/attendance.py).
+    Attendance marks are kept beside it, in `CASE.attendance.csv` (apcli/model/attendance.py).
     """
 
     pupil: Pupil
@@ -906,7 +906,7 @@ class ReferralForm(Strict):
     def _uk_dates(cls, value: Any) -> Any:
         """A form may give dates as 14/03/2017 (day first) as well as 2017-03-14."""
         if isinstance(value, str):
-            from apcli.dates import read_date
+            from apcli.model.dates import read_date
 
             return read_date(value)  # its ValueError says what is wrong, never the text
         return value

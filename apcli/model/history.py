@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from apcli.models import Case
+    from apcli.model.schema import Case
 
 
 def utc_now() -> str:
@@ -15,7 +15,7 @@ def utc_now() -> str:
 
 def record(case: Case, today: dt.date, by: str, what: str, overrides: dict[str, str], step: str) -> Case:
     """`case` with a history entry for `what` and one for each override used."""
-    from apcli.models import HistoryEntry, Override
+    from apcli.model.schema import HistoryEntry, Override
 
     now = utc_now()
     history = [*case.history, HistoryEntry(date=today, at=now, by=by, what=what)]

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Decision, Meeting, Notice, Placement
+    from apcli.model.schema import Case, Decision, Meeting, Notice, Placement
 
 Status = Literal["referred", "agreed", "commissioned", "notified", "active", "ended", "closed"]
 STATUSES: tuple[Status, ...] = ("referred", "agreed", "commissioned", "notified", "active", "ended", "closed")
@@ -86,7 +86,7 @@ def notice_owed_from(placement: Placement) -> dt.date | None:
 def notified_days(placement: Placement, days: list[dt.date]) -> list[dt.date]:
     """Of the placement's days, those a notice given covers (by its dates and days of the week): days a change
     added are not placement days until their notice is given."""
-    from apcli.models import weekday_numbers
+    from apcli.model.schema import weekday_numbers
 
     # A notice of a change covers the days from the first day the change affects (the days before it are the
     # earlier notice's, on its own days of the week).

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from apcli import codes
 from apcli.errors import InvalidFileError, InvalidFilesError, Problem
+from apcli.model import codes
 
 if TYPE_CHECKING:
     from apcli.guard import Guard
-    from apcli.models import Case, Placement, Provider
-    from apcli.schoolcal import SchoolCalendar
+    from apcli.model.calendar import SchoolCalendar
+    from apcli.model.schema import Case, Placement, Provider
 
 MARKS_SUFFIX = ".attendance.csv"
 LOG_SUFFIX = ".attendance-log.csv"
@@ -136,7 +136,7 @@ def last_day(placement: Placement) -> dt.date:
 def placement_on(case: Case, day: dt.date, session: str | None = None) -> Placement | None:
     """The placement the pupil is at on `day` (and in `session`): of those whose period holds the day, the one
     on whose weekdays it falls, else the first."""
-    from apcli.models import WEEKDAYS
+    from apcli.model.schema import WEEKDAYS
 
     weekday = WEEKDAYS[day.weekday()] if day.weekday() < len(WEEKDAYS) else None
     held = [p for p in case.placements if p.start <= day <= p.end]
@@ -151,7 +151,7 @@ def attending_days(
     """The placement's days from its start to `until` that a notice covers: days a change added are not
     placement days until the parents have been given notice of them. Given the placement's `provider`, a day
     it recorded as a closure (`ap provider closure`) is not a placement day either: no mark, no cost."""
-    from apcli.status import notified_days
+    from apcli.model.status import notified_days
 
     days = calendar.days_on(placement.start, min(until, last_day(placement)), placement.weekdays)
     if provider is not None and provider.closures:

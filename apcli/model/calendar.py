@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from apcli.models import CalendarFile, Term, weekday_numbers
+from apcli.model.schema import CalendarFile, Term, weekday_numbers
 
 
 def england_bank_holidays(years: Iterable[int]) -> dict[dt.date, str]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from apcli.models import Case, Placement, Sessions
-    from apcli.schoolcal import SchoolCalendar
+    from apcli.model.calendar import SchoolCalendar
+    from apcli.model.schema import Case, Placement, Sessions
     from apcli.store import Records
 
 
@@ -31,7 +31,7 @@ def latest_notice_date(calendar: SchoolCalendar, start: dt.date, needed: int) ->
 
 def earliest_start(calendar: SchoolCalendar, notice_date: dt.date, needed: int, weekdays: list[str]) -> dt.date | None:
     """The first day a notice given on `notice_date` allows, on one of the placement's weekdays."""
-    from apcli.models import weekday_numbers
+    from apcli.model.schema import weekday_numbers
 
     wanted = weekday_numbers(weekdays)
     days = calendar.school_days
@@ -103,7 +103,7 @@ def recipients(case: Case, records: Records) -> list[Recipient]:
 def not_had_notice(case: Case, placement: Placement, records: Records) -> list[Recipient]:
     """The recipients the placement's current notice (or a copy of it) has not reached: a parent or carer added
     since it was given, say. Empty while a notice is owed (the next one goes to everyone) or once it ended."""
-    from apcli.status import current_notice
+    from apcli.model.status import current_notice
 
     notice = current_notice(placement) if placement.ending is None else None
     if notice is None:
