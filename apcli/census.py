@@ -33,7 +33,7 @@ from apcli.errors import UsageError
 if TYPE_CHECKING:
     from apcli.model.attendance import Summary
     from apcli.model.schema import Case, Placement, Provider
-    from apcli.store import Records
+    from apcli.records.store import Records
 
 SETTING_TYPES = {
     "NFE": "non-maintained further education provision",
@@ -271,7 +271,7 @@ def census_json(census: Census, rows: list[CensusRow], today: dt.date) -> dict[s
 
 
 def census_csv(rows: list[CensusRow]) -> str:
-    from apcli.exporting import safe_cell
+    from apcli.records.exporting import safe_cell
 
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\n")

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from apcli.errors import ApError, InvalidFileError, InvalidFilesError
 
 if TYPE_CHECKING:
-    from apcli.cache import ResultCache
+    from apcli.records.cache import ResultCache
+    from apcli.records.store import LoadedCase, Records
     from apcli.rules import CaseContext
-    from apcli.store import LoadedCase, Records
 
 Severity = Literal["error", "warning", "invalid"]
 
@@ -95,7 +95,7 @@ def check_folder_files(records: Records) -> list[CheckFinding]:
     """The settings, calendar and each provider file (one by one: a broken one never hides the next), the
     files ap would not read, and the folder as a whole (`folder_findings`)."""
     from apcli.model.schema import Provider
-    from apcli.store import CALENDAR_FILE, SETTINGS_FILE
+    from apcli.records.store import CALENDAR_FILE, SETTINGS_FILE
 
     findings: list[CheckFinding] = []
     findings += _each_file(None, records.shown(records.root / SETTINGS_FILE), lambda: records.settings)
@@ -129,7 +129,7 @@ def check_folder_files(records: Records) -> list[CheckFinding]:
 def stray_files(records: Records) -> list[CheckFinding]:
     """Files in cases/ and providers/ that ap would never read: a misnamed case must not go unseen."""
     from apcli.model.ids import CASE_ID, PROVIDER_ID
-    from apcli.store import CASES_DIR, PROVIDERS_DIR
+    from apcli.records.store import CASES_DIR, PROVIDERS_DIR
 
     expected = {CASES_DIR: (CASE_ID, "AP-2026-001.yaml"), PROVIDERS_DIR: (PROVIDER_ID, "larkhill-green.yaml")}
     findings = []
@@ -255,8 +255,8 @@ def open_to_others(records: Records) -> list[CheckFinding]:
 def own_folders(records: Records) -> list[CheckFinding]:
     """ap's own folders: tracked by git (so they came with a clone, or would go out with a push), not ignored
     as links, a link or another user's in place of them, and the cache left from before it moved out."""
-    from apcli.gitlog import NOT_RECORDS, tracked_own_folders
-    from apcli.guard import owned_and_private
+    from apcli.records.git import NOT_RECORDS, tracked_own_folders
+    from apcli.records.guard import owned_and_private
 
     findings = []
     root = records.root
@@ -305,7 +305,7 @@ def own_folders(records: Records) -> list[CheckFinding]:
         findings.append(_warning("AP-FOLDER", f"{problem}; {fix}", records.shown(path)))
     cache = root / ".cache"
     if os.path.lexists(cache):
-        from apcli.cache import cache_base
+        from apcli.records.cache import cache_base
 
         link = os.path.islink(cache)
         findings.append(
@@ -322,7 +322,7 @@ def own_folders(records: Records) -> list[CheckFinding]:
 
 def _gitignore_lines(records: Records) -> set[str] | None:
     """The lines of the folder's .gitignore, if it is in git and has one."""
-    from apcli.gitlog import in_repository
+    from apcli.records.git import in_repository
 
     if not in_repository(records.root):
         return None
@@ -360,9 +360,9 @@ def _unrecorded_letters(records: Records) -> list[CheckFinding]:
 
 
 def _unfinished_commit(records: Records) -> list[CheckFinding]:
-    """A commit a stopped command did not make (see apcli/gitlog.py), and, where ap commits (commit: true),
+    """A commit a stopped command did not make (see apcli/records/git.py), and, where ap commits (commit: true),
     records files changed since the last commit: a command stopped before its `git add`, or a hand edit."""
-    from apcli.gitlog import PENDING, in_repository, read_pending, uncommitted
+    from apcli.records.git import PENDING, in_repository, read_pending, uncommitted
 
     if not in_repository(records.root):
         return []
@@ -390,7 +390,7 @@ def _unfinished_commit(records: Records) -> list[CheckFinding]:
         return findings
     if not commits:
         return findings  # the user commits: a change not yet committed is theirs to make
-    from apcli.store import CALENDAR_FILE, SETTINGS_FILE
+    from apcli.records.store import CALENDAR_FILE, SETTINGS_FILE
 
     named = set(pending.paths) if pending else set()
     for path in uncommitted(records.root, [*PRIVATE_AREAS, SETTINGS_FILE, CALENDAR_FILE]):
@@ -533,8 +533,8 @@ def safeguarding_details(loaded: LoadedCase) -> list[CheckFinding]:
 
 
 def check_records(records: Records, case_ids: list[str] | None, today: dt.date) -> list[CheckFinding]:
-    """The folder's own files, then each case: its findings are kept in the result cache (apcli/cache.py)."""
-    from apcli.cache import ResultCache
+    """The folder's own files, then each case: its findings are kept in the result cache (apcli/records/cache.py)."""
+    from apcli.records.cache import ResultCache
 
     findings = check_folder_files(records)
     try:
@@ -553,7 +553,7 @@ def check_records(records: Records, case_ids: list[str] | None, today: dt.date) 
         finally:
             records.forget(case_id)
     if not case_ids:
-        from apcli.cache import prune
+        from apcli.records.cache import prune
 
         prune(records.root, records.case_ids())
     return _once_for_the_folder(records, findings)
@@ -562,8 +562,8 @@ def check_records(records: Records, case_ids: list[str] | None, today: dt.date) 
 def _once_for_the_folder(records: Records, findings: list[CheckFinding]) -> list[CheckFinding]:
     """The findings with those of a rule about the settings (LETTER-SCHOOL-DETAILS) given once, against the
     settings file, however many cases it holds up."""
+    from apcli.records.store import SETTINGS_FILE
     from apcli.rules import catalogue
-    from apcli.store import SETTINGS_FILE
 
     about_the_folder = {rule.id for rule in catalogue().values() if rule.of_the_folder}
     kept: list[CheckFinding] = []

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from apcli.store import CALENDAR_FILE, CASES_DIR, PROVIDERS_DIR, Records
+from apcli.records.store import CALENDAR_FILE, CASES_DIR, PROVIDERS_DIR, Records
 
 D = dt.date
 

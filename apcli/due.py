@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from apcli.errors import ApError
 
 if TYPE_CHECKING:
+    from apcli.records.store import LoadedCase, Records
     from apcli.rules import Rule
-    from apcli.store import LoadedCase, Records
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def due_items(
     records: Records, today: dt.date, case_ids: list[str] | None = None, within: int | None = None
 ) -> tuple[list[DueItem], list[ApError]]:
     """The items owed, soonest first, and the case files that could not be read (never skipped silently)."""
-    from apcli.cache import ResultCache
+    from apcli.records.cache import ResultCache
     from apcli.rules import catalogue
 
     rules = [rule for rule in catalogue().values() if rule.kind == "due" and rule.check]
@@ -93,7 +93,7 @@ PROVIDER_RULES = ("PROVIDER-RECONFIRM",)
 
 
 def as_csv(items: list[DueItem]) -> str:
-    from apcli.exporting import safe_cell
+    from apcli.records.exporting import safe_cell
 
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\n")

@@ -19,7 +19,7 @@ from apcli.errors import EXIT_REFUSED, ApError, InvalidFilesError, Problem
 if TYPE_CHECKING:
     from apcli.checking import CheckFinding
     from apcli.model.schema import Case
-    from apcli.store import Records
+    from apcli.records.store import Records
 
 
 class EditRefused(ApError):
@@ -34,7 +34,7 @@ class EditResult:
 
 def draft_paths(records: Records, case_id: str) -> tuple[Path, Path]:
     """The draft, and the case file as it was when the draft began."""
-    from apcli.store import LOCKS_DIR
+    from apcli.records.store import LOCKS_DIR
 
     folder = records.root / LOCKS_DIR
     return folder / f"{case_id}.edit.yaml", folder / f"{case_id}.edit-base.yaml"
@@ -69,7 +69,7 @@ def _rule_findings(
     records: Records, case_id: str, path: Path, shown: str, text: str, case: Case, today: dt.date
 ) -> list[CheckFinding]:
     from apcli.checking import check_case
-    from apcli.store import LoadedCase
+    from apcli.records.store import LoadedCase
 
     return check_case(records, LoadedCase(case_id, path, shown, text, case), today)
 
@@ -105,10 +105,10 @@ def edit_case(
     records: Records, case_id: str, today: dt.date, by: str, run_editor: Callable[[Path], None]
 ) -> EditResult:
     """Open the case in an editor, check what was saved, and write it only if it passes."""
-    from apcli import yamlio
     from apcli.model.history import record
     from apcli.model.schema import Case
-    from apcli.store import read_text, validate
+    from apcli.records import yamlio
+    from apcli.records.store import read_text, validate
 
     guard = records.guard
     path = records.case_path(case_id)

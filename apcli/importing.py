@@ -4,7 +4,7 @@ Every cell is checked before anything is written; one bad cell means nothing is
 written and every bad cell is listed. A mark that would change an existing one
 is refused unless --replace, and each replaced mark goes into the case's
 attendance log. All the cases a register touches are locked together and
-written together as one change (apcli/journal.py): after a crash, all of them or none.
+written together as one change (apcli/records/journal.py): after a crash, all of them or none.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from apcli.registers import Cell, Formula, as_date, printable, read_register, sh
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Placement, Provider
-    from apcli.store import Records
+    from apcli.records.store import Records
 
 
 @dataclass(frozen=True, slots=True)
@@ -641,8 +641,8 @@ def _add_note(marks: Marks, day: dt.date, note: str) -> bool:
 
 def _write_all(records: Records, new_marks: dict[str, Marks], result: ImportResult, today: dt.date, by: str) -> None:
     """Write every case's marks and log as one change: after a crash, all of them or none (see journal.py)."""
-    from apcli.journal import write_together
     from apcli.model.history import utc_now
+    from apcli.records.journal import write_together
 
     now = utc_now()
     files: dict[Path, str | bytes] = {}
@@ -671,8 +671,8 @@ def _log_text(
     now: str,
     by: str,
 ) -> str:
-    from apcli import yamlio
     from apcli.model.attendance import LOG_HEADER
+    from apcli.records import yamlio
 
     path = log_path(case_file)
     data = records.guard.read_bytes(path, "cases", shown=records.shown(path), missing_ok=True)

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from apcli.errors import UsageError
-from apcli.gitlog import MERGE_ATTRIBUTES, NOT_RECORDS, commit, in_repository, merge_driver
-from apcli.guard import FOLDER_MODE, Guard
-from apcli.store import CALENDAR_FILE, CASES_DIR, PROVIDERS_DIR, SETTINGS_FILE, atomic_write
+from apcli.records.git import MERGE_ATTRIBUTES, NOT_RECORDS, commit, in_repository, merge_driver
+from apcli.records.guard import FOLDER_MODE, Guard
+from apcli.records.store import CALENDAR_FILE, CASES_DIR, PROVIDERS_DIR, SETTINGS_FILE, atomic_write
 
 # Without a trailing slash: `.staging/` matches only a folder, so a `.staging` *link* could be committed (and
 # come with a clone); `.staging` matches a folder, a file and a link alike.
@@ -150,7 +150,7 @@ def init_records(folder: Path, school: str, demo: bool, by: str = "ap init") -> 
         raise UsageError(
             f"{folder} already exists and is not empty; ap init makes a new records folder. Choose another."
         )
-    from apcli.schema import SCHEMA_DIR, write_schemas
+    from apcli.records.schemafiles import SCHEMA_DIR, write_schemas
 
     folder = folder.absolute()  # the guard takes a relative path as one inside the folder
     notes: list[str] = []

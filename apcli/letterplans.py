@@ -11,7 +11,7 @@ from apcli.model.notices import Recipient, placement_days, recipients, session_l
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Notice, Placement, Review
-    from apcli.store import Records
+    from apcli.records.store import Records
 
 WEEKDAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday"}
 

@@ -37,7 +37,7 @@ from apcli.errors import ApError, InvalidFileError, UsageError
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
 
-    from apcli.store import Records
+    from apcli.records.store import Records
 
 Format = Literal["html", "txt", "docx"]
 FORMATS: tuple[Format, ...] = ("html", "txt", "docx")
@@ -64,7 +64,7 @@ def template_path(records: Records, kind: str, fmt: Format) -> Path:
 
 
 def _own_exists(records: Records, path: Path) -> bool:
-    from apcli.guard import UnsafePath
+    from apcli.records.guard import UnsafePath
 
     try:
         return records.guard.exists(path, TEMPLATES_DIR)
@@ -84,7 +84,7 @@ def _link_refused(records: Records, path: Path, error: ApError) -> InvalidFileEr
 
 def _read_own(records: Records, path: Path, limit: int) -> bytes | None:
     """A school template's bytes through the records folder's guard (area templates/), None if there is none."""
-    from apcli.guard import UnsafePath
+    from apcli.records.guard import UnsafePath
 
     try:
         return records.guard.read_bytes(path, TEMPLATES_DIR, limit=limit, shown=records.shown(path), missing_ok=True)

@@ -11,7 +11,7 @@ from apcli.model.status import NEXT_STEP, WORKING_TOWARDS_NOTICE, Status, status
 from apcli.rules import CaseContext, Finding, Rule, blocking, naming_the_case
 
 if TYPE_CHECKING:
-    from apcli.store import LoadedCase, Records
+    from apcli.records.store import LoadedCase, Records
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def overview(records: Records, loaded: LoadedCase, today: dt.date) -> Overview:
 
 def list_rows(records: Records, today: dt.date) -> tuple[list[dict[str, Any]], list[ApError]]:
     """`ap list`: one row a case, and the case files that could not be read (each also a row, `invalid`)."""
-    from apcli.cache import ResultCache
+    from apcli.records.cache import ResultCache
 
     cache = ResultCache(records, "list", today.isoformat())
     rows: list[dict[str, Any]] = []

@@ -12,7 +12,7 @@ from apcli.model.dates import parse_date, parse_time
 
 if TYPE_CHECKING:
     from apcli.model.schema import Provider
-    from apcli.store import Records
+    from apcli.records.store import Records
 
 
 @dataclass
@@ -108,8 +108,8 @@ def build_provider(given: ProviderInput) -> Provider:
 
 
 def add_provider(records: Records, provider_id: str, provider: Provider) -> None:
-    from apcli import yamlio
-    from apcli.store import PROVIDERS_DIR, SCHEMA_MODELINE
+    from apcli.records import yamlio
+    from apcli.records.store import PROVIDERS_DIR, SCHEMA_MODELINE
 
     path = records.provider_path(provider_id)
     with records.lock(f"provider-{provider_id}"):
@@ -131,9 +131,9 @@ def add_closure(
 
     A closure is what lets a mark of # or Y1-Y7 stand on a day the school is open (DfE, Working together to
     improve school attendance, Aug 2024): the provider is closed, so no session is expected there."""
-    from apcli import yamlblocks
     from apcli.model.schema import Closure, Provider
-    from apcli.store import PROVIDERS_DIR, read_text, validate
+    from apcli.records import yamlblocks
+    from apcli.records.store import PROVIDERS_DIR, read_text, validate
 
     start = parse_date(first, "--date")
     end = parse_date(last, "--to") if last else start
@@ -155,7 +155,7 @@ def add_closure(
     with records.lock(f"provider-{provider_id}"):
         shown = records.shown(path)
         old_text = read_text(path, shown, records.guard)
-        from apcli import yamlio
+        from apcli.records import yamlio
 
         provider = validate(Provider, yamlio.load(old_text, shown), old_text, shown)
         for closure in provider.closures:
@@ -181,9 +181,9 @@ def confirm_provider(
 ) -> Provider:
     """Record a provider's renewed safeguarding and staff-check confirmations (KCSIE: they run out after the
     settings' provider_confirmation_months), keeping the file's comments."""
-    from apcli import yamlio
     from apcli.model.schema import Provider
-    from apcli.store import PROVIDERS_DIR, read_text
+    from apcli.records import yamlio
+    from apcli.records.store import PROVIDERS_DIR, read_text
 
     if safeguarding is None and staff_checks is None:
         raise UsageError("Give --safeguarding D, --staff-checks D or both: the dates the provider confirmed again.")

@@ -14,7 +14,7 @@ from apcli.model.upn import normalise_upn, upn_problem
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Contact, LocalAuthority, ManagedMove, ReferralForm, Suspension
-    from apcli.store import Records
+    from apcli.records.store import Records
 
 
 @dataclass
@@ -133,10 +133,10 @@ def parse_managed_move(status: str | None, why: str | None, consent: str | None)
 
 
 def load_form(path: Path) -> ReferralForm:
-    from apcli import yamlio
     from apcli.errors import InvalidFileError
     from apcli.model.schema import ReferralForm
-    from apcli.store import read_text, validate
+    from apcli.records import yamlio
+    from apcli.records.store import read_text, validate
 
     shown = str(path)
     text = read_text(path, shown)

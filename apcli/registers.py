@@ -62,7 +62,7 @@ def shown_path(path: Path) -> str:
 def read_bytes(path: Path) -> bytes:
     """The register's bytes: a regular file only (never a device, pipe or link), its size checked before
     anything is read and while reading, so `/dev/zero` or a huge file is refused, not read."""
-    from apcli.guard import Guard
+    from apcli.records.guard import Guard
 
     shown = shown_path(path)
     if not path.name or path.name in (".", ".."):

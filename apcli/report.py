@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from apcli.model.attendance import Marks
     from apcli.model.schema import Case, Placement, Term
-    from apcli.store import Records
+    from apcli.records.store import Records
 
 
 @dataclass(frozen=True)

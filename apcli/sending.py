@@ -23,8 +23,8 @@ from apcli.workflow import Change, _with_placement, change_case, check_not_futur
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Letter, Notice, Placement
+    from apcli.records.store import Records
     from apcli.rules import GateResult, Rule
-    from apcli.store import Records
 
 METHODS = ("post", "email", "hand")
 LETTERS_DIR = "letters"
@@ -111,8 +111,8 @@ def given_on_date(given_on: str, why: str | None, given_date: str | None, today:
 def output_folder(records: Records, case_id: str, out: Path | None) -> Path:
     """Where letters go: letters/CASE/, or an --out folder inside letters/ (never elsewhere in the records
     folder, never outside it, and never through a link)."""
-    from apcli.exporting import check_output
-    from apcli.store import check_case_id
+    from apcli.records.exporting import check_output
+    from apcli.records.store import check_case_id
 
     case_id = check_case_id(case_id)
     if out is None:

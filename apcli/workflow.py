@@ -15,8 +15,8 @@ from apcli.model.dates import parse_date, parse_time
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Decision, Meeting, Person, Placement, Provider
+    from apcli.records.store import Records
     from apcli.rules import GateResult
-    from apcli.store import Records
 
 
 class CaseClosed(ApError):
@@ -390,7 +390,7 @@ def build_placement(records: Records, given: PlacementInput) -> Placement:
 
 def unknown_approving_body(given: str, bodies: dict[str, str]) -> UsageError:
     """--approved-by names a body the settings do not hold: say which they hold, and the line that adds one."""
-    from apcli.store import SETTINGS_FILE
+    from apcli.records.store import SETTINGS_FILE
 
     listed = ", ".join(f"{key} ({name})" for key, name in bodies.items()) or "none"
     return UsageError(

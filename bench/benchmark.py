@@ -27,7 +27,7 @@ memory (its maximum resident set, from /usr/bin/time):
   writes each pupil's marks.
 
 ap keeps caches in the user's cache folder (validated cases, and each
-command's results per case and day; apcli/cache.py), so each command is timed:
+command's results per case and day; apcli/records/cache.py), so each command is timed:
 
 * cold: right after removing the records folder's cache (one run; above
   --cold-max cases only `ap list` is timed cold, and it fills the case cache
@@ -206,7 +206,7 @@ def stamp_for(template: str, count: int) -> str:
 def generated_folder(count: int, fresh: bool) -> Path:
     """A records folder of `count` cases (made once; kept in /tmp/ap-bench-N while its stamp matches)."""
     from apcli.initfolder import init_records
-    from apcli.store import Records
+    from apcli.records.store import Records
 
     home = CACHE / f"ap-bench-{count}"
     folder = home / "records"
@@ -252,7 +252,7 @@ def import_folder(fresh: bool, pupils: int = 200) -> tuple[Path, Path]:
     from apcli import demo
     from apcli.demo import place_pupils, write_register
     from apcli.initfolder import init_records
-    from apcli.store import Records
+    from apcli.records.store import Records
 
     home = CACHE / f"ap-bench-import-{pupils}"
     folder, register = home / "records", home / "register.csv"
@@ -445,7 +445,7 @@ def print_row(row: Row) -> None:
 
 def clear_caches(folder: Path) -> None:
     """Remove what ap keeps between runs for a records folder (its cache folder), so that the next run is cold."""
-    from apcli.cache import cache_base, folder_name
+    from apcli.records.cache import cache_base, folder_name
 
     shutil.rmtree(cache_base() / folder_name(folder), ignore_errors=True)
     for name in CACHE_DIRS:

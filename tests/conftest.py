@@ -43,7 +43,7 @@ _RUN_CACHE = [""]
 
 @pytest.fixture(autouse=True)
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """ap's cache (apcli/cache.py) in a folder of this test's own, never the user's ~/.cache."""
+    """ap's cache (apcli/records/cache.py) in a folder of this test's own, never the user's ~/.cache."""
     folder = tmp_path / "ap-cache"
     monkeypatch.setenv("AP_CACHE_DIR", str(folder))
     return folder

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from apcli.demo import write_register
-from apcli.store import Records
+from apcli.records.store import Records
 from tests.conftest import invoke
 
 AGREED_CASE = "AP-2026-011"

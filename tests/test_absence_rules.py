@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from apcli.store import Records
+from apcli.records.store import Records
 from tests.conftest import as_json, invoke
 from tests.test_review_due import C, Scenario, year  # noqa: F401  (the year fixture: Mondays and Tuesdays)
 

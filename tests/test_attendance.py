@@ -256,7 +256,7 @@ def test_percentages_agree_with_a_hand_computed_example(demo: Path, tmp_path: Pa
     late on Wed 5 May (attended), N on Thu 6 PM (unauthorised), Fri 7 not yet marked (2 missing).
     Possible 18 - 2 - 2 = 14; attended 14 - 2 - 1 = 11: 78.6%."""
     from apcli.model.schema import Case, upgrade_case_data
-    from apcli.store import Records
+    from apcli.records.store import Records
 
     records = Records.open(demo)
     case = records.load_case("AP-2026-005").case.model_dump(mode="python", by_alias=True)

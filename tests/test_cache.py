@@ -1,4 +1,4 @@
-"""The cache (apcli/cache.py) gives the same answers as the files, and never an answer the files no longer give."""
+"""The cache (apcli/records/cache.py) gives the same answers as the files, and never an answer the files no longer give."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from apcli.cache import cache_base, folder_name
+from apcli.records.cache import cache_base, folder_name
 from tests.conftest import invoke
 
 COMMANDS = [("review", "due", "--json"), ("check", "--json"), ("list", "--json")]
@@ -101,8 +101,8 @@ def test_a_deleted_case_leaves_nothing_in_the_cache_after_a_check(demo: Path) ->
 def test_every_demo_case_read_back_from_the_case_cache_is_the_case(demo: Path) -> None:
     """A validated case is cached as JSON and read back as the same case (a model validator in "before" mode
     once made every read miss: strict dates refuse their JSON text in Python mode)."""
-    from apcli.cache import CaseCache
-    from apcli.store import Records
+    from apcli.records.cache import CaseCache
+    from apcli.records.store import Records
 
     records = Records.open(demo)
     shelf = CaseCache(records.root)

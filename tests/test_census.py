@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from apcli.census import census_days, census_in_term
 from apcli.errors import UsageError
 from apcli.model.schema import Case, upgrade_case_data
-from apcli.store import Records
+from apcli.records.store import Records
 from tests.conftest import as_json, invoke
 
 D = dt.date

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from apcli.store import Records
+from apcli.records.store import Records
 from tests.conftest import invoke, snapshot
 from tests.factory import agreed
 

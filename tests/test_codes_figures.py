@@ -56,7 +56,7 @@ def two(demo: Path) -> Path:
     """A fictional pupil (a copy of the demo's Oscar, Year 4) from Mon 26 Apr to Fri 7 May 2027: Mon-Thu at
     Larkhill Green (code B, P1) and Fridays at Oak Farm (code D: dual registered there, P2)."""
     from apcli.model.schema import Case
-    from apcli.store import Records
+    from apcli.records.store import Records
 
     assert invoke(demo, *oak_farm()).exit_code == 0
     records = Records.open(demo)
@@ -340,7 +340,7 @@ def young(demo: Path) -> Path:
     """A fictional Reception pupil born 15 January 2022: five on 15 January 2027, of compulsory school age from
     the next prescribed day, 31 March 2027. At Larkhill Green every weekday in March and April 2027."""
     from apcli.model.schema import Case
-    from apcli.store import Records
+    from apcli.records.store import Records
 
     records = Records.open(demo)
     case = records.load_case("AP-2026-005").case.model_dump(mode="python", by_alias=True)

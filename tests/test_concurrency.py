@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from apcli.demo import place_pupils
-from apcli.store import Records
+from apcli.records.store import Records
 from tests.conftest import as_json, invoke
 from tests.factory import full_register
 
@@ -70,7 +70,7 @@ def test_a_command_waits_for_a_lock_then_says_who_holds_it(demo: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from apcli.store import Records\n"
+            "import sys, time; from pathlib import Path; from apcli.records.store import Records\n"
             "with Records.open(Path(sys.argv[1])).lock('AP-2026-001'):\n"
             "    print('held', flush=True); time.sleep(60)",
             str(demo),

@@ -2,7 +2,7 @@
 
 An attendance import over many cases is all-or-nothing across the cases: after a kill, the next
 `ap` run finishes a change that had reached its commit point, or discards one that had not
-(apcli/journal.py). Runs AP_CRASH_RUNS kills of each kind (default 12; set it higher to soak).
+(apcli/records/journal.py). Runs AP_CRASH_RUNS kills of each kind (default 12; set it higher to soak).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from apcli.demo import place_pupils
-from apcli.guard import Guard
-from apcli.journal import STAGING_DIR, recover, write_together
-from apcli.store import Records
+from apcli.records.guard import Guard
+from apcli.records.journal import STAGING_DIR, recover, write_together
+from apcli.records.store import Records
 from tests.conftest import invoke
 from tests.factory import full_register
 

@@ -12,7 +12,7 @@ import pytest
 
 from apcli.model.attendance import expected_sessions
 from apcli.model.schema import WrittenOff
-from apcli.store import Records
+from apcli.records.store import Records
 from tests.conftest import invoke, snapshot
 from tests.test_end import C, placed, placed_alongside, run
 

@@ -13,7 +13,7 @@ import yaml
 from apcli.model.calendar import SchoolCalendar
 from apcli.model.dates import year6_school_year
 from apcli.model.schema import CalendarFile
-from apcli.store import Records
+from apcli.records.store import Records
 from tests.conftest import Run, as_json, snapshot
 
 TYLER = "AP-2026-003"  # commissioned, not notified: `ap placement` records his placement again

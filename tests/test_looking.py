@@ -262,7 +262,7 @@ def test_schema_is_draft_7_and_matches_the_records_folder(ap: Run, demo: Path, t
 
 def test_the_demo_cases_validate_against_the_exported_json_schema(ap: Run, demo: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    from apcli import yamlio
+    from apcli.records import yamlio
 
     def as_editor_sees_it(value: object) -> object:
         if isinstance(value, dict):

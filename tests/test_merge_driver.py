@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from apcli.merging import Conflict, csv_records, kind_of, merge_data, merge_file, records_root
+from apcli.records.merge import Conflict, csv_records, kind_of, merge_data, merge_file, records_root
 from tests.conftest import invoke
 
 ATTRIBUTES = "cases/*.yaml merge=ap\ncases/*.attendance.csv merge=ap\ncases/*.attendance-log.csv merge=ap\n"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from apcli.store import Records
+from apcli.records.store import Records
 from tests.conftest import as_json, invoke, snapshot
 
 FIXTURE = Path(__file__).parent / "fixtures" / "before-placements"

@@ -13,14 +13,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from apcli import yamlio
 from apcli.errors import EXIT_INVALID_FILE, EXIT_USAGE, InvalidFileError, UsageError
-from apcli.exporting import safe_cell
 from apcli.model.dates import parse_date
 from apcli.model.schema import CONTROL_CHARACTERS, INVISIBLE, LINE_BREAKS, Case, ProviderContact
 from apcli.model.upn import CHECK_LETTERS, check_letter, normalise_upn, upn_problem
+from apcli.records import yamlio
+from apcli.records.exporting import safe_cell
+from apcli.records.store import Records
 from apcli.registers import read_register
-from apcli.store import Records
 from tests.conftest import invoke
 
 SOME = settings(max_examples=150, deadline=None)

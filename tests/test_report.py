@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from apcli.model.schema import Case, upgrade_case_data
-from apcli.store import Records
+from apcli.records.store import Records
 from tests.conftest import as_json, invoke
 
 D = dt.date

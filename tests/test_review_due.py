@@ -10,7 +10,7 @@ import pytest
 
 from apcli.duties import DUTIES_AFTER_THE_END
 from apcli.model.attendance import expected_sessions
-from apcli.store import Records
+from apcli.records.store import Records
 from tests.conftest import Run, as_json, invoke, snapshot
 
 C = "AP-2026-011"

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from apcli.store import Records
+from apcli.records.store import Records
 from tests.conftest import invoke
 from tests.test_review_due import C, Scenario, year  # noqa: F401 (year is the fixture used below)
 

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apcli import yamlio
 from apcli.errors import InvalidFileError, InvalidFilesError
 from apcli.model.history import record
 from apcli.model.schema import Case
-from apcli.store import Records, atomic_write
+from apcli.records import yamlio
+from apcli.records.store import Records, atomic_write
 
 
 def case_file(demo: Path, case_id: str = "AP-2026-005") -> Path:
@@ -109,7 +109,7 @@ def test_a_killed_writer_leaves_the_old_or_the_new_file(tmp_path: Path) -> None:
     old, new = "old: " + "a" * 2_000_000 + "\n", "new: " + "b" * 2_000_000 + "\n"
     script = textwrap.dedent(f"""
         from pathlib import Path
-        from apcli.store import atomic_write
+        from apcli.records.store import atomic_write
         target = Path({str(target)!r})
         old, new = "old: " + "a" * 2_000_000 + "\\n", "new: " + "b" * 2_000_000 + "\\n"
         while True:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from apcli.cache import CACHE_DIR, cache_base, folder_name
 from apcli.errors import EXIT_INVALID_FILE
+from apcli.records.cache import CACHE_DIR, cache_base, folder_name
 from tests.conftest import invoke
 from tests.untrusted import Sentinel, no_traceback, run_ap
 

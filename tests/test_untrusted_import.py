@@ -183,7 +183,7 @@ def test_low_register_grid_is_checked_once_per_column_pupil_and_day(
     """Linear time, shown by counting: a grid of 24 rows and 104 columns is 2,496 cells, yet each column's
     date is read once, each pupil matched once and each of the pupil's sessions checked once; and the attendance
     log of each case is written from that case's own changes only (it once scanned every change for every case)."""
-    from apcli.store import Records
+    from apcli.records.store import Records
 
     days = Records.open(demo).calendar.school_days_between(dt.date(2026, 11, 2), dt.date(2026, 12, 3))
     days = [day for day in days if day.weekday() < 4]  # Leo's days
@@ -218,7 +218,7 @@ def test_low_register_a_large_grid_is_read_in_bounded_memory(demo: Path, tmp_pat
     """A grid of 10 MB, about 5 million cells, none of them for a known pupil (the review's 48 MB one took over 5
     minutes and 3.3 GB; this one held every cell and every refusal). Cells are read one by one, never all held,
     so the child's 1 GB is enough; refusals are counted and the first thousand listed."""
-    from apcli.store import Records
+    from apcli.records.store import Records
 
     days = Records.open(demo).calendar.school_days_between(dt.date(2026, 9, 2), dt.date(2026, 12, 3))
     row_bytes = len(grid(["AP-2099-001"], days).splitlines()[1]) + 1

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from apcli.errors import EXIT_INVALID_FILE
-from apcli.journal import STAGING_DIR
-from apcli.store import find_records
+from apcli.records.journal import STAGING_DIR
+from apcli.records.store import find_records
 from tests.conftest import invoke
 from tests.factory import full_register
 from tests.untrusted import Sentinel, fingerprint, no_traceback, run_ap
@@ -273,7 +273,7 @@ def test_point_10_edit_still_saves_a_plain_case(demo: Path, tmp_path: Path, monk
 
 
 def test_the_guard_refuses_dot_dot_and_absolute_paths_elsewhere(demo: Path, tmp_path: Path) -> None:
-    from apcli.guard import Guard, UnsafePath
+    from apcli.records.guard import Guard, UnsafePath
 
     guard = Guard(demo)
     for path in ("../x", "cases/../../x", str(tmp_path / "elsewhere")):

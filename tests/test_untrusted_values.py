@@ -19,11 +19,11 @@ import pytest
 from pydantic import BaseModel
 from typer.testing import Result
 
-from apcli import yamlio
 from apcli.errors import EXIT_INVALID_FILE, EXIT_USAGE, InvalidFileError, InvalidFilesError
 from apcli.model.calendar import SchoolCalendar
 from apcli.model.schema import FILE_MODELS, INVISIBLE_NAMES, CalendarFile, Term
-from apcli.store import validate
+from apcli.records import yamlio
+from apcli.records.store import validate
 from tests.conftest import invoke, snapshot
 from tests.untrusted import no_traceback, run_ap
 

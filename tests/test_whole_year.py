@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from apcli.model.attendance import expected_sessions
-from apcli.store import Records
+from apcli.records.store import Records
 from tests.conftest import invoke
 from tests.factory import agreed
 

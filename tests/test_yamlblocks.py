@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from apcli import yamlblocks, yamlio
 from apcli.errors import InvalidFileError
 from apcli.model.history import record
 from apcli.model.schema import Case
-from apcli.store import Records
+from apcli.records import yamlblocks, yamlio
+from apcli.records.store import Records
 
 DAY = dt.date(2026, 11, 27)
 

@@ -29,7 +29,7 @@ from typer.core import TyperGroup
 from apcli.errors import ApError
 
 if TYPE_CHECKING:
-    from apcli.store import Records
+    from apcli.records.store import Records
 
 GLOBAL_OPTIONS = ("--records", "--today", "--by")
 GLOBAL_FLAGS = ("--not-safeguarding",)  # global options without a value
@@ -46,7 +46,7 @@ class ApGroup(TyperGroup):
             return self._invoke(ctx)
 
     def _invoke(self, ctx: typer.Context) -> Any:
-        from apcli.store import forget_written
+        from apcli.records.store import forget_written
 
         forget_written()
         try:
@@ -203,7 +203,7 @@ class State:
 
     @cached_property
     def records(self) -> Records:
-        from apcli.store import Records, find_records
+        from apcli.records.store import Records, find_records
 
         # Absolute from here on: the guard takes a relative path as one inside the folder, and git runs in it.
         records = Records.open((self.records_option or find_records(Path.cwd())).absolute())
@@ -234,8 +234,8 @@ class State:
 
 def _finish_interrupted_commit(records: Records, s: State) -> str | None:
     """Before this command changes anything: commit what a command stopped before its commit had written, so
-    that its change is committed under its own message, not mixed into this command's (apcli/gitlog.py)."""
-    from apcli.gitlog import PENDING
+    that its change is committed under its own message, not mixed into this command's (apcli/records/git.py)."""
+    from apcli.records.git import PENDING
 
     if not os.path.lexists(records.root / PENDING):
         return None
@@ -244,7 +244,7 @@ def _finish_interrupted_commit(records: Records, s: State) -> str | None:
             return None
     except ApError:
         return None
-    from apcli.gitlog import finish_interrupted_commit
+    from apcli.records.git import finish_interrupted_commit
 
     return finish_interrupted_commit(records.root, s.by_option or "ap")
 
@@ -259,7 +259,7 @@ def did(message: str) -> None:
 
 def commit_if_asked(command: str) -> None:
     """One commit of the records files this command wrote, where the settings ask for it (`commit: true`)."""
-    from apcli.store import written_files
+    from apcli.records.store import written_files
 
     written = written_files()
     if not _current or not written or "records" not in vars(state()):
@@ -270,7 +270,7 @@ def commit_if_asked(command: str) -> None:
     except ApError:
         return
     if wanted:
-        from apcli.gitlog import commit
+        from apcli.records.git import commit
 
         problem = commit(s.records.root, written, f"{s.did or f'ap {command}'} by {s.by}", s.by)
         if problem:

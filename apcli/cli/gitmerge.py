@@ -25,7 +25,7 @@ def merge_driver(
     two different values is left as a conflict, with conflict markers in the file, and named here:
     exit status 1. It works from the files git gives it, without --records.
     """
-    from apcli.merging import merge_file
+    from apcli.records.merge import merge_file
 
     conflicts = merge_file(base, ours, theirs, path)
     for conflict in conflicts:
@@ -41,7 +41,7 @@ def commit_command(
     """Commit the records files changed since the last commit and not committed (calendar.yaml or ap-settings.yaml
     edited by hand, say), each only if ap reads it as valid. `ap check` names such files."""
     from apcli.cli.context import state
-    from apcli.gitlog import commit_records
+    from apcli.records.git import commit_records
 
     s = state()
     committed, invalid = commit_records(s.records, message, s.by)

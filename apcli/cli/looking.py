@@ -65,7 +65,7 @@ def schema(
     ] = None,
 ) -> None:
     """JSON Schema of case, provider, settings and calendar files, for editors."""
-    from apcli.schema import json_schemas, write_schemas
+    from apcli.records.schemafiles import json_schemas, write_schemas
 
     if out is None:
         print_json(json_schemas())
@@ -168,7 +168,7 @@ def check(
 @app.command()
 def log(case_id: CaseArgument, as_json: JsonOption = False) -> None:
     """The case's timeline: its history, the git commits that touched its files, and each letter checked."""
-    from apcli.gitlog import timeline
+    from apcli.records.git import timeline
 
     events = timeline(state().records, case_id)
     if as_json:

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from apcli.model.attendance import Marks
     from apcli.model.schema import Case, Placement, Review
     from apcli.overview import Overview
-    from apcli.store import LoadedCase, Records
+    from apcli.records.store import LoadedCase, Records
 
 
 def _section(title: str, rows: list[tuple[str, str]]) -> Any:

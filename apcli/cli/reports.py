@@ -45,8 +45,8 @@ def report(
     """Value for money: per pupil and in total, cost against attendance, progress and outcomes."""
     from apcli.errors import UsageError
     from apcli.model.dates import parse_date
+    from apcli.records.store import Records
     from apcli.report import build_report, choose_period, report_json
-    from apcli.store import Records
 
     if html is not None and records and len(records) > 1:
         # The HTML report is one school's, with its pupils' names; a trust's view leaves names out. Refused

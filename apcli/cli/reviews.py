@@ -40,7 +40,7 @@ def due(
     from apcli.due import as_csv as to_csv
     from apcli.due import as_ics, due_items
     from apcli.errors import UsageError
-    from apcli.store import check_case_id
+    from apcli.records.store import check_case_id
 
     if within is not None and within < 0:
         raise UsageError("--within: give a number of days, 0 or more.")
@@ -53,7 +53,7 @@ def due(
     if ids:
         s.records.load_case(ids[0])  # a case that does not exist is an error, not an empty list
     if ics is not None:
-        from apcli.exporting import check_output
+        from apcli.records.exporting import check_output
 
         check_output(ics, s.records.root, "--ics")
     items, problems = due_items(s.records, s.today, ids, within)
@@ -84,7 +84,7 @@ def due(
 
 def _write_ics(path: Path, text: str) -> None:
     from apcli.errors import UsageError
-    from apcli.store import atomic_write
+    from apcli.records.store import atomic_write
 
     if path.is_dir() or not path.parent.is_dir():
         raise UsageError(f"--ics: {path} cannot be written (give a file in a folder that exists).")

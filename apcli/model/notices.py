@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from apcli.model.calendar import SchoolCalendar
     from apcli.model.schema import Case, Placement, Sessions
-    from apcli.store import Records
+    from apcli.records.store import Records
 
 
 def school_days_of_notice(calendar: SchoolCalendar, notice_date: dt.date, start: dt.date) -> int:

@@ -18,7 +18,7 @@ from apcli.errors import EXIT_REFUSED, ApError, UsageError
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Placement
-    from apcli.store import Records
+    from apcli.records.store import Records
 
 Kind = Literal["must", "should", "due"]
 # What a rule gates: the workflow commands refused while it fails. `approval` is

@@ -239,7 +239,7 @@ def missing_school_details(school: School) -> list[tuple[str, str, str]]:
 
 
 def school_details(context: CaseContext) -> list[Finding]:
-    from apcli.store import SETTINGS_FILE
+    from apcli.records.store import SETTINGS_FILE
 
     missing = missing_school_details(context.records.settings.school)
     if not missing:

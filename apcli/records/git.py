@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from apcli.guard import Guard
-    from apcli.store import Records
+    from apcli.records.guard import Guard
+    from apcli.records.store import Records
 
 NOT_RECORDS = (".cache", ".locks", ".staging")  # written by ap, never committed
 PENDING = ".locks/commit-pending.json"
@@ -104,8 +104,8 @@ def commit(root: Path, written: list[Path], message: str, by: str) -> str | None
     from filelock import Timeout
 
     from apcli.errors import ApError
-    from apcli.guard import Guard
-    from apcli.store import lock_timeout
+    from apcli.records.guard import Guard
+    from apcli.records.store import lock_timeout
 
     paths = records_paths(root, written)
     if not paths or not in_repository(root) or not _git(root, "status", "--porcelain", "--", *paths).stdout.strip():
@@ -152,7 +152,7 @@ def read_pending(guard: Guard) -> Pending | None:
     Raises ApError (UnsafePath) for a marker that is a link, special file, another user's, open to others,
     tracked by git, or not of ap's making: such a file is never acted on."""
     from apcli.errors import ApError
-    from apcli.guard import UnsafePath, owned_and_private
+    from apcli.records.guard import UnsafePath, owned_and_private
 
     shown = str(guard.given / PENDING)
     if not os.path.lexists(guard.root / PENDING):
@@ -188,7 +188,7 @@ def finish_interrupted_commit(root: Path, by: str) -> str | None:
     from filelock import Timeout
 
     from apcli.errors import ApError
-    from apcli.guard import Guard
+    from apcli.records.guard import Guard
 
     guard = Guard(root)
     if not os.path.lexists(guard.root / PENDING) or not in_repository(root):
@@ -307,7 +307,7 @@ def commit_records(records: Records, message: str, by: str) -> tuple[list[str], 
     could not read, so a colleague's clone never gets a broken file."""
     from apcli.checking import PRIVATE_AREAS
     from apcli.errors import ApError, UsageError
-    from apcli.store import CALENDAR_FILE, SETTINGS_FILE
+    from apcli.records.store import CALENDAR_FILE, SETTINGS_FILE
 
     if not message.strip():
         raise UsageError('ap commit needs -m "TEXT": why the files changed, for the history.')

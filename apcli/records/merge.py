@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from apcli import yamlio
+from apcli.records import yamlio
 from apcli.errors import ApError, InvalidFileError, InvalidFilesError
 from apcli.model.attendance import LOG_SUFFIX, MARKS_SUFFIX, SESSIONS, Marks, parse_marks
 from apcli.model.ids import CASE_ID
-from apcli.store import CASES_DIR, atomic_write
+from apcli.records.store import CASES_DIR, atomic_write
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case
@@ -255,7 +255,7 @@ def _describe(base: Any, ours: Any, theirs: Any) -> str:
 def _merge_case(base_text: str, ours_text: str, theirs_text: str, name: str) -> tuple[str | None, list[Conflict]]:
     """A case file: its data merged field by field, validated as a Case, written into our text."""
     from apcli.model.schema import Case
-    from apcli.store import validate
+    from apcli.records.store import validate
 
     datas = [
         _upgraded(_mapping(text, f"{name} ({label})"), f"{name} ({label})")
@@ -316,7 +316,7 @@ def render_case(case: Case, old_text: str, name: str) -> str:
     must not recover, lock or check anything in the folder); where that is not usable, by yamlio's writers in
     the same way.
     """
-    from apcli.store import SCHEMA_MODELINE, Records
+    from apcli.records.store import SCHEMA_MODELINE, Records
 
     old = old_text if old_text.strip() else None
     case_text = getattr(Records(records_root(name)), "case_text", None)

@@ -23,7 +23,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apcli.guard import Guard, UnsafePath, fsync_folder, owned_and_private
+from apcli.records.guard import Guard, UnsafePath, fsync_folder, owned_and_private
 from apcli.model.ids import CASE_ID
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def _sha(guard: Guard, path: Path) -> str | None:
 
 def write_together(guard: Guard, files: dict[Path, str | bytes], locks: Iterable[str]) -> None:
     """Replace every file in `files` (case files inside the folder) as one change, made under the case `locks`."""
-    from apcli.store import _WRITTEN
+    from apcli.records.store import _WRITTEN
 
     staging = guard.private_folder(STAGING_DIR)
     token = secrets.token_hex(8)
@@ -149,7 +149,7 @@ def recover(guard: Guard) -> list[str]:
     from filelock import Timeout
 
     from apcli.errors import ApError
-    from apcli.store import LOCKS_DIR, lock_timeout
+    from apcli.records.store import LOCKS_DIR, lock_timeout
 
     try:
         if not guard.is_folder(STAGING_DIR):

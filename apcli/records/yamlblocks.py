@@ -17,7 +17,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from apcli import yamlio
+from apcli.records import yamlio
 
 _TOP_KEY = re.compile(r"[^\s#\-%.\[{'\"][^\n]*")  # a line at column 0 that can only begin a top-level key
 

@@ -20,16 +20,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
-from apcli import yamlio
+from apcli.records import yamlio
 from apcli.errors import ApError, BusyError, InvalidFileError, InvalidFilesError, Problem, UsageError
-from apcli.guard import Guard
+from apcli.records.guard import Guard
 from apcli.model.ids import CASE_ID, PROVIDER_ID
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
     from pydantic_core import ErrorDetails
 
-    from apcli.cache import CaseCache
+    from apcli.records.cache import CaseCache
     from apcli.model.attendance import Marks
     from apcli.model.calendar import SchoolCalendar
     from apcli.model.schema import Case, Provider, Settings
@@ -118,7 +118,7 @@ def _describe(error: ErrorDetails, model: type[BaseModel]) -> str:
     import difflib
 
     from apcli.model.dates import FIRST_YEAR, LAST_YEAR
-    from apcli.yamlio import kind_of
+    from apcli.records.yamlio import kind_of
 
     loc = [part for part in error["loc"] if not isinstance(part, str) or not part.startswith("function-")]
     kind = error["type"]
@@ -315,7 +315,7 @@ class Records:
             )
         for name in (CASES_DIR, PROVIDERS_DIR):
             guard.is_folder(name)  # a link in place of cases/ is refused here, not case by case
-        from apcli.journal import recover
+        from apcli.records.journal import recover
 
         return cls(root, recovered=recover(guard))
 
@@ -349,7 +349,7 @@ class Records:
 
     @cached_property
     def case_cache(self) -> CaseCache:
-        from apcli.cache import CaseCache
+        from apcli.records.cache import CaseCache
 
         return CaseCache(self.root)
 
@@ -476,7 +476,7 @@ class Records:
         data = case.model_dump(mode="python", by_alias=True, exclude_defaults=True)
         if old_text is None:
             return yamlio.dump_new(data, SCHEMA_MODELINE.format(path="../schema/case.schema.json"))
-        from apcli import yamlblocks
+        from apcli.records import yamlblocks
 
         return yamlblocks.update_text(old_text, data, shown, full=case.model_dump(mode="python", by_alias=True))
 

@@ -34,11 +34,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apcli.errors import ApError, InvalidFileError
-from apcli.guard import FOLDER_MODE, MAX_BYTES, Guard, owned_and_private
+from apcli.records.guard import FOLDER_MODE, MAX_BYTES, Guard, owned_and_private
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case
-    from apcli.store import Records
+    from apcli.records.store import Records
 
 CACHE_DIR = ".cache"  # where ap kept its cache inside the records folder; still git-ignored, never used
 VERSION = "2"
@@ -224,7 +224,7 @@ class ResultCache:
     """
 
     def __init__(self, records: Records, kind: str, today: str) -> None:
-        from apcli.store import CALENDAR_FILE, SETTINGS_FILE
+        from apcli.records.store import CALENDAR_FILE, SETTINGS_FILE
 
         self.records = records
         self.shelf = Shelf(records.root, kind)
@@ -236,7 +236,7 @@ class ResultCache:
     def key(self, case_id: str) -> str | None:
         """The key of the case's result, or None if its case or marks file cannot be read (then no caching)."""
         from apcli.model.attendance import marks_path
-        from apcli.store import CASES_DIR
+        from apcli.records.store import CASES_DIR
 
         case_file = self.records.case_path(case_id)
         digest = self.base.copy()
