@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from apcli.errors import ApError, InvalidFileError, InvalidFilesError
 
 if TYPE_CHECKING:
+    from apcli.policy import CaseContext
     from apcli.records.cache import ResultCache
     from apcli.records.store import LoadedCase, Records
-    from apcli.rules import CaseContext
 
 Severity = Literal["error", "warning", "invalid"]
 
@@ -412,7 +412,7 @@ def _unfinished_commit(records: Records) -> list[CheckFinding]:
 
 def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[CheckFinding]:
     from apcli.model.status import passed_commands
-    from apcli.rules import CaseContext, catalogue, overridden_in_case, run_each
+    from apcli.policy import CaseContext, catalogue, overridden_in_case, run_each
 
     context = CaseContext(loaded.id, loaded.case, today, records)
     overridden = overridden_in_case(loaded.case)
@@ -562,8 +562,8 @@ def check_records(records: Records, case_ids: list[str] | None, today: dt.date) 
 def _once_for_the_folder(records: Records, findings: list[CheckFinding]) -> list[CheckFinding]:
     """The findings with those of a rule about the settings (LETTER-SCHOOL-DETAILS) given once, against the
     settings file, however many cases it holds up."""
+    from apcli.policy import catalogue
     from apcli.records.store import SETTINGS_FILE
-    from apcli.rules import catalogue
 
     about_the_folder = {rule.id for rule in catalogue().values() if rule.of_the_folder}
     kept: list[CheckFinding] = []

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from apcli.errors import ApError
 
 if TYPE_CHECKING:
+    from apcli.policy import Rule
     from apcli.records.store import LoadedCase, Records
-    from apcli.rules import Rule
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,8 @@ def due_items(
     records: Records, today: dt.date, case_ids: list[str] | None = None, within: int | None = None
 ) -> tuple[list[DueItem], list[ApError]]:
     """The items owed, soonest first, and the case files that could not be read (never skipped silently)."""
+    from apcli.policy import catalogue
     from apcli.records.cache import ResultCache
-    from apcli.rules import catalogue
 
     rules = [rule for rule in catalogue().values() if rule.kind == "due" and rule.check]
     cache = ResultCache(records, "due", today.isoformat())
@@ -69,7 +69,7 @@ def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: 
     """An open placement's items, and what an ended one still owes (apcli/duties.py): the due rules run once."""
     from apcli.duties import due_findings, refined
     from apcli.model.status import status
-    from apcli.rules import CaseContext
+    from apcli.policy import CaseContext
 
     current = status(loaded.case, today)
     if current == "closed":

@@ -16,7 +16,7 @@ from apcli.errors import EXIT_REFUSED, ApError, UsageError
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Placement
     from apcli.model.status import Status
-    from apcli.rules import CaseContext, Finding, GateResult, Rule
+    from apcli.policy import CaseContext, Finding, GateResult, Rule
     from apcli.workflow import Change
 
 # The due rules whose items a placement still owes for its days once it has ended.
@@ -65,7 +65,7 @@ def _findings(context: CaseContext, rules: list[Rule]) -> list[tuple[Rule, Findi
     """`due_findings`, each with whether only ended placements owe it."""
     from dataclasses import replace
 
-    from apcli.rules import run
+    from apcli.policy import run
 
     outliving = [rule for rule in rules if rule.id in DUTIES_AFTER_THE_END]
     found: dict[tuple[str, str], tuple[Rule, Finding, Placement | None]] = {}
@@ -98,7 +98,7 @@ def _findings(context: CaseContext, rules: list[Rule]) -> list[tuple[Rule, Findi
 
 def owed_after_the_end(context: CaseContext) -> list[tuple[Rule, Finding]]:
     """What the case's ended placements (and no open one) still owe today, not written off."""
-    from apcli.rules import catalogue
+    from apcli.policy import catalogue
 
     if not any(p.ending is not None for p in context.case.placements):
         return []
@@ -114,7 +114,7 @@ def refined(current: Status, owed: list[tuple[Rule, Finding]]) -> Status:
 def write_off(change: Change, rule_id: str, why: str, placement_id: str | None = None) -> tuple[GateResult, int]:
     """Record, for each item of `rule_id` an ended placement owes today, that it will not be done, and why."""
     from apcli.model.schema import WrittenOff
-    from apcli.rules import CaseContext, catalogue, run
+    from apcli.policy import CaseContext, catalogue, run
     from apcli.workflow import change_case
 
     rule_id = rule_id.strip().upper()

@@ -197,7 +197,7 @@ def init_records(folder: Path, school: str, demo: bool, by: str = "ap init") -> 
 
 def school_details_note(settings: Path) -> str:
     """What to fill in before any letter can go: every item LETTER-SCHOOL-DETAILS asks for."""
-    from apcli.rules.notices import SCHOOL_DETAILS
+    from apcli.policy.notices import SCHOOL_DETAILS
 
     lines = "\n".join(f"  {line}" for _, _, line in SCHOOL_DETAILS)
     return (

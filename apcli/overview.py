@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from apcli.errors import ApError
 from apcli.model.status import NEXT_STEP, WORKING_TOWARDS_NOTICE, Status, status
-from apcli.rules import CaseContext, Finding, Rule, blocking, naming_the_case
+from apcli.policy import CaseContext, Finding, Rule, blocking, naming_the_case
 
 if TYPE_CHECKING:
     from apcli.records.store import LoadedCase, Records

@@ -234,7 +234,7 @@ def open_case(
 ) -> tuple[str, list[str]]:
     """Check the referral against the REF-* rules and write the new case. Returns its id and unneeded overrides."""
     from apcli.model.history import record
-    from apcli.rules import CaseContext, gate
+    from apcli.policy import CaseContext, gate
 
     year = case.referral.date.year
     with records.lock("new-case"):

@@ -23,8 +23,8 @@ from apcli.workflow import Change, _with_placement, change_case, check_not_futur
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Letter, Notice, Placement
+    from apcli.policy import GateResult, Rule
     from apcli.records.store import Records
-    from apcli.rules import GateResult, Rule
 
 METHODS = ("post", "email", "hand")
 LETTERS_DIR = "letters"
@@ -250,7 +250,7 @@ def _targets(
 def render_checked(records: Records, plans: list[LetterPlan], fmt: Format, rule: Rule, command: str) -> list[Rendered]:
     """Render each letter (in a child with bounded time and memory) and refuse any that leaves out a required item.
     Call it without holding the case's lock: a school's template may take its full time."""
-    from apcli.rules import Finding, Refused
+    from apcli.policy import Finding, Refused
 
     checked = render_letters(records, plans, fmt)
     failures = []
@@ -417,7 +417,7 @@ def issue_notice(
     from apcli.model.notices import recipients
     from apcli.model.schema import Letter, Notice
     from apcli.model.status import current_notice, notice_owed_from
-    from apcli.rules import catalogue
+    from apcli.policy import catalogue
 
     records = change.records
     if given_on is not None:
@@ -553,7 +553,7 @@ def copy_notice(
     from apcli.model.notices import missing_means, recipients
     from apcli.model.schema import Letter, NoticeCopy
     from apcli.model.status import current_notice
-    from apcli.rules import catalogue
+    from apcli.policy import catalogue
 
     records = change.records
     day = notice_date(given_date, change.today)
@@ -681,7 +681,7 @@ def send_letter(
 ) -> Sent:
     """Send an invitation or a review letter to each parent, and record it in the case."""
     from apcli.model.schema import SentLetter
-    from apcli.rules import catalogue
+    from apcli.policy import catalogue
 
     records = change.records
     day = letter_date(given_date, change.today)
@@ -824,7 +824,7 @@ def copy_letter(
     where the letter as sent is at hand."""
     from apcli.letterplans import notice_plans
     from apcli.letters import letter_text
-    from apcli.rules import catalogue
+    from apcli.policy import catalogue
 
     case = records.load_case(case_id).case
     placement, notice = find_notice(case_id, case, name, placement_id)

@@ -11,7 +11,7 @@ from apcli.workflow import Change, change_case, check_not_before_referral, check
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case
-    from apcli.rules import GateResult
+    from apcli.policy import GateResult
 
 
 def record_transition(change: Change, school: str, date: str, handover: str) -> GateResult:
@@ -19,7 +19,7 @@ def record_transition(change: Change, school: str, date: str, handover: str) -> 
     in the pupil's Year 6 and not before the referral). A case that has ended may still record it; a second
     record replaces the first, and the history keeps both."""
     from apcli.model.schema import Transition
-    from apcli.rules.keystage import year6_of
+    from apcli.policy.keystage import year6_of
 
     day = parse_date(date, "--date")
     check_not_future(day, change.today, "--date")

@@ -30,8 +30,8 @@ from apcli.workflow import (
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Placement, Terms, Variation
+    from apcli.policy import GateResult
     from apcli.records.store import Records
-    from apcli.rules import GateResult
 
 # The fields `ap change` may alter, in the order a change is described.
 CHANGED = ("start", "end", "weekdays", "attends", "start_time", "cost", "approved_by", "approved_on")

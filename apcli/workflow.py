@@ -15,8 +15,8 @@ from apcli.model.dates import parse_date, parse_time
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Decision, Meeting, Person, Placement, Provider
+    from apcli.policy import GateResult
     from apcli.records.store import Records
-    from apcli.rules import GateResult
 
 
 class CaseClosed(ApError):
@@ -66,7 +66,7 @@ def _change_locked(
 ) -> GateResult:
     from apcli.model.history import record
     from apcli.model.status import status
-    from apcli.rules import CaseContext, gate
+    from apcli.policy import CaseContext, gate
 
     records = change.records
     with records.lock(records.case_path(change.case_id).stem):

@@ -349,7 +349,7 @@ def note(message: str) -> None:
 
 def overrides_from(pairs_override: list[str] | None, pairs_why: list[str] | None) -> dict[str, str]:
     from apcli.errors import UsageError
-    from apcli.rules import parse_overrides
+    from apcli.policy import parse_overrides
 
     overrides, whys = pairs_override or [], pairs_why or []
     if len(overrides) != len(whys):

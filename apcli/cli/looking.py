@@ -32,7 +32,7 @@ def init(
 @app.command()
 def rules(as_json: JsonOption = False) -> None:
     """The rule catalogue: id, kind, the policy's words, what it checks, what it gates."""
-    from apcli.rules import catalogue
+    from apcli.policy import catalogue
 
     listed = [
         {

@@ -23,8 +23,8 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apcli.records.guard import Guard, UnsafePath, fsync_folder, owned_and_private
 from apcli.model.ids import CASE_ID
+from apcli.records.guard import Guard, UnsafePath, fsync_folder, owned_and_private
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

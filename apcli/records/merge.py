@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from apcli.records import yamlio
 from apcli.errors import ApError, InvalidFileError, InvalidFilesError
 from apcli.model.attendance import LOG_SUFFIX, MARKS_SUFFIX, SESSIONS, Marks, parse_marks
 from apcli.model.ids import CASE_ID
+from apcli.records import yamlio
 from apcli.records.store import CASES_DIR, atomic_write
 
 if TYPE_CHECKING:

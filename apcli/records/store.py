@@ -20,19 +20,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
-from apcli.records import yamlio
 from apcli.errors import ApError, BusyError, InvalidFileError, InvalidFilesError, Problem, UsageError
-from apcli.records.guard import Guard
 from apcli.model.ids import CASE_ID, PROVIDER_ID
+from apcli.records import yamlio
+from apcli.records.guard import Guard
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
     from pydantic_core import ErrorDetails
 
-    from apcli.records.cache import CaseCache
     from apcli.model.attendance import Marks
     from apcli.model.calendar import SchoolCalendar
     from apcli.model.schema import Case, Provider, Settings
+    from apcli.records.cache import CaseCache
 
 SETTINGS_FILE = "ap-settings.yaml"
 CALENDAR_FILE = "calendar.yaml"

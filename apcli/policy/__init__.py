@@ -128,7 +128,7 @@ class Rule:
 
 @cache
 def catalogue() -> dict[str, Rule]:
-    from apcli.rules.policy import RULES
+    from apcli.policy.rules import RULES
 
     return {rule.id: rule for rule in RULES}
 

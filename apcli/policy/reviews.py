@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from apcli.rules import CaseContext, Finding
+from apcli.policy import CaseContext, Finding
 
 
 def outcome_notified(context: CaseContext) -> list[Finding]:

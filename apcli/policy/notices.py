@@ -22,7 +22,7 @@ from apcli.model.notices import (
     school_days_of_notice,
 )
 from apcli.model.status import current_notice, notice_owed_from
-from apcli.rules import CaseContext, Finding
+from apcli.policy import CaseContext, Finding
 
 if TYPE_CHECKING:
     from apcli.model.schema import School

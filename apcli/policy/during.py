@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from apcli.model.attendance import attending_days, expected_sessions, follow_up_for, is_absence, last_day, summarise
 from apcli.model.status import notice_owed_from, placement_status
-from apcli.rules import CaseContext, Finding
+from apcli.policy import CaseContext, Finding
 
 if TYPE_CHECKING:
     from apcli.model.schema import Measure, Meeting, Target

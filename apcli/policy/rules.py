@@ -6,13 +6,13 @@ says so. Checks live beside the step they gate.
 
 from __future__ import annotations
 
-from apcli.rules import Rule, during, keystage
-from apcli.rules import absence as absent
-from apcli.rules import agreeing as agree
-from apcli.rules import ending as end
-from apcli.rules import notices as notice
-from apcli.rules import referral as ref
-from apcli.rules import reviews as review
+from apcli.policy import Rule, during, keystage
+from apcli.policy import absence as absent
+from apcli.policy import agreeing as agree
+from apcli.policy import ending as end
+from apcli.policy import notices as notice
+from apcli.policy import referral as ref
+from apcli.policy import reviews as review
 
 POLICY = "the academy's Alternative Provision Policy"
 REGS = "SI 2010/1156 (Education (Educational Provision for Improving Behaviour) Regulations 2010), as amended"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from apcli.rules import CaseContext, Finding
-from apcli.rules.during import ACADEMY_ROLES
+from apcli.policy import CaseContext, Finding
+from apcli.policy.during import ACADEMY_ROLES
 
 if TYPE_CHECKING:
     from apcli.model.schema import Meeting

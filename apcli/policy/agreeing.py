@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apcli.model.status import approving, headteacher_decision, parent_present, parents_response, planning_meetings
-from apcli.rules import CaseContext, Finding
+from apcli.policy import CaseContext, Finding
 
 if TYPE_CHECKING:
     from apcli.model.schema import Meeting
@@ -243,7 +243,7 @@ def provider_safeguarding(context: CaseContext) -> list[Finding]:
 def _confirmation_expired(context: CaseContext, provider_id: str, ended: bool) -> list[Finding]:
     """A confirmation older than the settings' months no longer counts (KCSIE: checked again each year); an ended
     placement is not judged by what ran out after it."""
-    from apcli.rules.absence import expired
+    from apcli.policy.absence import expired
 
     if ended:
         return []
