@@ -461,7 +461,7 @@ def _contact_lapses(loaded: LoadedCase) -> list[CheckFinding]:
 
 def _owed_after_the_end(loaded: LoadedCase, context: CaseContext) -> list[CheckFinding]:
     """A warning for each duty an ended placement still owes (the due rules are otherwise `ap review due`'s)."""
-    from apcli.duties import owed_after_the_end
+    from apcli.steps.duties import owed_after_the_end
 
     try:
         owed = owed_after_the_end(context)

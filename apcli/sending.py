@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from apcli.errors import ApError, BusyError, UsageError
 from apcli.letters import FORMATS, Format, LetterPlan, Rendered, render_letters, template_path
 from apcli.model.dates import parse_date
-from apcli.workflow import Change, _with_placement, change_case, check_not_future
+from apcli.steps.workflow import Change, _with_placement, change_case, check_not_future
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Letter, Notice, Placement
@@ -375,7 +375,7 @@ def _attempt(
 def notice_placement(case: Case, placement_id: str | None) -> Placement:
     """The placement a notice is for: the one named, or the one open placement still owed a notice."""
     from apcli.model.status import notice_owed_from
-    from apcli.workflow import choose_placement
+    from apcli.steps.workflow import choose_placement
 
     if placement_id is None:
         owed = [p for p in case.open_placements if notice_owed_from(p) is not None]
@@ -516,7 +516,7 @@ def issue_notice(
 def _copy_placement(case: Case, placement_id: str | None, names: list[str]) -> Placement:
     """The placement whose notice is copied: the one named, or the one open placement whose notice has not
     reached the people named."""
-    from apcli.workflow import choose_placement
+    from apcli.steps.workflow import choose_placement
 
     if placement_id is None:
         wanting = [

@@ -20,7 +20,7 @@ from apcli.model.upn import CHECK_LETTERS, check_letter, normalise_upn, upn_prob
 from apcli.records import yamlio
 from apcli.records.exporting import safe_cell
 from apcli.records.store import Records
-from apcli.registers import read_register
+from apcli.steps.registers import read_register
 from tests.conftest import invoke
 
 SOME = settings(max_examples=150, deadline=None)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from apcli import importing, registers
+from apcli.steps import importing, registers
 from tests.conftest import invoke, snapshot
 from tests.untrusted import Sentinel, no_traceback, run_ap
 

@@ -13,8 +13,8 @@ from apcli.cli.context import console, did, print_json, state
 from apcli.cli.workflow import _change, _report
 
 if TYPE_CHECKING:
-    from apcli.importing import ImportResult
     from apcli.model.attendance import AttendanceView
+    from apcli.steps.importing import ImportResult
 
 attendance_app = typer.Typer(
     help="Attendance at the provider: import its register, show the marks.", no_args_is_help=True
@@ -41,7 +41,7 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Merge a provider's register into the cases: every row checked first, all cases written or none."""
-    from apcli.importing import ImportRefused, import_register
+    from apcli.steps.importing import ImportRefused, import_register
 
     s = state()
     try:
@@ -229,7 +229,7 @@ def contact(
 
     With --missed-week D --why T: a past week that had none, recorded once as a lapse (never made good)."""
     from apcli.errors import UsageError
-    from apcli.workflow import record_contact, record_contact_lapse
+    from apcli.steps.workflow import record_contact, record_contact_lapse
 
     if missed_week is not None:
         if date is not None or with_ is not None or summary is not None:
@@ -269,7 +269,7 @@ def absence(
     """Record the follow-up of an absence (ATT-ABSENCE-FOLLOW-UP).
 
     With --excluded-by-provider: the provider refused the pupil that session (EXCLUDED-FROM-AP-MEETING)."""
-    from apcli.workflow import record_absence_follow_up
+    from apcli.steps.workflow import record_absence_follow_up
 
     record_absence_follow_up(_change(case_id, None, None), date, session, follow_up, excluded_by_provider)
     _report(

@@ -118,7 +118,7 @@ def notice(
     """Give the parents (and the LA, for an EHC plan) notice of the placement, or of what changed: the letter,
     checked and recorded."""
     from apcli.sending import Output, check_method_and_format, copy_notice, issue_notice
-    from apcli.workflow import Change
+    from apcli.steps.workflow import Change
 
     s = state()
     given_fmts = [check_method_and_format(method, f) for f in (fmts or ["html"])]
@@ -201,7 +201,7 @@ def letter(
     """Send the parents the invitation to the planning meeting, or the letter after a termly review; or
     (--copy) render a notice already given again, in another format."""
     from apcli.sending import Output, check_method_and_format, letter_plans_for, send_letter
-    from apcli.workflow import Change
+    from apcli.steps.workflow import Change
 
     s = state()
     if copy is not None:

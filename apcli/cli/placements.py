@@ -55,8 +55,8 @@ def change(
     """Change a placement (shorten, extend, new days, sessions, start time or cost): the notice already given
     stays recorded, and a new one is due for what it must state."""
     from apcli.overview import overview
-    from apcli.variations import VariationInput, vary
-    from apcli.workflow import Change
+    from apcli.steps.variations import VariationInput, vary
+    from apcli.steps.workflow import Change
 
     s = state()
     given = VariationInput(
@@ -74,7 +74,7 @@ def change(
     )
     _, varied = vary(Change(s.records, case_id, s.today, s.by, {}), given, placement)
     assert varied.variation is not None  # vary recorded it
-    from apcli.variations import describe
+    from apcli.steps.variations import describe
 
     text = describe(varied.placement, varied.variation)
     did(f"{case_id.upper()}: {text}")

@@ -96,7 +96,7 @@ def add(
     """Add a provider to the register. Its session times are required, one of two ways: a day of two sessions
     (--morning-start, --break-start, --break-end, --afternoon-end) or a single session (--session-start and
     --session-end), each as 24-hour HH:MM."""
-    from apcli.providers import ProviderInput, add_provider, build_provider
+    from apcli.steps.providers import ProviderInput, add_provider, build_provider
 
     given = ProviderInput(
         name=name,
@@ -172,7 +172,7 @@ def closure(
 ) -> None:
     """Record days the provider is closed while the school is open: no mark expected, no cost counted, and
     its register may mark them # or Y1-Y7."""
-    from apcli.providers import add_closure
+    from apcli.steps.providers import add_closure
 
     records = state().records
     _, days = add_closure(records, provider_id, date, to, why)
@@ -201,7 +201,7 @@ def confirm(
     ] = None,
 ) -> None:
     """Record a provider's renewed safeguarding or staff-check confirmation (they run out after 12 months)."""
-    from apcli.providers import confirm_provider
+    from apcli.steps.providers import confirm_provider
 
     records = state().records
     confirm_provider(records, provider_id, safeguarding, staff_checks, state().today)

@@ -148,7 +148,7 @@ def record(
 ) -> None:
     """Record a review of the agreement (REVIEW-TERMLY; SI 2010/1156 reg 4): who came, what it decided, and for
     how long. Then send the parents its outcome (ap letter --kind review; REVIEW-OUTCOME-NOTIFIED, reg 6)."""
-    from apcli.workflow import ReviewInput, record_review
+    from apcli.steps.workflow import ReviewInput, record_review
 
     given = ReviewInput(date, outcome, responsible, next_date, parents_views, present, no_parent_reason, continue_until)
     result = record_review(_change(case_id), given)
@@ -162,7 +162,7 @@ def request(
     requested_by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who asked (a parent, or the LA).")],
 ) -> None:
     """Record a parent's written request for a review meeting (REVIEW-ON-REQUEST)."""
-    from apcli.workflow import record_review_request
+    from apcli.steps.workflow import record_review_request
 
     result = record_review_request(_change(case_id), date, requested_by)
     _report(case_id, "review request recorded", result.unneeded)
@@ -188,7 +188,7 @@ def target(
     test: Annotated[str | None, typer.Option("--test", metavar="NAME", help="The test a score comes from.")] = None,
 ) -> None:
     """Set a target (TARGETS-HALF-TERMLY): attendance, behaviour, standardised age scores, Boxall Profile."""
-    from apcli.workflow import record_target
+    from apcli.steps.workflow import record_target
 
     result = record_target(_change(case_id), measure, baseline, goal, date, test)
     _report(case_id, "target set", result.unneeded)
@@ -207,7 +207,7 @@ def measure(
     ] = None,
 ) -> None:
     """Record a measure against a target (PROGRESS-MONITORED)."""
-    from apcli.workflow import record_measure
+    from apcli.steps.workflow import record_measure
 
     result, number = record_measure(_change(case_id), measure, value, date, test)
     _report(case_id, f"{measure} measured: {number:g}", result.unneeded)
@@ -225,7 +225,7 @@ def safeguarding(
 ) -> None:
     """Log that a safeguarding concern was raised with the DSL (SAFE-DSL); the details stay in the safeguarding system."""
     from apcli.errors import UsageError
-    from apcli.workflow import record_safeguarding
+    from apcli.steps.workflow import record_safeguarding
 
     if details is not None:
         raise UsageError(
@@ -273,7 +273,7 @@ def end(
 
     A breakdown needs the meeting of the academy, the provider and the family first, and says when the pupil
     returns to the academy (--returns) or what happens instead (--instead)."""
-    from apcli.workflow import end_case
+    from apcli.steps.workflow import end_case
 
     result = end_case(_change(case_id, override, why), date, outcome, notes, placement, returns, instead)
     _report(case_id, f"placement ended ({outcome})", result.unneeded)
@@ -298,7 +298,7 @@ def write_off(
     ] = None,
 ) -> None:
     """Write off what an ended placement still owes under RULE, and why: it no longer shows as due."""
-    from apcli.duties import write_off as record_write_off
+    from apcli.steps.duties import write_off as record_write_off
 
     result, count = record_write_off(_change(case_id), rule, why, placement)
     _report(case_id, f"{count} item(s) of {rule.strip().upper()} written off", result.unneeded)
@@ -318,7 +318,7 @@ def ehcna(
     date: Annotated[str, typer.Option("--date", metavar="D", help="When it happened.")],
 ) -> None:
     """Record a step of the EHC needs assessment (REF-EHCNA): its status and date, after the request."""
-    from apcli.workflow import record_ehcna
+    from apcli.steps.workflow import record_ehcna
 
     result = record_ehcna(_change(case_id), status.strip().lower(), date)
     _report(case_id, f"EHC needs assessment: {status.strip().lower()}", result.unneeded)
@@ -335,7 +335,7 @@ def concern(
 
     A safeguarding concern is not recorded here: raise it with the DSL and log only its reference with
     ap safeguarding; its details stay in the school's safeguarding system."""
-    from apcli.workflow import record_concern
+    from apcli.steps.workflow import record_concern
 
     result = record_concern(_change(case_id), date, by, summary)
     _report(case_id, "concern recorded", result.unneeded)

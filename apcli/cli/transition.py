@@ -18,7 +18,7 @@ def transition(
     handover: Annotated[str, typer.Option("--handover", metavar="TEXT", help="What was handed over, and to whom.")],
 ) -> None:
     """Record the move to secondary school: the school told, on which day, and the handover (TRANSITION-KS3)."""
-    from apcli.transition import record_transition
+    from apcli.steps.transition import record_transition
 
     result = record_transition(_change(case_id), school, date, handover)
     _report(case_id, "transition recorded", result.unneeded)

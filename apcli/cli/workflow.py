@@ -11,7 +11,7 @@ from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, WhyOption, 
 from apcli.cli.context import did, note, overrides_from, print_json, state
 
 if TYPE_CHECKING:
-    from apcli.workflow import Change
+    from apcli.steps.workflow import Change
 
 
 @app.command()
@@ -110,7 +110,7 @@ def refer(
     as_json: JsonOption = False,
 ) -> None:
     """Open a case from a referral, checked against every REF-* rule; prints the new case id."""
-    from apcli.referral import ReferralInput, build_case, load_form, open_case
+    from apcli.steps.referral import ReferralInput, build_case, load_form, open_case
 
     s = state()
     overrides = overrides_from(override, why)
@@ -150,7 +150,7 @@ def refer(
 
 
 def _change(case_id: str, override: list[str] | None = None, why: list[str] | None = None) -> Change:
-    from apcli.workflow import Change
+    from apcli.steps.workflow import Change
 
     s = state()
     return Change(s.records, case_id, s.today, s.by, overrides_from(override, why))
@@ -213,7 +213,7 @@ def meeting(
     why: WhyOption = None,
 ) -> None:
     """Record a meeting (planning, review, targets, attendance concern, breakdown, exclusion)."""
-    from apcli.workflow import MeetingInput, build_meeting, record_meeting
+    from apcli.steps.workflow import MeetingInput, build_meeting, record_meeting
 
     change = _change(case_id, override, why)
     given = MeetingInput(
@@ -253,7 +253,7 @@ def decision(
     why: WhyOption = None,
 ) -> None:
     """Record the parents' response or the headteacher's decision."""
-    from apcli.workflow import record_decision
+    from apcli.steps.workflow import record_decision
 
     change = _change(case_id, override, why)
     result = record_decision(change, parents, headteacher, date, reason)
@@ -328,7 +328,7 @@ def placement(
     why: WhyOption = None,
 ) -> None:
     """Record the placement and its commissioning: provider, dates, aims, agreement, budget."""
-    from apcli.workflow import PlacementInput, build_placement, check_placement_values, record_placement
+    from apcli.steps.workflow import PlacementInput, build_placement, check_placement_values, record_placement
 
     change = _change(case_id, override, why)
     records = state().records
@@ -376,11 +376,11 @@ def edit(
     """Open the case file in $EDITOR; on save it is checked, and an invalid edit is refused with the old file kept.
     With --ehc-la (and --ehc-la-address), set the LA that maintains the EHC plan instead."""
     from apcli.cli.context import run_editor
-    from apcli.editing import discard_draft, draft_paths, edit_case
+    from apcli.steps.editing import discard_draft, draft_paths, edit_case
 
     s = state()
     if ehc_la is not None or ehc_la_address is not None:
-        from apcli.workflow import set_ehc_la
+        from apcli.steps.workflow import set_ehc_la
 
         if discard:
             from apcli.errors import UsageError
@@ -438,7 +438,7 @@ def parent(
     ] = None,
 ) -> None:
     """Add a parent or carer; notices go to each one with parental responsibility or care of the child."""
-    from apcli.workflow import add_contact
+    from apcli.steps.workflow import add_contact
 
     change = _change(case_id, None, None)
     add_contact(

@@ -150,7 +150,7 @@ def _placement_marks(context: CaseContext) -> list[tuple[dt.date, str, str]]:
 def closure_codes(context: CaseContext) -> list[Finding]:
     """A mark of # or Y1-Y7 on a school day with no closure of the provider recorded, or another mark on a
     recorded closure day: the import refuses both; this finds them in marks recorded another way."""
-    from apcli.importing import closure_problem
+    from apcli.steps.importing import closure_problem
 
     placement = context.placement
     if placement is None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from apcli.errors import UsageError
 from apcli.model.dates import parse_date, school_year_label
-from apcli.workflow import Change, change_case, check_not_before_referral, check_not_future
+from apcli.steps.workflow import Change, change_case, check_not_before_referral, check_not_future
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from apcli.errors import UsageError
 from apcli.model.dates import parse_date, parse_time
-from apcli.workflow import (
+from apcli.steps.workflow import (
     Change,
     _end_after_days,
     _with_placement,

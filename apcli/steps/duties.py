@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from apcli.model.schema import Case, Placement
     from apcli.model.status import Status
     from apcli.policy import CaseContext, Finding, GateResult, Rule
-    from apcli.workflow import Change
+    from apcli.steps.workflow import Change
 
 # The due rules whose items a placement still owes for its days once it has ended.
 DUTIES_AFTER_THE_END = (
@@ -115,7 +115,7 @@ def write_off(change: Change, rule_id: str, why: str, placement_id: str | None =
     """Record, for each item of `rule_id` an ended placement owes today, that it will not be done, and why."""
     from apcli.model.schema import WrittenOff
     from apcli.policy import CaseContext, catalogue, run
-    from apcli.workflow import change_case
+    from apcli.steps.workflow import change_case
 
     rule_id = rule_id.strip().upper()
     rule = catalogue().get(rule_id)

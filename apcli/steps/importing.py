@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 from apcli.errors import EXIT_INVALID_FILE, EXIT_REFUSED, ApError
 from apcli.model import codes
 from apcli.model.attendance import Marks, is_absence, log_lines, log_path, marks_path, missing_sessions
-from apcli.registers import Cell, Formula, as_date, printable, read_register, shown_path
+from apcli.steps.registers import Cell, Formula, as_date, printable, read_register, shown_path
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Placement, Provider

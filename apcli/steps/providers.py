@@ -70,7 +70,7 @@ def build_provider(given: ProviderInput) -> Provider:
     from pydantic import ValidationError
 
     from apcli.model.schema import Provider
-    from apcli.workflow import parse_money, parse_weekdays
+    from apcli.steps.workflow import parse_money, parse_weekdays
 
     code = given.code.strip().upper()
     if code == "K":
