@@ -341,7 +341,7 @@ def left_behind(records: Records) -> list[CheckFinding]:
 
 def _unrecorded_letters(records: Records) -> list[CheckFinding]:
     try:
-        from apcli.sending import unrecorded_letters
+        from apcli.letters.sending import unrecorded_letters
     except ImportError:  # an ap without it: nothing to report
         return []
     letters: list[Any] = list(unrecorded_letters(records))

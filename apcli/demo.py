@@ -774,7 +774,7 @@ def write_demo(folder: Path) -> None:
 
 def _send_review_letter(records: Records, case_id: str, review: dt.date, sent: dt.date) -> None:
     """The outcome of a review, written and recorded the way `ap letter --kind review` does it (reg 6)."""
-    from apcli.sending import Output, letter_plans_for, send_letter
+    from apcli.letters.sending import Output, letter_plans_for, send_letter
     from apcli.steps.workflow import Change
 
     change = Change(records, case_id, sent, SENCO, {})

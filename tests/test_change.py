@@ -169,7 +169,7 @@ def test_every_shipped_notice_template_says_what_changed(running: Case, demo: Pa
     c.ok("2027-01-18", "change", C, "--end", "2027-03-23", "--why", "Extend")
     out = c.ok("2027-01-18", "notice", C, "--method", "hand", "--format", fmt, "--json")
     [letter] = json.loads(out)["letters"]
-    from apcli.letters import letter_text
+    from apcli.letters.render import letter_text
 
     text = " ".join(letter_text((demo / letter["file"]).read_bytes(), fmt).split())  # type: ignore[arg-type]
     assert "it now ends on Tuesday 23 March 2027 instead of Tuesday 9 February 2027" in text

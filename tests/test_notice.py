@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from apcli.letters import letter_text
+from apcli.letters.render import letter_text
 from apcli.model.calendar import SchoolCalendar
 from apcli.model.notices import earliest_start, in_time, latest_notice_date, school_days_of_notice
 from apcli.model.schema import CalendarFile
@@ -234,7 +234,7 @@ def test_an_ehc_plan_without_an_la_in_the_settings_is_refused(ap: Run, demo: Pat
 
 @pytest.mark.parametrize("fmt", ["html", "txt", "docx"])
 def test_every_shipped_template_renders_with_every_item(ap: Run, demo: Path, fmt: str) -> None:
-    from apcli.letters import letter_text
+    from apcli.letters.render import letter_text
 
     result = ap("notice", TYLER, "--format", fmt, "--json")
     assert result.exit_code == 0, result.output

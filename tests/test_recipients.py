@@ -252,7 +252,7 @@ def _ehc_plan(demo: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["html", "txt", "docx"])
 def test_the_la_copy_goes_to_the_la_that_maintains_the_plan(ap: Run, demo: Path, fmt: str) -> None:
-    from apcli.letters import letter_text
+    from apcli.letters.render import letter_text
 
     _ehc_plan(demo)
     edited = ap("edit", TYLER, *SHROPSHIRE)

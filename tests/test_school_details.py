@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from apcli.letters import letter_text
+from apcli.letters.render import letter_text
 from tests.conftest import Run, as_json, invoke, snapshot
 
 TYLER = "AP-2026-003"  # commissioned; starts Monday 7 December 2026; mother Gemma Ward

@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from apcli.errors import EXIT_INVALID_FILE, EXIT_USAGE
+from apcli.letters.sending import unrecorded_letters
 from apcli.records.store import Records
-from apcli.sending import unrecorded_letters
 from tests.conftest import as_json, invoke, snapshot
 from tests.untrusted import MEMORY_LIMIT_MB, Sentinel, no_traceback, run_ap
 

@@ -11,7 +11,7 @@ from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, PlacementOp
 from apcli.cli.context import did, note, overrides_from, print_json, state
 
 if TYPE_CHECKING:
-    from apcli.sending import Sent
+    from apcli.letters.sending import Sent
 
 DateOption = Annotated[str | None, typer.Option("--date", metavar="D", help="The date it is sent [default: today].")]
 MethodOption = Annotated[str, typer.Option("--method", metavar="post|email|hand", help="How it is sent.")]
@@ -117,7 +117,7 @@ def notice(
 ) -> None:
     """Give the parents (and the LA, for an EHC plan) notice of the placement, or of what changed: the letter,
     checked and recorded."""
-    from apcli.sending import Output, check_method_and_format, copy_notice, issue_notice
+    from apcli.letters.sending import Output, check_method_and_format, copy_notice, issue_notice
     from apcli.steps.workflow import Change
 
     s = state()
@@ -200,7 +200,7 @@ def letter(
 ) -> None:
     """Send the parents the invitation to the planning meeting, or the letter after a termly review; or
     (--copy) render a notice already given again, in another format."""
-    from apcli.sending import Output, check_method_and_format, letter_plans_for, send_letter
+    from apcli.letters.sending import Output, check_method_and_format, letter_plans_for, send_letter
     from apcli.steps.workflow import Change
 
     s = state()
@@ -228,7 +228,7 @@ def _copy(
 ) -> None:
     """`ap letter CASE --copy NOTICE --format F`: a recorded notice rendered again; nothing recorded."""
     from apcli.errors import UsageError
-    from apcli.sending import check_method_and_format, copy_letter
+    from apcli.letters.sending import check_method_and_format, copy_letter
 
     if kind is not None:
         raise UsageError("--copy renders a notice already given again; it takes no --kind.")

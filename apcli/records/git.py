@@ -265,8 +265,8 @@ class Event:
 
 def timeline(records: Records, case_id: str) -> list[Event]:
     """The case's history, the git commits that touched its files, and each letter checked against its sha256."""
+    from apcli.letters.sending import letter_flag
     from apcli.model.attendance import log_path, marks_path
-    from apcli.sending import letter_flag
 
     loaded = records.load_case(case_id)
     case = loaded.case

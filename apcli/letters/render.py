@@ -47,8 +47,9 @@ T = TypeVar("T")
 
 def shipped_templates() -> Path:
     """The templates that come with ap: inside the installed package, or beside it in a checkout."""
-    packaged = Path(__file__).parent / "templates"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[1] / "templates"
+    package = Path(__file__).resolve().parents[1]  # apcli/
+    packaged = package / "templates"
+    return packaged if packaged.is_dir() else package.parent / "templates"
 
 
 def template_name(kind: str, fmt: Format) -> str:

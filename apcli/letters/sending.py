@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from apcli.errors import ApError, BusyError, UsageError
-from apcli.letters import FORMATS, Format, LetterPlan, Rendered, render_letters, template_path
+from apcli.letters.render import FORMATS, Format, LetterPlan, Rendered, render_letters, template_path
 from apcli.model.dates import parse_date
 from apcli.steps.workflow import Change, _with_placement, change_case, check_not_future
 
@@ -413,7 +413,7 @@ def issue_notice(
     entered: no letter is written (the one given then is the notice; a letter made today would be a new one,
     and dated then it would be backdated), the deadline is judged on the day it was given, and the history says
     it was entered late."""
-    from apcli.letterplans import notice_plans
+    from apcli.letters.plans import notice_plans
     from apcli.model.notices import recipients
     from apcli.model.schema import Letter, Notice
     from apcli.model.status import current_notice, notice_owed_from
@@ -549,7 +549,7 @@ def copy_notice(
 
     The notice keeps its date, and its deadline is judged on it as before: the notice was given; this is a
     copy (SI 2010/1156 reg 3 asks for notice to each parent, Education Act 1996 s576 says who a parent is)."""
-    from apcli.letterplans import notice_plans
+    from apcli.letters.plans import notice_plans
     from apcli.model.notices import missing_means, recipients
     from apcli.model.schema import Letter, NoticeCopy
     from apcli.model.status import current_notice
@@ -726,7 +726,7 @@ def letter_plans_for(
     review_date: str | None,
 ) -> Callable[[Case, dt.date], list[LetterPlan]]:
     """The plans for an invitation or a review letter, its options checked first."""
-    from apcli.letterplans import invitation_plans, review_plans
+    from apcli.letters.plans import invitation_plans, review_plans
     from apcli.model.dates import parse_time
 
     records, case_id = change.records, change.case_id
@@ -782,7 +782,7 @@ def find_notice(case_id: str, case: Case, name: str, placement_id: str | None) -
 def _reference_text(records: Records, letter: Letter) -> tuple[str | None, str | None]:
     """The recorded letter's text sha256 (recorded, or from its file if the file is as sent) and its words
     (from the file, if it is as sent), to compare a new rendering with."""
-    from apcli.letters import letter_text, text_sha256
+    from apcli.letters.render import letter_text, text_sha256
 
     data = None
     if not letter_flag(records, letter.file, letter.sha256):
@@ -822,8 +822,8 @@ def copy_letter(
     words): then the case, provider, settings and template still say what they said when it was given, and the
     new format says it too. A rendering that would say something else is refused, with the lines that differ
     where the letter as sent is at hand."""
-    from apcli.letterplans import notice_plans
-    from apcli.letters import letter_text
+    from apcli.letters.plans import notice_plans
+    from apcli.letters.render import letter_text
     from apcli.policy import catalogue
 
     case = records.load_case(case_id).case

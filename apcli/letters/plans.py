@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from apcli.letters import LetterPlan
+from apcli.letters.render import LetterPlan
 from apcli.model.dates import uk, uk_short
 from apcli.model.notices import Recipient, placement_days, recipients, session_lines
 
