@@ -205,8 +205,8 @@ def stamp_for(template: str, count: int) -> str:
 
 def generated_folder(count: int, fresh: bool) -> Path:
     """A records folder of `count` cases (made once; kept in /tmp/ap-bench-N while its stamp matches)."""
-    from apcli.initfolder import init_records
     from apcli.records.store import Records
+    from apcli.setup.init import init_records
 
     home = CACHE / f"ap-bench-{count}"
     folder = home / "records"
@@ -249,10 +249,10 @@ def import_folder(fresh: bool, pupils: int = 200) -> tuple[Path, Path]:
     """bench/import_year.py's folder: `pupils` placed cases with no marks, and a long register of the year."""
     import import_year
 
-    from apcli import demo
-    from apcli.demo import place_pupils, write_register
-    from apcli.initfolder import init_records
     from apcli.records.store import Records
+    from apcli.setup import demo
+    from apcli.setup.demo import place_pupils, write_register
+    from apcli.setup.init import init_records
 
     home = CACHE / f"ap-bench-import-{pupils}"
     folder, register = home / "records", home / "register.csv"

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from apcli.demo import place_pupils, write_register
-from apcli.initfolder import init_records
 from apcli.records.store import Records
+from apcli.setup.demo import place_pupils, write_register
+from apcli.setup.init import init_records
 
 START, END = dt.date(2026, 9, 2), dt.date(2027, 7, 19)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from apcli.demo import write_register
 from apcli.records.store import Records
+from apcli.setup.demo import write_register
 from tests.conftest import invoke
 
 AGREED_CASE = "AP-2026-011"

@@ -18,10 +18,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apcli.census import census_days, census_in_term
 from apcli.errors import UsageError
 from apcli.model.schema import Case, upgrade_case_data
 from apcli.records.store import Records
+from apcli.reports.census import census_days, census_in_term
 from tests.conftest import as_json, invoke
 
 D = dt.date

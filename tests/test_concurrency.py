@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from apcli.demo import place_pupils
 from apcli.records.store import Records
+from apcli.setup.demo import place_pupils
 from tests.conftest import as_json, invoke
 from tests.factory import full_register
 

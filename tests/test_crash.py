@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from apcli.demo import place_pupils
 from apcli.records.guard import Guard
 from apcli.records.journal import STAGING_DIR, recover, write_together
 from apcli.records.store import Records
+from apcli.setup.demo import place_pupils
 from tests.conftest import invoke
 from tests.factory import full_register
 

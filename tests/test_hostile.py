@@ -668,7 +668,7 @@ def test_a_register_over_50_mb_is_refused_by_its_size(demo: Path, tmp_path: Path
 
 
 def test_text_from_a_file_cannot_start_a_new_calendar_event(demo: Path) -> None:
-    from apcli.due import DueItem, as_ics
+    from apcli.reports.due import DueItem, as_ics
 
     sneaky = "review\rEND:VEVENT\r\nBEGIN:VEVENT\nSUMMARY:injected\x00\u2028x"
     item = DueItem(LEO, "Leo", "REVIEW-TERMLY", sneaky, dt.date(2026, 12, 1), "due")

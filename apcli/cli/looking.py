@@ -18,7 +18,7 @@ def init(
     demo: Annotated[bool, typer.Option("--demo", help="Fill it with a fictional school and cases.")] = False,
 ) -> None:
     """Make a new records folder: settings, calendar, providers, cases, templates, git."""
-    from apcli.initfolder import init_records
+    from apcli.setup.init import init_records
 
     name = school or ("Hollybank Primary Academy (fictional)" if demo else "The Academy")
     notes = init_records(folder, name, demo, state().by)
@@ -82,7 +82,7 @@ def list_cases(
     """One row a case: id, pupil, provider, status, what to do next."""
     from apcli.errors import UsageError
     from apcli.model.status import STATUSES
-    from apcli.overview import list_rows
+    from apcli.reports.overview import list_rows
 
     if status is not None and status not in (*STATUSES, "invalid"):
         raise UsageError(f"--status: {status!r} is not a status. Give one of {', '.join(STATUSES)}, invalid.")
@@ -116,7 +116,7 @@ def _print_list(rows: list[dict[str, Any]]) -> None:
 @app.command()
 def show(case_id: CaseArgument, as_json: JsonOption = False) -> None:
     """The whole case, its status, and what stops its next step (with the command that supplies each)."""
-    from apcli.overview import overview
+    from apcli.reports.overview import overview
 
     s = state()
     loaded = s.records.load_case(case_id)
@@ -148,7 +148,7 @@ def check(
     as_json: JsonOption = False,
 ) -> None:
     """Parse every file, validate it against the schema, and check each case against the rules."""
-    from apcli.checking import check_records, exit_code
+    from apcli.reports.checking import check_records, exit_code
 
     s = state()
     findings = check_records(s.records, case_ids, s.today)

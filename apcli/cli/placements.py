@@ -54,7 +54,7 @@ def change(
 ) -> None:
     """Change a placement (shorten, extend, new days, sessions, start time or cost): the notice already given
     stays recorded, and a new one is due for what it must state."""
-    from apcli.overview import overview
+    from apcli.reports.overview import overview
     from apcli.steps.variations import VariationInput, vary
     from apcli.steps.workflow import Change
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from apcli.model.attendance import Marks
     from apcli.model.schema import Case, Placement, Review
-    from apcli.overview import Overview
     from apcli.records.store import LoadedCase, Records
+    from apcli.reports.overview import Overview
 
 
 def _section(title: str, rows: list[tuple[str, str]]) -> Any:

@@ -11,9 +11,9 @@ from apcli.cli.base import JsonOption, app
 from apcli.cli.context import console, note, print_json, print_table, state
 
 if TYPE_CHECKING:
-    from apcli.census import Census, CensusRow
     from apcli.model.attendance import Summary
-    from apcli.report import Report
+    from apcli.reports.census import Census, CensusRow
+    from apcli.reports.money import Report
 
 
 @app.command()
@@ -46,7 +46,7 @@ def report(
     from apcli.errors import UsageError
     from apcli.model.dates import parse_date
     from apcli.records.store import Records
-    from apcli.report import build_report, choose_period, report_json
+    from apcli.reports.money import build_report, choose_period, report_json
 
     if html is not None and records and len(records) > 1:
         # The HTML report is one school's, with its pupils' names; a trust's view leaves names out. Refused
@@ -68,7 +68,7 @@ def report(
         return
     built = reports[0]
     if html is not None:
-        from apcli.reporthtml import write_html
+        from apcli.reports.moneyhtml import write_html
 
         write_html(built, html, folders[0].settings.attendance_threshold)
     if as_json:
@@ -81,7 +81,7 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
     """Several schools, per school and in total; pupils' names left out unless asked for."""
     from rich.table import Table
 
-    from apcli.report import TOTALS_MONEY_HEADINGS, report_json, totals, totals_json, totals_money_cells
+    from apcli.reports.money import TOTALS_MONEY_HEADINGS, report_json, totals, totals_json, totals_money_cells
 
     schools = [totals(r.school, r.pupils) for r in reports]
     everyone = totals("all schools", [p for r in reports for p in r.pupils])
@@ -117,7 +117,7 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
 
 
 def _print(built: Report) -> None:
-    from apcli.report import PUPIL_MONEY_HEADINGS, TOTALS_MONEY_HEADINGS, pupil_money_cells, totals_money_cells
+    from apcli.reports.money import PUPIL_MONEY_HEADINGS, TOTALS_MONEY_HEADINGS, pupil_money_cells, totals_money_cells
 
     if not built.pupils:
         console().print(f"No placements in {built.period.label} ({built.period.start} to {built.period.end}).")
@@ -193,8 +193,8 @@ def census(
     as_json: JsonOption = False,
 ) -> None:
     """The school census's items for each AP placement in the collection period."""
-    from apcli.census import census_csv, census_json, census_rows, choose_census
     from apcli.errors import UsageError
+    from apcli.reports.census import census_csv, census_json, census_rows, choose_census
 
     if as_json and as_csv:
         raise UsageError("Give --json or --csv, not both.")

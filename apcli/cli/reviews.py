@@ -14,7 +14,7 @@ from apcli.cli.context import console, note, print_json, print_table, state
 from apcli.cli.workflow import _change, _report
 
 if TYPE_CHECKING:
-    from apcli.due import DueItem
+    from apcli.reports.due import DueItem
 
 review_app = typer.Typer(help="Reviews: what is due, reviews held, reviews asked for.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
@@ -37,10 +37,10 @@ def due(
     ] = None,
 ) -> None:
     """Everything due or overdue, for every open case, soonest first."""
-    from apcli.due import as_csv as to_csv
-    from apcli.due import as_ics, due_items
     from apcli.errors import UsageError
     from apcli.records.store import check_case_id
+    from apcli.reports.due import as_csv as to_csv
+    from apcli.reports.due import as_ics, due_items
 
     if within is not None and within < 0:
         raise UsageError("--within: give a number of days, 0 or more.")

@@ -158,7 +158,7 @@ def _change(case_id: str, override: list[str] | None = None, why: list[str] | No
 
 def _report(case_id: str, done: str, unneeded: list[str]) -> None:
     from apcli.errors import ApError
-    from apcli.overview import overview
+    from apcli.reports.overview import overview
 
     s = state()
     did(f"{case_id.upper()}: {done}")

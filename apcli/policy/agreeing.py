@@ -312,7 +312,7 @@ def stays_on_roll(context: CaseContext) -> list[Finding]:
 def unregistered_full_time(context: CaseContext) -> list[Finding]:
     """A pupil placed full time in total (10 sessions a week over the placements alongside) with a setting that
     has no URN: an unregistered provider of full-time education may have to register as an independent school."""
-    from apcli.census import FULL_TIME_SESSIONS, pupil_sessions_a_week, sessions_a_week
+    from apcli.reports.census import FULL_TIME_SESSIONS, pupil_sessions_a_week, sessions_a_week
 
     placement = context.placement
     if placement is None or placement.ending is not None:

@@ -305,9 +305,9 @@ def commit_records(records: Records, message: str, by: str) -> tuple[list[str], 
     """`ap commit`: commit the records files that differ from the last commit (a calendar or settings edited by
     hand, say) and that read as valid; returns (committed, left out as invalid). Nothing is committed that ap
     could not read, so a colleague's clone never gets a broken file."""
-    from apcli.checking import PRIVATE_AREAS
     from apcli.errors import ApError, UsageError
     from apcli.records.store import CALENDAR_FILE, SETTINGS_FILE
+    from apcli.reports.checking import PRIVATE_AREAS
 
     if not message.strip():
         raise UsageError('ap commit needs -m "TEXT": why the files changed, for the history.')

@@ -503,7 +503,7 @@ class Records:
     def refuse_safeguarding_details(self, before: str, after: str) -> None:
         """SAFE-DSL before the write, not only in `ap check` once it is in git's history: the words found are
         named, never the text around them."""
-        from apcli.checking import new_safeguarding_words
+        from apcli.reports.checking import new_safeguarding_words
 
         words = [] if self.not_safeguarding else new_safeguarding_words(before, after)
         if words:

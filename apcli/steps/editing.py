@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from apcli.errors import EXIT_REFUSED, ApError, InvalidFilesError, Problem
 
 if TYPE_CHECKING:
-    from apcli.checking import CheckFinding
     from apcli.model.schema import Case
     from apcli.records.store import Records
+    from apcli.reports.checking import CheckFinding
 
 
 class EditRefused(ApError):
@@ -68,8 +68,8 @@ def changed_fields(old: Case, new: Case) -> list[str]:
 def _rule_findings(
     records: Records, case_id: str, path: Path, shown: str, text: str, case: Case, today: dt.date
 ) -> list[CheckFinding]:
-    from apcli.checking import check_case
     from apcli.records.store import LoadedCase
+    from apcli.reports.checking import check_case
 
     return check_case(records, LoadedCase(case_id, path, shown, text, case), today)
 

@@ -469,8 +469,8 @@ def x_problem(case_id: str, case: Case, day: dt.date) -> str | None:
 
 def note_problem(note: str) -> str | None:
     """Why a register's note cannot go into the case's marks, or None. The note's text is never repeated."""
-    from apcli.checking import SAFEGUARDING_DETAIL, SAFEGUARDING_STEMS
     from apcli.model.schema import CONTROL_CHARACTERS
+    from apcli.reports.checking import SAFEGUARDING_DETAIL, SAFEGUARDING_STEMS
 
     if CONTROL_CHARACTERS.search(note) or any(not char.isprintable() and char not in "\n\t" for char in note):
         return "holds a control character (an escape or similar), which ap does not keep; remove it"

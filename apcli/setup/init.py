@@ -170,7 +170,7 @@ def init_records(folder: Path, school: str, demo: bool, by: str = "ap init") -> 
         atomic_write(folder / CASES_DIR / ".gitkeep", "", guard)
         atomic_write(folder / "letters" / ".gitkeep", "", guard)
         if demo:
-            from apcli.demo import write_demo
+            from apcli.setup.demo import write_demo
 
             write_demo(folder)
         else:

@@ -74,7 +74,7 @@ def census_in_term(first: dt.date, last: dt.date, term_name: str) -> Census:
 
 def choose_census(records: Records, today: dt.date, term: str | None) -> Census:
     """The census of the named term; without one, of the term holding today (else the next term, else the last)."""
-    from apcli.report import find_term
+    from apcli.reports.money import find_term
 
     if term is not None:
         chosen = find_term(records, term)
@@ -234,7 +234,7 @@ def _attendance(
 ) -> tuple[Summary, Summary]:
     """The placement's marks from the collection period's start to census day (or today): both figures."""
     from apcli.model.attendance import summarise
-    from apcli.report import _placement_marks
+    from apcli.reports.money import _placement_marks
 
     last = min(census.day, today)
     kept = [

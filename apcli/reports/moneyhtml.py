@@ -10,10 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from apcli.errors import UsageError
-from apcli.report import PUPIL_MONEY_HEADINGS, TOTALS_MONEY_HEADINGS, money_text, pupil_money_cells, totals_money_cells
+from apcli.reports.money import (
+    PUPIL_MONEY_HEADINGS,
+    TOTALS_MONEY_HEADINGS,
+    money_text,
+    pupil_money_cells,
+    totals_money_cells,
+)
 
 if TYPE_CHECKING:
-    from apcli.report import PupilLine, Report, TargetLine, Totals
+    from apcli.reports.money import PupilLine, Report, TargetLine, Totals
 
 WIDTH, HEIGHT, PAD = 520, 150, 28
 NAVY, RED, GREY, GREEN = "#1f3a5f", "#b3261e", "#888888", "#2e7d32"

@@ -1,0 +1,1 @@
+"""Making a records folder: `ap init` (the folder, its settings and calendar templates) and the demo school."""
