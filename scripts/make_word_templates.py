@@ -199,6 +199,24 @@ def add_text(paragraph: Paragraph, text: str, size: Pt | None = None) -> None:
             element.set(qn("xml:space"), "preserve")
 
 
+def page_field(paragraph: Paragraph, field: str) -> None:
+    """A field Word and LibreOffice fill in as they lay the page out: PAGE, NUMPAGES."""
+    for kind, text in (("begin", None), (None, f" {field} "), ("separate", None), (None, "1"), ("end", None)):
+        run = paragraph.add_run()
+        run.font.size = Pt(8)
+        if kind is not None:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        elif text.strip() == field:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        else:
+            element = OxmlElement("w:t")
+            element.text = text
+        run._r.append(element)
+
+
 def bottom_rule(paragraph: Paragraph) -> None:
     """A navy line under the letterhead, as the HTML letters have."""
     borders = OxmlElement("w:pBdr")
@@ -247,7 +265,7 @@ def write(name: str, body: list[tuple[str, str]]) -> None:
     neutral_properties(document)
     section = document.sections[0]
     section.page_height, section.page_width = Mm(297), Mm(210)
-    section.top_margin, section.bottom_margin = Mm(15), Mm(18)
+    section.top_margin, section.bottom_margin = Mm(18), Mm(18)
     section.left_margin = section.right_margin = Mm(20)
     section.header_distance = Mm(10)
     normal = document.styles["Normal"]
@@ -258,12 +276,23 @@ def write(name: str, body: list[tuple[str, str]]) -> None:
     normal.paragraph_format.line_spacing = 1.15
     for style in ("Header", "List Bullet"):
         document.styles[style].paragraph_format.space_after = Pt(0)
-    header = section.header
-    title = header.paragraphs[0]
+    # The letterhead opens the first page (in the body, so it is part of the letter's words); the pages after it
+    # have a one-line header instead, as a printed HTML letter has the letterhead once.
+    section.different_first_page_header_footer = True
+    section.first_page_header.is_linked_to_previous = False
+    running = section.header.paragraphs[0]
+    running.paragraph_format.space_after = Pt(0)
+    add_text(running, "{{ school.name }}, our reference {{ case_id }}, page ", Pt(8))
+    page_field(running, "PAGE")
+    add_text(running, " of ", Pt(8))
+    page_field(running, "NUMPAGES")
+    for run in running.runs:
+        run.font.color.rgb = NAVY
+    title = document.paragraphs[0] if document.paragraphs else document.add_paragraph()
     title.paragraph_format.space_after = Pt(2)
     run = title.add_run("{{ school.name }}")
     run.bold, run.font.size, run.font.color.rgb = True, Pt(16), NAVY
-    letterhead = header.add_paragraph()
+    letterhead = document.add_paragraph()
     letterhead.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     letterhead.paragraph_format.line_spacing = 1.0
     letterhead.paragraph_format.space_after = Pt(0)

@@ -189,6 +189,9 @@ def test_the_notice_states_every_item_with_the_first_day_address_whole(letters: 
         assert item in words, item
     assert letter.has_block(PROVIDER)  # the provider's name, address and telephone: one block, on one page
     assert letter.has_block(["Session times", *SESSIONS])
+    second = letter.text.split("\f")[1]
+    rows = [row.strip() for row in second.splitlines() if row.strip()]
+    assert rows[:2] == [f"{SCHOOL}, our reference {TYLER}, page 2 of 2", "Session times"]  # a one-line header
     page = next(text for text in letter.text.split("\f") if "Larkhill Green Farm" in text)
     assert "The first day" in page and "ZZ2 3ZZ" in page  # the heading and the whole address together
 
