@@ -276,6 +276,7 @@ def write(name: str, body: list[tuple[str, str]]) -> None:
     normal.paragraph_format.line_spacing = 1.15
     for style in ("Header", "List Bullet"):
         document.styles[style].paragraph_format.space_after = Pt(0)
+    document.styles["List Bullet"].paragraph_format.line_spacing = 1.15
     # The letterhead opens the first page (in the body, so it is part of the letter's words); the pages after it
     # have a one-line header instead, as a printed HTML letter has the letterhead once.
     section.different_first_page_header_footer = True
