@@ -28,6 +28,7 @@ def _common(
     return {
         "case_id": case_id,
         "date": uk(letter_date),
+        "date_iso": letter_date.isoformat(),  # for the Word file's properties (created, modified)
         "method": method,
         "school": {
             "name": school.name,

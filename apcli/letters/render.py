@@ -351,9 +351,47 @@ def _render_docx(records: Records, kind: str, context: dict[str, Any], env: Sand
 
     document = DocxTemplate(io.BytesIO(_docx_template(records, kind)))
     document.render(context, jinja_env=env, autoescape=True)
+    _set_properties(document, kind, context)
     stream = io.BytesIO()
     document.save(stream)
     return stream.getvalue()
+
+
+def letter_title(kind: str, context: dict[str, Any]) -> str:
+    """What a letter is, in words: its Word file's title (what a file list or a PDF viewer shows)."""
+    pupil = str(context.get("pupil", {}).get("name", ""))
+    if kind == "notice":
+        copy = "Copy of a notice" if context.get("recipient", {}).get("is_la") else "Notice"
+        return f"{copy} of off-site education for {pupil}"
+    if kind == "invitation":
+        return f"Invitation to a meeting about {pupil}'s education"
+    if kind == "review":
+        return f"Review outcome for {pupil}'s placement"
+    return kind.capitalize()
+
+
+def _set_properties(document: Any, kind: str, context: dict[str, Any]) -> None:
+    """A letter's own document properties, whatever the template's (a school's own template's too): by the
+    school, made on the letter's date (midnight UTC), titled with its kind; nothing of the program that made
+    the template, nor its date. The rest (subject, keywords, comments ...) is emptied."""
+    import datetime as dt
+
+    school = str(context.get("school", {}).get("name", ""))
+    core = document.docx.core_properties
+    core.author = core.last_modified_by = school
+    core.title = letter_title(kind, context)
+    core.subject = core.keywords = core.category = core.comments = core.content_status = ""
+    core.identifier = core.version = ""
+    core.language = "en-GB"
+    core.revision = 1
+    for printed in core._element.findall(
+        "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}lastPrinted"
+    ):
+        core._element.remove(printed)  # python-docx cannot unset it: a template's printing date is not the letter's
+    iso = context.get("date_iso")
+    if isinstance(iso, str):
+        made = dt.datetime.combine(dt.date.fromisoformat(iso), dt.time(), tzinfo=dt.UTC)
+        core.created = core.modified = made
 
 
 # --- rendering in a child process with bounded time and memory ----------------------------------------------------
