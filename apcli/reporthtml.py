@@ -285,6 +285,9 @@ td.n, th.n, table.totals th + th { text-align: right; }
 td.n { white-space: nowrap; }
 td.n.why { white-space: normal; }
 table.ids td:first-child, .id { white-space: nowrap; }
+/* Names wrap between words; only a word too long for its column breaks inside (never an id, never below 9ch). */
+table.pupils td:nth-child(2), table.outcomes td:nth-child(2) { overflow-wrap: anywhere; min-width: 9ch; }
+table.pupils td:nth-child(3), table.totals td:first-child { overflow-wrap: anywhere; min-width: 12ch; }
 tr.total td { font-weight: bold; border-top: 1.5px solid #1f3a5f; }
 .block { break-inside: avoid; page-break-inside: avoid; }
 svg.chart { max-width: 100%; height: auto; display: block; margin: 1mm 0 1mm; }
