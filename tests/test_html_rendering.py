@@ -182,7 +182,8 @@ def _missing() -> str | None:
 
 MISSING = _missing()
 rendered = pytest.mark.skipif(
-    MISSING is not None and not REQUIRED, reason=f"rendering in Chromium: {MISSING} (AP_RENDER_TESTS=required fails)"
+    MISSING is not None and not REQUIRED,
+    reason=f"rendering in Chromium: {MISSING} (with AP_RENDER_TESTS=required this fails instead)",
 )
 
 
