@@ -127,7 +127,7 @@ def attendance_chart(line: PupilLine, threshold: float) -> str:
         percent = percent_on.get(monday)
         if percent is None:
             continue
-        top = plot.y(percent)
+        top = min(plot.y(percent), plot.bottom - 2)  # a week at 0% still shows, as a sliver (marked, not missing)
         middle = plot.left + (index + 0.5) * step
         width = max(min(step * 0.76, 48), 1)
         colour = NAVY if percent >= threshold else RED
