@@ -98,7 +98,9 @@ def _spaced(positions: list[float], room: float = LABEL) -> list[int]:
             chosen.append(index)
     last = len(positions) - 1
     if positions and chosen[-1] != last:
-        if len(chosen) > 1 and positions[last] - positions[chosen[-1]] < room:
+        if positions[last] - positions[chosen[-1]] < room:
+            if len(chosen) == 1:
+                return chosen  # the last too close to the first: the first alone
             chosen.pop()
         chosen.append(last)
     return chosen
@@ -215,7 +217,7 @@ def _target_caption(target: TargetLine) -> str:
         )
     if len(target.measures) == 1:
         day, value = target.measures[0]
-        return f"One measure so far: {value:g} on {_long(day)}. The next shows the way it is going."
+        return f"One measure so far: {value:g} on {_long(day)}; the line between measures starts with the next."
     if target.measures:
         return f"{len(target.measures)} measures, {_long(target.measures[0][0])} to {_long(target.measures[-1][0])}."
     return ""

@@ -88,6 +88,14 @@ def test_the_threshold_label_is_outside_the_plot_and_weeks_and_the_scale_are_lab
     assert [w for _, w in _texts(svg, "value")] == ["100", "75", "100", "100", "62.5", "100", "100"]
 
 
+def test_labels_too_close_together_give_way() -> None:
+    from apcli.reporthtml import _spaced
+
+    assert _spaced([0, 20]) == [0]  # the last too close to the first: the first alone
+    assert _spaced([0, 30, 60, 70]) == [0, 3]  # the one at 60 gives way to the last
+    assert _spaced([0, 40, 80, 120]) == [0, 1, 2, 3]
+
+
 def test_a_long_run_of_weeks_labels_every_nth_so_labels_never_collide() -> None:
     """39 weeks from 7 Sep 2026 (13.5 px each, a label needs 40): every third week is labelled, and the last,
     for which the one before it (3 weeks back, 27 px) gives way; too narrow for each week's figure above it."""
@@ -144,7 +152,8 @@ def test_a_target_with_one_measure_is_a_labelled_point_between_its_lines(demo: P
     assert all(x > 570 for x, _ in _texts(reading, "line-label"))
     assert [w for _, w in _texts(reading, "tick")] == ["82", "84", "86", "88", "90", "92"]
     assert (
-        "<p class=caption>One measure so far: 87 on 20 November 2026. The next shows the way it is going.</p>" in html
+        "<p class=caption>One measure so far: 87 on 20 November 2026; the line between measures starts with the next.</p>"
+        in html
     )
     behaviour = _chart(html, "target", LEO, 1)  # two measures: a line through two labelled points
     assert behaviour.count("<circle") == 2 and "<polyline" in behaviour
