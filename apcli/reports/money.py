@@ -121,6 +121,7 @@ class PupilLine:
     marked_days: int = 0
     attended_on_marked_days: int = 0
     unmarked_sessions: int = 0
+    provider_name: str = ""  # the provider's name (its id in `provider`); a pupil's line: the names, joined
 
     @property
     def cost_to_date(self) -> Decimal | None:
@@ -294,6 +295,7 @@ def placement_line(
         marked_days=len(full_days),
         attended_on_marked_days=on_full_days.attended,
         unmarked_sessions=unmarked,
+        provider_name=provider.name if provider is not None else placement.provider,
     )
 
 
@@ -359,6 +361,7 @@ def pupil_line(records: Records, case_id: str, case: Case, period: Period, today
         marked_days=sum(part.marked_days for part in parts),
         attended_on_marked_days=sum(part.attended_on_marked_days for part in parts),
         unmarked_sessions=sum(part.unmarked_sessions for part in parts),
+        provider_name=", ".join(dict.fromkeys(part.provider_name for part in parts)),
         contact_lapses=[
             (lapse.week, lapse.why) for lapse in case.contact_lapses if period.start <= lapse.week <= period.end
         ],
@@ -379,6 +382,7 @@ class Totals:
     attended_on_marked_days: int = 0  # over the same placements
     unmarked_sessions: int = 0
     placements: int = 0
+    name: str = ""  # a provider's totals: its name (the label is its id); the school's: the school's name
 
     @property
     def cost_per_attended_session(self) -> Decimal | None:
@@ -398,7 +402,7 @@ class Totals:
 SUMMARY_FIELDS = ("possible", "attended", "authorised", "unauthorised", "not_possible", "dual_registered")
 
 
-def totals(label: str, lines: list[PupilLine]) -> Totals:
+def totals(label: str, lines: list[PupilLine], name: str = "") -> Totals:
     """The sums over pupils' lines (or placements' lines), each placement counted once."""
     pupils = len({line.case for line in lines})
     lines = [part for line in lines for part in (line.parts or [line])]
@@ -416,6 +420,7 @@ def totals(label: str, lines: list[PupilLine]) -> Totals:
         sum(line.attended_on_marked_days for line in known),
         sum(line.unmarked_sessions for line in lines),
         len(lines),
+        name or label,
     )
 
 
@@ -438,12 +443,13 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
             lines.append(line)
     placements = [part for line in lines for part in line.parts]
     providers = sorted({part.provider for part in placements})
+    name = {part.provider: part.provider_name for part in placements}
     return Report(
         records.settings.school.name,
         period,
         lines,
-        [totals(p, [part for part in placements if part.provider == p]) for p in providers],
-        totals("school", lines),
+        [totals(p, [part for part in placements if part.provider == p], name[p]) for p in providers],
+        totals("school", lines, records.settings.school.name),
         records.root,
     )
 
@@ -492,6 +498,7 @@ def figures_json(at_provider: Summary, statutory: Summary) -> dict[str, Any]:
 def totals_json(t: Totals) -> dict[str, Any]:
     return {
         "label": t.label,
+        "name": t.name,
         "pupils": t.pupils,
         "days_commissioned": t.days_commissioned,
         "possible": t.summary.possible,
@@ -514,6 +521,7 @@ def _line_json(p: PupilLine, names: bool) -> dict[str, Any]:
         "case": p.case,
         **({"pupil": p.pupil} if names else {}),
         "provider": p.provider,
+        "provider_name": p.provider_name,
         "start": p.start.isoformat(),
         "end": p.end.isoformat(),
         "outcome": p.outcome,
