@@ -31,7 +31,7 @@ from docx.text.paragraph import Paragraph
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)
 # The shipped templates' own properties; every rendered letter gets the school, its date and its kind instead
-# (apcli/letters.py, `_render_docx`).
+# (apcli/letters/render.py, `_render_docx`).
 NEUTRAL_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 RECIPIENT = "{{ recipient.name }}{% for line in recipient.address_lines %}\n{{ line }}{% endfor %}"

@@ -89,7 +89,7 @@ def test_the_threshold_label_is_outside_the_plot_and_weeks_and_the_scale_are_lab
 
 
 def test_labels_too_close_together_give_way() -> None:
-    from apcli.reporthtml import _spaced
+    from apcli.reports.moneyhtml import _spaced
 
     assert _spaced([0, 20]) == [0]  # the last too close to the first: the first alone
     assert _spaced([0, 30, 60, 70]) == [0, 3]  # the one at 60 gives way to the last
@@ -99,9 +99,9 @@ def test_labels_too_close_together_give_way() -> None:
 def test_a_long_run_of_weeks_labels_every_nth_so_labels_never_collide() -> None:
     """39 weeks from 7 Sep 2026 (13.5 px each, a label needs 40): every third week is labelled, and the last,
     for which the one before it (3 weeks back, 27 px) gives way; too narrow for each week's figure above it."""
-    from apcli.attendance import Summary
-    from apcli.report import PupilLine
-    from apcli.reporthtml import attendance_chart
+    from apcli.model.attendance import Summary
+    from apcli.reports.money import PupilLine
+    from apcli.reports.moneyhtml import attendance_chart
 
     first = dt.date(2026, 9, 7)
     line = PupilLine(LEO, "Leo Hartley", "larkhill-green", first, first, "still placed", 0, 0, 0,

@@ -1,7 +1,7 @@
 """The value-for-money report as one self-contained HTML file: tables, and charts drawn as inline SVG.
 
 No JavaScript and no network: the file opens and prints (A4 portrait) anywhere. Every figure comes from
-`apcli.report` (the text and JSON show the same); this module only lays them out. Checked rendered in
+`apcli.reports.money` (the text and JSON show the same); this module only lays them out. Checked rendered in
 Chromium, on screen and printed (tests/test_html_rendering.py): nothing runs wider than the page, an id never
 wraps, and a pupil's charts break between pages only between charts.
 """
