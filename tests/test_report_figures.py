@@ -105,3 +105,13 @@ def test_no_sessions_yet_and_no_cost_recorded_are_two_words(demo: Path, tmp_path
     assert _text_row(text, LEO)[8] == "no cost recorded"
     assert _html_row(html, LEO)[7] == "no cost recorded"
     assert "missing" not in text and "missing" not in html
+
+
+def test_the_text_report_names_providers_not_their_ids(demo: Path) -> None:
+    """As the HTML does: the provider's name, the id being for typing, not reading."""
+    result = invoke(demo, "report", "--term", "Autumn 2026", today="2026-11-27")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line.startswith("AP-2026-001")]
+    assert "Larkhill Green Alternative Provision" in rows[0]
+    assert "larkhill-green" not in result.stdout
+    assert any(line.startswith("all providers ") for line in result.stdout.splitlines())

@@ -130,7 +130,7 @@ def _print(built: Report) -> None:
         ),
         [
             (
-                p.case, p.pupil, p.provider, str(p.days_commissioned), str(p.summary.possible),
+                p.case, p.pupil, p.provider_name or p.provider, str(p.days_commissioned), str(p.summary.possible),
                 str(p.summary.attended), _percent(p.summary.percent), _statutory(p.statutory),
                 *(cell for _, cell in pupil_money_cells(p)), f"{p.reviews_held}/{p.reviews_due}",
                 p.outcome, str(p.length_days),
@@ -157,7 +157,7 @@ def _print(built: Report) -> None:
          "% statutory (school register)", *TOTALS_MONEY_HEADINGS),
         [
             (
-                t.label, str(t.pupils), str(t.days_commissioned), str(t.summary.possible), str(t.summary.attended),
+                "all providers" if t is built.total else t.name or t.label, str(t.pupils), str(t.days_commissioned), str(t.summary.possible), str(t.summary.attended),
                 _percent(t.summary.percent), _statutory(t.statutory), *(cell for _, cell in totals_money_cells(t)),
             )
             for t in [*built.by_provider, built.total]
