@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from apcli.model.attendance import expected_sessions
+from apcli.policy.duties import DUTIES_AFTER_THE_END
 from apcli.records.store import Records
-from apcli.steps.duties import DUTIES_AFTER_THE_END
 from tests.conftest import Run, as_json, invoke, snapshot
 
 C = "AP-2026-011"

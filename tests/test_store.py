@@ -19,7 +19,8 @@ from apcli.errors import InvalidFileError, InvalidFilesError
 from apcli.model.history import record
 from apcli.model.schema import Case
 from apcli.records import yamlio
-from apcli.records.store import Records, atomic_write
+from apcli.records.layout import atomic_write
+from apcli.records.store import Records
 
 
 def case_file(demo: Path, case_id: str = "AP-2026-005") -> Path:

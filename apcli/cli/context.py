@@ -46,7 +46,7 @@ class ApGroup(TyperGroup):
             return self._invoke(ctx)
 
     def _invoke(self, ctx: typer.Context) -> Any:
-        from apcli.records.store import forget_written
+        from apcli.records.layout import forget_written
 
         forget_written()
         try:
@@ -259,7 +259,7 @@ def did(message: str) -> None:
 
 def commit_if_asked(command: str) -> None:
     """One commit of the records files this command wrote, where the settings ask for it (`commit: true`)."""
-    from apcli.records.store import written_files
+    from apcli.records.layout import written_files
 
     written = written_files()
     if not _current or not written or "records" not in vars(state()):

@@ -168,7 +168,7 @@ def check(
 @app.command()
 def log(case_id: CaseArgument, as_json: JsonOption = False) -> None:
     """The case's timeline: its history, the git commits that touched its files, and each letter checked."""
-    from apcli.records.git import timeline
+    from apcli.reports.timeline import timeline
 
     events = timeline(state().records, case_id)
     if as_json:

@@ -84,7 +84,7 @@ def due(
 
 def _write_ics(path: Path, text: str) -> None:
     from apcli.errors import UsageError
-    from apcli.records.store import atomic_write
+    from apcli.records.layout import atomic_write
 
     if path.is_dir() or not path.parent.is_dir():
         raise UsageError(f"--ics: {path} cannot be written (give a file in a folder that exists).")
@@ -298,7 +298,7 @@ def write_off(
     ] = None,
 ) -> None:
     """Write off what an ended placement still owes under RULE, and why: it no longer shows as due."""
-    from apcli.steps.duties import write_off as record_write_off
+    from apcli.steps.writeoff import write_off as record_write_off
 
     result, count = record_write_off(_change(case_id), rule, why, placement)
     _report(case_id, f"{count} item(s) of {rule.strip().upper()} written off", result.unneeded)

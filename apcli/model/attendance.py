@@ -24,7 +24,6 @@ from apcli.model import codes
 if TYPE_CHECKING:
     from apcli.model.calendar import SchoolCalendar
     from apcli.model.schema import Case, Placement, Provider
-    from apcli.records.guard import Guard
 
 MARKS_SUFFIX = ".attendance.csv"
 LOG_SUFFIX = ".attendance-log.csv"
@@ -109,14 +108,6 @@ def _read_line(marks: Marks, row: list[str]) -> str | None:
         marks.notes[day] = row[3].strip()
     marks.days.setdefault(day, {})
     return None
-
-
-def load_marks(case_file: Path, shown: str, guard: Guard) -> Marks:
-    """The marks beside `case_file`, read through the records folder's guard; none if there is no file yet."""
-    from apcli.records import yamlio
-
-    data = guard.read_bytes(marks_path(case_file), "cases", shown=shown, missing_ok=True)
-    return Marks() if data is None else parse_marks(yamlio.decode(data, shown), shown)
 
 
 def log_lines(entries: list[tuple[dt.date, str, str, str]]) -> str:

@@ -9,7 +9,7 @@ import datetime as dt
 
 from apcli.model import codes
 from apcli.model.status import placement_status
-from apcli.policy import CaseContext, Finding
+from apcli.policy.base import CaseContext, Finding
 
 MEETING_SCHOOL_DAYS = 5  # a meeting the policy says "will be convened", with no time given: within a school week
 OFFICER_SCHOOL_DAYS = 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apcli.model.status import approving, headteacher_decision, parent_present, parents_response, planning_meetings
-from apcli.policy import CaseContext, Finding
+from apcli.policy.base import CaseContext, Finding
 
 if TYPE_CHECKING:
     from apcli.model.schema import Meeting
@@ -312,7 +312,7 @@ def stays_on_roll(context: CaseContext) -> list[Finding]:
 def unregistered_full_time(context: CaseContext) -> list[Finding]:
     """A pupil placed full time in total (10 sessions a week over the placements alongside) with a setting that
     has no URN: an unregistered provider of full-time education may have to register as an independent school."""
-    from apcli.reports.census import FULL_TIME_SESSIONS, pupil_sessions_a_week, sessions_a_week
+    from apcli.model.sessions import FULL_TIME_SESSIONS, pupil_sessions_a_week, sessions_a_week
 
     placement = context.placement
     if placement is None or placement.ending is not None:

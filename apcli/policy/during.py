@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from apcli.model import codes
 from apcli.model.attendance import attending_days, expected_sessions, follow_up_for, is_absence, last_day, summarise
 from apcli.model.status import notice_owed_from, placement_status
-from apcli.policy import CaseContext, Finding
+from apcli.policy.base import CaseContext, Finding
 
 if TYPE_CHECKING:
-    from apcli.model.schema import Measure, Meeting, Target
+    from apcli.model.schema import Case, Measure, Meeting, Target
+    from apcli.records.store import Records
 
 ACADEMY_ROLES = ("senco", "headteacher", "teacher", "attendance", "dsl", "send-hub")
 FOLLOW_UP_SCHOOL_DAYS = 1
@@ -150,7 +152,7 @@ def _placement_marks(context: CaseContext) -> list[tuple[dt.date, str, str]]:
 def closure_codes(context: CaseContext) -> list[Finding]:
     """A mark of # or Y1-Y7 on a school day with no closure of the provider recorded, or another mark on a
     recorded closure day: the import refuses both; this finds them in marks recorded another way."""
-    from apcli.steps.importing import closure_problem
+    from apcli.policy.during import closure_problem
 
     placement = context.placement
     if placement is None:
@@ -495,3 +497,39 @@ def period_end(context: CaseContext) -> list[Finding]:
             placement.end,
         )
     ]
+
+
+def closure_problem(records: Records, provider_id: str, day: dt.date, code: str) -> str | None:
+    """Why `code` cannot stand on `day` (a school day) at the provider, or None (ATT-CLOSURE-CODES). # and
+    Y1-Y7 say the pupil could not attend because the provider was closed or could not take them: on a day the
+    school is open that needs the provider's closure recorded. On a recorded closure day, only those codes."""
+    provider = records.providers.get(provider_id)
+    closure = provider.closure_on(day) if provider is not None else None
+    if code in codes.CLOSURE_CODES and closure is None:
+        return (
+            f"{code} ({codes.ALL_CODES[code]}) on {day}, a school day, needs a closure of {provider_id} recorded for "
+            f"that day (ATT-CLOSURE-CODES): record it with `ap provider closure {provider_id} --date {day} --why "
+            "TEXT` (add --to D for several days) and import the register again, or correct the mark"
+        )
+    if code not in codes.CLOSURE_CODES and closure is not None:
+        span = str(closure.start) if closure.start == closure.end else f"{closure.start} to {closure.end}"
+        return (
+            f"{provider_id} is recorded as closed on {day} (closure {span}: {closure.why}), so no session was held "
+            f"there (ATT-CLOSURE-CODES): mark it # or a Y code, or, if it was open after all, remove the closure "
+            f"from {records.shown(records.provider_path(provider_id))}"
+        )
+    return None
+
+
+def x_problem(case_id: str, case: Case, day: dt.date) -> str | None:
+    """Why X cannot stand for the pupil on `day`, or None (ATT-CODE-X): X is for a pupil not of compulsory
+    school age, and every pupil from the prescribed day after their fifth birthday is."""
+    from apcli.model.attendance import compulsory_school_age
+
+    since = compulsory_school_age(case.pupil.dob, day)
+    if since is None:
+        return None
+    return (
+        f"X is for a pupil not of compulsory school age, and {case_id}'s pupil (born {case.pupil.dob}) has been of "
+        f"compulsory school age since {since} (ATT-CODE-X): mark the session with the code the provider meant"
+    )

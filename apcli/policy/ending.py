@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from apcli.policy import CaseContext, Finding
+from apcli.policy.base import CaseContext, Finding
 from apcli.policy.during import ACADEMY_ROLES
 
 if TYPE_CHECKING:

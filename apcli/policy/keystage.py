@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from apcli.model.attendance import last_day
 from apcli.model.dates import school_year_label, year6_school_year
-from apcli.policy import CaseContext, Finding
+from apcli.policy.base import CaseContext, Finding
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case

@@ -22,7 +22,7 @@ from apcli.model.notices import (
     school_days_of_notice,
 )
 from apcli.model.status import current_notice, notice_owed_from
-from apcli.policy import CaseContext, Finding
+from apcli.policy.base import CaseContext, Finding
 
 if TYPE_CHECKING:
     from apcli.model.schema import School
@@ -239,7 +239,7 @@ def missing_school_details(school: School) -> list[tuple[str, str, str]]:
 
 
 def school_details(context: CaseContext) -> list[Finding]:
-    from apcli.records.store import SETTINGS_FILE
+    from apcli.records.layout import SETTINGS_FILE
 
     missing = missing_school_details(context.records.settings.school)
     if not missing:

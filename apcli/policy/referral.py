@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apcli.model.dates import format_year_group, year_group_for
-from apcli.policy import CaseContext, Finding
+from apcli.policy.base import CaseContext, Finding
 
 
 def key_stage(context: CaseContext) -> list[Finding]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from apcli.policy import CaseContext, Finding
+from apcli.policy.base import CaseContext, Finding
 
 
 def outcome_notified(context: CaseContext) -> list[Finding]:

@@ -6,13 +6,14 @@ says so. Checks live beside the step they gate.
 
 from __future__ import annotations
 
-from apcli.policy import Rule, during, keystage
 from apcli.policy import absence as absent
 from apcli.policy import agreeing as agree
+from apcli.policy import during, keystage
 from apcli.policy import ending as end
 from apcli.policy import notices as notice
 from apcli.policy import referral as ref
 from apcli.policy import reviews as review
+from apcli.policy.base import Rule
 
 POLICY = "the academy's Alternative Provision Policy"
 REGS = "SI 2010/1156 (Education (Educational Provision for Improving Behaviour) Regulations 2010), as amended"

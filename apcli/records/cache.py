@@ -224,7 +224,7 @@ class ResultCache:
     """
 
     def __init__(self, records: Records, kind: str, today: str) -> None:
-        from apcli.records.store import CALENDAR_FILE, SETTINGS_FILE
+        from apcli.records.layout import CALENDAR_FILE, SETTINGS_FILE
 
         self.records = records
         self.shelf = Shelf(records.root, kind)
@@ -236,7 +236,7 @@ class ResultCache:
     def key(self, case_id: str) -> str | None:
         """The key of the case's result, or None if its case or marks file cannot be read (then no caching)."""
         from apcli.model.attendance import marks_path
-        from apcli.records.store import CASES_DIR
+        from apcli.records.layout import CASES_DIR
 
         case_file = self.records.case_path(case_id)
         digest = self.base.copy()

@@ -105,7 +105,7 @@ def commit(root: Path, written: list[Path], message: str, by: str) -> str | None
 
     from apcli.errors import ApError
     from apcli.records.guard import Guard
-    from apcli.records.store import lock_timeout
+    from apcli.records.layout import lock_timeout
 
     paths = records_paths(root, written)
     if not paths or not in_repository(root) or not _git(root, "status", "--porcelain", "--", *paths).stdout.strip():
@@ -249,40 +249,8 @@ def uncommitted(root: Path, areas: list[str]) -> list[str]:
     return found
 
 
-@dataclass(frozen=True)
-class Event:
-    """One line of a case's timeline."""
-
-    when: str  # ISO date, or date and time (UTC)
-    source: str  # "case" (its history), "git" (a commit), "letter" (a notice's file checked)
-    who: str
-    what: str
-    flag: str = ""  # "changed after it was sent", for instance
-
-    def as_dict(self) -> dict[str, str]:
-        return {"when": self.when, "source": self.source, "who": self.who, "what": self.what, "flag": self.flag}
-
-
-def timeline(records: Records, case_id: str) -> list[Event]:
-    """The case's history, the git commits that touched its files, and each letter checked against its sha256."""
-    from apcli.letters.sending import letter_flag
-    from apcli.model.attendance import log_path, marks_path
-
-    loaded = records.load_case(case_id)
-    case = loaded.case
-    events = [Event(f"{h.date} {(h.at or '')[11:16]}".strip(), "case", h.by, h.what) for h in case.history]
-    files = [loaded.path, marks_path(loaded.path), log_path(loaded.path)]
-    events += _commits(records.root, [f for f in files if f.exists()])
-    letters = [(n.date, letter.file, letter.sha256) for p in case.placements for n in p.notices for letter in n.letters]
-    letters += [(letter.date, letter.file, letter.sha256) for letter in case.letters]
-    for date, file, sha256 in letters:
-        flag = letter_flag(records, file, sha256)  # read through the guard: only a file inside letters/
-        events.append(Event(date.isoformat(), "letter", "", f"{file} (sha256 {sha256[:12]}...)", flag))
-    return sorted(events, key=lambda e: e.when)
-
-
-def _commits(root: Path, files: list[Path]) -> list[Event]:
-    """The commits that touched `files`. Paths are given to git relative to the records folder, since git
+def commits_touching(root: Path, files: list[Path]) -> list[tuple[str, str, str]]:
+    """The commits that touched `files`: (when, who, what) each. Paths are given to git relative to the records folder, since git
     runs in it (`-C`): a relative --records folder once made every path miss and `ap log` show no commits."""
     paths = [relative for relative in (_inside(root, f) for f in files) if relative]
     if not paths or not in_repository(root):
@@ -290,14 +258,14 @@ def _commits(root: Path, files: list[Path]) -> list[Event]:
     # Fields and commits end with NUL, which no name or subject can hold (a tab in an author's name can).
     result = _git(root, "log", "-z", "--format=%aI%x00%an%x00%h %s", "--", *paths)
     fields = result.stdout.split("\0")
-    events = []
+    events: list[tuple[str, str, str]] = []
     for index in range(0, len(fields) - 2, 3):
         when, who, what = (field.strip("\n") for field in fields[index : index + 3])
         try:
             with_time = dt.datetime.fromisoformat(when).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
         except ValueError:
             with_time = ""
-        events.append(Event(with_time, "git", who, what))
+        events.append((with_time, who, what))
     return events
 
 
@@ -306,8 +274,7 @@ def commit_records(records: Records, message: str, by: str) -> tuple[list[str], 
     hand, say) and that read as valid; returns (committed, left out as invalid). Nothing is committed that ap
     could not read, so a colleague's clone never gets a broken file."""
     from apcli.errors import ApError, UsageError
-    from apcli.records.store import CALENDAR_FILE, SETTINGS_FILE
-    from apcli.reports.checking import PRIVATE_AREAS
+    from apcli.records.layout import CALENDAR_FILE, PRIVATE_AREAS, SETTINGS_FILE
 
     if not message.strip():
         raise UsageError('ap commit needs -m "TEXT": why the files changed, for the history.')

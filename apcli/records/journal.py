@@ -44,7 +44,7 @@ def _sha(guard: Guard, path: Path) -> str | None:
 
 def write_together(guard: Guard, files: dict[Path, str | bytes], locks: Iterable[str]) -> None:
     """Replace every file in `files` (case files inside the folder) as one change, made under the case `locks`."""
-    from apcli.records.store import _WRITTEN
+    from apcli.records.layout import note_written
 
     staging = guard.private_folder(STAGING_DIR)
     token = secrets.token_hex(8)
@@ -59,7 +59,7 @@ def write_together(guard: Guard, files: dict[Path, str | bytes], locks: Iterable
         fsync_folder(folder)
         fsync_folder(staging)
         guard.write(folder / PLAN, json.dumps({"locks": sorted(locks), "files": plan}, indent=1))
-        _WRITTEN.extend(guard.root / entry["target"] for entry in plan)
+        note_written(*(guard.root / entry["target"] for entry in plan))
         _finish(guard, folder, plan)
     guard.remove(staging / f"{token}.lock")
 
@@ -149,7 +149,7 @@ def recover(guard: Guard) -> list[str]:
     from filelock import Timeout
 
     from apcli.errors import ApError
-    from apcli.records.store import LOCKS_DIR, lock_timeout
+    from apcli.records.layout import LOCKS_DIR, lock_timeout
 
     try:
         if not guard.is_folder(STAGING_DIR):

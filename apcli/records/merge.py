@@ -29,7 +29,7 @@ from apcli.errors import ApError, InvalidFileError, InvalidFilesError
 from apcli.model.attendance import LOG_SUFFIX, MARKS_SUFFIX, SESSIONS, Marks, parse_marks
 from apcli.model.ids import CASE_ID
 from apcli.records import yamlio
-from apcli.records.store import CASES_DIR, atomic_write
+from apcli.records.layout import CASES_DIR, atomic_write
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case

@@ -25,7 +25,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 
 def write_schemas(folder: Path) -> list[Path]:
     from apcli.errors import UsageError
-    from apcli.records.store import atomic_write
+    from apcli.records.layout import atomic_write
 
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out: {folder} is a file; give a folder for the schema files.")

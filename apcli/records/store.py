@@ -24,6 +24,15 @@ from apcli.errors import ApError, BusyError, InvalidFileError, InvalidFilesError
 from apcli.model.ids import CASE_ID, PROVIDER_ID
 from apcli.records import yamlio
 from apcli.records.guard import Guard
+from apcli.records.layout import (
+    CALENDAR_FILE,
+    CASES_DIR,
+    LOCKS_DIR,
+    PROVIDERS_DIR,
+    SETTINGS_FILE,
+    lock_timeout,
+    note_written,
+)
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -34,12 +43,6 @@ if TYPE_CHECKING:
     from apcli.model.schema import Case, Provider, Settings
     from apcli.records.cache import CaseCache
 
-SETTINGS_FILE = "ap-settings.yaml"
-CALENDAR_FILE = "calendar.yaml"
-CASES_DIR = "cases"
-PROVIDERS_DIR = "providers"
-LOCKS_DIR = ".locks"
-LOCK_TIMEOUT_SECONDS = 15.0  # AP_LOCK_TIMEOUT overrides it
 SCHEMA_MODELINE = "# yaml-language-server: $schema={path}\n"
 
 M = TypeVar("M", bound="BaseModel")
@@ -268,27 +271,6 @@ def as_written(text: str, path: Sequence[str | int]) -> Sequence[str | int]:
     return rest if rest and rest[0] in ("notices", "ending") else ("placement", *rest)
 
 
-_WRITTEN: list[Path] = []
-
-
-def written_files() -> list[Path]:
-    """Every file this process has written (for the one git commit a command makes)."""
-    return list(_WRITTEN)
-
-
-def forget_written() -> None:
-    _WRITTEN.clear()
-
-
-def atomic_write(path: Path, content: str | bytes, guard: Guard | None = None) -> None:
-    """Replace `path` by `content` so that a reader sees the whole old or the whole new file (mode 600).
-
-    Inside a records folder give its `guard`; without one, `path` is a file the user named (a report) and
-    only its own folder is trusted."""
-    guard = guard or Guard(path.parent, "the output folder")
-    _WRITTEN.append(guard.write(path, content))
-
-
 @dataclass
 class Records:
     """One school's records folder. Files are read on first use and kept for the command's run."""
@@ -330,7 +312,7 @@ class Records:
 
     def write(self, path: Path, content: str | bytes, area: str | tuple[str, ...] | None = None) -> None:
         """Write a file inside the records folder through the guard (atomically, mode 600)."""
-        _WRITTEN.append(self.guard.write(path, content, area))
+        note_written(self.guard.write(path, content, area))
 
     def shown(self, path: Path) -> str:
         """A path as the user should see it in a message."""
@@ -427,7 +409,8 @@ class Records:
 
     def marks(self, case_id: str, fresh: bool = False) -> Marks:
         """The case's attendance marks (cases/CASE.attendance.csv), read once per run unless `fresh`."""
-        from apcli.model.attendance import load_marks, marks_path
+        from apcli.model.attendance import marks_path
+        from apcli.records.store import load_marks
 
         path = self.case_path(case_id)
         if fresh or case_id not in self._marks:
@@ -503,7 +486,7 @@ class Records:
     def refuse_safeguarding_details(self, before: str, after: str) -> None:
         """SAFE-DSL before the write, not only in `ap check` once it is in git's history: the words found are
         named, never the text around them."""
-        from apcli.reports.checking import new_safeguarding_words
+        from apcli.model.safeguarding import new_safeguarding_words
 
         words = [] if self.not_safeguarding else new_safeguarding_words(before, after)
         if words:
@@ -524,17 +507,18 @@ def printable(text: str) -> str:
     return "".join(char if char.isprintable() else "?" for char in text)
 
 
-def lock_timeout() -> float:
-    """Seconds to wait for another command's lock: AP_LOCK_TIMEOUT, else 15."""
-    try:
-        return max(0.0, float(os.environ.get("AP_LOCK_TIMEOUT", LOCK_TIMEOUT_SECONDS)))
-    except ValueError:
-        raise UsageError("AP_LOCK_TIMEOUT must be a number of seconds, e.g. 15.") from None
-
-
 def check_case_id(case_id: str) -> str:
     """A case id as typed, upper-cased; anything that is not one (a path, say) is refused."""
     normal = case_id.strip().upper()
     if not CASE_ID.match(normal):
         raise UsageError(f"{case_id!r} is not a case id. Case ids look like AP-2026-001; `ap list` shows them.")
     return normal
+
+
+def load_marks(case_file: Path, shown: str, guard: Guard) -> Marks:
+    """The marks beside `case_file`, read through the records folder's guard; none if there is no file yet."""
+    from apcli.model.attendance import Marks, marks_path, parse_marks
+    from apcli.records import yamlio
+
+    data = guard.read_bytes(marks_path(case_file), "cases", shown=shown, missing_ok=True)
+    return Marks() if data is None else parse_marks(yamlio.decode(data, shown), shown)

@@ -16,41 +16,20 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-import re
 import shlex
 import stat
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from apcli.errors import ApError, InvalidFileError, InvalidFilesError
+from apcli.policy.casecheck import UNREADABLE, CheckFinding, check_case, safeguarding_details
+from apcli.records.layout import PRIVATE_AREAS
 
 if TYPE_CHECKING:
-    from apcli.policy import CaseContext
     from apcli.records.cache import ResultCache
-    from apcli.records.store import LoadedCase, Records
-
-Severity = Literal["error", "warning", "invalid"]
-
-
-@dataclass(frozen=True)
-class CheckFinding:
-    case: str | None
-    rule: str
-    severity: Severity
-    message: str
-    file: str | None
-    line: int | None
-    kind: str | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else (self.file or "")
-        tag = "" if self.rule == "FILE" else f" [{self.rule}]"
-        return f"{where}: {self.severity}: {self.message}{tag}"
+    from apcli.records.store import Records
 
 
 def _invalid(error: ApError, case: str | None) -> list[CheckFinding]:
@@ -59,12 +38,6 @@ def _invalid(error: ApError, case: str | None) -> list[CheckFinding]:
     if isinstance(error, InvalidFileError):
         return [CheckFinding(case, "FILE", "invalid", error.detail, error.file, error.line)]
     return [CheckFinding(case, "FILE", "invalid", error.message, None, None)]
-
-
-# What Python itself may raise on a value in a file that no parser refused first: an integer of over 4,300
-# digits (ValueError), a date past 9999 (OverflowError), nesting too deep (RecursionError). Caught per file,
-# as a backstop, so that one such file is a finding and never stops the check of the others.
-UNREADABLE = (ValueError, OverflowError, RecursionError, MemoryError)
 
 
 def _unreadable(error: BaseException, case: str | None, shown: str | None) -> CheckFinding:
@@ -95,7 +68,7 @@ def check_folder_files(records: Records) -> list[CheckFinding]:
     """The settings, calendar and each provider file (one by one: a broken one never hides the next), the
     files ap would not read, and the folder as a whole (`folder_findings`)."""
     from apcli.model.schema import Provider
-    from apcli.records.store import CALENDAR_FILE, SETTINGS_FILE
+    from apcli.records.layout import CALENDAR_FILE, SETTINGS_FILE
 
     findings: list[CheckFinding] = []
     findings += _each_file(None, records.shown(records.root / SETTINGS_FILE), lambda: records.settings)
@@ -129,7 +102,7 @@ def check_folder_files(records: Records) -> list[CheckFinding]:
 def stray_files(records: Records) -> list[CheckFinding]:
     """Files in cases/ and providers/ that ap would never read: a misnamed case must not go unseen."""
     from apcli.model.ids import CASE_ID, PROVIDER_ID
-    from apcli.records.store import CASES_DIR, PROVIDERS_DIR
+    from apcli.records.layout import CASES_DIR, PROVIDERS_DIR
 
     expected = {CASES_DIR: (CASE_ID, "AP-2026-001.yaml"), PROVIDERS_DIR: (PROVIDER_ID, "larkhill-green.yaml")}
     findings = []
@@ -169,8 +142,6 @@ def _attendance_file_of_a_case(path: Path, cases: Path) -> bool:
 
 
 # --- the folder as a whole: modes, git, what a stopped command left ---
-
-PRIVATE_AREAS = ("cases", "providers", "letters")  # and the folder itself, its own files, and .git
 
 
 def folder_findings(records: Records) -> list[CheckFinding]:
@@ -390,7 +361,7 @@ def _unfinished_commit(records: Records) -> list[CheckFinding]:
         return findings
     if not commits:
         return findings  # the user commits: a change not yet committed is theirs to make
-    from apcli.records.store import CALENDAR_FILE, SETTINGS_FILE
+    from apcli.records.layout import CALENDAR_FILE, SETTINGS_FILE
 
     named = set(pending.paths) if pending else set()
     for path in uncommitted(records.root, [*PRIVATE_AREAS, SETTINGS_FILE, CALENDAR_FILE]):
@@ -405,128 +376,6 @@ def _unfinished_commit(records: Records) -> list[CheckFinding]:
                 f"-m 'why it changed' -- {shlex.quote(path)}; or undo the change: git restore --staged --worktree "
                 f"-- {shlex.quote(path)}",
                 records.shown(records.root / path),
-            )
-        )
-    return findings
-
-
-def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[CheckFinding]:
-    from apcli.model.status import passed_commands
-    from apcli.policy import CaseContext, catalogue, overridden_in_case, run_each
-
-    context = CaseContext(loaded.id, loaded.case, today, records)
-    overridden = overridden_in_case(loaded.case)
-    passed = passed_commands(loaded.case)
-    findings = []
-    for rule in catalogue().values():
-        if rule.check is None or rule.kind == "due" or (rule.kind == "should" and rule.id in overridden):
-            continue
-        if not passed & set(rule.gates):
-            continue  # the case has not reached the steps this rule gates
-        try:
-            found = run_each([rule], context)
-        except (ApError, *UNREADABLE):
-            continue  # a broken settings, calendar or provider file: reported once, by check_folder_files
-        for _, finding in found:
-            findings.append(
-                CheckFinding(
-                    loaded.id,
-                    rule.id,
-                    rule.in_check,
-                    finding.message,
-                    loaded.shown,
-                    loaded.line_of(finding.path),
-                    rule.kind,
-                )
-            )
-    return findings + _contact_lapses(loaded) + _owed_after_the_end(loaded, context)
-
-
-def _contact_lapses(loaded: LoadedCase) -> list[CheckFinding]:
-    """A week recorded with no provider contact (ap contact --missed-week) stays in view as a warning."""
-    return [
-        CheckFinding(
-            loaded.id,
-            "ATT-WEEKLY",
-            "warning",
-            f"no contact with the provider in the week of {lapse.week} (a lapse recorded on {lapse.recorded}: "
-            f"{lapse.why})",
-            loaded.shown,
-            loaded.line_of(("contact_lapses", index)),
-            "due",
-        )
-        for index, lapse in enumerate(loaded.case.contact_lapses)
-    ]
-
-
-def _owed_after_the_end(loaded: LoadedCase, context: CaseContext) -> list[CheckFinding]:
-    """A warning for each duty an ended placement still owes (the due rules are otherwise `ap review due`'s)."""
-    from apcli.steps.duties import owed_after_the_end
-
-    try:
-        owed = owed_after_the_end(context)
-    except (ApError, *UNREADABLE):
-        return []  # a broken settings or calendar file: reported once, by check_folder_files
-    return [
-        CheckFinding(
-            loaded.id,
-            rule.id,
-            "warning",
-            finding.message,
-            loaded.shown,
-            loaded.line_of(finding.path),
-            rule.kind,
-        )
-        for rule, finding in owed
-    ]
-
-
-SAFEGUARDING_WORDS = (
-    "disclos(?:ed|es|ing|ure)", "abus(?:e|ed|ive)", "sexual(?:ly)?", "bruis(?:e|es|ed|ing)", "neglect(?:ed|ful)?",
-    "self[- ]harm(?:ed|ing)?", "suicid(?:e|al)", "domestic (?:violence|abuse)", "fgm", "groom(?:ed|ing)",
-    "assault(?:ed)?", "exploit(?:ed|ation)", "county lines", "child protection plan", "cp plan", "section 47", "lado",
-    "hit (?:him|her|them)", "slapped", "punched", "strangl(?:ed|ing)",
-)  # fmt: skip
-SAFEGUARDING_DETAIL = re.compile(rf"\b({'|'.join(SAFEGUARDING_WORDS)})\b", re.IGNORECASE)
-# Each word's fixed start: a text holding none of them cannot match, and `in` is far cheaper than the regex.
-SAFEGUARDING_STEMS = tuple(re.split(r"[\[(]", word)[0] for word in SAFEGUARDING_WORDS)
-
-
-def new_safeguarding_words(before: str, after: str) -> list[str]:
-    """The words in `after` that read like a safeguarding concern's details and that `before` did not hold (as
-    many times): what a command is about to add to a case, checked before anything is written."""
-    from collections import Counter
-
-    def found(text: str) -> Counter[str]:
-        lower = text.lower()
-        if not any(stem in lower for stem in SAFEGUARDING_STEMS):
-            return Counter()
-        return Counter(match.group(0).lower() for match in SAFEGUARDING_DETAIL.finditer(text))
-
-    return sorted((found(after) - found(before)).keys())
-
-
-def safeguarding_details(loaded: LoadedCase) -> list[CheckFinding]:
-    """Warn where a case file holds words that read like a safeguarding concern's details (SAFE-DSL).
-
-    The message names the word and the line, never the text around it.
-    """
-    findings: list[CheckFinding] = []
-    lower = loaded.text.lower()
-    if not any(stem in lower for stem in SAFEGUARDING_STEMS):
-        return findings  # the regex over every file was most of a fresh `ap check`
-    for match in SAFEGUARDING_DETAIL.finditer(loaded.text):
-        findings.append(
-            CheckFinding(
-                loaded.id,
-                "SAFE-DSL",
-                "warning",
-                f"{match.group(0).lower()!r} reads like the details of a safeguarding concern. The case holds only "
-                "a reference: move the details to the school's safeguarding system and record its reference with "
-                "`ap safeguarding`",
-                loaded.shown,
-                loaded.text.count("\n", 0, match.start()) + 1,
-                "must",
             )
         )
     return findings
@@ -563,7 +412,7 @@ def _once_for_the_folder(records: Records, findings: list[CheckFinding]) -> list
     """The findings with those of a rule about the settings (LETTER-SCHOOL-DETAILS) given once, against the
     settings file, however many cases it holds up."""
     from apcli.policy import catalogue
-    from apcli.records.store import SETTINGS_FILE
+    from apcli.records.layout import SETTINGS_FILE
 
     about_the_folder = {rule.id for rule in catalogue().values() if rule.of_the_folder}
     kept: list[CheckFinding] = []

@@ -69,7 +69,7 @@ def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: 
     """An open placement's items, and what an ended one still owes (apcli/steps/duties.py): the due rules run once."""
     from apcli.model.status import status
     from apcli.policy import CaseContext
-    from apcli.steps.duties import due_findings, refined
+    from apcli.policy.duties import due_findings, refined
 
     current = status(loaded.case, today)
     if current == "closed":

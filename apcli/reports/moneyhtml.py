@@ -419,7 +419,7 @@ def render_html(report: Report, threshold: float, names: bool = True) -> str:
 
 def write_html(report: Report, path: Path, threshold: float) -> None:
     from apcli.records.exporting import check_output
-    from apcli.records.store import atomic_write
+    from apcli.records.layout import atomic_write
 
     check_output(path, report.root, "--html")  # only outside the records folder
     if path.is_dir() or not path.parent.is_dir():

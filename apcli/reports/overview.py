@@ -54,7 +54,7 @@ class Overview:
 def overview(records: Records, loaded: LoadedCase, today: dt.date) -> Overview:
     """The case's status (an ended case is closed once its ended placements owe nothing: apcli/steps/duties.py), what
     stops its notice, and what its ended placements still owe."""
-    from apcli.steps.duties import owed_after_the_end, refined
+    from apcli.policy.duties import owed_after_the_end, refined
 
     context = CaseContext(loaded.id, loaded.case, today, records)
     current = status(loaded.case, today)

@@ -7,7 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from apcli.records.store import CALENDAR_FILE, CASES_DIR, PROVIDERS_DIR, Records
+from apcli.records.layout import CALENDAR_FILE, CASES_DIR, PROVIDERS_DIR
+from apcli.records.store import Records
 
 D = dt.date
 

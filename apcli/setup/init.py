@@ -13,7 +13,7 @@ from pathlib import Path
 from apcli.errors import UsageError
 from apcli.records.git import MERGE_ATTRIBUTES, NOT_RECORDS, commit, in_repository, merge_driver
 from apcli.records.guard import FOLDER_MODE, Guard
-from apcli.records.store import CALENDAR_FILE, CASES_DIR, PROVIDERS_DIR, SETTINGS_FILE, atomic_write
+from apcli.records.layout import CALENDAR_FILE, CASES_DIR, PROVIDERS_DIR, SETTINGS_FILE, atomic_write
 
 # Without a trailing slash: `.staging/` matches only a folder, so a `.staging` *link* could be committed (and
 # come with a clone); `.staging` matches a folder, a file and a link alike.

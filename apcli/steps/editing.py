@@ -18,8 +18,8 @@ from apcli.errors import EXIT_REFUSED, ApError, InvalidFilesError, Problem
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case
+    from apcli.policy.casecheck import CheckFinding
     from apcli.records.store import Records
-    from apcli.reports.checking import CheckFinding
 
 
 class EditRefused(ApError):
@@ -34,7 +34,7 @@ class EditResult:
 
 def draft_paths(records: Records, case_id: str) -> tuple[Path, Path]:
     """The draft, and the case file as it was when the draft began."""
-    from apcli.records.store import LOCKS_DIR
+    from apcli.records.layout import LOCKS_DIR
 
     folder = records.root / LOCKS_DIR
     return folder / f"{case_id}.edit.yaml", folder / f"{case_id}.edit-base.yaml"
@@ -68,8 +68,8 @@ def changed_fields(old: Case, new: Case) -> list[str]:
 def _rule_findings(
     records: Records, case_id: str, path: Path, shown: str, text: str, case: Case, today: dt.date
 ) -> list[CheckFinding]:
+    from apcli.policy.casecheck import check_case
     from apcli.records.store import LoadedCase
-    from apcli.reports.checking import check_case
 
     return check_case(records, LoadedCase(case_id, path, shown, text, case), today)
 

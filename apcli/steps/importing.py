@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from apcli.policy.during import closure_problem, x_problem
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
@@ -431,46 +433,10 @@ def _code(records: Records, case_id: str, cell: Cell, words: dict[str, str], pla
     return code
 
 
-def closure_problem(records: Records, provider_id: str, day: dt.date, code: str) -> str | None:
-    """Why `code` cannot stand on `day` (a school day) at the provider, or None (ATT-CLOSURE-CODES). # and
-    Y1-Y7 say the pupil could not attend because the provider was closed or could not take them: on a day the
-    school is open that needs the provider's closure recorded. On a recorded closure day, only those codes."""
-    provider = records.providers.get(provider_id)
-    closure = provider.closure_on(day) if provider is not None else None
-    if code in codes.CLOSURE_CODES and closure is None:
-        return (
-            f"{code} ({codes.ALL_CODES[code]}) on {day}, a school day, needs a closure of {provider_id} recorded for "
-            f"that day (ATT-CLOSURE-CODES): record it with `ap provider closure {provider_id} --date {day} --why "
-            "TEXT` (add --to D for several days) and import the register again, or correct the mark"
-        )
-    if code not in codes.CLOSURE_CODES and closure is not None:
-        span = str(closure.start) if closure.start == closure.end else f"{closure.start} to {closure.end}"
-        return (
-            f"{provider_id} is recorded as closed on {day} (closure {span}: {closure.why}), so no session was held "
-            f"there (ATT-CLOSURE-CODES): mark it # or a Y code, or, if it was open after all, remove the closure "
-            f"from {records.shown(records.provider_path(provider_id))}"
-        )
-    return None
-
-
-def x_problem(case_id: str, case: Case, day: dt.date) -> str | None:
-    """Why X cannot stand for the pupil on `day`, or None (ATT-CODE-X): X is for a pupil not of compulsory
-    school age, and every pupil from the prescribed day after their fifth birthday is."""
-    from apcli.model.attendance import compulsory_school_age
-
-    since = compulsory_school_age(case.pupil.dob, day)
-    if since is None:
-        return None
-    return (
-        f"X is for a pupil not of compulsory school age, and {case_id}'s pupil (born {case.pupil.dob}) has been of "
-        f"compulsory school age since {since} (ATT-CODE-X): mark the session with the code the provider meant"
-    )
-
-
 def note_problem(note: str) -> str | None:
     """Why a register's note cannot go into the case's marks, or None. The note's text is never repeated."""
+    from apcli.model.safeguarding import SAFEGUARDING_DETAIL, SAFEGUARDING_STEMS
     from apcli.model.schema import CONTROL_CHARACTERS
-    from apcli.reports.checking import SAFEGUARDING_DETAIL, SAFEGUARDING_STEMS
 
     if CONTROL_CHARACTERS.search(note) or any(not char.isprintable() and char not in "\n\t" for char in note):
         return "holds a control character (an escape or similar), which ap does not keep; remove it"

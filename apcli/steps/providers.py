@@ -109,7 +109,8 @@ def build_provider(given: ProviderInput) -> Provider:
 
 def add_provider(records: Records, provider_id: str, provider: Provider) -> None:
     from apcli.records import yamlio
-    from apcli.records.store import PROVIDERS_DIR, SCHEMA_MODELINE
+    from apcli.records.layout import PROVIDERS_DIR
+    from apcli.records.store import SCHEMA_MODELINE
 
     path = records.provider_path(provider_id)
     with records.lock(f"provider-{provider_id}"):
@@ -133,7 +134,8 @@ def add_closure(
     improve school attendance, Aug 2024): the provider is closed, so no session is expected there."""
     from apcli.model.schema import Closure, Provider
     from apcli.records import yamlblocks
-    from apcli.records.store import PROVIDERS_DIR, read_text, validate
+    from apcli.records.layout import PROVIDERS_DIR
+    from apcli.records.store import read_text, validate
 
     start = parse_date(first, "--date")
     end = parse_date(last, "--to") if last else start
@@ -183,7 +185,8 @@ def confirm_provider(
     settings' provider_confirmation_months), keeping the file's comments."""
     from apcli.model.schema import Provider
     from apcli.records import yamlio
-    from apcli.records.store import PROVIDERS_DIR, read_text
+    from apcli.records.layout import PROVIDERS_DIR
+    from apcli.records.store import read_text
 
     if safeguarding is None and staff_checks is None:
         raise UsageError("Give --safeguarding D, --staff-checks D or both: the dates the provider confirmed again.")

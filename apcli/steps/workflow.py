@@ -390,7 +390,7 @@ def build_placement(records: Records, given: PlacementInput) -> Placement:
 
 def unknown_approving_body(given: str, bodies: dict[str, str]) -> UsageError:
     """--approved-by names a body the settings do not hold: say which they hold, and the line that adds one."""
-    from apcli.records.store import SETTINGS_FILE
+    from apcli.records.layout import SETTINGS_FILE
 
     listed = ", ".join(f"{key} ({name})" for key, name in bodies.items()) or "none"
     return UsageError(

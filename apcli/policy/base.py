@@ -1,0 +1,196 @@
+"""What a rule is and what it finds: `Rule` (data: id, kind, the commands it gates, the policy's words, the
+source, one check), `Finding`, `CaseContext`, and running checks. The rule modules import this and nothing
+above it; the catalogue that gathers them is `apcli/policy/rules.py`, read by `catalogue()`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
+
+from apcli.errors import EXIT_REFUSED, ApError
+
+if TYPE_CHECKING:
+    from apcli.model.schema import Case, Placement
+    from apcli.records.store import Records
+
+
+Kind = Literal["must", "should", "due"]
+
+
+# What a rule gates: the workflow commands refused while it fails. `approval` is
+# `ap decision --headteacher approve|direct`; the notice is gated by every rule
+# of the steps before it as well as its own.
+COMMAND_NAMES: dict[str, str] = {
+    "refer": "ap refer",
+    "meeting": "ap meeting",
+    "decision": "ap decision --parents",
+    "approval": "ap decision --headteacher",
+    "placement": "ap placement",
+    "change": "ap change",
+    "notice": "ap notice",
+    "letter": "ap letter",
+    "contact": "ap contact",
+    "absence": "ap absence",
+    "review": "ap review due",
+    "target": "ap target",
+    "measure": "ap measure",
+    "attendance": "ap attendance import",
+    "safeguarding": "ap safeguarding",
+    "ehcna": "ap ehcna",
+    "concern": "ap concern",
+    "end": "ap end",
+    "transition": "ap transition",
+    "report": "ap report",
+}
+
+
+BEFORE_NOTICE = ("refer", "meeting", "decision", "approval", "placement")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a rule found: what is missing, how to supply it, where in the case file."""
+
+    rule: str
+    message: str
+    fix: str = ""
+    path: tuple[str | int, ...] = ()
+    due: dt.date | None = None
+
+
+@dataclass
+class CaseContext:
+    """What a check may look at: the case, the date taken as today, the records folder, and the placement
+    looked at (by default the last one; `each_placement()` gives one context for each)."""
+
+    case_id: str
+    case: Case
+    today: dt.date
+    records: Records
+    placement: Placement | None = None
+
+    def __post_init__(self) -> None:
+        if self.placement is None:
+            self.placement = self.case.last_placement
+
+    def each_placement(self) -> list[CaseContext]:
+        """One context for each placement (one, without a placement, for a case that has none yet)."""
+        if len(self.case.placements) < 2:
+            return [self]
+        return [replace(self, placement=placement) for placement in self.case.placements]
+
+    def placement_path(self, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        """A finding's path as the case file holds it: `placement`, `notices` and `ending` are the placement's."""
+        if not path or path[0] not in PLACEMENT_FIELDS or self.placement is None:
+            return path
+        index = self.case.placements.index(self.placement)
+        rest = path[1:] if path[0] == "placement" else path
+        return ("placements", index, *rest)
+
+
+Check = Callable[[CaseContext], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: Kind
+    gates: tuple[str, ...]
+    words: str
+    source: str
+    checks: str
+    check: Check | None = field(default=None, compare=False)
+    # How `ap check` reports a finding of a case that went ahead: an error, or (for a rule whose concern is the
+    # law beyond the school's policy, which the school may have answered elsewhere) a warning.
+    in_check: Literal["error", "warning"] = "error"
+    # A rule about the records folder's settings rather than one case: it gates each case's letters, and
+    # `ap check` reports it once, against the settings file, not once for every case.
+    of_the_folder: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind != "due" and "notice" not in self.gates and set(self.gates) & set(BEFORE_NOTICE):
+            object.__setattr__(self, "gates", (*self.gates, "notice"))
+
+    @property
+    def implemented(self) -> bool:
+        return self.check is not None
+
+    @property
+    def gates_text(self) -> str:
+        return ", ".join(COMMAND_NAMES[command] for command in self.gates)
+
+
+def run(rules: Iterable[Rule], context: CaseContext) -> list[tuple[Rule, Finding]]:
+    """Each rule's findings for the context's placement, their paths as the case file holds them."""
+    return [
+        (rule, replace(finding, path=context.placement_path(finding.path)))
+        for rule in rules
+        if rule.check
+        for finding in rule.check(context)
+    ]
+
+
+def run_each(rules: Iterable[Rule], context: CaseContext) -> list[tuple[Rule, Finding]]:
+    """`run` for every placement of the case; a finding about the whole case (the same words for each
+    placement) is given once, at its soonest due date."""
+    rules = list(rules)
+    found: dict[tuple[str, str], tuple[Rule, Finding]] = {}
+    for each in context.each_placement():
+        for rule, finding in run(rules, each):
+            key = (rule.id, finding.message)
+            seen = found.get(key)
+            if seen is None or (finding.due and seen[1].due and finding.due < seen[1].due):
+                found[key] = (rule, finding)
+    return list(found.values())
+
+
+def overridden_in_case(case: Case) -> set[str]:
+    return {override.rule for override in case.overrides}
+
+
+def naming_the_case(finding: Finding, case_id: str) -> Finding:
+    """The finding with the word CASE in its fix replaced by the case's id, so the command can be run as shown."""
+    if not case_id or not finding.fix:
+        return finding
+    return replace(finding, fix=re.sub(r"\bCASE\b", case_id, finding.fix))
+
+
+def explain(rule: Rule, finding: Finding) -> str:
+    """A refusal in words: the rule, the policy's words, what is missing, what supplies it."""
+    lines = [f"{rule.id} ({rule.kind}): {finding.message}", f'  The policy: "{rule.words}"']
+    if finding.fix:
+        lines.append(f"  To supply it: {finding.fix}")
+    if rule.kind == "should":
+        lines.append(f'  To go ahead without it, say why: --override {rule.id} --why "..."')
+    return "\n".join(lines)
+
+
+class Refused(ApError):
+    """A workflow step refused by one or more rules (exit 1)."""
+
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, command: str, failures: list[tuple[Rule, Finding]]) -> None:
+        shown = COMMAND_NAMES.get(command, f"ap {command}")
+        text = f"Refused: `{shown}` was not carried out, and nothing was saved.\n\n" + "\n\n".join(
+            explain(r, f) for r, f in failures
+        )
+        super().__init__(text)
+        self.failures = failures
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [rule.id for rule, _ in self.failures]
+
+
+@dataclass
+class GateResult:
+    used: dict[str, str]
+    unneeded: list[str]
+
+
+# Findings name these as the placement's own: `("notices",)` is the looked-at placement's notices.
+PLACEMENT_FIELDS = ("placement", "notices", "ending")
