@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from apcli.cli.base import CaseArgument, JsonOption, app
+from apcli.cli.base import CaseArgument, DryRunOption, JsonOption, app, date_option
 from apcli.cli.context import console, did, print_json, state
 from apcli.cli.workflow import _change, _report
 
@@ -25,7 +25,7 @@ app.add_typer(attendance_app, name="attendance")
 @attendance_app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="The provider's register: CSV (UTF-8) or .xlsx.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; write nothing.")] = False,
+    dry_run: DryRunOption = False,
     replace: Annotated[
         bool, typer.Option("--replace", help="Let the register change marks already recorded (kept in the log).")
     ] = False,
@@ -212,15 +212,13 @@ def _print_view(case_id: str, pupil: str, view: AttendanceView, threshold: float
 @app.command()
 def contact(
     case_id: CaseArgument,
-    date: Annotated[str | None, typer.Option("--date", metavar="D", help="When.")] = None,
+    date: Annotated[str | None, date_option("When.")] = None,
     with_: Annotated[str | None, typer.Option("--with", metavar="NAME", help="Who at the provider.")] = None,
     summary: Annotated[str | None, typer.Option("--summary", metavar="T", help="What was discussed.")] = None,
     missed_week: Annotated[
         str | None,
-        typer.Option(
-            "--missed-week",
-            metavar="D",
-            help="Record that a past week (any day of it) had no contact: a lapse, kept, never made good.",
+        date_option(
+            "Record that a past week (any day of it) had no contact: a lapse, kept, never made good.", "--missed-week"
         ),
     ] = None,
     why: Annotated[str | None, typer.Option("--why", metavar="T", help="With --missed-week: why.")] = None,
@@ -252,7 +250,7 @@ def contact(
 @app.command()
 def absence(
     case_id: CaseArgument,
-    date: Annotated[str, typer.Option("--date", metavar="D", help="The day of the absence.")],
+    date: Annotated[str, date_option("The day of the absence.")],
     session: Annotated[str, typer.Option("--session", metavar="am|pm", help="Which session.")],
     follow_up: Annotated[
         str, typer.Option("--follow-up", metavar="T", help="What was done: provider rang home, escalated, referred on.")

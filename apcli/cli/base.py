@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -26,6 +26,17 @@ OverrideOption = Annotated[
     typer.Option("--override", metavar="RULE-ID", help="Go ahead although this *should* rule fails (needs --why)."),
 ]
 WhyOption = Annotated[list[str] | None, typer.Option("--why", metavar="TEXT", help="Why, for each --override.")]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Check everything and show what would be done; write and record nothing.")
+]
+
+
+def date_option(help: str, name: str = "--date") -> Any:
+    """A date option (`--date D`, `--end D`, ...): every one takes a date as users type it, 2026-12-07 or
+    07/12/2026, and says so in its metavar; `help` says which date it is."""
+    return typer.Option(name, metavar="D", help=help)
+
+
 PlacementOption = Annotated[
     str | None,
     typer.Option("--placement", metavar="P", help="Which placement (P1, P2, ...) [default: the only open one]."),

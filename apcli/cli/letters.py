@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, PlacementOption, app
+from apcli.cli.base import CaseArgument, DryRunOption, JsonOption, OverrideOption, PlacementOption, app, date_option
 from apcli.cli.context import did, note, overrides_from, print_json, state
 
 if TYPE_CHECKING:
     from apcli.letters.sending import Sent
 
-DateOption = Annotated[str | None, typer.Option("--date", metavar="D", help="The date it is sent [default: today].")]
+DateOption = Annotated[str | None, date_option("The date it is sent [default: today].")]
 MethodOption = Annotated[str, typer.Option("--method", metavar="post|email|hand", help="How it is sent.")]
 FormatOption = Annotated[
     str, typer.Option("--format", metavar="html|txt|docx", help="html to print, txt for an email body, docx for Word.")
@@ -33,7 +33,6 @@ OutOption = Annotated[
         "--out", metavar="DIR", help="A folder inside the records folder's letters/ [default: letters/CASE/]."
     ),
 ]
-DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Show the letter; write and record nothing.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace a file of the same name that was never sent.")]
 
 
@@ -69,9 +68,7 @@ def notice(
     case_id: CaseArgument,
     date: Annotated[
         str | None,
-        typer.Option(
-            "--date", metavar="D", help="The notice's date: the day it is produced, never earlier [default: today]."
-        ),
+        date_option("The notice's date: the day it is produced, never earlier [default: today]."),
     ] = None,
     given_on: Annotated[
         str | None,
@@ -170,14 +167,14 @@ def letter(
         str | None, typer.Option("--kind", metavar="invitation|review", help="Which letter (not with --copy).")
     ] = None,
     meeting_date: Annotated[
-        str | None, typer.Option("--meeting-date", metavar="D", help="invitation: the planning meeting's date.")
+        str | None, date_option("invitation: the planning meeting's date.", "--meeting-date")
     ] = None,
     meeting_time: Annotated[
         str | None, typer.Option("--meeting-time", metavar="HH:MM", help="invitation: the meeting's time.")
     ] = None,
     place: Annotated[str | None, typer.Option("--place", metavar="T", help="invitation: where the meeting is.")] = None,
     review_date: Annotated[
-        str | None, typer.Option("--review-date", metavar="D", help="review: which review [default: the latest].")
+        str | None, date_option("review: which review [default: the latest].", "--review-date")
     ] = None,
     date: DateOption = None,
     method: MethodOption = "post",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from apcli.cli.base import CaseArgument, PlacementOption, app
+from apcli.cli.base import CaseArgument, PlacementOption, app, date_option
 from apcli.cli.context import did, note, state
 
 
@@ -15,16 +15,14 @@ def change(
     case_id: CaseArgument,
     why: Annotated[str, typer.Option("--why", metavar="TEXT", help="Why the placement changes (recorded).")],
     placement: PlacementOption = None,
-    end: Annotated[str | None, typer.Option("--end", metavar="D", help="The new last day.")] = None,
+    end: Annotated[str | None, date_option("The new last day.", "--end")] = None,
     days: Annotated[
         int | None,
         typer.Option(
             "--days", metavar="N", help="The new length in days at the provider, from the start (gives --end)."
         ),
     ] = None,
-    start: Annotated[
-        str | None, typer.Option("--start", metavar="D", help="A new first day (only before the placement starts).")
-    ] = None,
+    start: Annotated[str | None, date_option("A new first day (only before the placement starts).", "--start")] = None,
     weekdays: Annotated[
         str | None, typer.Option("--weekdays", metavar="mon,tue,...", help="The new days of the week at the provider.")
     ] = None,
@@ -39,9 +37,7 @@ def change(
         str | None,
         typer.Option("--approved-by", metavar="BODY", help="Who approved an added cost (an id in the settings)."),
     ] = None,
-    approved_on: Annotated[
-        str | None, typer.Option("--approved-on", metavar="D", help="When the added cost was approved.")
-    ] = None,
+    approved_on: Annotated[str | None, date_option("When the added cost was approved.", "--approved-on")] = None,
     from_day: Annotated[
         str | None,
         typer.Option(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from apcli.cli.base import JsonOption, app
+from apcli.cli.base import JsonOption, app, date_option
 from apcli.cli.context import console, did, print_json, state
 
 provider_app = typer.Typer(help="The provider register: one file per provider in providers/.", no_args_is_help=True)
@@ -26,19 +26,11 @@ def add(
     daily_cost: Annotated[str, typer.Option("--daily-cost", metavar="AMOUNT", help="Cost of one day, in pounds.")],
     safeguarding_confirmed: Annotated[
         str,
-        typer.Option(
-            "--safeguarding-confirmed",
-            metavar="D",
-            help="When it confirmed it follows the academy's safeguarding policy.",
-        ),
+        date_option("When it confirmed it follows the academy's safeguarding policy.", "--safeguarding-confirmed"),
     ],
     staff_checks_confirmed: Annotated[
         str,
-        typer.Option(
-            "--staff-checks-confirmed",
-            metavar="D",
-            help="Date of its written confirmation that staff checks were done.",
-        ),
+        date_option("Date of its written confirmation that staff checks were done.", "--staff-checks-confirmed"),
     ],
     phone: Annotated[str | None, typer.Option("--phone", metavar="P", help="Phone number.")] = None,
     email: Annotated[str | None, typer.Option("--email", metavar="E", help="Email address.")] = None,
@@ -164,11 +156,9 @@ def list_providers(as_json: JsonOption = False) -> None:
 @provider_app.command("closure")
 def closure(
     provider_id: Annotated[str, typer.Argument(metavar="ID", help="The provider, as in providers/ID.yaml.")],
-    date: Annotated[str, typer.Option("--date", metavar="D", help="The first day it is closed.")],
+    date: Annotated[str, date_option("The first day it is closed.")],
     why: Annotated[str, typer.Option("--why", metavar="TEXT", help="Why it is closed (training day, burst pipe).")],
-    to: Annotated[
-        str | None, typer.Option("--to", metavar="D", help="The last day it is closed [default: --date].")
-    ] = None,
+    to: Annotated[str | None, date_option("The last day it is closed [default: --date].", "--to")] = None,
 ) -> None:
     """Record days the provider is closed while the school is open: no mark expected, no cost counted, and
     its register may mark them # or Y1-Y7."""
@@ -189,15 +179,11 @@ def confirm(
     provider_id: Annotated[str, typer.Argument(metavar="ID", help="The provider's id.")],
     safeguarding: Annotated[
         str | None,
-        typer.Option(
-            "--safeguarding",
-            metavar="D",
-            help="When it confirmed again that it follows the academy's safeguarding policy.",
-        ),
+        date_option("When it confirmed again that it follows the academy's safeguarding policy.", "--safeguarding"),
     ] = None,
     staff_checks: Annotated[
         str | None,
-        typer.Option("--staff-checks", metavar="D", help="Date of its renewed written confirmation of staff checks."),
+        date_option("Date of its renewed written confirmation of staff checks.", "--staff-checks"),
     ] = None,
 ) -> None:
     """Record a provider's renewed safeguarding or staff-check confirmation (they run out after 12 months)."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from apcli.cli.base import JsonOption, app
+from apcli.cli.base import JsonOption, app, date_option
 from apcli.cli.context import console, note, print_json, print_table, state
 
 if TYPE_CHECKING:
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 @app.command()
 def report(
-    start: Annotated[str | None, typer.Option("--from", metavar="D", help="First day of the period.")] = None,
-    end: Annotated[str | None, typer.Option("--to", metavar="D", help="Last day of the period.")] = None,
+    start: Annotated[str | None, date_option("First day of the period.", "--from")] = None,
+    end: Annotated[str | None, date_option("Last day of the period.", "--to")] = None,
     term: Annotated[
         str | None, typer.Option("--term", metavar="NAME", help="A term in calendar.yaml, e.g. 'Autumn 2026'.")
     ] = None,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, PlacementOption, WhyOption, app
+from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, PlacementOption, WhyOption, app, date_option
 from apcli.cli.context import console, note, print_json, print_table, state
 from apcli.cli.workflow import _change, _report
 
@@ -111,7 +111,7 @@ def _print_due(items: list[DueItem], today: dt.date) -> None:
 @review_app.command("record")
 def record(
     case_id: CaseArgument,
-    date: Annotated[str, typer.Option("--date", metavar="D", help="When the review was held.")],
+    date: Annotated[str, date_option("When the review was held.")],
     outcome: Annotated[str, typer.Option("--outcome", metavar="continue|change|end", help="What it decided.")],
     responsible: Annotated[
         str, typer.Option("--responsible", metavar="NAME", help="Who is responsible until the next review.")
@@ -140,7 +140,7 @@ def record(
     ] = None,
     next_date: Annotated[
         str | None,
-        typer.Option("--next", metavar="D", help="The date of the next review (needed unless the outcome is end)."),
+        date_option("The date of the next review (needed unless the outcome is end).", "--next"),
     ] = None,
     parents_views: Annotated[
         str | None, typer.Option("--parents-views", metavar="T", help="The parents' views.")
@@ -158,7 +158,7 @@ def record(
 @review_app.command("request")
 def request(
     case_id: CaseArgument,
-    date: Annotated[str, typer.Option("--date", metavar="D", help="The date of the written request.")],
+    date: Annotated[str, date_option("The date of the written request.")],
     requested_by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who asked (a parent, or the LA).")],
 ) -> None:
     """Record a parent's written request for a review meeting (REVIEW-ON-REQUEST)."""
@@ -184,7 +184,7 @@ def target(
     measure: MeasureOption,
     baseline: Annotated[str, typer.Option("--baseline", metavar="X", help="Where the pupil starts.")],
     goal: Annotated[str, typer.Option("--goal", metavar="Y", help="Where the target is.")],
-    date: Annotated[str, typer.Option("--date", metavar="D", help="When the target was set (at a targets meeting).")],
+    date: Annotated[str, date_option("When the target was set (at a targets meeting).")],
     test: Annotated[str | None, typer.Option("--test", metavar="NAME", help="The test a score comes from.")] = None,
 ) -> None:
     """Set a target (TARGETS-HALF-TERMLY): attendance, behaviour, standardised age scores, Boxall Profile."""
@@ -198,7 +198,7 @@ def target(
 def measure(
     case_id: CaseArgument,
     measure: MeasureOption,
-    date: Annotated[str, typer.Option("--date", metavar="D", help="When it was measured.")],
+    date: Annotated[str, date_option("When it was measured.")],
     value: Annotated[
         str | None, typer.Option("--value", metavar="V", help="The score (attendance is computed from the marks).")
     ] = None,
@@ -216,7 +216,7 @@ def measure(
 @app.command()
 def safeguarding(
     case_id: CaseArgument,
-    date: Annotated[str, typer.Option("--date", metavar="D", help="When the concern was raised with the DSL.")],
+    date: Annotated[str, date_option("When the concern was raised with the DSL.")],
     dsl: Annotated[str, typer.Option("--dsl", metavar="NAME", help="The DSL it was raised with.")],
     reference: Annotated[
         str, typer.Option("--reference", metavar="REF", help="Its reference in the school's safeguarding system.")
@@ -239,7 +239,7 @@ def safeguarding(
 @app.command()
 def end(
     case_id: CaseArgument,
-    date: Annotated[str, typer.Option("--date", metavar="D", help="The last day of the placement.")],
+    date: Annotated[str, date_option("The last day of the placement.")],
     outcome: Annotated[
         str,
         typer.Option(
@@ -251,10 +251,9 @@ def end(
     notes: Annotated[str | None, typer.Option("--notes", metavar="T", help="Anything to add.")] = None,
     returns: Annotated[
         str | None,
-        typer.Option(
+        date_option(
+            "breakdown or excluded-from-provision: the day the pupil returns to the academy (may be ahead).",
             "--returns",
-            metavar="D",
-            help="breakdown or excluded-from-provision: the day the pupil returns to the academy (may be ahead).",
         ),
     ] = None,
     instead: Annotated[
@@ -315,7 +314,7 @@ def ehcna(
             help="The step: requested, the LA agreed or refused to assess, the EHC plan issued.",
         ),
     ],
-    date: Annotated[str, typer.Option("--date", metavar="D", help="When it happened.")],
+    date: Annotated[str, date_option("When it happened.")],
 ) -> None:
     """Record a step of the EHC needs assessment (REF-EHCNA): its status and date, after the request."""
     from apcli.steps.workflow import record_ehcna
@@ -327,7 +326,7 @@ def ehcna(
 @app.command()
 def concern(
     case_id: CaseArgument,
-    date: Annotated[str, typer.Option("--date", metavar="D", help="When the concern was raised.")],
+    date: Annotated[str, date_option("When the concern was raised.")],
     by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who raised it, at the provider or the school.")],
     summary: Annotated[str, typer.Option("--summary", metavar="TEXT", help="The concern, in a few words.")],
 ) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from apcli.cli.base import CaseArgument, app
+from apcli.cli.base import CaseArgument, app, date_option
 from apcli.cli.workflow import _change, _report
 
 
@@ -14,7 +14,7 @@ from apcli.cli.workflow import _change, _report
 def transition(
     case_id: CaseArgument,
     school: Annotated[str, typer.Option("--school", metavar="NAME", help="The secondary school the pupil moves to.")],
-    date: Annotated[str, typer.Option("--date", metavar="D", help="When that school was told (up to today).")],
+    date: Annotated[str, date_option("When that school was told (up to today).")],
     handover: Annotated[str, typer.Option("--handover", metavar="TEXT", help="What was handed over, and to whom.")],
 ) -> None:
     """Record the move to secondary school: the school told, on which day, and the handover (TRANSITION-KS3)."""

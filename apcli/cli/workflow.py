@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, WhyOption, app
+from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, WhyOption, app, date_option
 from apcli.cli.context import did, note, overrides_from, print_json, state
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 @app.command()
 def refer(
     name: Annotated[str | None, typer.Option("--name", metavar="N", help="The pupil's full name.")] = None,
-    dob: Annotated[str | None, typer.Option("--dob", metavar="D", help="Date of birth.")] = None,
+    dob: Annotated[str | None, date_option("Date of birth.", "--dob")] = None,
     year: Annotated[str | None, typer.Option("--year", metavar="Y", help="Year group (1-6 for this policy).")] = None,
     reason: Annotated[
         list[str] | None,
@@ -92,9 +92,7 @@ def refer(
     ehc_la_address: Annotated[
         str | None, typer.Option("--ehc-la-address", metavar="A", help="That LA's postal address.")
     ] = None,
-    date: Annotated[
-        str | None, typer.Option("--date", metavar="D", help="Date of the referral [default: today].")
-    ] = None,
+    date: Annotated[str | None, date_option("Date of the referral [default: today].")] = None,
     out_of_year_group: Annotated[
         bool,
         typer.Option(
@@ -183,7 +181,7 @@ def meeting(
             help="The kind of meeting.",
         ),
     ],
-    date: Annotated[str, typer.Option("--date", metavar="D", help="When it was held.")],
+    date: Annotated[str, date_option("When it was held.")],
     present: Annotated[
         list[str] | None,
         typer.Option(
@@ -234,7 +232,7 @@ def meeting(
 @app.command()
 def decision(
     case_id: CaseArgument,
-    date: Annotated[str, typer.Option("--date", metavar="D", help="When it was decided.")],
+    date: Annotated[str, date_option("When it was decided.")],
     parents: Annotated[
         str | None, typer.Option("--parents", metavar="accepted|refused", help="The parents' response to the offer.")
     ] = None,
@@ -266,7 +264,7 @@ def placement(
     provider: Annotated[
         str, typer.Option("--provider", metavar="ID", help="A provider in the register (ap provider list).")
     ],
-    start: Annotated[str, typer.Option("--start", metavar="D", help="The first day at the provider (a school day).")],
+    start: Annotated[str, date_option("The first day at the provider (a school day).", "--start")],
     start_time: Annotated[
         str | None,
         typer.Option("--start-time", metavar="HH:MM", help="Time on the first day [default: the provider's start]."),
@@ -274,7 +272,7 @@ def placement(
     days: Annotated[
         int | None, typer.Option("--days", metavar="N", help="How many days at the provider (gives the end date).")
     ] = None,
-    end: Annotated[str | None, typer.Option("--end", metavar="D", help="The last day (instead of --days).")] = None,
+    end: Annotated[str | None, date_option("The last day (instead of --days).", "--end")] = None,
     weekdays: Annotated[
         str | None,
         typer.Option(
@@ -302,9 +300,7 @@ def placement(
     agreement: Annotated[
         str | None, typer.Option("--agreement", metavar="REF", help="The commissioning agreement's reference.")
     ] = None,
-    agreement_signed: Annotated[
-        str | None, typer.Option("--agreement-signed", metavar="D", help="When the agreement was signed.")
-    ] = None,
+    agreement_signed: Annotated[str | None, date_option("When the agreement was signed.", "--agreement-signed")] = None,
     cost: Annotated[
         str | None, typer.Option("--cost", metavar="AMOUNT", help="The placement's cost in pounds.")
     ] = None,
@@ -312,18 +308,14 @@ def placement(
         str | None,
         typer.Option("--approved-by", metavar="BODY", help="Who approved the budget (an id in the settings)."),
     ] = None,
-    approved_on: Annotated[
-        str | None, typer.Option("--approved-on", metavar="D", help="When the budget was approved.")
-    ] = None,
+    approved_on: Annotated[str | None, date_option("When the budget was approved.", "--approved-on")] = None,
     english_maths: Annotated[
         str | None, typer.Option("--english-maths", metavar="T", help="How English and maths teaching continues.")
     ] = None,
     reintegration: Annotated[
         str | None, typer.Option("--reintegration", metavar="T", help="The plan for the pupil's return to the academy.")
     ] = None,
-    la_informed: Annotated[
-        str | None, typer.Option("--la-informed", metavar="D", help="When the local authority was told.")
-    ] = None,
+    la_informed: Annotated[str | None, date_option("When the local authority was told.", "--la-informed")] = None,
     override: OverrideOption = None,
     why: WhyOption = None,
 ) -> None:
