@@ -9,6 +9,8 @@ from pathlib import Path
 
 from apcli.cli.app import app
 from apcli.cli.helpdocs import command_paths, help_markdown, help_text
+from apcli.policy import catalogue
+from apcli.policy.document import rules_markdown
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "cli-help.md"
 
@@ -23,6 +25,14 @@ def test_every_command_has_help_text() -> None:
 
 def test_the_help_docs_are_current() -> None:
     assert DOCS.read_text() == help_markdown(), "run: python scripts/help_docs.py"
+
+
+def test_the_policy_rules_document_is_the_catalogue() -> None:
+    """docs/policy-rules.md is written from the catalogue, so the repository states its own rules."""
+    written = (DOCS.parent / "policy-rules.md").read_text()
+    assert written == rules_markdown(), "run: python scripts/help_docs.py"
+    listed = [line.split(" | ")[0].removeprefix("| ") for line in written.splitlines() if line.startswith("| ")]
+    assert listed[1:] == list(catalogue()) and "LETTER-SCHOOL-DETAILS" in listed
 
 
 def test_help_starts_without_importing_heavy_modules() -> None:

@@ -1,4 +1,5 @@
-"""Every rule in shared/design/policy-rules.md: id, kind, what it gates, the policy's words, source, check.
+"""Every rule ap knows: id, kind, what it gates, the policy's words, source, check (docs/policy-rules.md is
+written from this list).
 
 A rule whose `check` is None is catalogued but not yet checked by `ap`; `ap rules`
 says so. Checks live beside the step they gate.
