@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from apcli.errors import ApError, BusyError, UsageError
 from apcli.letters.render import FORMATS, Format, LetterPlan, Rendered, render_letters, template_path
 from apcli.model.dates import parse_date
-from apcli.steps.workflow import Change, _with_placement, change_case, check_not_future
+from apcli.steps.workflow import Change, change_case, check_not_future, with_placement
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case, Letter, Notice, Placement
@@ -459,7 +459,7 @@ def issue_notice(
                 f"--given-on: {day} is before the last notice recorded for {placement.id} "
                 f"({max(n.date for n in placement.notices)}); enter notices in the order they were given."
             )
-        return _with_placement(case, placement.model_copy(update={"notices": [*placement.notices, notice]}))
+        return with_placement(case, placement.model_copy(update={"notices": [*placement.notices, notice]}))
 
     def noticed(case: Case) -> Placement:
         placement = case.placement_by_id(change.placement or "")
@@ -470,7 +470,7 @@ def issue_notice(
         placement = noticed(case)
         letters = [Letter(to=to, file=file, sha256=sha, text_sha256=text) for to, file, sha, text in written]
         notice = placement.notices[-1].model_copy(update={"letters": letters})
-        return _with_placement(case, placement.model_copy(update={"notices": [*placement.notices[:-1], notice]}))
+        return with_placement(case, placement.model_copy(update={"notices": [*placement.notices[:-1], notice]}))
 
     def what(case: Case) -> str:
         placement = noticed(case)
@@ -610,7 +610,7 @@ def copy_notice(
         index = placement.notices.index(notice)
         copied = notice.model_copy(update={"copies": [*notice.copies, *copies]})
         notices = [*placement.notices[:index], copied, *placement.notices[index + 1 :]]
-        return _with_placement(case, placement.model_copy(update={"notices": notices}))
+        return with_placement(case, placement.model_copy(update={"notices": notices}))
 
     def plans(case: Case) -> list[LetterPlan]:
         placement, index = target(case)
@@ -639,7 +639,7 @@ def copy_notice(
             notice.model_copy(update={"copies": copies}),
             *placement.notices[index + 1 :],
         ]
-        return _with_placement(case, placement.model_copy(update={"notices": notices}))
+        return with_placement(case, placement.model_copy(update={"notices": notices}))
 
     def what(case: Case) -> str:
         placement, index = target(case)

@@ -133,7 +133,7 @@ def accurate_marks(context: CaseContext) -> list[Finding]:
     ]
 
 
-def _placement_marks(context: CaseContext) -> list[tuple[dt.date, str, str]]:
+def placement_marks(context: CaseContext) -> list[tuple[dt.date, str, str]]:
     """The marks on the looked-at placement's days (from its start to today or its end)."""
     from apcli.model.attendance import placement_on
 
@@ -160,7 +160,7 @@ def closure_codes(context: CaseContext) -> list[Finding]:
     calendar = context.records.calendar
     found = [
         (day, session, code, why)
-        for day, session, code in _placement_marks(context)
+        for day, session, code in placement_marks(context)
         if calendar.is_school_day(day) and (why := closure_problem(context.records, placement.provider, day, code))
     ]
     return [
@@ -189,7 +189,7 @@ def x_code(context: CaseContext) -> list[Finding]:
             (),
             day,
         )
-        for day, session, code in _placement_marks(context)
+        for day, session, code in placement_marks(context)
         if code == "X" and (since := compulsory_school_age(dob, day)) is not None
     ]
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from apcli.model.ids import CASE_ID
 from apcli.records.guard import Guard, UnsafePath, fsync_folder, owned_and_private
+from apcli.records.layout import LOCKS_DIR, lock_timeout, note_written
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -44,8 +45,6 @@ def _sha(guard: Guard, path: Path) -> str | None:
 
 def write_together(guard: Guard, files: dict[Path, str | bytes], locks: Iterable[str]) -> None:
     """Replace every file in `files` (case files inside the folder) as one change, made under the case `locks`."""
-    from apcli.records.layout import note_written
-
     staging = guard.private_folder(STAGING_DIR)
     token = secrets.token_hex(8)
     with guard.lock_file(staging / f"{token}.lock", timeout=0):
@@ -149,7 +148,6 @@ def recover(guard: Guard) -> list[str]:
     from filelock import Timeout
 
     from apcli.errors import ApError
-    from apcli.records.layout import LOCKS_DIR, lock_timeout
 
     try:
         if not guard.is_folder(STAGING_DIR):

@@ -201,11 +201,11 @@ def _attendance(
 ) -> tuple[Summary, Summary]:
     """The placement's marks from the collection period's start to census day (or today): both figures."""
     from apcli.model.attendance import summarise
-    from apcli.reports.money import _placement_marks
+    from apcli.reports.money import placement_marks
 
     last = min(census.day, today)
     kept = [
-        c for d, _, c in _placement_marks(case, records.marks(case_id), placement) if census.period_start <= d <= last
+        c for d, _, c in placement_marks(case, records.marks(case_id), placement) if census.period_start <= d <= last
     ]
     return summarise(kept), summarise(kept, statutory=True)
 

@@ -223,7 +223,7 @@ def _outcome(case: Case, today: dt.date) -> str:
     )
 
 
-def _placement_marks(case: Case, marks: Marks, placement: Placement) -> list[tuple[dt.date, str, str]]:
+def placement_marks(case: Case, marks: Marks, placement: Placement) -> list[tuple[dt.date, str, str]]:
     """The case's marks that belong to `placement`: all of them when it is the only one, else those on its
     days and sessions (`placement_on`)."""
     if len(case.placements) == 1:
@@ -246,7 +246,7 @@ def placement_line(
     provider = records.providers.get(placement.provider)
     # A day the provider recorded as a closure is not commissioned, nor elapsed: no cost is counted for it.
     commissioned = [d for d, s in expected_sessions(calendar, placement, window_end, provider) if d >= period.start]
-    marks = _placement_marks(case, records.marks(case_id), placement)
+    marks = placement_marks(case, records.marks(case_id), placement)
     in_period = [(d, s, c) for d, s, c in marks if period.start <= d <= min(period.end, today)]
     planned = calendar.days_on(placement.start, placement.end, placement.weekdays)
     # The cost agreed is for every day of the terms; a day a change added counts (elapsed) only once notified.

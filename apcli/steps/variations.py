@@ -15,7 +15,6 @@ from apcli.model.dates import parse_date, parse_time
 from apcli.steps.workflow import (
     Change,
     _end_after_days,
-    _with_placement,
     change_case,
     check_no_overlap,
     check_not_before_referral,
@@ -26,6 +25,7 @@ from apcli.steps.workflow import (
     parse_sessions,
     parse_weekdays,
     unknown_approving_body,
+    with_placement,
 )
 
 if TYPE_CHECKING:
@@ -312,7 +312,7 @@ def vary(change: Change, given: VariationInput, placement_id: str | None = None)
         else:
             notes.append("What the parents were told still covers the placement: no new notice is needed.")
         varied.notes = tuple(notes)
-        return _with_placement(case, updated)
+        return with_placement(case, updated)
 
     result = change_case(
         change,

@@ -991,7 +991,7 @@ def end_case(
                 "started can only be withdrawn (--outcome withdrawn)."
             )
         change.placement = placement.id
-        return _with_placement(case, placement.model_copy(update={"ending": ending}))
+        return with_placement(case, placement.model_copy(update={"ending": ending}))
 
     return change_case(
         change,
@@ -1002,7 +1002,7 @@ def end_case(
     )
 
 
-def _with_placement(case: Case, placement: Placement) -> Case:
+def with_placement(case: Case, placement: Placement) -> Case:
     """The case with `placement` in place of the one with its id."""
     placements = [placement if p.id == placement.id else p for p in case.placements]
     return case.model_copy(update={"placements": placements})
