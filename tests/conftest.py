@@ -24,7 +24,8 @@ def invoke(records: Path | None, *args: str, today: str = TODAY, by: str = "Test
     prefix = ["--today", today, "--by", by]
     if records is not None:
         prefix += ["--records", str(records)]
-    return CliRunner().invoke(app, [*prefix, *args])
+    # Wide enough that a table never wraps on the length of the test's folder (longer under pytest-xdist).
+    return CliRunner().invoke(app, [*prefix, *args], env={"COLUMNS": "200"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,12 +50,22 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    """A fresh demo records folder (the fictional school), made by `ap init --demo`."""
-    folder = tmp_path / "records"
+@pytest.fixture(scope="session")
+def demo_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo records folder, made once per test process by `ap init --demo` (some 2 s: it writes letters and
+    commits), for `demo` to copy."""
+    folder = tmp_path_factory.mktemp("demo-made") / "records"
     result = invoke(None, "init", str(folder), "--demo")
     assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture
+def demo(tmp_path: Path, demo_made: Path) -> Path:
+    """A fresh demo records folder (the fictional school): a copy of the one `ap init --demo` made, with its git
+    history, file modes and times, so each test has its own to change."""
+    folder = tmp_path / "records"
+    shutil.copytree(demo_made, folder, symlinks=True)
     return folder
 
 

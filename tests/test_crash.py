@@ -2,7 +2,7 @@
 
 An attendance import over many cases is all-or-nothing across the cases: after a kill, the next
 `ap` run finishes a change that had reached its commit point, or discards one that had not
-(apcli/records/journal.py). Runs AP_CRASH_RUNS kills of each kind (default 12; set it higher to soak).
+(apcli/records/journal.py). Runs AP_CRASH_RUNS kills of each kind (default 12 times AP_SOAK; set either higher to soak).
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from apcli.records.store import Records
 from apcli.setup.demo import place_pupils
 from tests.conftest import invoke
 from tests.factory import full_register
+from tests.soak import times
 
-RUNS = int(os.environ.get("AP_CRASH_RUNS", "12"))
+RUNS = int(os.environ.get("AP_CRASH_RUNS", times(12)))
 PUPILS = 30
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 

@@ -22,9 +22,10 @@ from apcli.records.exporting import safe_cell
 from apcli.records.store import Records
 from apcli.steps.registers import read_register
 from tests.conftest import invoke
+from tests.soak import times
 
-SOME = settings(max_examples=150, deadline=None)
-WITH_TMP = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SOME = settings(max_examples=times(150), deadline=None)
+WITH_TMP = settings(max_examples=times(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # --- dates ---------------------------------------------------------------------------------------------------
 
@@ -240,7 +241,7 @@ def shows_as_it_is(text: str) -> bool:
     return plain(text) and not INVISIBLE.search(text)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=times(100), deadline=None)
 @given(TEXT.filter(lambda text: text.strip() != "" and shows_as_it_is(text)), TEXT.filter(plain))
 def test_a_case_saved_with_any_text_reads_back_the_same_or_is_not_written(
     records: Path, name: str, rationale: str
