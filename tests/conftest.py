@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -11,11 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner, Result
 
 from apcli.cli.app import app
 
 TODAY = "2026-11-27"
+
+# Typer's test runner turns the app into a Click command on every invoke: a third of the suite's time went on
+# rebuilding the same command tree. Built once per test process, it is the very command `ap` runs.
+typer.testing._get_command = functools.cache(typer.main.get_command)  # type: ignore[attr-defined]
 
 Run = Callable[..., Result]
 
