@@ -156,7 +156,6 @@ def notice_plans(
     change = what_changed(records, case.pupil.name, placement, earlier or [])
     sessions = session_lines(placement.sessions or provider.sessions)
     days = placement_days(records.calendar, placement)
-    weekdays = [WEEKDAY_NAMES[day] for day in placement.weekdays]
     people = recipients(case, records)
     la = next((r.name for r in people if r.is_la), None)
     plans = []
@@ -174,7 +173,7 @@ def notice_plans(
                     "days_text": period_days,
                     "start": uk(placement.start),
                     "end": uk(placement.end),
-                    "weekdays": ", ".join(weekdays[:-1]) + (" and " if len(weekdays) > 1 else "") + weekdays[-1],
+                    "weekdays": _weekday_words(list(placement.weekdays)),
                 },
                 "start": {"date": uk(placement.start), "time": placement.start_time or ""},
                 "provider": {
