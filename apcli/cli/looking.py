@@ -146,11 +146,23 @@ def check(
         list[str] | None, typer.Argument(metavar="CASE", help="Only these cases.", show_default=False)
     ] = None,
     as_json: JsonOption = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Make ap's index again from the files first (after a file was changed in a way that kept its "
+            "size and times). Never needed otherwise: the index follows the files.",
+        ),
+    ] = False,
 ) -> None:
     """Parse every file, validate it against the schema, and check each case against the rules."""
     from apcli.reports.checking import check_records, exit_code
 
     s = state()
+    if rebuild:
+        from apcli.records.index import rebuild as rebuild_index
+
+        rebuild_index(s.records)
     findings = check_records(s.records, case_ids, s.today)
     if as_json:
         print_json({"findings": [f.as_dict() for f in findings]})

@@ -40,7 +40,10 @@ def earliest_start(calendar: SchoolCalendar, notice_date: dt.date, needed: int, 
 
 
 def in_time(calendar: SchoolCalendar, notice_date: dt.date, start: dt.date, needed: int) -> bool:
-    return notice_date <= start and school_days_of_notice(calendar, notice_date, start) >= needed
+    """Whether a notice on `notice_date` gives `needed` school days before `start`: it does up to the latest
+    date, and not after (so the answer rests on one comparison of the date: apcli/model/days.py)."""
+    latest = latest_notice_date(calendar, start, needed)
+    return latest is not None and notice_date <= latest
 
 
 def placement_days(calendar: SchoolCalendar, placement: Placement) -> list[dt.date]:

@@ -59,6 +59,30 @@ class Finding:
     fix: str = ""
     path: tuple[str | int, ...] = ()
     due: dt.date | None = None
+    # The days taken as today on which it is owed (both included), where that is not every day the check was
+    # run for: a rule about the marks finds, once, what it owes on every day of the placement (see `owed_on`).
+    holds: tuple[dt.date, dt.date] | None = None
+
+    def owed_on(self, today: dt.date) -> bool:
+        return self.holds is None or self.holds[0] <= today <= self.holds[1]
+
+
+def owed_on(found: Iterable[tuple[Rule, Finding]], today: dt.date) -> list[tuple[Rule, Finding]]:
+    """The findings owed on `today`.
+
+    The rules about attendance marks (ATT-WEEKLY, ATT-ACCURATE, ATT-ABSENCE-FOLLOW-UP, ATT-NOT-WORKING) give
+    what they owe on every day up to the placement's last, each finding with the days it `holds`: so a result
+    kept in ap's index is right on any day without running them again (apcli/model/days.py). Whatever decides
+    from findings what is owed today filters them here first."""
+    return [(rule, finding) for rule, finding in found if finding.owed_on(today)]
+
+
+def merged(seen: Finding, finding: Finding) -> Finding:
+    """One finding for two with the same words (from two placements): the soonest due, owed on the days of either."""
+    soonest = finding if finding.due and seen.due and finding.due < seen.due else seen
+    if seen.holds is None or finding.holds is None:
+        return replace(soonest, holds=None)
+    return replace(soonest, holds=(min(seen.holds[0], finding.holds[0]), max(seen.holds[1], finding.holds[1])))
 
 
 @dataclass
@@ -142,8 +166,7 @@ def run_each(rules: Iterable[Rule], context: CaseContext) -> list[tuple[Rule, Fi
         for rule, finding in run(rules, each):
             key = (rule.id, finding.message)
             seen = found.get(key)
-            if seen is None or (finding.due and seen[1].due and finding.due < seen[1].due):
-                found[key] = (rule, finding)
+            found[key] = (rule, finding if seen is None else merged(seen[1], finding))
     return list(found.values())
 
 

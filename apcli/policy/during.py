@@ -8,10 +8,11 @@ A case is looked at from its placement's start to today, or to its end once ende
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from apcli.model import codes
-from apcli.model.attendance import attending_days, expected_sessions, follow_up_for, is_absence, last_day, summarise
+from apcli.model.attendance import attending_days, follow_up_for, is_absence, last_day, summarise
 from apcli.model.status import notice_owed_from, placement_status
 from apcli.policy.base import CaseContext, Finding
 
@@ -83,6 +84,16 @@ def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def _every_day_from(first: dt.date, until: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The days taken as today on which a finding about the marks holds: from the placement's day `first` (when
+    the window first reaches it), to `until` (the day before the next day of the placement changes it)."""
+    return first, until or dt.date.max
+
+
+def _changes_at(days: list[dt.date], index: int) -> dt.date | None:
+    return days[index + 1] - dt.timedelta(days=1) if index + 1 < len(days) else None
+
+
 def weekly_contact(context: CaseContext) -> list[Finding]:
     window = _window(context)
     if window is None:
@@ -90,7 +101,9 @@ def weekly_contact(context: CaseContext) -> list[Finding]:
     placement = context.placement
     assert placement is not None  # a window means a placement
     provider = context.records.providers.get(placement.provider)
-    weeks = {_monday(day) for day in attending_days(context.records.calendar, placement, window[1], provider)}
+    first_days: dict[dt.date, dt.date] = {}  # each week's first day at the provider, over the whole placement
+    for day in attending_days(context.records.calendar, placement, last_day(placement), provider):
+        first_days.setdefault(day - dt.timedelta(days=day.weekday()), day)
     contacted = {_monday(c.date) for c in context.case.provider_contacts}
     contacted |= {lapse.week for lapse in context.case.contact_lapses}  # recorded as a lapse: shown by ap check
     return [
@@ -100,41 +113,55 @@ def weekly_contact(context: CaseContext) -> list[Finding]:
             "ap contact CASE --date D --with NAME --summary T",
             ("provider_contacts",),
             monday + dt.timedelta(days=4),
+            holds=_every_day_from(first),
         )
-        for monday in sorted(weeks - contacted)
+        for monday, first in sorted(first_days.items())
+        if monday not in contacted
     ]
 
 
 def accurate_marks(context: CaseContext) -> list[Finding]:
+    """One finding: how many sessions have no mark, since when. Its count grows with each missing day, so it is
+    given once for each missing day, holding until the next (`Finding.holds`)."""
     window = _window(context)
     if window is None:
         return []
     placement = context.placement
     assert placement is not None
-    marks = context.records.marks(context.case_id)
+    marks = context.records.marks(context.case_id).days
     provider = context.records.providers.get(placement.provider)
-    missing = [
-        (d, s)
-        for d, s in expected_sessions(context.records.calendar, placement, window[1], provider)
-        if not marks.get(d, s)
-    ]
-    if not missing:
+    sessions = placement.session_names
+    missing_days: list[dt.date] = []
+    counts: list[int] = []
+    for day in attending_days(context.records.calendar, placement, last_day(placement), provider):
+        marked = marks.get(day, {})
+        missing = sum(1 for session in sessions if not marked.get(session))
+        if missing:
+            missing_days.append(day)
+            counts.append((counts[-1] if counts else 0) + missing)
+    if not missing_days:
         return []
-    first = missing[0][0]
+    first = missing_days[0]
     return [
         Finding(
             "ATT-ACCURATE",
-            f"{len(missing)} session(s) without a mark since {first}: import the provider's "
-            "register (ap attendance import)",
+            f"{count} session(s) without a mark since {first}: import the provider's register (ap attendance import)",
             "ap attendance import FILE",
             (),
             first + dt.timedelta(days=7),
+            holds=_every_day_from(day, _changes_at(missing_days, index)),
         )
+        for index, (day, count) in enumerate(zip(missing_days, counts, strict=True))
     ]
 
 
-def placement_marks(context: CaseContext) -> list[tuple[dt.date, str, str]]:
-    """The marks on the looked-at placement's days (from its start to today or its end)."""
+def placement_marks(
+    context: CaseContext, keep: Callable[[dt.date, str, str], object] | None = None
+) -> list[tuple[dt.date, str, str]]:
+    """The marks on the looked-at placement's days (from its start to today or its end) that `keep` keeps.
+
+    They are chosen first and only then looked at against today, so that a result depends on today only
+    through the marks it is about (apcli/model/days.py)."""
     from apcli.model.attendance import placement_on
 
     window = _window(context)
@@ -142,11 +169,14 @@ def placement_marks(context: CaseContext) -> list[tuple[dt.date, str, str]]:
         return []
     placement = context.placement
     several = len(context.case.placements) > 1
-    return [
+    chosen = [
         (day, session, code)
         for day, session, code in context.records.marks(context.case_id).sessions()
-        if window[0] <= day <= window[1] and (not several or placement_on(context.case, day, session) is placement)
+        if window[0] <= day
+        and (keep is None or keep(day, session, code))
+        and (not several or placement_on(context.case, day, session) is placement)
     ]
+    return [mark for mark in chosen if mark[0] <= window[1]]
 
 
 def closure_codes(context: CaseContext) -> list[Finding]:
@@ -158,11 +188,15 @@ def closure_codes(context: CaseContext) -> list[Finding]:
     if placement is None:
         return []
     calendar = context.records.calendar
-    found = [
-        (day, session, code, why)
-        for day, session, code in placement_marks(context)
-        if calendar.is_school_day(day) and (why := closure_problem(context.records, placement.provider, day, code))
-    ]
+    problems: dict[tuple[dt.date, str], str] = {}
+
+    def wrong(day: dt.date, session: str, code: str) -> bool:
+        why = calendar.is_school_day(day) and closure_problem(context.records, placement.provider, day, code)
+        if why:
+            problems[day, session] = why
+        return bool(why)
+
+    found = [(day, session, code, problems[day, session]) for day, session, code in placement_marks(context, wrong)]
     return [
         Finding(
             "ATT-CLOSURE-CODES",
@@ -189,8 +223,8 @@ def x_code(context: CaseContext) -> list[Finding]:
             (),
             day,
         )
-        for day, session, code in placement_marks(context)
-        if code == "X" and (since := compulsory_school_age(dob, day)) is not None
+        for day, session, code in placement_marks(context, lambda _day, _session, code: code == "X")
+        if (since := compulsory_school_age(dob, day)) is not None
     ]
 
 
@@ -201,7 +235,7 @@ def absence_follow_up(context: CaseContext) -> list[Finding]:
     follow_ups: dict[tuple[dt.date, str], str] = {(a.date, a.session): a.follow_up for a in context.case.absences}
     owed: dict[dt.date, list[str]] = {}
     for day, session, code in context.records.marks(context.case_id).sessions():
-        if window[0] <= day <= window[1] and is_absence(code) and not follow_up_for(follow_ups, day, session):
+        if window[0] <= day and is_absence(code) and not follow_up_for(follow_ups, day, session):
             owed.setdefault(day, []).append(f"{session.upper()} {code}")
     return [
         Finding(
@@ -210,8 +244,10 @@ def absence_follow_up(context: CaseContext) -> list[Finding]:
             "ap absence CASE --date D --session am|pm --follow-up T",
             ("absences",),
             _after_school_days(context, day, FOLLOW_UP_SCHOOL_DAYS),
+            holds=_every_day_from(day),
         )
         for day, sessions in sorted(owed.items())
+        if day <= last_day(context.placement)  # type: ignore[arg-type]  # a window means a placement
     ]
 
 
@@ -236,33 +272,7 @@ def not_working(context: CaseContext) -> list[Finding]:
     window = _window(context)
     if window is None or not _running(context):
         return []
-    threshold = context.records.settings.attendance_threshold
-    possible = attended = 0
-    fell_below: dt.date | None = None
-    for day, _, code in context.records.marks(context.case_id).sessions():
-        if day > window[1]:
-            break
-        counted = summarise([code])  # one session at a time: the running sums stay linear
-        possible += counted.possible
-        attended += counted.attended
-        below = possible >= MIN_SESSIONS_FOR_THRESHOLD and attended * 100 < threshold * possible
-        if below and fell_below is None:
-            fell_below = day
-        elif not below:
-            fell_below = None
-    findings = []
-    if fell_below is not None and not _formal_meeting_after(context, fell_below):
-        percent = round(100 * attended / possible, 1)
-        findings.append(
-            Finding(
-                "ATT-NOT-WORKING",
-                f"attendance is {percent:g}%, below {threshold:g}% since {fell_below}: hold a formal "
-                "meeting with the academy, a parent or carer and the pupil (ap meeting --kind attendance-concern)",
-                'ap meeting CASE --kind attendance-concern --present "..."',
-                ("meetings",),
-                _after_school_days(context, fell_below, ATT_MEETING_SCHOOL_DAYS),
-            )
-        )
+    findings = _below_threshold(context)
     start = context.placement.start if context.placement else window[0]
     for concern in context.case.concerns:
         if start <= concern.date <= window[1] and not _formal_meeting_after(context, concern.date):
@@ -291,6 +301,63 @@ def not_working(context: CaseContext) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _below_threshold(context: CaseContext) -> list[Finding]:
+    """ATT-NOT-WORKING for attendance below the threshold, for every day of the placement: after each day's
+    marks, the running figure; while it is below (and no formal meeting has been held since it fell), a finding
+    that holds until the next day with a mark."""
+    placement = context.placement
+    assert placement is not None
+    threshold = context.records.settings.attendance_threshold
+    last = last_day(placement)
+    possible = attended = 0
+    fell_below: dt.date | None = None
+    after_each_day: list[tuple[dt.date, dt.date | None, int, int]] = []
+    for day, _, code in context.records.marks(context.case_id).sessions():
+        if day > last:
+            break
+        counted = _counted(code)
+        possible += counted[0]
+        attended += counted[1]
+        below = possible >= MIN_SESSIONS_FOR_THRESHOLD and attended * 100 < threshold * possible
+        if below and fell_below is None:
+            fell_below = day
+        elif not below:
+            fell_below = None
+        if after_each_day and after_each_day[-1][0] == day:
+            after_each_day.pop()  # the day's second session: the figure after the day is what counts
+        after_each_day.append((day, fell_below, possible, attended))
+    days = [day for day, *_ in after_each_day]
+    findings = []
+    for index, (day, since, possible, attended) in enumerate(after_each_day):
+        if since is None or _formal_meeting_after(context, since):
+            continue
+        percent = round(100 * attended / possible, 1)
+        findings.append(
+            Finding(
+                "ATT-NOT-WORKING",
+                f"attendance is {percent:g}%, below {threshold:g}% since {since}: hold a formal "
+                "meeting with the academy, a parent or carer and the pupil (ap meeting --kind attendance-concern)",
+                'ap meeting CASE --kind attendance-concern --present "..."',
+                ("meetings",),
+                _after_school_days(context, since, ATT_MEETING_SCHOOL_DAYS),
+                holds=_every_day_from(day, _changes_at(days, index)),
+            )
+        )
+    return findings
+
+
+def _counted(code: str) -> tuple[int, int]:
+    """A session's (possible, attended): `summarise` of the one code, worked out once for each code."""
+    counted = _COUNTED.get(code)
+    if counted is None:
+        summary = summarise([code])
+        counted = _COUNTED[code] = (summary.possible, summary.attended)
+    return counted
+
+
+_COUNTED: dict[str, tuple[int, int]] = {}
 
 
 def _moving_away(context: CaseContext, last: dt.date) -> list[tuple[Target, Measure, str]]:

@@ -56,7 +56,7 @@ def _findings(context: CaseContext, rules: list[Rule]) -> list[tuple[Rule, Findi
     """`due_findings`, each with whether only ended placements owe it."""
     from dataclasses import replace
 
-    from apcli.policy import run
+    from apcli.policy.base import merged, run
 
     outliving = [rule for rule in rules if rule.id in DUTIES_AFTER_THE_END]
     found: dict[tuple[str, str], tuple[Rule, Finding, Placement | None]] = {}
@@ -71,7 +71,7 @@ def _findings(context: CaseContext, rules: list[Rule]) -> list[tuple[Rule, Findi
             if seen is None:
                 found[key] = (rule, finding, placement if ended else None)
                 continue
-            soonest = finding if finding.due and seen[1].due and finding.due < seen[1].due else seen[1]
+            soonest = merged(seen[1], finding)
             # An open placement owes it too: then it is that placement's, not a duty left after an end.
             found[key] = (rule, soonest, seen[2] if ended else None)
     result = []
@@ -93,8 +93,11 @@ def owed_after_the_end(context: CaseContext) -> list[tuple[Rule, Finding]]:
 
     if not any(p.ending is not None for p in context.case.placements):
         return []
+    from apcli.policy.base import owed_on
+
     rules = [catalogue()[rule_id] for rule_id in DUTIES_AFTER_THE_END]
-    return [(rule, finding) for rule, finding, after_the_end in _findings(context, rules) if after_the_end]
+    found = [(rule, finding) for rule, finding, after_the_end in _findings(context, rules) if after_the_end]
+    return owed_on(found, context.today)
 
 
 def refined(current: Status, owed: list[tuple[Rule, Finding]]) -> Status:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from apcli.model.attendance import Marks
     from apcli.model.calendar import SchoolCalendar
     from apcli.model.schema import Case, Provider, Settings
-    from apcli.records.cache import CaseCache
+    from apcli.records.index import Index
 
 SCHEMA_MODELINE = "# yaml-language-server: $schema={path}\n"
 
@@ -330,10 +330,11 @@ class Records:
         return parse(text, shown, model), text
 
     @cached_property
-    def case_cache(self) -> CaseCache:
-        from apcli.records.cache import CaseCache
+    def index(self) -> Index:
+        """The folder's index (apcli/records/index.py): validated cases and results, never the truth."""
+        from apcli.records.index import Index
 
-        return CaseCache(self.root)
+        return Index(self, enabled=self.cached)
 
     # --- settings, calendar, providers ---
 
@@ -397,12 +398,11 @@ class Records:
             )
         shown = self.shown(path)
         text = read_text(path, shown, self.guard)
-        key = self.case_cache.key(text) if self.cached else None
-        case = self.case_cache.get(case_id, key) if key else None
+        case = None if fresh else self.index.case(case_id, text)
         if case is None:
             case = parse(text, shown, Case)
-            if key:
-                self.case_cache.put(case_id, key, case)
+            if not fresh:
+                self.index.keep_case(case_id, text, case)
         loaded = LoadedCase(case_id, path, shown, text, case)
         self._cases[case_id] = loaded
         return loaded

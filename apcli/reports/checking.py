@@ -28,7 +28,7 @@ from apcli.policy.casecheck import UNREADABLE, CheckFinding, check_case, safegua
 from apcli.records.layout import PRIVATE_AREAS
 
 if TYPE_CHECKING:
-    from apcli.records.cache import ResultCache
+    from apcli.records.index import Results
     from apcli.records.store import Records
 
 
@@ -383,16 +383,15 @@ def _unfinished_commit(records: Records) -> list[CheckFinding]:
 
 def check_records(records: Records, case_ids: list[str] | None, today: dt.date) -> list[CheckFinding]:
     """The folder's own files, then each case: its findings are kept in the result cache (apcli/records/cache.py)."""
-    from apcli.records.cache import ResultCache
-
     findings = check_folder_files(records)
     try:
-        cache: ResultCache | None = ResultCache(records, "check", today.isoformat())
+        results: Results | None = records.index.results("check")
     except (ApError, *UNREADABLE):  # a settings, calendar or provider file it cannot read: reported above
-        cache = None
-    for case_id in case_ids if case_ids else records.case_ids():
+        results = None
+    every = case_ids if case_ids else records.case_ids()
+    for case_id in every:
         try:
-            findings += _check_one(records, cache, case_id, today)
+            findings += _check_one(records, results, case_id, today)
         except ApError as error:
             if case_ids and not isinstance(error, InvalidFileError):
                 raise
@@ -402,9 +401,8 @@ def check_records(records: Records, case_ids: list[str] | None, today: dt.date) 
         finally:
             records.forget(case_id)
     if not case_ids:
-        from apcli.records.cache import prune
-
-        prune(records.root, records.case_ids())
+        records.index.keep_only(every)
+    records.index.save()
     return _once_for_the_folder(records, findings)
 
 
@@ -432,18 +430,21 @@ def _once_for_the_folder(records: Records, findings: list[CheckFinding]) -> list
     return kept
 
 
-def _check_one(records: Records, cache: ResultCache | None, case_id: str, today: dt.date) -> list[CheckFinding]:
-    """One case's findings, from the cache where its files have not changed."""
-    key = cache.key(case_id) if cache else None
-    cached = cache.get(case_id, key) if cache else None
-    if cached is not None:
+def _check_one(records: Records, results: Results | None, case_id: str, today: dt.date) -> list[CheckFinding]:
+    """One case's findings, from the index where its files have not changed and they hold today."""
+    from apcli.model.days import Today
+
+    kept = results.get(case_id, today) if results else None
+    if kept is not None:
         shown = records.shown(records.case_path(case_id))
-        return [CheckFinding(**{**item, "file": shown}) for item in cached]
+        return [CheckFinding(**{**item, "file": shown}) for item in kept]
     loaded = records.load_case(case_id)
-    found = check_case(records, loaded, today) + safeguarding_details(loaded)
-    if cache:
-        cache.put(case_id, key, [{**f.as_dict(), "file": None} for f in found])
-    return found
+    taken = Today(today)
+    found = check_case(records, loaded, taken) + safeguarding_details(loaded)
+    value: list[dict[str, Any]] = [{**f.as_dict(), "file": None} for f in found]
+    if results:
+        results.put(case_id, taken.window, value)
+    return [CheckFinding(**{**item, "file": loaded.shown}) for item in value]
 
 
 def exit_code(findings: list[CheckFinding]) -> int:

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import re
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from apcli.errors import ApError
 
@@ -34,29 +34,34 @@ class DueItem:
 def due_items(
     records: Records, today: dt.date, case_ids: list[str] | None = None, within: int | None = None
 ) -> tuple[list[DueItem], list[ApError]]:
-    """The items owed, soonest first, and the case files that could not be read (never skipped silently)."""
+    """The items owed, soonest first, and the case files that could not be read (never skipped silently).
+
+    Each case's items are kept in the index (apcli/records/index.py) with the days they hold on, and each with
+    the days it is owed on (`Finding.holds`), so another day needs no rule run again."""
+    from apcli.model.days import Today
     from apcli.policy import catalogue
-    from apcli.records.cache import ResultCache
 
     rules = [rule for rule in catalogue().values() if rule.kind == "due" and rule.check]
-    cache = ResultCache(records, "due", today.isoformat())
+    results = records.index.results("due")
     items: list[DueItem] = []
     problems: list[ApError] = []
-    for case_id in case_ids or records.case_ids():
-        key = cache.key(case_id)
-        cached = cache.get(case_id, key)
-        if cached is not None:
-            items += [DueItem(**{**item, "due": dt.date.fromisoformat(item["due"])}) for item in cached]
-            continue
-        try:
-            loaded = records.load_case(case_id)
-        except ApError as error:
-            problems.append(error)
-            continue
-        found = _case_items(loaded, rules, today, records)
-        cache.put(case_id, key, [item.as_dict() for item in found])
-        records.forget(case_id)
-        items += found
+    every = case_ids or records.case_ids()
+    for case_id in every:
+        kept = results.get(case_id, today)
+        if kept is None:
+            try:
+                loaded = records.load_case(case_id)
+            except ApError as error:
+                problems.append(error)
+                continue
+            taken = Today(today)
+            kept = _case_items(loaded, rules, taken, records)
+            results.put(case_id, taken.window, kept)
+            records.forget(case_id)
+        items += [_served(item, today) for item in kept if item["from"] <= today.toordinal() <= item["until"]]
+    if not case_ids:
+        records.index.keep_only(every)
+    records.index.save()
     items = list(dict.fromkeys(items))  # a provider's item, found by each of its cases, once
     if within is not None:
         horizon = today + dt.timedelta(days=max(0, min(within, (dt.date.max - today).days)))
@@ -65,26 +70,45 @@ def due_items(
     return items, problems
 
 
-def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: Records) -> list[DueItem]:
-    """An open placement's items, and what an ended one still owes (apcli/steps/duties.py): the due rules run once."""
+def _served(kept: dict[str, Any], today: dt.date) -> DueItem:
+    due = dt.date.fromisoformat(kept["due"])
+    return DueItem(kept["case"], kept["pupil"], kept["rule"], kept["what"], due, "overdue" if due < today else "due")
+
+
+def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: Records) -> list[dict[str, Any]]:
+    """An open placement's items, and what an ended one still owes (apcli/steps/duties.py): the due rules run
+    once. Each item as the index keeps it: with the first and last day (as ordinals) on which it is owed."""
     from apcli.model.status import status
     from apcli.policy import CaseContext
-    from apcli.policy.duties import due_findings, refined
+    from apcli.policy.base import owed_on
+    from apcli.policy.duties import due_findings
 
     current = status(loaded.case, today)
     if current == "closed":
         return []
     found = due_findings(CaseContext(loaded.id, loaded.case, today, records), rules)
-    if refined(current, found) == "closed":
+    if current == "ended" and not owed_on(found, today):
         return []  # every placement ended and nothing is owed: a closed case has nothing due
     items = []
     for rule, finding in found:
-        if finding.due is not None:
-            state = "overdue" if finding.due < today else "due"
-            if rule.id in PROVIDER_RULES:  # the provider's item, not the pupil's: named by the provider
-                items.append(DueItem(str(finding.path[-1]), "", rule.id, finding.message, finding.due, state))
-                continue
-            items.append(DueItem(loaded.id, loaded.case.pupil.name, rule.id, finding.message, finding.due, state))
+        if finding.due is None:
+            continue
+        first, last = finding.holds or (dt.date.min, dt.date.max)
+        if rule.id in PROVIDER_RULES:  # the provider's item, not the pupil's: named by the provider
+            case, pupil = str(finding.path[-1]), ""
+        else:
+            case, pupil = loaded.id, loaded.case.pupil.name
+        items.append(
+            {
+                "case": case,
+                "pupil": pupil,
+                "rule": rule.id,
+                "what": finding.message,
+                "due": finding.due.isoformat(),
+                "from": first.toordinal(),
+                "until": last.toordinal(),
+            }
+        )
     return items
 
 

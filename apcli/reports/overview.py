@@ -66,25 +66,28 @@ def overview(records: Records, loaded: LoadedCase, today: dt.date) -> Overview:
 
 def list_rows(records: Records, today: dt.date) -> tuple[list[dict[str, Any]], list[ApError]]:
     """`ap list`: one row a case, and the case files that could not be read (each also a row, `invalid`)."""
-    from apcli.records.cache import ResultCache
+    from apcli.model.days import Today
 
-    cache = ResultCache(records, "list", today.isoformat())
+    results = records.index.results("list")
     rows: list[dict[str, Any]] = []
     problems: list[ApError] = []
-    for case_id in records.case_ids():
-        key = cache.key(case_id)
-        row = cache.get(case_id, key)
+    every = records.case_ids()
+    for case_id in every:
+        row = results.get(case_id, today)
         if row is None:
             try:
-                row = _list_row(records, records.load_case(case_id), today)
+                taken = Today(today)
+                row = _list_row(records, records.load_case(case_id), taken)
             except ApError as error:
                 problems.append(error)
                 row = {"id": case_id, "pupil": None, "year": None, "provider": None, "status": "invalid"}
                 rows.append({**row, "next": f"fix the case file: ap check {case_id}"})
                 continue
-            cache.put(case_id, key, row)
+            results.put(case_id, taken.window, row)
             records.forget(case_id)
         rows.append(row)
+    records.index.keep_only(every)
+    records.index.save()
     return rows, problems
 
 

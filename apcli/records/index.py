@@ -1,0 +1,386 @@
+"""ap's index: one sqlite file per records folder, derived from the files and never a source of truth.
+
+For each case it keeps the validated content of its file (keyed by the sha256 of the file's text), the files'
+stat keys (size, modification time, inode, change time) and their sha256, and for each reading command
+(`review due`, `check`, `list`) the case's result with the days on which it holds (apcli/model/days.py). A
+command over thousands of cases then stats each case's two files and reads its result: no file is read, no
+YAML parsed, no rule run, unless something changed.
+
+- **The files are the truth.** A file whose stat key changed is read and hashed; if its text changed, its
+  content and results are dropped and worked out again. An edit that keeps a file's size and times (a clock
+  set back) is not seen by a stat; `ap check --rebuild` starts the index again from the files.
+- **Keyed by the schema and the rules.** The index records the fingerprint of the code that decides what it
+  holds: the schema and the loader (`apcli/model/`, `apcli/records/`), the rules (`apcli/policy/`), the three
+  reports whose rows it keeps, and pydantic's version. An index made by other code, for another folder, of an
+  older format, or that sqlite cannot read, is emptied and made again, never trusted. An upgrade that changes
+  none of these keeps it.
+- **Settings, calendar and providers.** Every result rests on them: the sha256 of their bytes is kept too, and
+  when it changes every result is dropped (the contents stay).
+- **Where.** In this user's cache folder (apcli/records/cache.py: not the records folder, which may be a
+  clone of someone else's), in the records folder's own sub-folder, mode 700; the file is mode 600, checked
+  before sqlite opens it (a link, a special file, or a file of another user's or open to others is removed,
+  never opened). WAL, and one write transaction per command, at its end.
+- **Never an error.** If anything about the index fails, the command goes on without it. Deleting it is
+  always safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from apcli.errors import ApError
+from apcli.records.cache import cache_guard, remove_old_entries
+from apcli.records.guard import MAX_BYTES, owned_and_private
+
+if TYPE_CHECKING:
+    from apcli.model.days import Window
+    from apcli.model.schema import Case
+    from apcli.records.store import Records
+
+INDEX_FILE = "index.sqlite"
+FORMAT = "1"
+CONTENT_LIMIT = 4 * MAX_BYTES  # a case's JSON is larger than its YAML; beyond this it is not kept
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+# Whatever the index (or a cache folder) can do to us: then there is simply no index.
+_FAILURES = (OSError, ApError, ValueError, RuntimeError, KeyError, sqlite3.Error)
+
+# The code whose change changes what the index holds: the schema, the loader, the rules, the reports it keeps.
+FINGERPRINTED = ("model", "records", "policy", "reports/due.py", "reports/checking.py", "reports/overview.py")
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (id TEXT PRIMARY KEY, stat TEXT NOT NULL, sha TEXT NOT NULL,
+                    marks_stat TEXT NOT NULL, marks_sha TEXT NOT NULL);
+CREATE TABLE contents (id TEXT PRIMARY KEY, sha TEXT NOT NULL, content TEXT NOT NULL);
+CREATE TABLE results (id TEXT NOT NULL, kind TEXT NOT NULL, sha TEXT NOT NULL, marks_sha TEXT NOT NULL,
+                      first INTEGER NOT NULL, last INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (id, kind));
+"""
+
+
+@cache
+def fingerprint(base: Path | None = None) -> str:
+    """The sha256 of the code the index depends on (`FINGERPRINTED`, in the package folder `base`), this
+    index's format and pydantic's version."""
+    import pydantic
+
+    import apcli
+
+    base = base or Path(apcli.__file__).parent
+    digest = hashlib.sha256(f"{FORMAT}\n{pydantic.VERSION}\n".encode())
+    for part in FINGERPRINTED:
+        paths = [base / part] if part.endswith(".py") else sorted((base / part).rglob("*.py"))
+        for path in paths:
+            digest.update(f"{path.relative_to(base).as_posix()}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def stat_key(path: Path) -> str | None:
+    """A file's size, modification time, inode and change time ("-" if it does not exist); None if it is not
+    a regular file of at most MAX_BYTES (then it is not indexed: the command reads it and reports it)."""
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return "-"
+    except OSError:
+        return None
+    if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_BYTES:
+        return None
+    return f"{status.st_size}:{status.st_mtime_ns}:{status.st_ino}:{status.st_ctime_ns}"
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class FileState:
+    stat: str
+    sha: str
+    marks_stat: str
+    marks_sha: str
+
+
+class Index:
+    """The records folder's index (see the module's docstring). Reads as it goes; writes once, in `save()`."""
+
+    def __init__(self, records: Records, enabled: bool = True) -> None:
+        self.records = records
+        self.enabled = enabled
+        self._connection: sqlite3.Connection | None = None
+        self._opened = False
+        self._files: dict[str, FileState] | None = None
+        self._base: str | None = None
+        self._base_changed = False
+        self._writes: list[tuple[str, tuple[Any, ...]]] = []
+
+    # --- opening -------------------------------------------------------------------------------------------
+
+    @property
+    def connection(self) -> sqlite3.Connection | None:
+        if not self._opened:
+            self._opened = True
+            self._connection = self._open() if self.enabled else None
+        return self._connection
+
+    def _open(self) -> sqlite3.Connection | None:
+        guard = cache_guard(self.records.root)
+        if guard is None:
+            return None
+        remove_old_entries(guard)
+        path = guard.root / INDEX_FILE
+        for attempt in range(2):
+            try:
+                return self._connect(path)
+            except _FAILURES:
+                if attempt == 0:
+                    remove_index(path)  # unreadable: made again from the files
+        return None
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        for name in (path, *(path.with_name(path.name + side) for side in _SIDE_FILES)):
+            if os.path.lexists(name) and not _ours(name):
+                os.unlink(name)  # a link, a special file, another user's or one open to others: never opened
+        if not os.path.lexists(path):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            os.close(descriptor)
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=2, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            self._start_again_unless_mine(connection)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _start_again_unless_mine(self, connection: sqlite3.Connection) -> None:
+        """An index of another format, other code or another folder is emptied and made again."""
+        wanted = {"format": FORMAT, "fingerprint": fingerprint(), "root": os.path.realpath(self.records.root)}
+        try:
+            found = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError:
+            found = {}
+        if all(found.get(key) == value for key, value in wanted.items()):
+            return
+        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        with connection:
+            connection.execute("BEGIN IMMEDIATE")
+            for table in tables:
+                connection.execute(f'DROP TABLE IF EXISTS "{table}"')
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
+
+    # --- the case files ----------------------------------------------------------------------------------------
+
+    def _known_files(self) -> dict[str, FileState]:
+        if self._files is None:
+            self._files = {}
+            connection = self.connection
+            if connection is not None:
+                with contextlib.suppress(*_FAILURES):
+                    rows = connection.execute("SELECT id, stat, sha, marks_stat, marks_sha FROM files").fetchall()
+                    self._files = {row[0]: FileState(*row[1:]) for row in rows}
+        return self._files
+
+    def state(self, case_id: str) -> FileState | None:
+        """The case's files as they are now: from their stat keys, reading and hashing them only if these
+        changed; None if the case cannot be indexed now (a file is not a regular file, or changed while read)."""
+        from apcli.model.attendance import marks_path
+        from apcli.records.layout import CASES_DIR
+
+        if self.connection is None:
+            return None
+        case_file = self.records.case_path(case_id)
+        marks_file = marks_path(case_file)
+        keys = (stat_key(case_file), stat_key(marks_file))
+        known = self._known_files().get(case_id)
+        if known is not None and (known.stat, known.marks_stat) == keys:
+            return known
+        if keys[0] is None or keys[1] is None or keys[0] == "-":
+            return None
+        try:
+            texts = [self.records.read_bytes(path, CASES_DIR, missing_ok=True) for path in (case_file, marks_file)]
+        except ApError:
+            return None
+        if (stat_key(case_file), stat_key(marks_file)) != keys:
+            return None  # changed while it was read: not known which version was read
+        now = FileState(keys[0], sha(texts[0]), keys[1], sha(texts[1]))
+        self._known_files()[case_id] = now
+        self._write("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", (case_id, *vars(now).values()))
+        return now
+
+    def unchanged(self, case_id: str, state: FileState) -> bool:
+        """Whether the case's files are still as `state` says (a result computed meanwhile is of them)."""
+        from apcli.model.attendance import marks_path
+
+        case_file = self.records.case_path(case_id)
+        return (stat_key(case_file), stat_key(marks_path(case_file))) == (state.stat, state.marks_stat)
+
+    # --- validated content ------------------------------------------------------------------------------------
+
+    def case(self, case_id: str, text: str) -> Case | None:
+        """The case validated from exactly `text`, if the index holds it."""
+        from pydantic import ValidationError
+
+        from apcli.model.schema import Case
+
+        connection = self.connection
+        if connection is None:
+            return None
+        try:
+            row = connection.execute(
+                "SELECT content FROM contents WHERE id = ? AND sha = ?", (case_id, sha(text.encode("utf-8")))
+            ).fetchone()
+            return None if row is None else Case.model_validate_json(row[0])
+        except (*_FAILURES, ValidationError):
+            return None
+
+    def keep_case(self, case_id: str, text: str, case: Case) -> None:
+        if self.connection is None:
+            return
+        content = case.model_dump_json(by_alias=True)
+        if len(content) <= CONTENT_LIMIT:
+            self._write(
+                "INSERT OR REPLACE INTO contents VALUES (?, ?, ?)", (case_id, sha(text.encode("utf-8")), content)
+            )
+
+    # --- results ------------------------------------------------------------------------------------------------
+
+    def results(self, kind: str) -> Results:
+        return Results(self, kind)
+
+    def base(self) -> str:
+        """The sha256 of the settings, the calendar and every provider file: every result rests on them.
+
+        A file the guard refuses is the guard's error: the command cannot go on without it."""
+        if self._base is None:
+            from apcli.records.layout import CALENDAR_FILE, SETTINGS_FILE
+
+            records = self.records
+            digest = hashlib.sha256()
+            for path in [records.root / SETTINGS_FILE, records.root / CALENDAR_FILE, *records.provider_files()]:
+                digest.update(path.name.encode() + b"\0" + records.read_bytes(path, missing_ok=True) + b"\0")
+            self._base = digest.hexdigest()
+        return self._base
+
+    def _results_rows(self, kind: str) -> dict[str, tuple[str, str, int, int, str]]:
+        connection = self.connection
+        if connection is None:
+            return {}
+        base = self.base()
+        if self._base_changed:
+            return {}
+        try:
+            stored = connection.execute("SELECT value FROM meta WHERE key = 'base'").fetchone()
+            if stored is None or stored[0] != base:
+                self._base_changed = True
+                self._write("DELETE FROM results", ())
+                self._write("INSERT OR REPLACE INTO meta VALUES ('base', ?)", (base,))
+                return {}
+            rows = connection.execute(
+                "SELECT id, sha, marks_sha, first, last, value FROM results WHERE kind = ?", (kind,)
+            ).fetchall()
+        except _FAILURES:
+            return {}
+        return {row[0]: row[1:] for row in rows}
+
+    # --- writing --------------------------------------------------------------------------------------------------
+
+    def _write(self, statement: str, values: tuple[Any, ...]) -> None:
+        self._writes.append((statement, values))
+
+    def keep_only(self, case_ids: list[str]) -> None:
+        """Forget every case not in `case_ids` (a deleted case leaves no personal data in the index)."""
+        known = set(self._known_files())
+        connection = self.connection
+        if connection is None:
+            return
+        with contextlib.suppress(*_FAILURES):
+            known |= {row[0] for row in connection.execute("SELECT id FROM contents")}
+        for gone in sorted(known - set(case_ids)):
+            for table in ("files", "contents", "results"):
+                self._write(f"DELETE FROM {table} WHERE id = ?", (gone,))
+
+    def save(self) -> None:
+        """Write what this command learnt, in one transaction; if it cannot be written, it is simply not kept."""
+        connection, writes = self.connection, self._writes
+        self._writes = []
+        if connection is None or not writes:
+            return
+        with contextlib.suppress(*_FAILURES):
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for statement, values in writes:
+                    connection.execute(statement, values)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+
+class Results:
+    """One reading command's result for each case, with the days on which it holds."""
+
+    def __init__(self, index: Index, kind: str) -> None:
+        self.index = index
+        self.kind = kind
+        self.rows = index._results_rows(kind)
+        self.states: dict[str, FileState | None] = {}
+
+    def get(self, case_id: str, today: Any) -> Any | None:
+        """The case's result for `today`, if one is kept for its files as they are and holds on that day."""
+        state = self.states[case_id] = self.index.state(case_id)
+        row = self.rows.get(case_id)
+        if state is None or row is None or (row[0], row[1]) != (state.sha, state.marks_sha):
+            return None
+        if not row[2] <= today.toordinal() <= row[3]:
+            return None
+        try:
+            return json.loads(row[4])
+        except ValueError:
+            return None
+
+    def put(self, case_id: str, window: Window, value: Any) -> None:
+        """Keep the case's result for the days of `window`, unless its files changed while it was computed."""
+        state = self.states.get(case_id)
+        if state is None or not self.index.unchanged(case_id, state):
+            return
+        self.index._write(
+            "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (case_id, self.kind, state.sha, state.marks_sha, window.first, window.last, json.dumps(value)),
+        )
+
+
+def _ours(path: Path) -> bool:
+    """A regular file of this user's, closed to others."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISREG(mode) and (os.name == "nt" or owned_and_private(path))
+
+
+def remove_index(path: Path) -> None:
+    """Remove the index file and its side files (links as links)."""
+    for name in (path, *(path.with_name(path.name + side) for side in _SIDE_FILES)):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def rebuild(records: Records) -> None:
+    """`ap check --rebuild`: remove the records folder's index, so that this command makes it again from the files."""
+    guard = cache_guard(records.root)
+    if guard is not None:
+        with contextlib.suppress(OSError):
+            remove_index(guard.root / INDEX_FILE)
