@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sqlite3
 import stat
 import subprocess
 from pathlib import Path
@@ -20,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from apcli.errors import EXIT_INVALID_FILE
-from apcli.records.cache import CACHE_DIR, cache_base, folder_name
+from apcli.records.cache import CACHE_DIR, OLD_KINDS, cache_base, folder_name
+from apcli.records.index import INDEX_FILE
 from tests.conftest import invoke
 from tests.untrusted import Sentinel, no_traceback, run_ap
 
@@ -33,6 +35,12 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def cached(records: Path) -> Path:
     """The records folder's own folder of ap's cache, in this test's AP_CACHE_DIR (tests/conftest.py)."""
     return cache_base() / folder_name(records)
+
+
+def indexed(records: Path, table: str = "files") -> set[str]:
+    """The case ids the records folder's index holds in `table`."""
+    with sqlite3.connect(cached(records) / INDEX_FILE) as connection:
+        return {row[0] for row in connection.execute(f"SELECT id FROM {table}")}
 
 
 def answers(records: Path, *commands: tuple[str, ...], child: bool = False) -> list[tuple[int, str]]:
@@ -99,36 +107,32 @@ def test_point_3_a_link_under_the_old_cache_folder_is_never_written_or_pruned_th
     assert os.path.islink(link) and os.readlink(link) == str(
         sentinel.folder / "data.json" if plant.endswith(".json") else sentinel.folder
     )
-    assert list(cached(demo).rglob("*.json"))  # the cache was used, where it belongs
-    assert not list(cached(demo).rglob(f"{ISLA}.json"))
+    assert LEO in indexed(demo)  # the index was used, where it belongs
+    assert ISLA not in indexed(demo) | indexed(demo, "contents") | indexed(demo, "results")
 
 
-def test_point_3_planted_tmp_names_cannot_redirect_a_cache_write(demo: Path, tmp_path: Path) -> None:
-    """The old cache wrote `.CASE.PID.tmp` beside each entry, following a link planted under that name. Now an
-    entry is written under a name made by mkstemp (O_EXCL, unpredictable) and renamed into place."""
+def test_point_3_planted_side_files_and_old_entries_cannot_redirect_an_index_write(demo: Path, tmp_path: Path) -> None:
+    """sqlite writes the index's -wal, -shm and -journal beside it, and an older ap kept a JSON file per case (with
+    temporary names beside each): links planted under any of these names are removed as links, never followed."""
     sentinel = Sentinel.make(tmp_path)
-    pid = os.getpid()  # `invoke` runs ap in this process, so the old name was known in advance
-    assert invoke(demo, "list").exit_code == 0  # ap makes its private cache folder (a folder open to others: unused)
-    for entry in cached(demo).rglob("*.json"):
-        entry.unlink()
-    folders = [demo / CACHE_DIR / kind for kind in ("cases", "list", "due", "check")]
-    folders += [cached(demo) / kind for kind in ("cases", "list", "due", "check")]
-    planted = []
-    for folder in folders:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for case_id in (LEO, ISLA):
-            for name in (f".{case_id}.{pid}.tmp", f".{case_id}.json.tmp", f".{case_id}.json.{pid}.tmp"):
-                (folder / name).symlink_to(sentinel.folder / "secret.txt")
-                planted.append(folder / name)
+    assert invoke(demo, "list").exit_code == 0  # ap makes its private cache folder and the index
+    mine = cached(demo)
+    for side in ("", "-wal", "-shm", "-journal"):
+        (mine / f"{INDEX_FILE}{side}").unlink(missing_ok=True)
+    planted = [mine / f"{INDEX_FILE}{side}" for side in ("-wal", "-shm", "-journal")]
+    for kind in OLD_KINDS:
+        (mine / kind).mkdir(mode=0o700)
+        planted += [mine / kind / name for name in (f"{LEO}.json", f".{LEO}.json.tmp")]
+    for path in planted:
+        path.symlink_to(sentinel.folder / "secret.txt")
     for command in [("show", LEO), ("show", ISLA), *LISTINGS]:
         result = invoke(demo, *command)
         assert result.exit_code == 0, result.output
         assert "Traceback" not in result.output
     assert sentinel.untouched()
-    assert all(os.path.islink(path) for path in planted)
-    entries = list(cached(demo).rglob("*.json"))
-    assert {path.stem for path in entries} >= {LEO, ISLA}
-    for path in entries:
+    assert not any(os.path.islink(path) for path in planted)
+    assert not any(os.path.lexists(mine / kind) for kind in OLD_KINDS)
+    for path in mine.iterdir():
         status = os.lstat(path)
         assert stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) == 0o600
 
@@ -146,7 +150,8 @@ def test_point_3_the_cache_lives_outside_the_records_folder_with_modes_700_and_6
     assert [path.name for path in cache_dir.iterdir()] == [expected_name]
     folders = [cache_dir, *(path for path in cache_dir.rglob("*") if path.is_dir())]
     files = [path for path in cache_dir.rglob("*") if not path.is_dir()]
-    assert {path.name for path in folders} >= {expected_name, "cases", "list", "due", "check"}
+    assert {path.name for path in folders} == {cache_dir.name, expected_name}
+    assert {path.name for path in files} <= {INDEX_FILE, f"{INDEX_FILE}-wal", f"{INDEX_FILE}-shm"}
     assert all(stat.S_IMODE(os.lstat(path).st_mode) == 0o700 for path in folders)
     assert files and all(stat.S_IMODE(os.lstat(path).st_mode) == 0o600 for path in files)
     assert all(stat.S_ISREG(os.lstat(path).st_mode) for path in files)
@@ -195,23 +200,21 @@ def test_point_3_a_cache_folder_that_is_not_this_users_own_and_private_is_not_us
 def test_point_3_a_link_inside_aps_own_cache_folder_is_removed_or_refused_never_followed(
     demo: Path, tmp_path: Path
 ) -> None:
-    """Defence in depth: even in the user's private cache folder, links are never written, read or pruned through."""
+    """Defence in depth: even in the user's private cache folder, the index is never opened through a link."""
     sentinel = Sentinel.make(tmp_path)
     expected = clean_answers(demo)
     answers(demo)
     mine = cached(demo)
-    shutil.rmtree(mine / "due")
-    (mine / "due").symlink_to(sentinel.folder)
-    (mine / "list" / f"{LEO}.json").unlink()
-    (mine / "list" / f"{LEO}.json").symlink_to(sentinel.folder / "data.json")
-    (mine / "cases" / f"{ISLA}.json").unlink()
-    (mine / "cases" / f"{ISLA}.json").symlink_to(sentinel.folder / "data.json")
+    for side in ("", "-wal", "-shm"):
+        (mine / f"{INDEX_FILE}{side}").unlink(missing_ok=True)
+    (mine / INDEX_FILE).symlink_to(sentinel.folder / "data.json")
+    (mine / f"{INDEX_FILE}-wal").symlink_to(sentinel.folder / "secret.txt")
     same_answers(answers(demo, *LISTINGS, ("show", LEO)), expected, demo)
     (demo / "cases" / f"{ISLA}.yaml").unlink()
     assert invoke(demo, "check").exit_code == 0
     assert sentinel.untouched()
-    assert not os.path.lexists(mine / "cases" / f"{ISLA}.json")  # the link itself pruned, not what it named
-    assert os.path.islink(mine / "due")
+    assert not os.path.islink(mine / INDEX_FILE) and not os.path.islink(mine / f"{INDEX_FILE}-wal")
+    assert LEO in indexed(demo) and ISLA not in indexed(demo)
 
 
 @needs_git
@@ -231,7 +234,7 @@ def test_point_3_a_cache_link_committed_in_a_clone_is_ignored(tmp_path: Path, de
     for _ in range(2):
         same_answers(answers(clone, *LISTINGS, ("show", LEO)), expected, clone)
     assert sentinel.untouched()
-    assert list(cached(clone).rglob("*.json"))
+    assert LEO in indexed(clone)
 
 
 # --- point 6: what the result cache's key rests on is read through the guard ---
@@ -330,24 +333,20 @@ def test_point_6_a_case_file_that_is_a_fifo_is_reported_not_read(demo: Path, tmp
 # --- the cache still does its work ---
 
 
-def test_the_cache_still_works_a_second_run_reads_it_and_says_the_same(demo: Path) -> None:
+def test_the_index_still_works_a_second_run_reads_it_and_says_the_same(demo: Path) -> None:
     first = answers(demo, ("list",), child=True)
-    mine = cached(demo)
-    assert sorted(path.name for path in (mine / "list").iterdir()) == sorted(
-        path.name.replace(".yaml", ".json") for path in (demo / "cases").glob("*.yaml")
-    )
+    cases = {path.stem for path in (demo / "cases").glob("*.yaml")}
+    assert indexed(demo, "results") == cases
     assert answers(demo, ("list",), child=True) == first
     first = answers(demo)
-    for kind in ("cases", "list", "due", "check"):
-        assert len(list((mine / kind).iterdir())) == 10
+    assert indexed(demo, "contents") == cases
     assert answers(demo) == first
-    # the second run did read the cache: an entry changed behind ap's back (keeping its key) is what it shows
-    entry = mine / "list" / f"{LEO}.json"
-    key, _, body = entry.read_text().partition("\n")
-    entry.write_text(key + "\n" + body.replace("Leo Hartley", "Read From Cache"))
-    assert "Read From Cache" in invoke(demo, "list").stdout
-    # and any change to the case is a new key: the file, not the entry, decides
+    # the second run did read the index: a result changed behind ap's back (its files unchanged) is what it shows
+    with sqlite3.connect(cached(demo) / INDEX_FILE) as connection:
+        connection.execute("UPDATE results SET value = replace(value, 'Leo Hartley', 'Read From Index')")
+    assert "Read From Index" in invoke(demo, "list").stdout
+    # and any change to the case is seen at once: the file, not the index, decides
     case = demo / "cases" / f"{LEO}.yaml"
     case.write_text(case.read_text().replace("name: Leo Hartley", "name: Leon Hartley", 1))
     listed = invoke(demo, "list").stdout
-    assert "Leon Hartley" in listed and "Read From Cache" not in listed
+    assert "Leon Hartley" in listed and "Read From Index" not in listed

@@ -72,8 +72,8 @@ def owed_on(found: Iterable[tuple[Rule, Finding]], today: dt.date) -> list[tuple
 
     The rules about attendance marks (ATT-WEEKLY, ATT-ACCURATE, ATT-ABSENCE-FOLLOW-UP, ATT-NOT-WORKING) give
     what they owe on every day up to the placement's last, each finding with the days it `holds`: so a result
-    kept in ap's index is right on any day without running them again (apcli/model/days.py). Whatever decides
-    from findings what is owed today filters them here first."""
+    kept in ap's index is right on any day without running them again (apcli/model/days.py). `run` gives only
+    today's unless asked for every day's; whatever decides from those what is owed today filters them here."""
     return [(rule, finding) for rule, finding in found if finding.owed_on(today)]
 
 
@@ -95,6 +95,8 @@ class CaseContext:
     today: dt.date
     records: Records
     placement: Placement | None = None
+    # Give the findings owed on every day, each with the days it `holds` (for ap's index), not only today's.
+    every_day: bool = False
 
     def __post_init__(self) -> None:
         if self.placement is None:
@@ -148,13 +150,15 @@ class Rule:
 
 
 def run(rules: Iterable[Rule], context: CaseContext) -> list[tuple[Rule, Finding]]:
-    """Each rule's findings for the context's placement, their paths as the case file holds them."""
-    return [
+    """Each rule's findings owed today for the context's placement (on every day, with `every_day`), their
+    paths as the case file holds them."""
+    found = [
         (rule, replace(finding, path=context.placement_path(finding.path)))
         for rule in rules
         if rule.check
         for finding in rule.check(context)
     ]
+    return found if context.every_day else owed_on(found, context.today)
 
 
 def run_each(rules: Iterable[Rule], context: CaseContext) -> list[tuple[Rule, Finding]]:

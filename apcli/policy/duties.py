@@ -93,11 +93,8 @@ def owed_after_the_end(context: CaseContext) -> list[tuple[Rule, Finding]]:
 
     if not any(p.ending is not None for p in context.case.placements):
         return []
-    from apcli.policy.base import owed_on
-
     rules = [catalogue()[rule_id] for rule_id in DUTIES_AFTER_THE_END]
-    found = [(rule, finding) for rule, finding, after_the_end in _findings(context, rules) if after_the_end]
-    return owed_on(found, context.today)
+    return [(rule, finding) for rule, finding, after_the_end in _findings(context, rules) if after_the_end]
 
 
 def refined(current: Status, owed: list[tuple[Rule, Finding]]) -> Status:

@@ -86,7 +86,7 @@ def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: 
     current = status(loaded.case, today)
     if current == "closed":
         return []
-    found = due_findings(CaseContext(loaded.id, loaded.case, today, records), rules)
+    found = due_findings(CaseContext(loaded.id, loaded.case, today, records, every_day=True), rules)
     if current == "ended" and not owed_on(found, today):
         return []  # every placement ended and nothing is owed: a closed case has nothing due
     items = []
