@@ -77,3 +77,9 @@ class InvalidFilesError(InvalidFileError):
         self.file = problems[0].file if problems else None
         self.line = problems[0].line if problems else None
         self.detail = text
+
+
+# What Python itself may raise on a value in a file that no parser refused first: an integer of over 4,300
+# digits (ValueError), a date past 9999 (OverflowError), nesting too deep (RecursionError). Caught per file,
+# as a backstop, so that one such file is a finding and never stops the check of the others.
+UNREADABLE = (ValueError, OverflowError, RecursionError, MemoryError)

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal
 
-from apcli.errors import ApError
+from apcli.errors import UNREADABLE, ApError
 from apcli.model.safeguarding import SAFEGUARDING_DETAIL, SAFEGUARDING_STEMS
 
 if TYPE_CHECKING:
@@ -34,12 +34,6 @@ class CheckFinding:
         where = f"{self.file}:{self.line}" if self.line else (self.file or "")
         tag = "" if self.rule == "FILE" else f" [{self.rule}]"
         return f"{where}: {self.severity}: {self.message}{tag}"
-
-
-# What Python itself may raise on a value in a file that no parser refused first: an integer of over 4,300
-# digits (ValueError), a date past 9999 (OverflowError), nesting too deep (RecursionError). Caught per file,
-# as a backstop, so that one such file is a finding and never stops the check of the others.
-UNREADABLE = (ValueError, OverflowError, RecursionError, MemoryError)
 
 
 def check_case(records: Records, loaded: LoadedCase, today: dt.date) -> list[CheckFinding]:

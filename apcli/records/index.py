@@ -27,24 +27,26 @@ YAML parsed, no rule run, unless something changed.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import os
 import sqlite3
 import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apcli.errors import ApError
+from apcli.errors import UNREADABLE, ApError
 from apcli.records.cache import cache_guard, remove_old_entries
 from apcli.records.guard import MAX_BYTES, owned_and_private
 
 if TYPE_CHECKING:
     from apcli.model.days import Window
     from apcli.model.schema import Case
-    from apcli.records.store import Records
+    from apcli.records.store import LoadedCase, Records
 
 INDEX_FILE = "index.sqlite"
 FORMAT = "1"
@@ -257,8 +259,44 @@ class Index:
 
     # --- results ------------------------------------------------------------------------------------------------
 
-    def results(self, kind: str) -> Results:
-        return Results(self, kind)
+    def results(self, kind: str, usable: bool = True) -> Results:
+        """The results of `kind`; not `usable`: none kept or read (the settings, say, cannot be read)."""
+        return Results(self, kind, usable)
+
+    def each(
+        self,
+        kind: str,
+        today: dt.date,
+        compute: Callable[[LoadedCase, dt.date], Any],
+        case_ids: list[str] | None = None,
+        results: Results | None = None,
+    ) -> Iterator[tuple[str, Any]]:
+        """Each case's result of `kind` for `today` (the cases `case_ids`, else every case): kept in the index
+        where it holds, else `compute(loaded case, today)` (JSON-able), kept then with the days it holds on.
+
+        A case that cannot be read or checked gives its error (an `ApError`, or one of `UNREADABLE`) in place
+        of a result, and the others go on. Ends by saving what was learnt (and, over every case, forgetting
+        cases that are gone)."""
+        from apcli.model.days import Today
+
+        results = results or self.results(kind)
+        every = case_ids or self.records.case_ids()
+        for case_id in every:
+            kept = results.get(case_id, today)
+            if kept is None:
+                try:
+                    taken = Today(today)
+                    kept = compute(self.records.load_case(case_id), taken)
+                except (ApError, *UNREADABLE) as error:
+                    yield case_id, error
+                    continue
+                finally:
+                    self.records.forget(case_id)
+                results.put(case_id, taken.window, kept)
+            yield case_id, kept
+        if not case_ids:
+            self.keep_only(every)
+        self.save()
 
     def base(self) -> str:
         """The sha256 of the settings, the calendar and every provider file: every result rests on them.
@@ -332,15 +370,16 @@ class Index:
 class Results:
     """One reading command's result for each case, with the days on which it holds."""
 
-    def __init__(self, index: Index, kind: str) -> None:
+    def __init__(self, index: Index, kind: str, usable: bool = True) -> None:
         self.index = index
         self.kind = kind
-        self.rows = index._results_rows(kind)
+        self.usable = usable
+        self.rows = index._results_rows(kind) if usable else {}
         self.states: dict[str, FileState | None] = {}
 
     def get(self, case_id: str, today: Any) -> Any | None:
         """The case's result for `today`, if one is kept for its files as they are and holds on that day."""
-        state = self.states[case_id] = self.index.state(case_id)
+        state = self.states[case_id] = self.index.state(case_id) if self.usable else None
         row = self.rows.get(case_id)
         if state is None or row is None or (row[0], row[1]) != (state.sha, state.marks_sha):
             return None

@@ -23,13 +23,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apcli.errors import ApError, InvalidFileError, InvalidFilesError
-from apcli.policy.casecheck import UNREADABLE, CheckFinding, check_case, safeguarding_details
+from apcli.errors import UNREADABLE, ApError, InvalidFileError, InvalidFilesError
+from apcli.policy.casecheck import CheckFinding, check_case, safeguarding_details
 from apcli.records.layout import PRIVATE_AREAS
 
 if TYPE_CHECKING:
-    from apcli.records.index import Results
-    from apcli.records.store import Records
+    from apcli.records.store import LoadedCase, Records
 
 
 def _invalid(error: ApError, case: str | None) -> list[CheckFinding]:
@@ -385,24 +384,23 @@ def check_records(records: Records, case_ids: list[str] | None, today: dt.date) 
     """The folder's own files, then each case: its findings are kept in the result cache (apcli/records/cache.py)."""
     findings = check_folder_files(records)
     try:
-        results: Results | None = records.index.results("check")
+        results = records.index.results("check")
     except (ApError, *UNREADABLE):  # a settings, calendar or provider file it cannot read: reported above
-        results = None
-    every = case_ids if case_ids else records.case_ids()
-    for case_id in every:
-        try:
-            findings += _check_one(records, results, case_id, today)
-        except ApError as error:
-            if case_ids and not isinstance(error, InvalidFileError):
-                raise
-            findings += _invalid(error, case_id)
-        except UNREADABLE as error:
-            findings.append(_unreadable(error, case_id, records.shown(records.case_path(case_id))))
-        finally:
-            records.forget(case_id)
-    if not case_ids:
-        records.index.keep_only(every)
-    records.index.save()
+        results = records.index.results("check", usable=False)
+
+    def compute(loaded: LoadedCase, day: dt.date) -> list[dict[str, Any]]:
+        return _case_findings(records, loaded, day)
+
+    for case_id, kept in records.index.each("check", today, compute, case_ids, results):
+        if isinstance(kept, list):
+            shown = records.shown(records.case_path(case_id))
+            findings += [CheckFinding(**{**item, "file": shown}) for item in kept]
+        elif isinstance(kept, ApError):
+            if case_ids and not isinstance(kept, InvalidFileError):
+                raise kept
+            findings += _invalid(kept, case_id)
+        else:
+            findings.append(_unreadable(kept, case_id, records.shown(records.case_path(case_id))))
     return _once_for_the_folder(records, findings)
 
 
@@ -430,21 +428,10 @@ def _once_for_the_folder(records: Records, findings: list[CheckFinding]) -> list
     return kept
 
 
-def _check_one(records: Records, results: Results | None, case_id: str, today: dt.date) -> list[CheckFinding]:
-    """One case's findings, from the index where its files have not changed and they hold today."""
-    from apcli.model.days import Today
-
-    kept = results.get(case_id, today) if results else None
-    if kept is not None:
-        shown = records.shown(records.case_path(case_id))
-        return [CheckFinding(**{**item, "file": shown}) for item in kept]
-    loaded = records.load_case(case_id)
-    taken = Today(today)
-    found = check_case(records, loaded, taken) + safeguarding_details(loaded)
-    value: list[dict[str, Any]] = [{**f.as_dict(), "file": None} for f in found]
-    if results:
-        results.put(case_id, taken.window, value)
-    return [CheckFinding(**{**item, "file": loaded.shown}) for item in value]
+def _case_findings(records: Records, loaded: LoadedCase, today: dt.date) -> list[dict[str, Any]]:
+    """One case's findings as the index keeps them (without the file's name, which depends on where ap runs)."""
+    found = check_case(records, loaded, today) + safeguarding_details(loaded)
+    return [{**f.as_dict(), "file": None} for f in found]
 
 
 def exit_code(findings: list[CheckFinding]) -> int:

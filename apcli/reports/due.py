@@ -38,36 +38,32 @@ def due_items(
 
     Each case's items are kept in the index (apcli/records/index.py) with the days they hold on, and each with
     the days it is owed on (`Finding.holds`), so another day needs no rule run again."""
-    from apcli.model.days import Today
     from apcli.policy import catalogue
 
     rules = [rule for rule in catalogue().values() if rule.kind == "due" and rule.check]
-    results = records.index.results("due")
     items: list[DueItem] = []
     problems: list[ApError] = []
-    every = case_ids or records.case_ids()
-    for case_id in every:
-        kept = results.get(case_id, today)
-        if kept is None:
-            try:
-                loaded = records.load_case(case_id)
-            except ApError as error:
-                problems.append(error)
-                continue
-            taken = Today(today)
-            kept = _case_items(loaded, rules, taken, records)
-            results.put(case_id, taken.window, kept)
-            records.forget(case_id)
+    for _, kept in records.index.each(
+        "due", today, lambda loaded, day: _case_items(loaded, rules, day, records), case_ids
+    ):
+        if not isinstance(kept, list):
+            problems.append(_as_problem(kept))
+            continue
         items += [_served(item, today) for item in kept if item["from"] <= today.toordinal() <= item["until"]]
-    if not case_ids:
-        records.index.keep_only(every)
-    records.index.save()
     items = list(dict.fromkeys(items))  # a provider's item, found by each of its cases, once
     if within is not None:
         horizon = today + dt.timedelta(days=max(0, min(within, (dt.date.max - today).days)))
         items = [item for item in items if item.due <= horizon]
     items.sort(key=lambda item: (item.due, item.case, item.rule, item.what))
     return items, problems
+
+
+def _as_problem(error: BaseException) -> ApError:
+    """A case's error as `review due` lists it: an ApError as it is; anything else (a number of 5,000 digits
+    in the file, say) raised as before."""
+    if isinstance(error, ApError):
+        return error
+    raise error
 
 
 def _served(kept: dict[str, Any], today: dt.date) -> DueItem:

@@ -66,28 +66,17 @@ def overview(records: Records, loaded: LoadedCase, today: dt.date) -> Overview:
 
 def list_rows(records: Records, today: dt.date) -> tuple[list[dict[str, Any]], list[ApError]]:
     """`ap list`: one row a case, and the case files that could not be read (each also a row, `invalid`)."""
-    from apcli.model.days import Today
-
-    results = records.index.results("list")
     rows: list[dict[str, Any]] = []
     problems: list[ApError] = []
-    every = records.case_ids()
-    for case_id in every:
-        row = results.get(case_id, today)
-        if row is None:
-            try:
-                taken = Today(today)
-                row = _list_row(records, records.load_case(case_id), taken)
-            except ApError as error:
-                problems.append(error)
-                row = {"id": case_id, "pupil": None, "year": None, "provider": None, "status": "invalid"}
-                rows.append({**row, "next": f"fix the case file: ap check {case_id}"})
-                continue
-            results.put(case_id, taken.window, row)
-            records.forget(case_id)
-        rows.append(row)
-    records.index.keep_only(every)
-    records.index.save()
+    for case_id, row in records.index.each("list", today, lambda loaded, day: _list_row(records, loaded, day)):
+        if isinstance(row, dict):
+            rows.append(row)
+            continue
+        if not isinstance(row, ApError):
+            raise row
+        problems.append(row)
+        invalid = {"id": case_id, "pupil": None, "year": None, "provider": None, "status": "invalid"}
+        rows.append({**invalid, "next": f"fix the case file: ap check {case_id}"})
     return rows, problems
 
 
