@@ -34,7 +34,7 @@ from apcli.model.sessions import FULL_TIME_SESSIONS, pupil_sessions_a_week, sess
 if TYPE_CHECKING:
     from apcli.model.attendance import Summary
     from apcli.model.schema import Case, Placement, Provider
-    from apcli.records.store import Records
+    from apcli.records.store import LoadedCase, Records
 
 SETTING_TYPES = {
     "NFE": "non-maintained further education provision",
@@ -215,14 +215,17 @@ def _full_or_part(sessions: int) -> str:
 
 
 def census_rows(records: Records, census: Census, today: dt.date) -> list[CensusRow]:
+    """A row for each placement on the census's days: each case's rows from the index where they hold."""
+
+    def compute(loaded: LoadedCase, day: dt.date) -> list[dict[str, Any]]:
+        found = [placement_row(records, loaded.id, loaded.case, p, census, day) for p in loaded.case.placements]
+        return [asdict(row) for row in found if row is not None]
+
     rows = []
-    for case_id in records.case_ids():
-        case = records.load_case(case_id).case
-        for placement in case.placements:
-            row = placement_row(records, case_id, case, placement, census, today)
-            if row is not None:
-                rows.append(row)
-        records.forget(case_id)
+    for _, kept in records.index.each(f"census:{census.day}:{census.period_start}", today, compute):
+        if isinstance(kept, BaseException):
+            raise kept  # the census is of every case: a case that cannot be read stops it, as it always has
+        rows += [CensusRow(**row) for row in kept]
     return rows
 
 

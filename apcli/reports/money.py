@@ -15,8 +15,9 @@ here; the renderings only format it (`money_text`).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from apcli.errors import UsageError
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
     from apcli.model.attendance import Marks
     from apcli.model.schema import Case, Placement, Term
-    from apcli.records.store import Records
+    from apcli.records.store import LoadedCase, Records
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,8 @@ class PupilLine:
         """Why there is no cost per attended session: no cost recorded, or no (attended) sessions marked yet."""
         return _why(self.cost_of_marked_days, self.attended_on_marked_days)
 
+
+_LINE_FIELDS = tuple(f.name for f in fields(PupilLine))
 
 NO_COST = "no cost recorded"  # the agreement's cost (or the provider's daily rate) was never recorded
 NO_SESSIONS = "no sessions yet"  # no attended session on a marked day yet: nothing to divide by
@@ -435,12 +438,19 @@ class Report:
 
 
 def build_report(records: Records, period: Period, today: dt.date) -> Report:
+    """The report: each pupil's line from the index where its files have not changed and it holds today
+    (apcli/records/index.py), else worked out from the files and kept."""
+
+    def compute(loaded: LoadedCase, day: dt.date) -> dict[str, Any] | None:
+        line = pupil_line(records, loaded.id, loaded.case, period, day)
+        return None if line is None else kept_line(line)
+
     lines = []
-    for case_id in records.case_ids():
-        line = pupil_line(records, case_id, records.load_case(case_id).case, period, today)
-        records.forget(case_id)
-        if line is not None:
-            lines.append(line)
+    for _, kept in records.index.each(f"report:{period.start}:{period.end}", today, compute):
+        if isinstance(kept, BaseException):
+            raise kept  # the report is of every case: a case that cannot be read stops it, as it always has
+        if kept is not None:
+            lines.append(line_from_kept(kept))
     placements = [part for line in lines for part in line.parts]
     providers = sorted({part.provider for part in placements})
     name = {part.provider: part.provider_name for part in placements}
@@ -452,6 +462,60 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
         totals("school", lines, records.settings.school.name),
         records.root,
     )
+
+
+def kept_line(line: PupilLine) -> dict[str, Any]:
+    """A pupil's line as the index keeps it (JSON): dates as ISO text, money as decimal text."""
+    return {name: _kept(getattr(line, name)) for name in _LINE_FIELDS}
+
+
+def _kept(value: Any) -> Any:
+    if isinstance(value, PupilLine):
+        return kept_line(value)
+    if isinstance(value, Summary | TargetLine):
+        return {name: _kept(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, list | tuple):
+        return [_kept(item) for item in value]
+    if isinstance(value, dt.date | Decimal):
+        return str(value)
+    return value
+
+
+def line_from_kept(data: dict[str, Any]) -> PupilLine:
+    """A pupil's line read back from the index: the exact line `kept_line` was given."""
+    line: PupilLine = _revived(PupilLine, data)
+    return line
+
+
+def _revived(hint: Any, value: Any) -> Any:
+    """`value` (JSON) as the type `hint` says: the dataclasses of this module, dates, Decimals, lists, tuples."""
+    import types
+    import typing
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if value is None:
+        return None
+    if origin in (typing.Union, types.UnionType):
+        return _revived(next(arg for arg in args if arg is not type(None)), value)
+    if origin is list:
+        return [_revived(args[0], item) for item in value]
+    if origin is tuple:
+        return tuple(_revived(arg, item) for arg, item in zip(args, value, strict=True))
+    if hint is dt.date:
+        return dt.date.fromisoformat(value)
+    if hint is Decimal:
+        return Decimal(value)
+    if hint in (PupilLine, Summary, TargetLine):
+        hints = _hints(hint)
+        return hint(**{name: _revived(hints[name], item) for name, item in value.items()})
+    return value
+
+
+@cache
+def _hints(kind: type) -> dict[str, Any]:
+    import typing
+
+    return typing.get_type_hints(kind, globals())
 
 
 def pupil_money_cells(p: PupilLine) -> list[tuple[str, str]]:
