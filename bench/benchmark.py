@@ -458,14 +458,14 @@ DAILY = ("list", "review due", "check")  # the commands a school office runs eac
 
 # The kinds of run of a command at one size, in the order they are timed.
 COLD = "cold"  # no index at all: the records folder's cache removed first
-FIRST = "first results"  # above --cold-max: the cases indexed by another command, this command's results not
+FIRST_RESULTS = "first results"  # above --cold-max: cases indexed by another command, its results not
 NEW_DAY = "new day"  # the day after the last one whose results are stored
 SAME_DAY = "same day"  # that day again: everything stored
 WEEK_LATER = "new day, a week later"  # seven days after the last day run
 BACKWARD = "earlier days"  # days before TODAY (what the old benchmark called a new day)
 UPGRADE = "after an upgrade"  # apcli's code changed, not its schema or rules; the next new day
 RULES = "after a rules change"  # a rules file changed: the index must be rebuilt
-KINDS = (COLD, FIRST, NEW_DAY, SAME_DAY, WEEK_LATER, BACKWARD, UPGRADE, RULES)
+KINDS = (COLD, FIRST_RESULTS, NEW_DAY, SAME_DAY, WEEK_LATER, BACKWARD, UPGRADE, RULES)
 
 # Where the snapshot is changed for the upgrade rows: files that hold neither the schema nor the rules, and one
 # that holds rules.
@@ -807,7 +807,7 @@ class Bench:
 
         if cold:
             clear_caches(folder, self.cache_dir(folder))
-        row(COLD if cold else FIRST, run_once(on(TODAY), self.timeout, self.work, env))
+        row(COLD if cold else FIRST_RESULTS, run_once(on(TODAY), self.timeout, self.work, env))
         days = new_days(TODAY, self.repeat)
         new = best_of(lambda number: on(days[number]), self.repeat, self.timeout, self.work, env=env)
         row(NEW_DAY, new, [f"--today {days[0]}" + (f" to {days[new.runs - 1]}" if new.runs > 1 else "")])
