@@ -623,8 +623,8 @@ class Row:
 
 def figure(label: str, count: int, kind: str) -> str:
     """The name of a row: `ap report`'s stored-results runs are its 'second run'."""
-    if label == "report" and kind in (NEW_DAY, SAME_DAY):
-        kind = f"second run, {kind}"
+    if label == "report" and kind in (NEW_DAY, SAME_DAY, WEEK_LATER):
+        kind = "second run, " + kind.removeprefix("new day, ")
     return f"ap {label} N={count:,} {kind}"
 
 
@@ -986,7 +986,7 @@ def _imports(bench: Bench, imports: tuple[Path, Path], python: str) -> None:
     command = [bench.ap, "--records", str(target), "--today", "2027-07-19", "attendance", "import", str(register)]
     for label, indexed in (("no index", False), ("indexed", True)):
         run = best_of(command, bench.repeat, bench.timeout, bench.work, before=fresh_copy(indexed), env=env)
-        row = Row(f"ap attendance import 200x1yr {label}", run, "import floor", floor)
+        row = Row(f"ap attendance import N=200 pupils, a year, {label}", run, "import floor", floor)
         bench.add(judged(row, IMPORT_TARGET), ("attendance import", 200, label))
 
 

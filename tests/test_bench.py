@@ -183,6 +183,18 @@ def test_an_upgrade_adds_a_comment_and_keeps_the_code(tmp_path: Path) -> None:
     compile(module.read_text(), str(module), "exec")
 
 
+def test_report_rows_with_results_stored_are_its_second_run() -> None:
+    assert b.figure("report", 2000, b.NEW_DAY) == "ap report N=2,000 second run, new day"
+    assert b.figure("report", 2000, b.SAME_DAY) == "ap report N=2,000 second run, same day"
+    assert b.figure("report", 2000, b.WEEK_LATER) == "ap report N=2,000 second run, a week later"
+    assert b.figure("report", 2000, b.COLD) == "ap report N=2,000 cold"
+    assert b.figure("review due", 20000, b.WEEK_LATER) == "ap review due N=20,000 new day, a week later"
+    row = b.Row("ap attendance import N=200 pupils, a year, indexed", run(1.0), "import floor", run(0.5))
+    assert b.markdown_row(b.judged(row, b.IMPORT_TARGET)) == (
+        "| `ap attendance import` N=200 pupils, a year, indexed | 1.00 | 2.00x | ≤ 5x the import floor (CSV parse) | PASS |"
+    )
+
+
 def test_the_generator_names_each_pupil_from_its_lists() -> None:
     template = f"{b.PUPIL}|{b.PARENT}|{b.UPN}"
     assert b.case_text(template, 0) == f"Leo Hartley|Kerry Hartley|{b.upn(0)}"
