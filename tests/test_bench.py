@@ -189,9 +189,9 @@ def test_report_rows_with_results_stored_are_its_second_run() -> None:
     assert b.figure("report", 2000, b.WEEK_LATER) == "ap report N=2,000 second run, a week later"
     assert b.figure("report", 2000, b.COLD) == "ap report N=2,000 cold"
     assert b.figure("review due", 20000, b.WEEK_LATER) == "ap review due N=20,000 new day, a week later"
-    row = b.Row("ap attendance import N=200 pupils, a year, indexed", run(1.0), "import floor", run(0.5))
+    row = b.Row("ap attendance import N=200 pupils, indexed", run(1.0), "import floor", run(0.5))
     assert b.markdown_row(b.judged(row, b.IMPORT_TARGET)) == (
-        "| `ap attendance import` N=200 pupils, a year, indexed | 1.00 | 2.00x | ≤ 5x the import floor (CSV parse) | PASS |"
+        "| `ap attendance import` N=200 pupils, indexed | 1.00 | 2.00x | ≤ 5x the import floor (CSV parse) | PASS |"
     )
 
 
