@@ -83,10 +83,12 @@ the next run; `--fresh` makes them again, `--no-import` skips the import.
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import datetime as dt
 import hashlib
 import os
+import py_compile
 import shutil
 import signal
 import subprocess
@@ -756,6 +758,7 @@ def snapshot(work: Path) -> Path:
     ).stdout.strip()
     if not found.startswith(str(code)):
         sys.exit(f"the snapshot of apcli is not the one imported ({found}); run with --live")
+    compileall.compile_dir(code / "apcli", quiet=1)  # as pip does on install: no run pays for compiling it
     return code
 
 
@@ -764,6 +767,7 @@ def upgrade(code: Path, names: tuple[str, ...], number: int, why: str) -> None:
     for name in names:
         with (code / name).open("a", encoding="utf-8") as file:
             file.write(f"# bench/benchmark.py: {why} ({number})\n")
+        py_compile.compile(str(code / name), doraise=True)  # as the upgrade's install would
 
 
 class Bench:
