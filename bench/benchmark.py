@@ -485,7 +485,7 @@ class Target:
     peak_mb: float | None = None  # below
 
     def verdict(self, run: Run, floor: Run | None) -> bool | None:
-        """True if `run` meets the target, False if not, None if it cannot be told (killed before its peak)."""
+        """True if `run` meets the target, False if not, None if it cannot be told (killed, maybe before its peak)."""
         if run.code not in (0, 1) and not run.timed_out:
             return False
         met = True
@@ -494,8 +494,8 @@ class Target:
         if self.floor_ratio is not None:
             met = met and not run.timed_out and floor is not None and run.seconds <= self.floor_ratio * floor.seconds
         if self.peak_mb is not None:
-            if run.timed_out:
-                return None if met else False
+            if run.timed_out:  # the peak shown is a lower bound: over the limit is over, under it is unknown
+                return None if met and run.peak_mb < self.peak_mb else False
             met = met and 0 < run.peak_mb < self.peak_mb
         return met
 

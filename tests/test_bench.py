@@ -72,7 +72,7 @@ def test_verdicts_at_the_bounds() -> None:
     assert memory.verdict(run(30.0, peak=150.0), None) is False
     assert memory.verdict(run(30.0, peak=0.0), None) is False  # no peak measured
     assert memory.verdict(run(300.0, peak=90.0, timed_out=True), None) is None  # killed before its peak
-    assert memory.verdict(run(300.0, peak=200.0, timed_out=True), None) is None
+    assert memory.verdict(run(300.0, peak=200.0, timed_out=True), None) is False  # over it even before the kill
     assert b.IMPORT_TARGET.verdict(run(1.0), run(0.2)) is True
     assert b.IMPORT_TARGET.verdict(run(1.01), run(0.2)) is False
 
