@@ -543,11 +543,14 @@ def target_words(label: str, kind: str, count: int) -> str:
     return ""
 
 
-def growth_verdict(small: float, large: float, incomplete: bool) -> str:
-    """PASS if the time at 20,000 is at most GROWTH_LIMIT times the time at 2,000; '?' if a run failed."""
-    if incomplete:
+def growth_verdict(small: Run, large: Run) -> str:
+    """PASS if the time at 20,000 is at most GROWTH_LIMIT times the time at 2,000, FAIL if not (or if the run at
+    20,000 was killed already beyond it); '?' if a run failed, or was killed short of the limit."""
+    failed = small.timed_out or any(r.code not in (0, 1) and not r.timed_out for r in (small, large))
+    over = large.seconds > GROWTH_LIMIT * small.seconds
+    if failed or (large.timed_out and not over):
         return "?"
-    return "PASS" if large <= GROWTH_LIMIT * small else "FAIL"
+    return "FAIL" if over else "PASS"
 
 
 @dataclass(frozen=True)
@@ -623,11 +626,16 @@ class Row:
         return "?" if self.passed is None else ("PASS" if self.passed else "FAIL")
 
 
-def figure(label: str, count: int, kind: str) -> str:
-    """The name of a row: `ap report`'s stored-results runs are its 'second run'."""
+def kind_name(label: str, kind: str) -> str:
+    """A kind of run in words: `ap report`'s runs with results stored are its 'second run'."""
     if label == "report" and kind in (NEW_DAY, SAME_DAY, WEEK_LATER):
-        kind = "second run, " + kind.removeprefix("new day, ")
-    return f"ap {label} N={count:,} {kind}"
+        return "second run, " + kind.removeprefix("new day, ")
+    return kind
+
+
+def figure(label: str, count: int, kind: str) -> str:
+    """The name of a row."""
+    return f"ap {label} N={count:,} {kind_name(label, kind)}"
 
 
 def judged(row: Row, target: Target | None, words: str = "") -> Row:
@@ -667,7 +675,7 @@ def markdown_row(row: Row) -> str:
         words = name[3:].split(" N=", 1)
         name = f"`ap {words[0]}` N={words[1]}" if len(words) == 2 else f"`{name}`"
     ratio = f"{row.ratio:.2f}x" if row.ratio is not None else ("floor" if row.is_floor else "")
-    memory = f"; peak {run.peak_mb:.0f} MB" if "MB" in row.target else ""
+    memory = f"; peak {run.peak_mb:.0f} MB" if "MB" in row.target or name.startswith("`ap report`") else ""
     return f"| {name} | {seconds}{memory} | {ratio} | {row.target} | {row.verdict} |"
 
 
@@ -840,15 +848,14 @@ class Bench:
             small = self.rows.get((label, SIZE, kind))
             if count != LARGE or small is None or not small.run.seconds:
                 continue
-            incomplete = large.run.timed_out or any(r.run.code not in (0, 1) for r in (small, large))
             is_floor = label == "parse floor"
             lines.append(
                 Growth(
-                    "parse floor" if is_floor else f"`ap {label}` {kind}",
+                    "parse floor" if is_floor else f"`ap {label}` {kind_name(label, kind)}",
                     small.run.seconds,
                     large.run.seconds,
                     None if is_floor else floor_growth,
-                    "" if is_floor else growth_verdict(small.run.seconds, large.run.seconds, incomplete),
+                    "" if is_floor else growth_verdict(small.run, large.run),
                     large.run.timed_out,
                 )
             )

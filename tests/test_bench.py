@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import importlib.util
 import sys
@@ -78,9 +79,14 @@ def test_verdicts_at_the_bounds() -> None:
 
 
 def test_growth_verdict() -> None:
-    assert b.growth_verdict(1.0, 10.5, incomplete=False) == "PASS"
-    assert b.growth_verdict(1.0, 10.51, incomplete=False) == "FAIL"
-    assert b.growth_verdict(1.0, 2.0, incomplete=True) == "?"
+    assert b.growth_verdict(run(1.0), run(10.5)) == "PASS"
+    assert b.growth_verdict(run(1.0), run(10.51)) == "FAIL"
+    assert b.growth_verdict(run(1.0, code=1), run(10.0, code=1)) == "PASS"
+    assert b.growth_verdict(run(1.0), run(2.0, code=3)) == "?"
+    assert b.growth_verdict(run(1.0, code=2), run(2.0)) == "?"
+    assert b.growth_verdict(run(1.0), run(10.0, code=-9, timed_out=True)) == "?"  # killed short of the limit
+    assert b.growth_verdict(run(1.0), run(11.0, code=-9, timed_out=True)) == "FAIL"  # killed beyond it
+    assert b.growth_verdict(run(1.0, timed_out=True), run(20.0)) == "?"
 
 
 def test_the_days_follow_the_day_the_results_were_computed() -> None:
@@ -190,6 +196,8 @@ def test_report_rows_with_results_stored_are_its_second_run() -> None:
     assert b.figure("report", 2000, b.WEEK_LATER) == "ap report N=2,000 second run, a week later"
     assert b.figure("report", 2000, b.COLD) == "ap report N=2,000 cold"
     assert b.figure("review due", 20000, b.WEEK_LATER) == "ap review due N=20,000 new day, a week later"
+    second = b.judged(b.Row(b.figure("report", 200, b.SAME_DAY), run(2.0, peak=54.5), "parse floor", run(4.0)), None)
+    assert b.markdown_row(second) == "| `ap report` N=200 second run, same day | 2.00; peak 54 MB | 0.50x |  | - |"
     row = b.Row("ap attendance import N=200 pupils, indexed", run(1.0), "import floor", run(0.5))
     assert b.markdown_row(b.judged(row, b.IMPORT_TARGET)) == (
         "| `ap attendance import` N=200 pupils, indexed | 1.00 | 2.00x | ≤ 5x the import floor (CSV parse) | PASS |"
@@ -201,3 +209,25 @@ def test_the_generator_names_each_pupil_from_its_lists() -> None:
     assert b.case_text(template, 0) == f"Leo Hartley|Kerry Hartley|{b.upn(0)}"
     assert b.case_text(template, 145) == f"Maisie Hartley-145|Paul Hartley|{b.upn(145)}"
     assert len(b.upn(145)) == 13 and b.upn(145).endswith("860200000145")
+
+
+def test_growth_pairs_each_figure_at_20000_with_it_at_2000(tmp_path: Path) -> None:
+    args = argparse.Namespace(repeat=1, timeout=10.0, cold_max=2000)
+    bench = b.Bench(args, tmp_path, None)
+    bench.rows = {
+        ("parse floor", 2000, ""): b.Row("parse floor N=2,000", run(6.0), is_floor=True),
+        ("parse floor", 20000, ""): b.Row("parse floor N=20,000", run(66.0), is_floor=True),
+        ("review due", 2000, b.NEW_DAY): b.Row("", run(0.5)),
+        ("review due", 20000, b.NEW_DAY): b.Row("", run(5.25)),
+        ("report", 2000, b.SAME_DAY): b.Row("", run(1.0)),
+        ("report", 20000, b.SAME_DAY): b.Row("", run(11.0)),
+        ("check", 20000, b.COLD): b.Row("", run(300.0, timed_out=True)),
+        ("check", 2000, b.COLD): b.Row("", run(20.0)),
+        ("list", 20000, b.FIRST_RESULTS): b.Row("", run(9.0)),  # not timed at 2,000: no growth
+    }
+    assert [line.markdown() for line in bench.growth()] == [
+        "| growth 2,000 → 20,000: parse floor | 6.00 → 66.00 | 11.00x |  | - |",
+        "| growth 2,000 → 20,000: `ap review due` new day | 0.50 → 5.25 | 10.50x (floor 11.00x) | ≤ 10.5x | PASS |",
+        "| growth 2,000 → 20,000: `ap report` second run, same day | 1.00 → 11.00 | 11.00x (floor 11.00x) | ≤ 10.5x | FAIL |",
+        "| growth 2,000 → 20,000: `ap check` cold | 20.00 → >300.00 | >15.00x (floor 11.00x) | ≤ 10.5x | FAIL |",
+    ]
