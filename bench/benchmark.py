@@ -1,6 +1,7 @@
 """How long `ap` takes on a school's records of 200, 2,000 and 20,000 cases, against the floors.
 
     python bench/benchmark.py [--sizes 200,2000,20000] [--repeat 3] [--timeout 300] [--cold-max 2000]
+                              [--only help,list,review,check,report,import] [--live] [--fresh] [--no-import]
 
 Not part of the test suite (it takes minutes). Run it from the repository with
 the dev virtualenv active (`ap` on PATH), after changing the store, the models,
@@ -19,32 +20,61 @@ It times, as whole processes (wall time, best of --repeat), with their peak
 memory (its maximum resident set, from /usr/bin/time):
 
 * `ap --help`, against `python bench/typer_one.py --help` (a one-command Typer app);
-* `ap review due`, `ap check`, `ap list` and `ap report` at each N, against a
+* `ap list`, `ap review due`, `ap check` and `ap report --year 2026/27` at each N, against a
   bare Python that only reads and parses the same files (libyaml's CSafeLoader
-  for the YAML, csv for the attendance);
+  for the YAML, csv for the attendance): the *parse floor*;
 * `ap attendance import` of a year of marks for 200 pupils (bench/import_year.py's
-  cases), against a bare Python that reads the register and the cases and
-  writes each pupil's marks.
+  cases), against a bare Python that parses the register and the cases and
+  writes each pupil's marks (the *import floor*, "the CSV parse").
 
-ap keeps caches in the user's cache folder (validated cases, and each
-command's results per case and day; apcli/records/cache.py), so each command is timed:
+ap keeps a derived index of the records (apcli/records/cache.py) in its cache
+folder. Every `ap` run here is given an `AP_CACHE_DIR` of its own records
+folder's inside this run's work folder (removed at the end), so the benchmark
+never reads or writes the user's own cache, and clearing it clears exactly
+that folder's index. Each command is timed, at each N, as a school meets it:
 
-* cold: right after removing the records folder's cache (one run; above
-  --cold-max cases only `ap list` is timed cold, and it fills the case cache
-  for the others);
-* new day: cases cached, results not (each run takes another --today), which is
-  what a school sees each morning;
-* same day: everything cached (the same --today again).
+* cold: no index at all (its AP_CACHE_DIR removed first), on --today
+  2027-07-01, the day the generated marks run to (one run). Above --cold-max
+  cases only the first command is timed cold; the others' first run on that
+  day is shown as "first results" (the cases indexed, its results not);
+* new day: the days after that one, one a run, skipping none (2027-07-02,
+  2027-07-03, ...): what the school office sees each morning. Their sessions
+  are not yet marked, as in life: the provider's register comes weekly;
+* same day: the last of those days again;
+* new day, a week later: seven days after it (one run);
+* earlier days: days before 2027-07-01, which the old benchmark called new days;
+* after an upgrade: a comment line added to the snapshot's apcli/cli/__init__.py
+  and apcli/letters/render.py (neither the schema nor the rules change), then
+  the next new day (one run): it should cost what a new day costs;
+* after a rules change: a comment line added to the snapshot's
+  apcli/policy/during.py, then the next day (one run): the index must be
+  rebuilt, so it is judged as cold.
+
+For `ap report` the runs with results stored are its "second run".
 
 Every `ap` run uses a copy of apcli/ taken when the benchmark starts (on
 PYTHONPATH), so that one run measures one version even while the working tree
-is being edited; `--live` runs the working tree instead. The first line printed
-names the commit and the uncommitted changes to apcli/ that were copied.
+is being edited, and the upgrade rows can change the copy; `--live` runs the
+working tree instead (and skips the upgrade rows). The first line printed names
+the commit and the uncommitted changes to apcli/ that were copied.
 
-It prints each figure (wall seconds, CPU seconds), its floor, the ratio, and the issue's targets:
-review due and check at N=2,000 within 1.5x the floor and under 2 s; growth
-from 2,000 to 20,000 no worse than linear; `ap --help` within 1.3x of the
-one-command app; peak memory at N=20,000 under 500 MB.
+Each row prints wall and CPU seconds, its floor, the ratios, the peak memory,
+and issue 18's target for it with PASS or FAIL (targets are set at 2,000 cases,
+report's memory at 20,000; at other sizes the row names the target and its size
+but has no verdict):
+
+* list, review due, check, first run of a new day (and a week later, and after
+  an upgrade): <= 0.1x the parse floor and <= 1 s; same day: <= 0.4 s;
+* cold, and after a rules change: <= 1.3x the parse floor;
+* report, second run: <= 1 s at 2,000, peak < 150 MB at 20,000;
+* the import: <= 5x the import floor;
+* growth from 2,000 to 20,000: <= 10.5x, for every figure measured at both;
+* `ap --help`: <= 1.3x the one-command Typer app (an earlier issue's target).
+
+At the end it prints the growth and a summary table in Markdown (figure |
+seconds | ratio to floor | target | verdict), for the README's Speed section
+or an issue's note. `--only list,review` times a subset (names: help, list,
+review, check, report, import); the parse floor is always timed for each N.
 
 The generated folders stay in /tmp/ap-bench-N and /tmp/ap-bench-import-200 for
 the next run; `--fresh` makes them again, `--no-import` skips the import.
@@ -53,10 +83,12 @@ the next run; `--fresh` makes them again, `--no-import` skips the import.
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import datetime as dt
 import hashlib
 import os
+import py_compile
 import shutil
 import signal
 import subprocess
@@ -331,7 +363,7 @@ sys.exit(code)
 """
 
 
-def run_once(command: list[str], timeout: float, cwd: Path) -> Run:
+def run_once(command: list[str], timeout: float, cwd: Path, env: dict[str, str] | None = None) -> Run:
     """Wall time, CPU time and peak RSS of one process.
 
     The peak comes from /usr/bin/time (%M), or else from a small Python wrapper's
@@ -344,7 +376,7 @@ def run_once(command: list[str], timeout: float, cwd: Path) -> Run:
         else:
             wrapped = [sys.executable, "-c", MEASURE, usage.name, *command]
         started = time.perf_counter()
-        process = subprocess.Popen(wrapped, stdout=out, stderr=err, cwd=cwd, start_new_session=True)
+        process = subprocess.Popen(wrapped, stdout=out, stderr=err, cwd=cwd, env=env, start_new_session=True)
         killed = threading.Event()
 
         def kill() -> None:
@@ -386,6 +418,7 @@ def best_of(
     cwd: Path,
     ok: tuple[int, ...] = (0, 1),
     before: Any = None,
+    env: dict[str, str] | None = None,
 ) -> Run:
     """Best wall time of `repeat` runs (no more once one takes over 30 s); the peak memory is the largest.
 
@@ -395,7 +428,7 @@ def best_of(
     for number in range(repeat):
         if before is not None:
             before()
-        run = run_once(command(number) if callable(command) else command, timeout, cwd)
+        run = run_once(command(number) if callable(command) else command, timeout, cwd, env)
         runs.append(run)
         if run.timed_out or run.code not in ok:
             break
@@ -411,6 +444,165 @@ def best_of(
     return best
 
 
+# --- issue 18's targets ------------------------------------------------------------------
+
+# `--only` names, in the order they run; at a size above --cold-max the first command timed there is the one
+# timed cold (it fills the index for the others).
+COMMANDS: dict[str, tuple[str, list[str]]] = {
+    "list": ("list", ["list"]),
+    "review": ("review due", ["review", "due"]),
+    "check": ("check", ["check"]),
+    "report": ("report", ["report", "--year", "2026/27"]),
+}
+PARTS = ("help", *COMMANDS, "import")
+ALIASES = {"review due": "review", "due": "review", "review-due": "review"}
+DAILY = ("list", "review due", "check")  # the commands a school office runs each morning
+
+# The kinds of run of a command at one size, in the order they are timed.
+COLD = "cold"  # no index at all: the records folder's cache removed first
+FIRST_RESULTS = "first results"  # above --cold-max: cases indexed by another command, its results not
+NEW_DAY = "new day"  # the day after the last one whose results are stored
+SAME_DAY = "same day"  # that day again: everything stored
+WEEK_LATER = "new day, a week later"  # seven days after the last day run
+BACKWARD = "earlier days"  # days before TODAY (what the old benchmark called a new day)
+UPGRADE = "after an upgrade"  # apcli's code changed, not its schema or rules; the next new day
+RULES = "after a rules change"  # a rules file changed: the index must be rebuilt
+KINDS = (COLD, FIRST_RESULTS, NEW_DAY, SAME_DAY, WEEK_LATER, BACKWARD, UPGRADE, RULES)
+
+# Where the snapshot is changed for the upgrade rows: files that hold neither the schema nor the rules, and one
+# that holds rules.
+UPGRADE_FILES = ("apcli/cli/__init__.py", "apcli/letters/render.py")
+RULES_FILE = "apcli/policy/during.py"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One of issue 18's targets: a bound on wall seconds, on the ratio to the floor, on peak memory (each optional)."""
+
+    words: str
+    seconds: float | None = None  # at most
+    floor_ratio: float | None = None  # at most this many times the floor
+    peak_mb: float | None = None  # below
+
+    def verdict(self, run: Run, floor: Run | None) -> bool | None:
+        """True if `run` meets the target, False if not, None if it cannot be told (killed, maybe before its peak)."""
+        if run.code not in (0, 1) and not run.timed_out:
+            return False
+        met = True
+        if self.seconds is not None:
+            met = met and not run.timed_out and run.seconds <= self.seconds
+        if self.floor_ratio is not None:
+            met = met and not run.timed_out and floor is not None and run.seconds <= self.floor_ratio * floor.seconds
+        if self.peak_mb is not None:
+            if run.timed_out:  # the peak shown is a lower bound: over the limit is over, under it is unknown
+                return None if met and run.peak_mb < self.peak_mb else False
+            met = met and 0 < run.peak_mb < self.peak_mb
+        return met
+
+
+NEW_DAY_TARGET = Target("≤ 0.1x floor and ≤ 1 s", seconds=1.0, floor_ratio=0.1)
+SAME_DAY_TARGET = Target("≤ 0.4 s", seconds=0.4)
+COLD_TARGET = Target("≤ 1.3x floor", floor_ratio=1.3)
+REBUILT_TARGET = Target("index rebuilt: ≤ 1.3x floor (as cold)", floor_ratio=1.3)
+REPORT_TARGET = Target("second run ≤ 1 s", seconds=1.0)
+REPORT_MEMORY = Target("second run: peak < 150 MB", peak_mb=150)
+IMPORT_TARGET = Target("≤ 5x the import floor (CSV parse)", floor_ratio=5)
+HELP_TARGET = Target("≤ 1.3x one-command Typer (earlier issue)", floor_ratio=1.3)
+GROWTH_LIMIT = 10.5
+SIZE, LARGE = 2000, 20000  # the size the targets are set at, and the size the growth is measured to
+
+
+def target_for(label: str, kind: str, count: int) -> Target | None:
+    """Issue 18's target for `ap LABEL` run as `kind` at `count` cases, or None where it sets none."""
+    if label == "report":
+        second = kind in (NEW_DAY, SAME_DAY, WEEK_LATER, UPGRADE)
+        if count == SIZE:
+            return REPORT_TARGET if second else {COLD: COLD_TARGET, RULES: REBUILT_TARGET}.get(kind)
+        return REPORT_MEMORY if count == LARGE and second else None
+    if label not in DAILY or count != SIZE:
+        return None
+    return {
+        COLD: COLD_TARGET,
+        NEW_DAY: NEW_DAY_TARGET,
+        WEEK_LATER: NEW_DAY_TARGET,
+        UPGRADE: Target("as a new day: ≤ 0.1x floor and ≤ 1 s", seconds=1.0, floor_ratio=0.1),
+        SAME_DAY: SAME_DAY_TARGET,
+        RULES: REBUILT_TARGET,
+    }.get(kind)
+
+
+def target_words(label: str, kind: str, count: int) -> str:
+    """The target in words; where none is set at this size, the one set at another size, for the reader."""
+    target = target_for(label, kind, count)
+    if target is not None:
+        return target.words
+    for size in (SIZE, LARGE):
+        other = target_for(label, kind, size)
+        if other is not None and size != count:
+            return f"(at {size:,}: {other.words})"
+    return ""
+
+
+def growth_verdict(small: Run, large: Run) -> str:
+    """PASS if the time at 20,000 is at most GROWTH_LIMIT times the time at 2,000, FAIL if not (or if the run at
+    20,000 was killed already beyond it); '?' if a run failed, or was killed short of the limit."""
+    failed = small.timed_out or any(r.code not in (0, 1) and not r.timed_out for r in (small, large))
+    over = large.seconds > GROWTH_LIMIT * small.seconds
+    if failed or (large.timed_out and not over):
+        return "?"
+    return "FAIL" if over else "PASS"
+
+
+@dataclass(frozen=True)
+class Days:
+    """The --today of each kind of run of one command, after the new days actually run (up to `last`)."""
+
+    same_day: dt.date
+    week_later: dt.date
+    backward: list[dt.date]
+    upgrade: dt.date
+    rules: dt.date
+
+
+def new_days(today: dt.date, repeat: int) -> list[dt.date]:
+    """The days after `today`, skipping none: results are computed on `today`, then a school lives in the days
+    that follow it."""
+    return [today + dt.timedelta(days=1 + number) for number in range(repeat)]
+
+
+def later_days(today: dt.date, last: dt.date, repeat: int) -> Days:
+    """The days of the runs after the new days, the last of which was `last`: that day again, a week after it,
+    `repeat` days before `today`, then the next two new days after the week (for the two upgrades)."""
+    week = last + dt.timedelta(days=7)
+    return Days(
+        same_day=last,
+        week_later=week,
+        backward=[today - dt.timedelta(days=1 + number) for number in range(repeat)],
+        upgrade=week + dt.timedelta(days=1),
+        rules=week + dt.timedelta(days=2),
+    )
+
+
+def parse_only(text: str | None) -> list[str]:
+    """The parts named by --only (comma-separated), in the order they run; all of them when not given."""
+    if not text:
+        return list(PARTS)
+    named = set()
+    for word in text.split(","):
+        name = ALIASES.get(word.strip().lower(), word.strip().lower())
+        if not name:
+            continue
+        if name not in PARTS:
+            raise ValueError(f"--only: {word.strip()!r} is not one of {', '.join(PARTS)}")
+        named.add(name)
+    if not named:
+        raise ValueError(f"--only names none of {', '.join(PARTS)}")
+    return [name for name in PARTS if name in named]
+
+
+# --- rows and the summary ------------------------------------------------------------------
+
+
 @dataclass
 class Row:
     figure: str
@@ -420,10 +612,38 @@ class Row:
     target: str = ""
     passed: bool | None = None
     notes: list[str] = field(default_factory=list)
+    judged: bool = False  # whether a target applies here (then `passed` None means it could not be told)
+    is_floor: bool = False  # a floor: what the others are divided by
 
     @property
     def ratio(self) -> float | None:
         return self.run.seconds / self.floor.seconds if self.floor else None
+
+    @property
+    def verdict(self) -> str:
+        if not self.judged:
+            return "-"
+        return "?" if self.passed is None else ("PASS" if self.passed else "FAIL")
+
+
+def kind_name(label: str, kind: str) -> str:
+    """A kind of run in words: `ap report`'s runs with results stored are its 'second run'."""
+    if label == "report" and kind in (NEW_DAY, SAME_DAY, WEEK_LATER):
+        return "second run, " + kind.removeprefix("new day, ")
+    return kind
+
+
+def figure(label: str, count: int, kind: str) -> str:
+    """The name of a row."""
+    return f"ap {label} N={count:,} {kind_name(label, kind)}"
+
+
+def judged(row: Row, target: Target | None, words: str = "") -> Row:
+    row.target = words or (target.words if target else "")
+    if target is not None:
+        row.judged = True
+        row.passed = target.verdict(row.run, row.floor)
+    return row
 
 
 def print_row(row: Row) -> None:
@@ -432,22 +652,78 @@ def print_row(row: Row) -> None:
     floor = f"{row.floor.seconds:8.3f}" if row.floor else " " * 8
     ratio = f"{row.ratio:6.2f}x" if row.ratio is not None else " " * 7
     ratio += f" {run.cpu / row.floor.cpu:6.2f}x" if row.floor and row.floor.cpu else " " * 8
-    verdict = "" if row.passed is None else ("PASS" if row.passed else "FAIL")
+    verdict = row.verdict if row.judged else ""
     problem = " TIMED OUT" if run.timed_out else ("" if run.code in (0, 1) else f" exit {run.code}")
+    notes = f"  ({'; '.join(row.notes)})" if row.notes else ""
     print(
-        f"{row.figure:<38} {seconds} {floor} {ratio} {run.peak_mb:8.1f}  {row.floor_name:<16} {verdict:<4} "
-        f"{row.target}{problem}",
+        f"{row.figure:<46} {seconds} {floor} {ratio} {run.peak_mb:8.1f}  {row.floor_name:<13} {verdict:<4} "
+        f"{row.target}{problem}{notes}",
         flush=True,
     )
     if run.code not in (0, 1) and not run.timed_out:
         print("    " + run.stderr.strip().replace("\n", "\n    ")[-1500:])
 
 
-def clear_caches(folder: Path) -> None:
-    """Remove what ap keeps between runs for a records folder (its cache folder), so that the next run is cold."""
-    from apcli.records.cache import cache_base, folder_name
+def markdown_row(row: Row) -> str:
+    """One line of the summary table: figure | seconds | ratio to floor | target | verdict."""
+    run = row.run
+    seconds = f"{'>' if run.timed_out else ''}{run.seconds:.2f}"
+    if run.code not in (0, 1) and not run.timed_out:
+        seconds += f" (exit {run.code})"
+    name = row.figure
+    if name.startswith("ap "):
+        words = name[3:].split(" N=", 1)
+        name = f"`ap {words[0]}` N={words[1]}" if len(words) == 2 else f"`{name}`"
+    ratio = f"{row.ratio:.2f}x" if row.ratio is not None else ("floor" if row.is_floor else "")
+    memory = f"; peak {run.peak_mb:.0f} MB" if "MB" in row.target or name.startswith("`ap report`") else ""
+    return f"| {name} | {seconds}{memory} | {ratio} | {row.target} | {row.verdict} |"
 
-    shutil.rmtree(cache_base() / folder_name(folder), ignore_errors=True)
+
+@dataclass
+class Growth:
+    figure: str
+    small: float
+    large: float
+    floor_growth: float | None
+    verdict: str  # PASS, FAIL, ? or "" (a floor's own growth)
+    timed_out: bool = False
+
+    @property
+    def times(self) -> float:
+        return self.large / self.small
+
+    def markdown(self) -> str:
+        versus = f" (floor {self.floor_growth:.2f}x)" if self.floor_growth else ""
+        over = ">" if self.timed_out else ""
+        target = f"≤ {GROWTH_LIMIT}x" if self.verdict else ""
+        return (
+            f"| growth {SIZE:,} → {LARGE:,}: {self.figure} | {self.small:.2f} → {over}{self.large:.2f} | "
+            f"{over}{self.times:.2f}x{versus} | {target} | {self.verdict or '-'} |"
+        )
+
+
+def summary(rows: list[Row], growth: list[Growth], heading: str) -> str:
+    """The Markdown table of every row, and the growth, to paste into the README's Speed section or a note."""
+    lines = [heading, "", "| figure | seconds | ratio to floor | target | verdict |", "|---|---|---|---|---|"]
+    lines += [markdown_row(row) for row in rows]
+    lines += [line.markdown() for line in growth]
+    counted = [row.verdict for row in rows] + [line.verdict for line in growth]
+    lines += [
+        "",
+        f"{counted.count('PASS')} PASS, {counted.count('FAIL')} FAIL, {counted.count('?')} unknown; "
+        "'-': no target at this size (the target column then names the size it is set at).",
+    ]
+    return "\n".join(lines)
+
+
+# --- the runs ----------------------------------------------------------------------------------
+
+
+def clear_caches(folder: Path, cache_dir: Path) -> None:
+    """Remove what ap keeps between runs for a records folder, so that the next run is truly cold: the folder's
+    own cache folder (`AP_CACHE_DIR` for its runs; its index.sqlite and -wal/-shm, or an older ap's JSON files,
+    are all inside) and the `.cache` an older ap kept in the records folder itself."""
+    shutil.rmtree(cache_dir, ignore_errors=True)
     for name in CACHE_DIRS:
         shutil.rmtree(folder / name, ignore_errors=True)
 
@@ -472,9 +748,10 @@ def code_state() -> str:
     )
 
 
-def snapshot(work: Path) -> str:
+def snapshot(work: Path) -> Path:
     """Copy apcli/ (and templates/) to `work` and make every `ap` run use the copy, so that one run of the
-    benchmark measures one version of the code even while someone edits the working tree."""
+    benchmark measures one version of the code even while someone edits the working tree (and so that the
+    upgrade rows can change the copy)."""
     code = work / "code"
     shutil.copytree(ROOT / "apcli", code / "apcli", ignore=shutil.ignore_patterns("__pycache__"))
     if (ROOT / "templates").is_dir():
@@ -489,7 +766,100 @@ def snapshot(work: Path) -> str:
     ).stdout.strip()
     if not found.startswith(str(code)):
         sys.exit(f"the snapshot of apcli is not the one imported ({found}); run with --live")
-    return str(code)
+    compileall.compile_dir(code / "apcli", quiet=1)  # as pip does on install: no run pays for compiling it
+    return code
+
+
+def upgrade(code: Path, names: tuple[str, ...], number: int, why: str) -> None:
+    """Change the snapshot's `names` as an upgrade would, keeping what they do: a comment line at the end."""
+    for name in names:
+        with (code / name).open("a", encoding="utf-8") as file:
+            file.write(f"# bench/benchmark.py: {why} ({number})\n")
+        py_compile.compile(str(code / name), doraise=True)  # as the upgrade's install would
+
+
+class Bench:
+    """One run of the benchmark: its options, its work folder, and the rows measured so far."""
+
+    def __init__(self, args: argparse.Namespace, work: Path, code: Path | None) -> None:
+        self.ap = shutil.which("ap") or sys.exit("install ap first: pip install -e . (and activate the virtualenv)")
+        self.repeat, self.timeout, self.cold_max = args.repeat, args.timeout, args.cold_max
+        self.work, self.code = work, code
+        self.rows: dict[tuple[str, int, str], Row] = {}
+        self.printed: list[Row] = []
+        self.upgrades = 0
+
+    def cache_dir(self, folder: Path) -> Path:
+        """The AP_CACHE_DIR of every ap run on `folder`: inside this run's work folder, one per records folder,
+        so the benchmark never touches the user's own cache and clearing one folder's cache clears only it."""
+        return self.work / "cache" / hashlib.sha256(str(folder).encode()).hexdigest()[:12]
+
+    def env(self, folder: Path) -> dict[str, str]:
+        return {**os.environ, "AP_CACHE_DIR": str(self.cache_dir(folder))}
+
+    def add(self, row: Row, key: tuple[str, int, str] | None = None) -> Row:
+        if key is not None:
+            self.rows[key] = row
+        self.printed.append(row)
+        print_row(row)
+        return row
+
+    def command(self, name: str, count: int, folder: Path, floor: Run, cold: bool) -> None:
+        """Every kind of run of one command at one size, in the order a school would meet them."""
+        label, extra = COMMANDS[name]
+        env = self.env(folder)
+
+        def on(day: dt.date) -> list[str]:
+            return [self.ap, "--records", str(folder), "--today", day.isoformat(), *extra]
+
+        def row(kind: str, run: Run, notes: list[str] | None = None) -> Row:
+            made = Row(figure(label, count, kind), run, "parse floor", floor, notes=notes or [])
+            judged(made, target_for(label, kind, count), target_words(label, kind, count))
+            return self.add(made, (label, count, kind))
+
+        if cold:
+            clear_caches(folder, self.cache_dir(folder))
+        row(COLD if cold else FIRST_RESULTS, run_once(on(TODAY), self.timeout, self.work, env))
+        days = new_days(TODAY, self.repeat)
+        new = best_of(lambda number: on(days[number]), self.repeat, self.timeout, self.work, env=env)
+        row(NEW_DAY, new, [f"--today {days[0]}" + (f" to {days[new.runs - 1]}" if new.runs > 1 else "")])
+        later = later_days(TODAY, days[new.runs - 1], self.repeat)
+        row(SAME_DAY, best_of(on(later.same_day), self.repeat, self.timeout, self.work, env=env))
+        row(WEEK_LATER, run_once(on(later.week_later), self.timeout, self.work, env), [f"--today {later.week_later}"])
+        back = best_of(lambda number: on(later.backward[number]), self.repeat, self.timeout, self.work, env=env)
+        row(BACKWARD, back, [f"--today {later.backward[0]}" + (" and before" if back.runs > 1 else "")])
+        if self.code is None:
+            return
+        self.upgrades += 1
+        upgrade(self.code, UPGRADE_FILES, self.upgrades, "an upgrade that keeps the schema and the rules")
+        run = run_once(on(later.upgrade), self.timeout, self.work, env)
+        versus = f"{run.seconds / new.seconds:.2f}x the new day" if new.seconds else ""
+        row(UPGRADE, run, [f"--today {later.upgrade}", f"comment added to {', '.join(UPGRADE_FILES)}", versus])
+        upgrade(self.code, (RULES_FILE,), self.upgrades, "a change to a rules file")
+        run = run_once(on(later.rules), self.timeout, self.work, env)
+        row(RULES, run, [f"--today {later.rules}", f"comment added to {RULES_FILE}"])
+
+    def growth(self) -> list[Growth]:
+        """Each figure at 20,000 against the same figure at 2,000."""
+        small_floor, large_floor = self.rows.get(("parse floor", SIZE, "")), self.rows.get(("parse floor", LARGE, ""))
+        floor_growth = large_floor.run.seconds / small_floor.run.seconds if small_floor and large_floor else None
+        lines = []
+        for (label, count, kind), large in self.rows.items():
+            small = self.rows.get((label, SIZE, kind))
+            if count != LARGE or small is None or not small.run.seconds:
+                continue
+            is_floor = label == "parse floor"
+            lines.append(
+                Growth(
+                    "parse floor" if is_floor else f"`ap {label}` {kind_name(label, kind)}",
+                    small.run.seconds,
+                    large.run.seconds,
+                    None if is_floor else floor_growth,
+                    "" if is_floor else growth_verdict(small.run, large.run),
+                    large.run.timed_out,
+                )
+            )
+        return lines
 
 
 def main() -> None:
@@ -501,170 +871,134 @@ def main() -> None:
         "--cold-max",
         type=int,
         default=2000,
-        help="up to this N every command is also timed with no cache; above it only `ap list` is",
+        help="up to this N every command is also timed with no index; above it only the first command is",
     )
+    parser.add_argument("--only", help=f"time only these (comma-separated): {', '.join(PARTS)}")
     parser.add_argument("--live", action="store_true", help="run the working tree's apcli, not a copy of it")
     parser.add_argument("--fresh", action="store_true", help="make the generated folders again")
     parser.add_argument("--no-import", action="store_true", help="skip the attendance import")
     args = parser.parse_args()
+    try:
+        only = parse_only(args.only)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.no_import and "import" in only:
+        only.remove("import")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the command running is killed too
     sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
-    ap = shutil.which("ap") or sys.exit("install ap first: pip install -e . (and activate the virtualenv)")
+    commands = [name for name in COMMANDS if name in only]
     python = sys.executable
-    folders = {count: generated_folder(count, args.fresh) for count in sizes}
-    imports = None if args.no_import else import_folder(args.fresh)
     work = Path(tempfile.mkdtemp(prefix="ap-bench-run-"))
-    state = code_state()
     try:
-        measured = "the working tree itself" if args.live else f"a copy taken now, in {snapshot(work)}"
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    print(
-        f"\n{state}; measured: {measured}\n"
-        f"{os.cpu_count()} cores; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
-        f"today {TODAY}; best of {args.repeat} (no more runs once one takes over 30 s); timeout {args.timeout:.0f} s\n"
-        "cold = no cache (the records folder's cache removed first; one run); "
-        "new day = cases cached, results not (a different --today each run); same day = all cached"
-    )
-    began = time.perf_counter()
-    print(
-        f"\n{'figure':<38} {'seconds':>8} {'cpu s':>7} {'floor':>8} {'ratio':>7} {'cpu rt':>7} {'peak MB':>8}  "
-        f"{'floor is':<16} {'':<4} target\n{'-' * 142}",
-        flush=True,
-    )
-    rows: dict[str, Row] = {}
-
-    def add(row: Row) -> Row:
-        rows[row.figure] = row
-        print_row(row)
-        return row
-
-    def judge(row: Row, count: int, label: str) -> Row:
-        run = row.run
-        if count == 2000 and label in ("review due", "check"):
-            row.target = "<= 1.5x floor and < 2 s"
-            row.passed = run.code in (0, 1) and run.seconds <= 1.5 * row.floor.seconds and run.seconds < 2  # type: ignore[union-attr]
-        if count == 20000:
-            row.target = "peak < 500 MB"
-            row.passed = 0 < run.peak_mb < 500
-            if run.timed_out and row.passed:
-                row.passed, row.target = None, "peak < 500 MB (unknown: the peak shown is when it was killed)"
-        return row
-
-    try:
-        env_free = {key: value for key, value in os.environ.items() if not key.startswith("AP_")}
-        os.environ.clear()
-        os.environ.update(env_free)
-        typer_floor = best_of([python, str(ROOT / "bench" / "typer_one.py"), "--help"], max(args.repeat, 5), 60, work)
-        add(Row("typer one-command --help", typer_floor))
-        help_run = best_of([ap, "--help"], max(args.repeat, 5), 60, work)
-        add(
-            Row(
-                "ap --help",
-                help_run,
-                "typer one-cmd",
-                typer_floor,
-                "<= 1.3x",
-                help_run.seconds <= 1.3 * typer_floor.seconds,
-            )
-        )
-        commands = (
-            ("list", ["list"]),  # first: at sizes above --cold-max its cold run fills the cache for the others
-            ("review due", ["review", "due"]),
-            ("check", ["check"]),
-            ("report", ["report"]),
-        )
-        for count, folder in folders.items():
-            floor = best_of([python, "-c", PARSE_FLOOR, str(folder)], args.repeat, args.timeout, work)
-            add(Row(f"parse floor N={count:,}", floor))
-            clear_caches(folder)
-            for label, extra in commands:
-                prefix = [ap, "--records", str(folder)]
-                if count <= args.cold_max or label == "list":
-                    clear_caches(folder)
-                    cold = run_once([*prefix, "--today", TODAY.isoformat(), *extra], args.timeout, work)
-                    add(judge(Row(f"ap {label} N={count:,} cold", cold, "parse floor", floor), count, label))
-                days = [(TODAY - dt.timedelta(days=1 + number)).isoformat() for number in range(args.repeat)]
-
-                def on_day(
-                    number: int, prefix: list[str] = prefix, extra: list[str] = extra, days: list[str] = days
-                ) -> list[str]:
-                    return [*prefix, "--today", days[number], *extra]
-
-                new_day = best_of(on_day, args.repeat, args.timeout, work)
-                add(judge(Row(f"ap {label} N={count:,} new day", new_day, "parse floor", floor), count, label))
-                last = days[new_day.runs - 1]  # the results cached are this day's
-                same_day = best_of([*prefix, "--today", last, *extra], args.repeat, args.timeout, work)
-                add(judge(Row(f"ap {label} N={count:,} same day", same_day, "parse floor", floor), count, label))
-        if imports is not None:
-            base, register = imports
-            target = work / "import" / "records"
-            clear_caches(base)
-            primed = work / "primed" / "records"
-            shutil.copytree(base, primed, symlinks=True)
-            run_once([ap, "--records", str(primed), "--today", "2027-07-19", "list"], args.timeout, work)
-
-            def copy_of(source: Path) -> Any:
-                def fresh_copy() -> None:
-                    shutil.rmtree(target.parent, ignore_errors=True)
-                    shutil.copytree(source, target, symlinks=True)
-
-                return fresh_copy
-
-            floor = best_of(
-                [python, "-c", IMPORT_FLOOR, str(target), str(register)],
-                args.repeat,
-                args.timeout,
-                work,
-                before=copy_of(base),
-            )
-            add(Row("import floor 200 pupils", floor))
-            command = [ap, "--records", str(target), "--today", "2027-07-19", "attendance", "import", str(register)]
-            for label, source in (("cold", base), ("warm", primed)):
-                run = best_of(command, args.repeat, args.timeout, work, before=copy_of(source))
-                add(Row(f"ap attendance import 200x1yr {label}", run, "import floor", floor))
+        # Even making the folders reads cases through ap's store: never with the user's own cache.
+        os.environ["AP_CACHE_DIR"] = str(work / "cache" / "generator")
+        folders = {count: generated_folder(count, args.fresh) for count in sizes} if commands else {}
+        imports = import_folder(args.fresh) if "import" in only else None
+        state = code_state()
+        code = None if args.live else snapshot(work)
+        for key in [key for key in os.environ if key.startswith("AP_")]:
+            del os.environ[key]  # AP_RECORDS, AP_TODAY ... are the user's: each ap run is given its own options
+        _measure(args, only, commands, folders, imports, Bench(args, work, code), state, python)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+
+def _measure(
+    args: argparse.Namespace,
+    only: list[str],
+    commands: list[str],
+    folders: dict[int, Path],
+    imports: tuple[Path, Path] | None,
+    bench: Bench,
+    state: str,
+    python: str,
+) -> None:
+    work = bench.work
+    measured = "the working tree itself" if bench.code is None else f"a copy taken now, in {bench.code}"
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"\n{state}; measured: {measured}\n"
+        f"{os.cpu_count()} cores; load average {load}; today {TODAY}; best of {args.repeat} "
+        f"(no more runs once one takes over 30 s); timeout {args.timeout:.0f} s; parts: {', '.join(only)}\n"
+        f"cold = no index (the folder's AP_CACHE_DIR, in {work / 'cache'}, removed first; one run); "
+        f"new day = the days after {TODAY}, on which the results were computed, one a run, skipping none; "
+        "same day = that day again; a week later and the upgrades: one run each"
+    )
+    if bench.code is None and commands:
+        print("--live: the upgrade rows are not run (they change the code measured, which here is the working tree)")
+    began = time.perf_counter()
+    print(
+        f"\n{'figure':<46} {'seconds':>8} {'cpu s':>7} {'floor':>8} {'ratio':>7} {'cpu rt':>7} {'peak MB':>8}  "
+        f"{'floor is':<13} {'':<4} target\n{'-' * 150}",
+        flush=True,
+    )
+    if "help" in only:
+        env = bench.env(work / "none")
+        typer_floor = best_of([python, str(ROOT / "bench" / "typer_one.py"), "--help"], max(args.repeat, 5), 60, work)
+        bench.add(Row("typer one-command --help", typer_floor, is_floor=True))
+        help_run = best_of([bench.ap, "--help"], max(args.repeat, 5), 60, work, env=env)
+        bench.add(judged(Row("ap --help", help_run, "typer one-cmd", typer_floor), HELP_TARGET))
+    for count, folder in folders.items():
+        floor = best_of([python, "-c", PARSE_FLOOR, str(folder)], args.repeat, args.timeout, work)
+        bench.add(Row(f"parse floor N={count:,}", floor, is_floor=True), ("parse floor", count, ""))
+        clear_caches(folder, bench.cache_dir(folder))
+        for number, name in enumerate(commands):
+            bench.command(name, count, folder, floor, cold=count <= args.cold_max or number == 0)
+    if imports is not None:
+        _imports(bench, imports, python)
     print(
         f"\nmeasured in {time.perf_counter() - began:.0f} s; load average now "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    if args.live and code_state() != state:
+    if bench.code is None and code_state() != state:
         print(f"NOTE: apcli changed while this ran; now {code_state()}")
-    if 2000 in folders and 20000 in folders:
-        floor_growth = rows["parse floor N=20,000"].run.seconds / rows["parse floor N=2,000"].run.seconds
-        print(
-            "\ngrowth from N=2,000 to N=20,000 (target: no worse than linear, i.e. time ratio <= 10; "
-            "'vs floor' divides by the floor's own growth)"
-        )
-        for label in ("parse floor", *(f"ap {name}" for name, _ in commands)):
-            for kind in ("", " cold", " new day", " same day"):
-                small, large = rows.get(f"{label} N=2,000{kind}"), rows.get(f"{label} N=20,000{kind}")
-                if small is None or large is None:
-                    continue
-                growth = large.run.seconds / small.run.seconds
-                smallest = rows.get(f"{label} N=200{kind}")
-                marginal = ""
-                if smallest is not None and small.run.seconds > smallest.run.seconds:
-                    per_small = (small.run.seconds - smallest.run.seconds) / 1800 * 1000
-                    per_large = (large.run.seconds - small.run.seconds) / 18000 * 1000
-                    marginal = f"  ms/case: {per_small:.2f} (200->2k), {per_large:.2f} (2k->20k)"
-                incomplete = large.run.timed_out or any(r.run.code not in (0, 1) for r in (small, large))
-                if label == "parse floor":
-                    verdict = ""
-                elif incomplete:
-                    verdict = "?"
-                else:
-                    verdict = "PASS" if growth <= 10 else "FAIL"
-                over = ">" if large.run.timed_out else " "
-                versus = f" ({growth / floor_growth:4.2f} vs floor)" if label != "parse floor" else " " * 16
-                print(
-                    f"  {label + kind:<24} {over}{growth:6.2f}x{versus} {verdict:<4}{marginal}"
-                    f"{' (timed out at 20,000: a lower bound)' if large.run.timed_out else ''}"
-                    f"{' (a run failed: no figure)' if incomplete and not large.run.timed_out else ''}"
-                )
+    growth = bench.growth()
+    if growth:
+        print(f"\ngrowth from N={SIZE:,} to N={LARGE:,} (target: ≤ {GROWTH_LIMIT}x for every figure)")
+        for line in growth:
+            versus = f" ({line.times / line.floor_growth:4.2f} vs floor)" if line.floor_growth else " " * 16
+            print(f"  {line.figure:<40} {'>' if line.timed_out else ' '}{line.times:6.2f}x{versus} {line.verdict}")
+    heading = (
+        f"Issue 18's targets, {dt.date.today()}: {state}; {os.cpu_count()} cores, shared with other work "
+        f"(load average {load} at the start); best of {args.repeat}; --today {TODAY} for the first run."
+    )
+    print("\n" + summary(bench.printed, growth, heading))
+
+
+def _imports(bench: Bench, imports: tuple[Path, Path], python: str) -> None:
+    """`ap attendance import` of a year for 200 pupils into a fresh copy of the folder: with no index, and with
+    the copy indexed first (an `ap list` on it), against the floor that parses the CSV and writes the marks."""
+    base, register = imports
+    target = bench.work / "import" / "records"
+    env = bench.env(target)
+
+    def fresh_copy(indexed: bool) -> Callable[[], None]:
+        def before() -> None:
+            shutil.rmtree(target.parent, ignore_errors=True)
+            clear_caches(target, bench.cache_dir(target))
+            shutil.copytree(base, target, symlinks=True)
+            for name in CACHE_DIRS:
+                shutil.rmtree(target / name, ignore_errors=True)
+            if indexed:
+                run_once([bench.ap, "--records", str(target), "--today", "2027-07-19", "list"], 300, bench.work, env)
+
+        return before
+
+    floor = best_of(
+        [python, "-c", IMPORT_FLOOR, str(target), str(register)],
+        bench.repeat,
+        bench.timeout,
+        bench.work,
+        before=fresh_copy(False),
+    )
+    bench.add(Row("import floor, a year for 200 pupils", floor, is_floor=True))
+    command = [bench.ap, "--records", str(target), "--today", "2027-07-19", "attendance", "import", str(register)]
+    for label, indexed in (("no index", False), ("indexed", True)):
+        run = best_of(command, bench.repeat, bench.timeout, bench.work, before=fresh_copy(indexed), env=env)
+        row = Row(f"ap attendance import N=200 pupils, {label}", run, "import floor", floor)
+        bench.add(judged(row, IMPORT_TARGET), ("attendance import", 200, label))
 
 
 if __name__ == "__main__":
