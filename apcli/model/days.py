@@ -13,6 +13,7 @@ random days of a year, that what the index serves equals what is computed afresh
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from typing import Any
 
 FIRST, LAST = dt.date.min.toordinal(), dt.date.max.toordinal()
@@ -42,6 +43,8 @@ class Window:
     def bounds(self) -> tuple[dt.date, dt.date]:
         return dt.date.fromordinal(self.first), dt.date.fromordinal(self.last)
 
+
+_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
 
 # Reading these does not observe the date.
 _OWN = frozenset(
@@ -85,38 +88,42 @@ class Today(dt.date):
         return object.__getattribute__(self, "window")  # type: ignore[no-any-return]
 
     def __lt__(self, other: object) -> Any:
-        return self._compare(other, lambda a, b: a < b)
+        return self._compare(other, "<")
 
     def __le__(self, other: object) -> Any:
-        return self._compare(other, lambda a, b: a <= b)
+        return self._compare(other, "<=")
 
     def __gt__(self, other: object) -> Any:
-        return self._compare(other, lambda a, b: a > b)
+        return self._compare(other, ">")
 
     def __ge__(self, other: object) -> Any:
-        return self._compare(other, lambda a, b: a >= b)
+        return self._compare(other, ">=")
 
     def __eq__(self, other: object) -> Any:
-        return self._compare(other, lambda a, b: a == b)
+        return self._compare(other, "==")
 
     def __ne__(self, other: object) -> Any:
-        return self._compare(other, lambda a, b: a != b)
+        return self._compare(other, "!=")
 
-    def _compare(self, other: object, op: Any) -> Any:
+    def _compare(self, other: object, op: str) -> Any:
         mine, theirs, window = self._mine(), self._other(other), self._window()
         if theirs is None:
             if not isinstance(other, dt.date):
                 return NotImplemented
             window.pin(mine)  # a datetime, say: compared as the date module does, and pinned
-            return op(object.__getattribute__(self, "plain"), other)
-        # Which side of `theirs` today is on decides every comparison with it; equality needs the day itself.
-        if mine < theirs:
+            return _OPS[op](object.__getattribute__(self, "plain"), other)
+        # The days on which the answer is the same: `today < d` is true up to the day before d, false from d on.
+        if op in ("<", ">="):
+            window.until_day(theirs - 1) if mine < theirs else window.from_day(theirs)
+        elif op in ("<=", ">"):
+            window.until_day(theirs) if mine <= theirs else window.from_day(theirs + 1)
+        elif mine < theirs:
             window.until_day(theirs - 1)
         elif mine > theirs:
             window.from_day(theirs + 1)
         else:
-            window.pin(mine)
-        return op(mine, theirs)
+            window.pin(mine)  # equal: only on this day
+        return _OPS[op](mine, theirs)
 
     def __hash__(self) -> int:
         self._pin()
