@@ -56,7 +56,12 @@ _SIDE_FILES = ("-wal", "-shm", "-journal")
 _FAILURES = (OSError, ApError, ValueError, RuntimeError, KeyError, sqlite3.Error)
 
 # The code whose change changes what the index holds: the schema, the loader, the rules, the reports it keeps.
-FINGERPRINTED = ("model", "records", "policy", "reports/due.py", "reports/checking.py", "reports/overview.py")
+FINGERPRINTED = (
+    "model",
+    "records",
+    "policy",
+    *(f"reports/{name}.py" for name in ("due", "checking", "overview", "money", "census")),
+)
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -85,7 +90,7 @@ def fingerprint(base: Path | None = None) -> str:
     return digest.hexdigest()
 
 
-def stat_key(path: Path) -> str | None:
+def stat_key(path: str | Path) -> str | None:
     """A file's size, modification time, inode and change time ("-" if it does not exist); None if it is not
     a regular file of at most MAX_BYTES (then it is not indexed: the command reads it and reports it)."""
     try:
@@ -122,6 +127,7 @@ class Index:
         self._files: dict[str, FileState] | None = None
         self._base: str | None = None
         self._base_changed = False
+        self._cases_dir: str | None = None
         self._writes: list[tuple[str, tuple[Any, ...]]] = []
 
     # --- opening -------------------------------------------------------------------------------------------
@@ -195,27 +201,33 @@ class Index:
                     self._files = {row[0]: FileState(*row[1:]) for row in rows}
         return self._files
 
+    def _paths(self, case_id: str) -> tuple[str, str]:
+        """The case's file and its marks file, as text (a stat of each, for every case, is most of a run)."""
+        from apcli.records.layout import CASES_DIR
+
+        if self._cases_dir is None:
+            self._cases_dir = os.path.join(self.records.root, CASES_DIR, "")
+        return f"{self._cases_dir}{case_id}.yaml", f"{self._cases_dir}{case_id}.attendance.csv"
+
     def state(self, case_id: str) -> FileState | None:
         """The case's files as they are now: from their stat keys, reading and hashing them only if these
         changed; None if the case cannot be indexed now (a file is not a regular file, or changed while read)."""
-        from apcli.model.attendance import marks_path
         from apcli.records.layout import CASES_DIR
 
         if self.connection is None:
             return None
-        case_file = self.records.case_path(case_id)
-        marks_file = marks_path(case_file)
-        keys = (stat_key(case_file), stat_key(marks_file))
+        paths = self._paths(case_id)
+        keys = (stat_key(paths[0]), stat_key(paths[1]))
         known = self._known_files().get(case_id)
         if known is not None and (known.stat, known.marks_stat) == keys:
             return known
         if keys[0] is None or keys[1] is None or keys[0] == "-":
             return None
         try:
-            texts = [self.records.read_bytes(path, CASES_DIR, missing_ok=True) for path in (case_file, marks_file)]
+            texts = [self.records.read_bytes(Path(path), CASES_DIR, missing_ok=True) for path in paths]
         except ApError:
             return None
-        if (stat_key(case_file), stat_key(marks_file)) != keys:
+        if (stat_key(paths[0]), stat_key(paths[1])) != keys:
             return None  # changed while it was read: not known which version was read
         now = FileState(keys[0], sha(texts[0]), keys[1], sha(texts[1]))
         self._known_files()[case_id] = now
@@ -224,10 +236,8 @@ class Index:
 
     def unchanged(self, case_id: str, state: FileState) -> bool:
         """Whether the case's files are still as `state` says (a result computed meanwhile is of them)."""
-        from apcli.model.attendance import marks_path
-
-        case_file = self.records.case_path(case_id)
-        return (stat_key(case_file), stat_key(marks_path(case_file))) == (state.stat, state.marks_stat)
+        paths = self._paths(case_id)
+        return (stat_key(paths[0]), stat_key(paths[1])) == (state.stat, state.marks_stat)
 
     # --- validated content ------------------------------------------------------------------------------------
 
@@ -312,7 +322,7 @@ class Index:
             self._base = digest.hexdigest()
         return self._base
 
-    def _results_rows(self, kind: str) -> dict[str, tuple[str, str, int, int, str]]:
+    def _results_rows(self, kind: str) -> dict[str, tuple[str, str, int, int]]:
         connection = self.connection
         if connection is None:
             return {}
@@ -327,7 +337,7 @@ class Index:
                 self._write("INSERT OR REPLACE INTO meta VALUES ('base', ?)", (base,))
                 return {}
             rows = connection.execute(
-                "SELECT id, sha, marks_sha, first, last, value FROM results WHERE kind = ?", (kind,)
+                "SELECT id, sha, marks_sha, first, last FROM results WHERE kind = ?", (kind,)
             ).fetchall()
         except _FAILURES:
             return {}
@@ -376,6 +386,8 @@ class Results:
         self.usable = usable
         self.rows = index._results_rows(kind) if usable else {}
         self.states: dict[str, FileState | None] = {}
+        self._values: Iterator[tuple[str, str]] | None = None
+        self._next: tuple[str, str] | None = None
 
     def get(self, case_id: str, today: Any) -> Any | None:
         """The case's result for `today`, if one is kept for its files as they are and holds on that day."""
@@ -386,9 +398,27 @@ class Results:
         if not row[2] <= today.toordinal() <= row[3]:
             return None
         try:
-            return json.loads(row[4])
-        except ValueError:
+            value = self._value(case_id)
+            return None if value is None else json.loads(value)
+        except (*_FAILURES, ValueError):
             return None
+
+    def _value(self, case_id: str) -> str | None:
+        """The kept value: read in the order of the ids as a command over every case asks for them (one query,
+        one value held at a time: a report's lines are large), else on its own."""
+        connection = self.index.connection
+        assert connection is not None  # rows were read, so there is a connection
+        if self._values is None:
+            self._values = iter(
+                connection.execute("SELECT id, value FROM results WHERE kind = ? ORDER BY id", (self.kind,))
+            )
+            self._next = next(self._values, None)
+        while self._next is not None and self._next[0] < case_id:
+            self._next = next(self._values, None)
+        if self._next is not None and self._next[0] == case_id:
+            return self._next[1]
+        row = connection.execute("SELECT value FROM results WHERE id = ? AND kind = ?", (case_id, self.kind)).fetchone()
+        return None if row is None else str(row[0])
 
     def put(self, case_id: str, window: Window, value: Any) -> None:
         """Keep the case's result for the days of `window`, unless its files changed while it was computed."""

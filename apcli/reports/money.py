@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from apcli.errors import UsageError
@@ -483,39 +482,27 @@ def _kept(value: Any) -> Any:
 
 def line_from_kept(data: dict[str, Any]) -> PupilLine:
     """A pupil's line read back from the index: the exact line `kept_line` was given."""
-    line: PupilLine = _revived(PupilLine, data)
-    return line
+    day, money = dt.date.fromisoformat, _decimal_or_none
+    fields = dict(data)
+    fields.update(
+        start=day(data["start"]),
+        end=day(data["end"]),
+        summary=Summary(**data["summary"]),
+        statutory=Summary(**data["statutory"]),
+        cost=money(data["cost"]),
+        cost_by_rate=money(data["cost_by_rate"]),
+        targets=[
+            TargetLine(**{**t, "measures": [(day(d), value) for d, value in t["measures"]]}) for t in data["targets"]
+        ],
+        weekly=[(day(monday), percent) for monday, percent in data["weekly"]],
+        parts=[line_from_kept(part) for part in data["parts"]],
+        contact_lapses=[(day(week), why) for week, why in data["contact_lapses"]],
+    )
+    return PupilLine(**fields)
 
 
-def _revived(hint: Any, value: Any) -> Any:
-    """`value` (JSON) as the type `hint` says: the dataclasses of this module, dates, Decimals, lists, tuples."""
-    import types
-    import typing
-
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if value is None:
-        return None
-    if origin in (typing.Union, types.UnionType):
-        return _revived(next(arg for arg in args if arg is not type(None)), value)
-    if origin is list:
-        return [_revived(args[0], item) for item in value]
-    if origin is tuple:
-        return tuple(_revived(arg, item) for arg, item in zip(args, value, strict=True))
-    if hint is dt.date:
-        return dt.date.fromisoformat(value)
-    if hint is Decimal:
-        return Decimal(value)
-    if hint in (PupilLine, Summary, TargetLine):
-        hints = _hints(hint)
-        return hint(**{name: _revived(hints[name], item) for name, item in value.items()})
-    return value
-
-
-@cache
-def _hints(kind: type) -> dict[str, Any]:
-    import typing
-
-    return typing.get_type_hints(kind, globals())
+def _decimal_or_none(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 def pupil_money_cells(p: PupilLine) -> list[tuple[str, str]]:
