@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from apcli.policy.during import closure_problem, x_problem
 
@@ -210,14 +210,45 @@ def _where(placements: list[Placement]) -> str:
     return "; and at ".join(f"{p.provider} on {', '.join(p.weekdays)} ({_span(p)})" for p in placements)
 
 
-def _check_day(
-    records: Records, case_id: str, case: Case, day: dt.date, session: str, today: dt.date, provider: str = ""
-) -> Placement | str:
-    """The placement a mark on `day`, `session` lands on (at `provider`, the register's, where given), or why
-    the case cannot have that mark. A pupil at two providers on the day needs the register's provider."""
-    from apcli.model.attendance import last_day
-    from apcli.model.status import notified_days
+class _Notified:
+    """Whether a notice given covers a placement's day and the day is not past its last (status.notified_days
+    for one day, and attendance.last_day), each placement's notices read once rather than once a day."""
 
+    def __init__(self) -> None:
+        self._of: dict[int, tuple[set[int], list[tuple[dt.date, dt.date, set[int]]], dt.date]] = {}
+        self._held: list[Placement] = []  # the placements looked at, so that no id in _of is reused
+
+    def __call__(self, placement: Placement, day: dt.date) -> bool:
+        found = self._of.get(id(placement))
+        if found is None:
+            from apcli.model.attendance import last_day
+            from apcli.model.schema import weekday_numbers
+
+            spans = [
+                (n.first_day or n.start, n.end, weekday_numbers(n.weekdays or placement.weekdays))
+                for n in placement.notices
+            ]
+            found = self._of[id(placement)] = (weekday_numbers(placement.weekdays), spans, last_day(placement))
+            self._held.append(placement)
+        own, spans, last = found
+        if day > last:
+            return False
+        weekday = day.weekday()
+        return any(first <= day <= end and (own <= wanted or weekday in wanted) for first, end, wanted in spans)
+
+
+def _check_day(
+    records: Records,
+    case_id: str,
+    case: Case,
+    day: dt.date,
+    today: dt.date,
+    provider: str = "",
+    notified_on: _Notified | None = None,
+) -> list[Placement] | str:
+    """The placements (at `provider`, the register's, where given) that could take a mark on `day`, or why the
+    case can have no mark that day: worked out once a day of a case, whichever sessions the register marks (the
+    session is `_in_session`'s). A pupil at two providers on the day needs the register's provider."""
     if not case.placements:
         return "the case has no placement"
     candidates = case.placements
@@ -250,26 +281,33 @@ def _check_day(
     on_day = [p for p in running if _WEEKDAYS[day.weekday()] in p.weekdays]
     if not on_day:
         return f"{day} is a {day:%A}, not one of the placement's days; {case_id} is at {_where(running)}"
-    notified = [p for p in on_day if notified_days(p, [day]) and day <= last_day(p)]
+    covered = notified_on or _Notified()
+    notified = [p for p in on_day if covered(p, day)]
     if not notified:
         p = on_day[0]
         return (
             f"{day} was added to {p.id} at {p.provider} by a change the parents have not yet been given notice "
             f"of, so it is not a placement day yet (ap notice {case_id} --placement {p.id})"
         )
-    in_session = [p for p in notified if session in p.session_names]
-    if not in_session:
-        p = notified[0]
-        return (
-            f"{day} {session.upper()}: {case_id}'s placement {p.id} at {p.provider} is "
-            f"{_SESSION_WORDS.get(p.attends, p.attends)} (--sessions {p.attends}), so it has no {session.upper()} "
-            "session to mark"
-        )
-    return in_session[0]
+    return notified
 
 
-@dataclass(frozen=True, slots=True)
-class Wanted:
+def _in_session(case_id: str, notified: list[Placement], day: dt.date, session: str) -> Placement | str:
+    """Of the placements `_check_day` found for the day, the one a mark in `session` lands on, or why none."""
+    for placement in notified:
+        if session in placement.session_names:
+            return placement
+    p = notified[0]
+    return (
+        f"{day} {session.upper()}: {case_id}'s placement {p.id} at {p.provider} is "
+        f"{_SESSION_WORDS.get(p.attends, p.attends)} (--sessions {p.attends}), so it has no {session.upper()} "
+        "session to mark"
+    )
+
+
+class Wanted(NamedTuple):
+    """A mark the register asks for (a tuple: one is made for every cell of a register)."""
+
     case: str
     date: dt.date
     session: str
@@ -316,9 +354,12 @@ def check_cells(
     wanted: dict[tuple[str, dt.date, str], Wanted] = {}
     errors = Problems()
     dates: dict[Any, dt.date | None] = {}
+    sessions: dict[str, str] = {}  # a session as the register writes it ("AM", "am ") -> "am"
     pupil_of: dict[tuple[str, Any, str], str | Refusal] = {}
-    when: dict[tuple[str, Any, str, str], tuple[dt.date, str, Placement] | Refusal] = {}
+    on_day: dict[tuple[str, dt.date, str], list[Placement] | str] = {}  # (case, day, provider): _check_day's
     what: dict[tuple[str, str, Any], str | Refusal] = {}  # a mark's word means a code at one provider (B or D)
+    closed: dict[tuple[str, dt.date, str], str | None] = {}  # (provider, day, code): closure_problem's
+    notified_on = _Notified()
     known_providers = set(records.provider_ids())
     closures = {pid: bool(p.closures) for pid, p in records.providers.items()}
     for cell in cells:
@@ -347,16 +388,25 @@ def check_cells(
         if cell.provider and cell.provider not in known_providers:
             errors.add(cell.row, "provider", cell.provider, "is not a provider in the register (ap provider list)")
             continue
-        checked = when.get((found, cell.date, cell.session, at))
-        if checked is None:
-            checked = when[(found, cell.date, cell.session, at)] = _day_and_session(
-                records, pupils, found, cell, day, today, at
-            )
-        if isinstance(checked[0], str | None):
-            refused = checked
-            errors.add(cell.row, refused[0] or cell.column, refused[1], refused[2])
+        if day is None:
+            errors.add(cell.row, "date", _shown(cell.date), "is not a date (write 2027-01-11 or 11/01/2027)")
             continue
-        day, session, placement = checked
+        session = sessions.get(cell.session)
+        if session is None:
+            session = cell.session.strip().lower()
+            if session not in ("am", "pm"):
+                errors.add(cell.row, "session", cell.session, "is not AM or PM")
+                continue
+            sessions[cell.session] = session
+        placed = on_day.get((found, day, at))
+        if placed is None:
+            placed = on_day[(found, day, at)] = _check_day(
+                records, found, pupils.by_id[found], day, today, at, notified_on
+            )
+        placement = placed if isinstance(placed, str) else _in_session(found, placed, day, session)
+        if isinstance(placement, str):
+            errors.add(cell.row, "date" if cell.column == "mark" else cell.column, str(cell.date), placement)
+            continue
         try:
             code = what[(found, placement.provider, cell.mark)]
         except KeyError:
@@ -366,11 +416,14 @@ def check_cells(
         if isinstance(code, tuple):
             errors.add(cell.row, code[0] or cell.column, code[1], code[2])
             continue
-        if (code in codes.CLOSURE_CODES or closures.get(placement.provider)) and (
-            why := closure_problem(records, placement.provider, day, code)
-        ):
-            errors.add(cell.row, cell.column, _shown(cell.mark), why)
-            continue
+        if code in codes.CLOSURE_CODES or closures.get(placement.provider):
+            try:
+                why = closed[(placement.provider, day, code)]
+            except KeyError:
+                why = closed[(placement.provider, day, code)] = closure_problem(records, placement.provider, day, code)
+            if why:
+                errors.add(cell.row, cell.column, _shown(cell.mark), why)
+                continue
         if code == codes.NOT_COMPULSORY_AGE and (why := x_problem(found, pupils.by_id[found], day)):
             errors.add(cell.row, cell.column, _shown(cell.mark), why)
             continue
@@ -406,20 +459,6 @@ def _pupil(pupils: Pupils, cell: Cell, day: dt.date | None) -> tuple[str | Refus
         )
         return ("name", cell.name, why), shared
     return matched, shared
-
-
-def _day_and_session(
-    records: Records, pupils: Pupils, case_id: str, cell: Cell, day: dt.date | None, today: dt.date, provider: str
-) -> tuple[dt.date, str, Placement] | Refusal:
-    if day is None:
-        return ("date", _shown(cell.date), "is not a date (write 2027-01-11 or 11/01/2027)")
-    session = cell.session.strip().lower()
-    if session not in ("am", "pm"):
-        return ("session", cell.session, "is not AM or PM")
-    placement = _check_day(records, case_id, pupils.by_id[case_id], day, session, today, provider)
-    if isinstance(placement, str):
-        return ("date" if cell.column == "mark" else None, str(cell.date), placement)
-    return day, session, placement
 
 
 def _code(records: Records, case_id: str, cell: Cell, words: dict[str, str], placement: Placement) -> str | Refusal:
