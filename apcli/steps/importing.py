@@ -45,8 +45,9 @@ class RowError:
         return f"row {self.row}, {self.column}{value}: {self.why}"
 
 
-@dataclass(frozen=True, slots=True)
-class MarkChange:
+class MarkChange(NamedTuple):
+    """A mark an import adds or replaces (a tuple: a year's register makes tens of thousands)."""
+
     case: str
     date: dt.date
     session: str

@@ -51,6 +51,8 @@ class RegisterError(InvalidFileError):
 def _cell_text(value: Any) -> str:
     """A cell as text; a line break in it as \\n, which a CSV writer quotes (a bare \\r it may not: a note
     holding one would split its line of the case's attendance file in two)."""
+    if value.__class__ is str and "\r" not in value:
+        return value.strip()  # the usual cell, from CSV: the same text, found without replacing
     return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
@@ -290,7 +292,13 @@ def detect_layout(header: list[Any], shown: str) -> Layout:
 
 
 def _has_text(row: list[Any]) -> bool:
-    return any(isinstance(cell, Formula) or _cell_text(cell) for cell in row)
+    for cell in row:
+        if cell.__class__ is str:
+            if cell.strip():  # what _cell_text gives holds text exactly when the cell does
+                return True
+        elif isinstance(cell, Formula) or _cell_text(cell):
+            return True
+    return False
 
 
 def read_register(path: Path) -> tuple[str, Iterator[Cell]]:
