@@ -357,87 +357,91 @@ def check_cells(
     dates: dict[Any, dt.date | None] = {}
     sessions: dict[str, str] = {}  # a session as the register writes it ("AM", "am ") -> "am"
     pupil_of: dict[tuple[str, Any, str], str | Refusal] = {}
-    on_day: dict[tuple[str, dt.date, str], list[Placement] | str] = {}  # (case, day, provider): _check_day's
+    # (case, day, provider): why no mark can stand that day, or the placement (or why none) each session lands on
+    on_day: dict[tuple[str, dt.date, str], dict[str, Placement | str] | str] = {}
     what: dict[tuple[str, str, Any], str | Refusal] = {}  # a mark's word means a code at one provider (B or D)
     closed: dict[tuple[str, dt.date, str], str | None] = {}  # (provider, day, code): closure_problem's
     notified_on = _Notified()
     known_providers = set(records.provider_ids())
     closures = {pid: bool(p.closures) for pid, p in records.providers.items()}
+    closure_codes = codes.CLOSURE_CODES
     for cell in cells:
-        if cell.note and (why := note_problem(cell.note)) is not None:
-            errors.add(cell.row, "note", "", why)
+        row, column, key_column, key, date, session_text, mark, note, name, row_provider = cell
+        if note and (why := note_problem(note)) is not None:
+            errors.add(row, "note", "", why)
             continue
         try:
-            day = dates[cell.date]
+            day = dates[date]
         except KeyError:
-            day = dates[cell.date] = as_date(cell.date)
+            day = dates[date] = as_date(date)
         except TypeError:
-            day = as_date(cell.date)
-        who = (cell.key_column, cell.key, cell.name)
-        found = pupil_of.get(who) if isinstance(cell.key, str) else None
+            day = as_date(date)
+        who = (key_column, key, name)
+        found = pupil_of.get(who) if isinstance(key, str) else None
         if found is None:
             found, shared = _pupil(pupils, cell, day)
             if shared:
                 pupil_of[who] = found
         if isinstance(found, tuple):
-            errors.add(cell.row, found[0] or cell.column, found[1], found[2])
+            errors.add(row, found[0] or column, found[1], found[2])
             continue
-        at = cell.provider or provider
-        if cell.provider and provider and cell.provider != provider:
-            errors.add(cell.row, "provider", cell.provider, f"is not {provider}, the provider given with --provider")
+        at = row_provider or provider
+        if row_provider and provider and row_provider != provider:
+            errors.add(row, "provider", row_provider, f"is not {provider}, the provider given with --provider")
             continue
-        if cell.provider and cell.provider not in known_providers:
-            errors.add(cell.row, "provider", cell.provider, "is not a provider in the register (ap provider list)")
+        if row_provider and row_provider not in known_providers:
+            errors.add(row, "provider", row_provider, "is not a provider in the register (ap provider list)")
             continue
         if day is None:
-            errors.add(cell.row, "date", _shown(cell.date), "is not a date (write 2027-01-11 or 11/01/2027)")
+            errors.add(row, "date", _shown(date), "is not a date (write 2027-01-11 or 11/01/2027)")
             continue
-        session = sessions.get(cell.session)
+        session = sessions.get(session_text)
         if session is None:
-            session = cell.session.strip().lower()
+            session = session_text.strip().lower()
             if session not in ("am", "pm"):
-                errors.add(cell.row, "session", cell.session, "is not AM or PM")
+                errors.add(row, "session", session_text, "is not AM or PM")
                 continue
-            sessions[cell.session] = session
+            sessions[session_text] = session
         placed = on_day.get((found, day, at))
         if placed is None:
-            placed = on_day[(found, day, at)] = _check_day(
-                records, found, pupils.by_id[found], day, today, at, notified_on
+            checked = _check_day(records, found, pupils.by_id[found], day, today, at, notified_on)
+            placed = on_day[(found, day, at)] = (
+                checked if isinstance(checked, str) else {s: _in_session(found, checked, day, s) for s in ("am", "pm")}
             )
-        placement = placed if isinstance(placed, str) else _in_session(found, placed, day, session)
+        placement = placed if isinstance(placed, str) else placed[session]
         if isinstance(placement, str):
-            errors.add(cell.row, "date" if cell.column == "mark" else cell.column, str(cell.date), placement)
+            errors.add(row, "date" if column == "mark" else column, str(date), placement)
             continue
+        at_provider = placement.provider
         try:
-            code = what[(found, placement.provider, cell.mark)]
+            code = what[(found, at_provider, mark)]
         except KeyError:
-            code = what[(found, placement.provider, cell.mark)] = _code(records, found, cell, words, placement)
+            code = what[(found, at_provider, mark)] = _code(records, found, cell, words, placement)
         except TypeError:
             code = _code(records, found, cell, words, placement)
         if isinstance(code, tuple):
-            errors.add(cell.row, code[0] or cell.column, code[1], code[2])
+            errors.add(row, code[0] or column, code[1], code[2])
             continue
-        if code in codes.CLOSURE_CODES or closures.get(placement.provider):
+        if code in closure_codes or closures.get(at_provider):
             try:
-                why = closed[(placement.provider, day, code)]
+                why = closed[(at_provider, day, code)]
             except KeyError:
-                why = closed[(placement.provider, day, code)] = closure_problem(records, placement.provider, day, code)
+                why = closed[(at_provider, day, code)] = closure_problem(records, at_provider, day, code)
             if why:
-                errors.add(cell.row, cell.column, _shown(cell.mark), why)
+                errors.add(row, column, _shown(mark), why)
                 continue
         if code == codes.NOT_COMPULSORY_AGE and (why := x_problem(found, pupils.by_id[found], day)):
-            errors.add(cell.row, cell.column, _shown(cell.mark), why)
+            errors.add(row, column, _shown(mark), why)
             continue
-        key = (found, day, session)
-        earlier = wanted.get(key)
+        earlier = wanted.get((found, day, session))
         if earlier is None:
-            wanted[key] = Wanted(found, day, session, code, cell.row, cell.note)
+            wanted[(found, day, session)] = Wanted(found, day, session, code, row, note)
         elif earlier.code != code:
             errors.append(
                 RowError(
-                    cell.row,
-                    cell.column,
-                    _shown(cell.mark),
+                    row,
+                    column,
+                    _shown(mark),
                     f"{found} {day} {session.upper()} is marked {earlier.code} in row {earlier.row} and {code} here",
                 )
             )
@@ -621,16 +625,20 @@ def _plan(records: Records, by_case: dict[str, list[Wanted]], result: ImportResu
         current = records.marks(case_id, fresh=True)
         updated = Marks({day: dict(pair) for day, pair in current.days.items()}, dict(current.notes))
         touched = False
-        for mark in sorted(marks, key=lambda m: (m.date, m.session)):
-            old = current.get(mark.date, mark.session)
-            touched = _add_note(updated, mark.date, mark.note) or touched
+        days, new_days, unchanged = current.days, updated.days, 0
+        for mark in sorted(marks):  # by date and session: a case's (date, session) is in `marks` once
+            pair = days.get(mark.date)
+            old = None if pair is None else pair.get(mark.session)
+            if mark.note and _add_note(updated, mark.date, mark.note):
+                touched = True
             if old == mark.code:
-                result.unchanged += 1
+                unchanged += 1
                 continue
             change = MarkChange(case_id, mark.date, mark.session, old, mark.code, mark.row)
             (result.added if old is None else result.replaced).append(change)
-            updated.set(mark.date, mark.session, mark.code)
+            new_days.setdefault(mark.date, {})[mark.session] = mark.code
             touched = True
+        result.unchanged += unchanged
         if touched:
             changed[case_id] = updated
     return changed
