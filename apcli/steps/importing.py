@@ -234,8 +234,10 @@ class _Notified:
         own, spans, last = found
         if day > last:
             return False
-        weekday = day.weekday()
-        return any(first <= day <= end and (own <= wanted or weekday in wanted) for first, end, wanted in spans)
+        for first, end, wanted in spans:  # noqa: SIM110 (a loop, not any(): this runs once a day of every case)
+            if first <= day <= end and (own <= wanted or day.weekday() in wanted):
+                return True
+        return False
 
 
 def _check_day(
