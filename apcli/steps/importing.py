@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from apcli.policy.during import closure_problem, x_problem
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
 from apcli.errors import EXIT_INVALID_FILE, EXIT_REFUSED, ApError
 from apcli.model import codes
@@ -344,14 +344,15 @@ Refusal = tuple[str | None, str, str]
 
 
 def check_cells(
-    records: Records, cells: Iterable[Cell], today: dt.date, provider: str = ""
+    records: Records, cells: Iterable[Cell], today: dt.date, provider: str = "", counted: ImportResult | None = None
 ) -> tuple[list[Wanted], Problems]:
     """Every cell checked: the marks the register asks for, and every problem with its row.
 
     What many cells share is worked out once, not once a cell: who a row's pupil is, what a day and
     session of a case allow, what a mark means for a case. A register's cells are read in one pass, so
     a grid of a million marks is checked in linear time. `provider` is whose register it is (--provider), where
-    the register has no provider column."""
+    the register has no provider column. Where `counted` is given, the register's rows that hold marks are counted
+    into it (a row's cells come together)."""
     pupils = index_cases(records)
     words = records.settings.mark_words
     wanted: dict[tuple[str, dt.date, str], Wanted] = {}
@@ -367,8 +368,11 @@ def check_cells(
     known_providers = set(records.provider_ids())
     closures = {pid: bool(p.closures) for pid, p in records.providers.items()}
     closure_codes = codes.CLOSURE_CODES
+    rows, last_row = 0, None
     for cell in cells:
         row, column, key_column, key, date, session_text, mark, note, name, row_provider = cell
+        if row != last_row:
+            rows, last_row = rows + 1, row
         if note and (why := note_problem(note)) is not None:
             errors.add(row, "note", "", why)
             continue
@@ -447,6 +451,8 @@ def check_cells(
                     f"{found} {day} {session.upper()} is marked {earlier.code} in row {earlier.row} and {code} here",
                 )
             )
+    if counted is not None:
+        counted.rows += rows
     return list(wanted.values()), errors
 
 
@@ -547,7 +553,7 @@ def import_register(
     result = ImportResult(printable(path.name), dry_run=dry_run)  # the name goes into the log
     shown = shown_path(path)
     _, cells = read_register(path)
-    wanted, errors = check_cells(records, _counted(cells, result), today, provider)
+    wanted, errors = check_cells(records, cells, today, provider, counted=result)
     result.errors, result.error_count = list(errors), errors.total
     if errors.total:
         listed = "\n".join(f"  {e.message}" for e in result.errors[:200])
@@ -606,16 +612,6 @@ def _would_replace(records: Records, wanted: list[Wanted]) -> list[MarkChange]:
     scratch = ImportResult("", dry_run=True)
     _plan(records, by_case, scratch)
     return scratch.replaced
-
-
-def _counted(cells: Iterator[Cell], result: ImportResult) -> Iterator[Cell]:
-    """The cells, counting the register's rows that hold marks into `result` (a row's cells come together)."""
-    last = None
-    for cell in cells:
-        if cell.row != last:
-            result.rows += 1
-            last = cell.row
-        yield cell
 
 
 def _plan(records: Records, by_case: dict[str, list[Wanted]], result: ImportResult) -> dict[str, Marks]:
