@@ -181,7 +181,7 @@ def test_low_register_grid_is_checked_once_per_column_pupil_and_day(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Linear time, shown by counting: a grid of 24 rows and 104 columns is 2,496 cells, yet each column's
-    date is read once, each pupil matched once and each of the pupil's sessions checked once; and the attendance
+    date is read once, each pupil matched once and each of the pupil's days checked once; and the attendance
     log of each case is written from that case's own changes only (it once scanned every change for every case)."""
     from apcli.records.store import Records
 
@@ -211,7 +211,7 @@ def test_low_register_grid_is_checked_once_per_column_pupil_and_day(
     assert report["rows"] == 24 and report["added"] + report["unchanged"] + report["replaced"] == 2 * len(days)
     assert calls["as_date"] == 2 * len(days)  # once per day as the header is read, once as its cells are checked
     assert calls["match"] == 1 and calls["to_code"] == 1
-    assert calls["_check_day"] == 2 * len(days)  # once per session of the pupil, not once per cell
+    assert calls["_check_day"] == len(days)  # once per day of the pupil (issue 18), not once per session or cell
 
 
 def test_low_register_a_large_grid_is_read_in_bounded_memory(demo: Path, tmp_path: Path) -> None:

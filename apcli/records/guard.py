@@ -257,8 +257,11 @@ class Guard:
                 os.chmod(real, FOLDER_MODE)
         return real
 
-    def write(self, path: Path | str, content: str | bytes, area: str | tuple[str, ...] | None = None) -> Path:
-        """Replace `path` by `content` atomically (whole old file or whole new file), mode 600."""
+    def write(
+        self, path: Path | str, content: str | bytes, area: str | tuple[str, ...] | None = None, durable: bool = True
+    ) -> Path:
+        """Replace `path` by `content` atomically (whole old file or whole new file), mode 600. `durable=False`
+        skips the fsyncs, for a note that need not outlive a crash (who holds a lock): still whole, maybe old."""
         real = self.check(path, area)
         if real.parent != self.root:
             self.make_folder(real.parent)
@@ -272,14 +275,16 @@ class Guard:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
                 stream.flush()
-                os.fsync(stream.fileno())
+                if durable:
+                    os.fsync(stream.fileno())
             os.chmod(temporary, FILE_MODE)
             os.replace(temporary, real)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
-        fsync_folder(real.parent)
+        if durable:
+            fsync_folder(real.parent)
         return real
 
     def write_new(self, path: Path | str, content: bytes) -> Path:
@@ -292,9 +297,12 @@ class Guard:
             os.fsync(stream.fileno())
         return real
 
-    def move(self, source: Path | str, target: Path | str, area: str | tuple[str, ...] | None = None) -> None:
+    def move(
+        self, source: Path | str, target: Path | str, area: str | tuple[str, ...] | None = None, sync: bool = True
+    ) -> Path:
         """Rename one checked regular file over another path inside the folder (the link itself is never
-        followed; a link or special file at either end is refused)."""
+        followed; a link or special file at either end is refused). Returns the target's folder; `sync=False`
+        leaves fsyncing it to the caller, who renames many files into one folder and fsyncs it once after."""
         real_source, real_target = self.check(source), self.check(target, area)
         for real in (real_source, real_target):
             with contextlib.suppress(FileNotFoundError):
@@ -303,7 +311,9 @@ class Guard:
                     raise UnsafePath(f"{_kind(mode)}, not a file; ap moves only files", self._shown(real))
         os.chmod(real_source, FILE_MODE)
         os.replace(real_source, real_target)
-        fsync_folder(real_target.parent)
+        if sync:
+            fsync_folder(real_target.parent)
+        return real_target.parent
 
     def remove(self, path: Path | str, area: str | tuple[str, ...] | None = None) -> None:
         """Remove a file if it is there. A link is removed as a link (what it points to is untouched)."""

@@ -435,8 +435,10 @@ class Records:
         owner = folder / f"{name}.owner"
         try:
             with self.guard.lock_file(folder / f"{name}.lock", timeout):
-                self.guard.write(
-                    owner, f"process {os.getpid()} on {platform.node()}, since {time.strftime('%H:%M:%S')}"
+                self.guard.write(  # only for a waiting user's message while the lock is held: not fsynced
+                    owner,
+                    f"process {os.getpid()} on {platform.node()}, since {time.strftime('%H:%M:%S')}",
+                    durable=False,
                 )
                 try:
                     yield

@@ -15,12 +15,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from apcli.policy.during import closure_problem, x_problem
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
 from apcli.errors import EXIT_INVALID_FILE, EXIT_REFUSED, ApError
 from apcli.model import codes
@@ -45,8 +45,9 @@ class RowError:
         return f"row {self.row}, {self.column}{value}: {self.why}"
 
 
-@dataclass(frozen=True, slots=True)
-class MarkChange:
+class MarkChange(NamedTuple):
+    """A mark an import adds or replaces (a tuple: a year's register makes tens of thousands)."""
+
     case: str
     date: dt.date
     session: str
@@ -210,14 +211,47 @@ def _where(placements: list[Placement]) -> str:
     return "; and at ".join(f"{p.provider} on {', '.join(p.weekdays)} ({_span(p)})" for p in placements)
 
 
-def _check_day(
-    records: Records, case_id: str, case: Case, day: dt.date, session: str, today: dt.date, provider: str = ""
-) -> Placement | str:
-    """The placement a mark on `day`, `session` lands on (at `provider`, the register's, where given), or why
-    the case cannot have that mark. A pupil at two providers on the day needs the register's provider."""
-    from apcli.model.attendance import last_day
-    from apcli.model.status import notified_days
+class _Notified:
+    """Whether a notice given covers a placement's day and the day is not past its last (status.notified_days
+    for one day, and attendance.last_day), each placement's notices read once rather than once a day."""
 
+    def __init__(self) -> None:
+        self._of: dict[int, tuple[set[int], list[tuple[dt.date, dt.date, set[int]]], dt.date]] = {}
+        self._held: list[Placement] = []  # the placements looked at, so that no id in _of is reused
+
+    def __call__(self, placement: Placement, day: dt.date) -> bool:
+        found = self._of.get(id(placement))
+        if found is None:
+            from apcli.model.attendance import last_day
+            from apcli.model.schema import weekday_numbers
+
+            spans = [
+                (n.first_day or n.start, n.end, weekday_numbers(n.weekdays or placement.weekdays))
+                for n in placement.notices
+            ]
+            found = self._of[id(placement)] = (weekday_numbers(placement.weekdays), spans, last_day(placement))
+            self._held.append(placement)
+        own, spans, last = found
+        if day > last:
+            return False
+        for first, end, wanted in spans:  # noqa: SIM110 (a loop, not any(): this runs once a day of every case)
+            if first <= day <= end and (own <= wanted or day.weekday() in wanted):
+                return True
+        return False
+
+
+def _check_day(
+    records: Records,
+    case_id: str,
+    case: Case,
+    day: dt.date,
+    today: dt.date,
+    provider: str = "",
+    notified_on: _Notified | None = None,
+) -> list[Placement] | str:
+    """The placements (at `provider`, the register's, where given) that could take a mark on `day`, or why the
+    case can have no mark that day: worked out once a day of a case, whichever sessions the register marks (the
+    session is `_in_session`'s). A pupil at two providers on the day needs the register's provider."""
     if not case.placements:
         return "the case has no placement"
     candidates = case.placements
@@ -250,26 +284,33 @@ def _check_day(
     on_day = [p for p in running if _WEEKDAYS[day.weekday()] in p.weekdays]
     if not on_day:
         return f"{day} is a {day:%A}, not one of the placement's days; {case_id} is at {_where(running)}"
-    notified = [p for p in on_day if notified_days(p, [day]) and day <= last_day(p)]
+    covered = notified_on or _Notified()
+    notified = [p for p in on_day if covered(p, day)]
     if not notified:
         p = on_day[0]
         return (
             f"{day} was added to {p.id} at {p.provider} by a change the parents have not yet been given notice "
             f"of, so it is not a placement day yet (ap notice {case_id} --placement {p.id})"
         )
-    in_session = [p for p in notified if session in p.session_names]
-    if not in_session:
-        p = notified[0]
-        return (
-            f"{day} {session.upper()}: {case_id}'s placement {p.id} at {p.provider} is "
-            f"{_SESSION_WORDS.get(p.attends, p.attends)} (--sessions {p.attends}), so it has no {session.upper()} "
-            "session to mark"
-        )
-    return in_session[0]
+    return notified
 
 
-@dataclass(frozen=True, slots=True)
-class Wanted:
+def _in_session(case_id: str, notified: list[Placement], day: dt.date, session: str) -> Placement | str:
+    """Of the placements `_check_day` found for the day, the one a mark in `session` lands on, or why none."""
+    for placement in notified:
+        if session in placement.session_names:
+            return placement
+    p = notified[0]
+    return (
+        f"{day} {session.upper()}: {case_id}'s placement {p.id} at {p.provider} is "
+        f"{_SESSION_WORDS.get(p.attends, p.attends)} (--sessions {p.attends}), so it has no {session.upper()} "
+        "session to mark"
+    )
+
+
+class Wanted(NamedTuple):
+    """A mark the register asks for (a tuple: one is made for every cell of a register)."""
+
     case: str
     date: dt.date
     session: str
@@ -303,90 +344,115 @@ Refusal = tuple[str | None, str, str]
 
 
 def check_cells(
-    records: Records, cells: Iterable[Cell], today: dt.date, provider: str = ""
+    records: Records, cells: Iterable[Cell], today: dt.date, provider: str = "", counted: ImportResult | None = None
 ) -> tuple[list[Wanted], Problems]:
     """Every cell checked: the marks the register asks for, and every problem with its row.
 
     What many cells share is worked out once, not once a cell: who a row's pupil is, what a day and
     session of a case allow, what a mark means for a case. A register's cells are read in one pass, so
     a grid of a million marks is checked in linear time. `provider` is whose register it is (--provider), where
-    the register has no provider column."""
+    the register has no provider column. Where `counted` is given, the register's rows that hold marks are counted
+    into it (a row's cells come together)."""
     pupils = index_cases(records)
     words = records.settings.mark_words
     wanted: dict[tuple[str, dt.date, str], Wanted] = {}
     errors = Problems()
     dates: dict[Any, dt.date | None] = {}
+    sessions: dict[str, str] = {}  # a session as the register writes it ("AM", "am ") -> "am"
     pupil_of: dict[tuple[str, Any, str], str | Refusal] = {}
-    when: dict[tuple[str, Any, str, str], tuple[dt.date, str, Placement] | Refusal] = {}
+    # (case, day, provider): why no mark can stand that day, or the placement (or why none) each session lands on
+    on_day: dict[tuple[str, dt.date, str], dict[str, Placement | str] | str] = {}
     what: dict[tuple[str, str, Any], str | Refusal] = {}  # a mark's word means a code at one provider (B or D)
+    closed: dict[tuple[str, dt.date, str], str | None] = {}  # (provider, day, code): closure_problem's
+    notified_on = _Notified()
     known_providers = set(records.provider_ids())
     closures = {pid: bool(p.closures) for pid, p in records.providers.items()}
+    closure_codes = codes.CLOSURE_CODES
+    rows, last_row = 0, None
     for cell in cells:
-        if cell.note and (why := note_problem(cell.note)) is not None:
-            errors.add(cell.row, "note", "", why)
+        row, column, key_column, key, date, session_text, mark, note, name, row_provider = cell
+        if row != last_row:
+            rows, last_row = rows + 1, row
+        if note and (why := note_problem(note)) is not None:
+            errors.add(row, "note", "", why)
             continue
         try:
-            day = dates[cell.date]
+            day = dates[date]
         except KeyError:
-            day = dates[cell.date] = as_date(cell.date)
+            day = dates[date] = as_date(date)
         except TypeError:
-            day = as_date(cell.date)
-        who = (cell.key_column, cell.key, cell.name)
-        found = pupil_of.get(who) if isinstance(cell.key, str) else None
+            day = as_date(date)
+        who = (key_column, key, name)
+        found = pupil_of.get(who) if isinstance(key, str) else None
         if found is None:
             found, shared = _pupil(pupils, cell, day)
             if shared:
                 pupil_of[who] = found
         if isinstance(found, tuple):
-            errors.add(cell.row, found[0] or cell.column, found[1], found[2])
+            errors.add(row, found[0] or column, found[1], found[2])
             continue
-        at = cell.provider or provider
-        if cell.provider and provider and cell.provider != provider:
-            errors.add(cell.row, "provider", cell.provider, f"is not {provider}, the provider given with --provider")
+        at = row_provider or provider
+        if row_provider and provider and row_provider != provider:
+            errors.add(row, "provider", row_provider, f"is not {provider}, the provider given with --provider")
             continue
-        if cell.provider and cell.provider not in known_providers:
-            errors.add(cell.row, "provider", cell.provider, "is not a provider in the register (ap provider list)")
+        if row_provider and row_provider not in known_providers:
+            errors.add(row, "provider", row_provider, "is not a provider in the register (ap provider list)")
             continue
-        checked = when.get((found, cell.date, cell.session, at))
-        if checked is None:
-            checked = when[(found, cell.date, cell.session, at)] = _day_and_session(
-                records, pupils, found, cell, day, today, at
+        if day is None:
+            errors.add(row, "date", _shown(date), "is not a date (write 2027-01-11 or 11/01/2027)")
+            continue
+        session = sessions.get(session_text)
+        if session is None:
+            session = session_text.strip().lower()
+            if session not in ("am", "pm"):
+                errors.add(row, "session", session_text, "is not AM or PM")
+                continue
+            sessions[session_text] = session
+        placed = on_day.get((found, day, at))
+        if placed is None:
+            checked = _check_day(records, found, pupils.by_id[found], day, today, at, notified_on)
+            placed = on_day[(found, day, at)] = (
+                checked if isinstance(checked, str) else {s: _in_session(found, checked, day, s) for s in ("am", "pm")}
             )
-        if isinstance(checked[0], str | None):
-            refused = checked
-            errors.add(cell.row, refused[0] or cell.column, refused[1], refused[2])
+        placement = placed if isinstance(placed, str) else placed[session]
+        if isinstance(placement, str):
+            errors.add(row, "date" if column == "mark" else column, str(date), placement)
             continue
-        day, session, placement = checked
+        at_provider = placement.provider
         try:
-            code = what[(found, placement.provider, cell.mark)]
+            code = what[(found, at_provider, mark)]
         except KeyError:
-            code = what[(found, placement.provider, cell.mark)] = _code(records, found, cell, words, placement)
+            code = what[(found, at_provider, mark)] = _code(records, found, cell, words, placement)
         except TypeError:
             code = _code(records, found, cell, words, placement)
         if isinstance(code, tuple):
-            errors.add(cell.row, code[0] or cell.column, code[1], code[2])
+            errors.add(row, code[0] or column, code[1], code[2])
             continue
-        if (code in codes.CLOSURE_CODES or closures.get(placement.provider)) and (
-            why := closure_problem(records, placement.provider, day, code)
-        ):
-            errors.add(cell.row, cell.column, _shown(cell.mark), why)
-            continue
+        if code in closure_codes or closures.get(at_provider):
+            try:
+                why = closed[(at_provider, day, code)]
+            except KeyError:
+                why = closed[(at_provider, day, code)] = closure_problem(records, at_provider, day, code)
+            if why:
+                errors.add(row, column, _shown(mark), why)
+                continue
         if code == codes.NOT_COMPULSORY_AGE and (why := x_problem(found, pupils.by_id[found], day)):
-            errors.add(cell.row, cell.column, _shown(cell.mark), why)
+            errors.add(row, column, _shown(mark), why)
             continue
-        key = (found, day, session)
-        earlier = wanted.get(key)
+        earlier = wanted.get((found, day, session))
         if earlier is None:
-            wanted[key] = Wanted(found, day, session, code, cell.row, cell.note)
+            wanted[(found, day, session)] = Wanted(found, day, session, code, row, note)
         elif earlier.code != code:
             errors.append(
                 RowError(
-                    cell.row,
-                    cell.column,
-                    _shown(cell.mark),
+                    row,
+                    column,
+                    _shown(mark),
                     f"{found} {day} {session.upper()} is marked {earlier.code} in row {earlier.row} and {code} here",
                 )
             )
+    if counted is not None:
+        counted.rows += rows
     return list(wanted.values()), errors
 
 
@@ -406,20 +472,6 @@ def _pupil(pupils: Pupils, cell: Cell, day: dt.date | None) -> tuple[str | Refus
         )
         return ("name", cell.name, why), shared
     return matched, shared
-
-
-def _day_and_session(
-    records: Records, pupils: Pupils, case_id: str, cell: Cell, day: dt.date | None, today: dt.date, provider: str
-) -> tuple[dt.date, str, Placement] | Refusal:
-    if day is None:
-        return ("date", _shown(cell.date), "is not a date (write 2027-01-11 or 11/01/2027)")
-    session = cell.session.strip().lower()
-    if session not in ("am", "pm"):
-        return ("session", cell.session, "is not AM or PM")
-    placement = _check_day(records, case_id, pupils.by_id[case_id], day, session, today, provider)
-    if isinstance(placement, str):
-        return ("date" if cell.column == "mark" else None, str(cell.date), placement)
-    return day, session, placement
 
 
 def _code(records: Records, case_id: str, cell: Cell, words: dict[str, str], placement: Placement) -> str | Refusal:
@@ -501,7 +553,7 @@ def import_register(
     result = ImportResult(printable(path.name), dry_run=dry_run)  # the name goes into the log
     shown = shown_path(path)
     _, cells = read_register(path)
-    wanted, errors = check_cells(records, _counted(cells, result), today, provider)
+    wanted, errors = check_cells(records, cells, today, provider, counted=result)
     result.errors, result.error_count = list(errors), errors.total
     if errors.total:
         listed = "\n".join(f"  {e.message}" for e in result.errors[:200])
@@ -562,16 +614,6 @@ def _would_replace(records: Records, wanted: list[Wanted]) -> list[MarkChange]:
     return scratch.replaced
 
 
-def _counted(cells: Iterator[Cell], result: ImportResult) -> Iterator[Cell]:
-    """The cells, counting the register's rows that hold marks into `result` (a row's cells come together)."""
-    last = None
-    for cell in cells:
-        if cell.row != last:
-            result.rows += 1
-            last = cell.row
-        yield cell
-
-
 def _plan(records: Records, by_case: dict[str, list[Wanted]], result: ImportResult) -> dict[str, Marks]:
     """The marks each case will hold; fills in what is added, unchanged and replaced."""
     changed: dict[str, Marks] = {}
@@ -581,16 +623,20 @@ def _plan(records: Records, by_case: dict[str, list[Wanted]], result: ImportResu
         current = records.marks(case_id, fresh=True)
         updated = Marks({day: dict(pair) for day, pair in current.days.items()}, dict(current.notes))
         touched = False
-        for mark in sorted(marks, key=lambda m: (m.date, m.session)):
-            old = current.get(mark.date, mark.session)
-            touched = _add_note(updated, mark.date, mark.note) or touched
+        days, new_days, unchanged = current.days, updated.days, 0
+        for mark in sorted(marks):  # by date and session: a case's (date, session) is in `marks` once
+            pair = days.get(mark.date)
+            old = None if pair is None else pair.get(mark.session)
+            if mark.note and _add_note(updated, mark.date, mark.note):
+                touched = True
             if old == mark.code:
-                result.unchanged += 1
+                unchanged += 1
                 continue
             change = MarkChange(case_id, mark.date, mark.session, old, mark.code, mark.row)
             (result.added if old is None else result.replaced).append(change)
-            updated.set(mark.date, mark.session, mark.code)
+            new_days.setdefault(mark.date, {})[mark.session] = mark.code
             touched = True
+        result.unchanged += unchanged
         if touched:
             changed[case_id] = updated
     return changed

@@ -51,6 +51,8 @@ class RegisterError(InvalidFileError):
 def _cell_text(value: Any) -> str:
     """A cell as text; a line break in it as \\n, which a CSV writer quotes (a bare \\r it may not: a note
     holding one would split its line of the case's attendance file in two)."""
+    if value.__class__ is str and "\r" not in value:
+        return value.strip()  # the usual cell, from CSV: the same text, found without replacing
     return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
@@ -290,7 +292,13 @@ def detect_layout(header: list[Any], shown: str) -> Layout:
 
 
 def _has_text(row: list[Any]) -> bool:
-    return any(isinstance(cell, Formula) or _cell_text(cell) for cell in row)
+    for cell in row:
+        if cell.__class__ is str:
+            if cell.strip():  # what _cell_text gives holds text exactly when the cell does
+                return True
+        elif isinstance(cell, Formula) or _cell_text(cell):
+            return True
+    return False
 
 
 def read_register(path: Path) -> tuple[str, Iterator[Cell]]:
@@ -321,6 +329,10 @@ def _cells(layout: Layout, header: list[Any], first: int, row: list[Any], rest: 
     ]
     width = len(header)
     cols = layout.columns
+    long = layout.kind == "long"
+    if long:  # the long layout's columns, looked up once rather than once a row
+        date_index, session_index, mark_index = cols["date"], cols["session"], cols["mark"]
+        note_index = cols.get("note")
     number = first
     while True:
         if _has_text(row):
@@ -328,16 +340,16 @@ def _cells(layout: Layout, header: list[Any], first: int, row: list[Any], rest: 
             key = padded[key_index] if isinstance(padded[key_index], Formula) else _cell_text(padded[key_index])
             name = _cell_text(padded[name_index]) if name_index is not None else ""
             provider = _cell_text(padded[provider_index]).lower() if provider_index is not None else ""
-            if layout.kind == "long":
-                note = padded[cols["note"]] if "note" in cols else ""
+            if long:
+                note = padded[note_index] if note_index is not None else ""
                 yield Cell(
                     number,
                     "mark",
                     layout.key_column,
                     key,
-                    padded[cols["date"]],
-                    _cell_text(padded[cols["session"]]),
-                    padded[cols["mark"]],
+                    padded[date_index],
+                    _cell_text(padded[session_index]),
+                    padded[mark_index],
                     _cell_text(note) if not isinstance(note, Formula) else "",
                     name,
                     provider,

@@ -1,0 +1,122 @@
+"""Issue 18: what made `ap attendance import` linear and batched keeps its guarantees.
+
+- The journal still fsyncs every staged file and the plan before any rename, and now fsyncs the folder it
+  renamed into once, after the last rename and before the staged change is removed (it was once a rename).
+- A register cell's text is what it was: the fast path for plain CSV text gives exactly the old answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from apcli.records.guard import Guard
+from apcli.records.journal import STAGING_DIR, write_together
+from apcli.steps import registers
+from apcli.steps.registers import Formula
+
+
+def _events(demo: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every fsync and rename ap makes from now on, named by what it was on (the calls still happen)."""
+    events: list[str] = []
+    folders = {(demo / "cases").stat().st_ino: "fsync cases/"}
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(descriptor: int) -> None:
+        status = os.fstat(descriptor)
+        if stat.S_ISDIR(status.st_mode):
+            staging = demo / STAGING_DIR
+            if staging.exists() and status.st_ino == staging.stat().st_ino:
+                events.append(f"fsync {STAGING_DIR}/")
+            else:
+                events.append(folders.get(status.st_ino, "fsync the change's folder"))
+        else:
+            events.append("fsync a file")
+        real_fsync(descriptor)
+
+    def replace(source: Any, target: Any) -> None:
+        folder = Path(target).parent
+        events.append(
+            "rename into the change's folder" if folder.parent.name == STAGING_DIR else f"rename into {folder.name}/"
+        )
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    return events
+
+
+def test_write_together_fsyncs_each_file_then_each_folder_it_renamed_into_once(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = ["AP-2026-001", "AP-2026-006", "AP-2026-010"]
+    files: dict[Path, str | bytes] = {}
+    for case_id in cases:
+        files[demo / "cases" / f"{case_id}.attendance.csv"] = f"date,am,pm,note\n# {case_id}\n"
+        files[demo / "cases" / f"{case_id}.attendance-log.csv"] = f"date,at,by,what\n# {case_id}\n"
+    events = _events(demo, monkeypatch)
+    write_together(Guard(demo), files, locks=cases)
+    assert events == [
+        *["fsync a file"] * 6,  # each staged file, before the plan
+        "fsync the change's folder",
+        f"fsync {STAGING_DIR}/",
+        "fsync a file",  # the plan, written atomically beside them: the commit point
+        "rename into the change's folder",
+        "fsync the change's folder",
+        *["rename into cases/"] * 6,
+        "fsync cases/",  # once, after every rename, before the change's folder is removed
+        f"fsync {STAGING_DIR}/",
+    ]
+    assert [path.read_text() for path in files] == list(files.values())
+    assert not any((demo / STAGING_DIR).iterdir())
+
+
+def test_a_lock_owner_note_is_written_whole_without_an_fsync(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from apcli.records.store import Records
+
+    records = Records.open(demo)
+    events = _events(demo, monkeypatch)
+    with records.lock("AP-2026-001"):
+        owner = (demo / ".locks" / "AP-2026-001.owner").read_text()
+        assert owner.startswith(f"process {os.getpid()} on ")
+        assert stat.S_IMODE((demo / ".locks" / "AP-2026-001.owner").stat().st_mode) == 0o600
+    assert events == ["rename into .locks/"]  # written atomically, and nothing fsynced
+    assert not (demo / ".locks" / "AP-2026-001.owner").exists()
+
+
+def _old_cell_text(value: Any) -> str:
+    """registers._cell_text as it was before issue 18."""
+    return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _old_has_text(row: list[Any]) -> bool:
+    return any(isinstance(cell, Formula) or _old_cell_text(cell) for cell in row)
+
+
+CELL_TEXT = st.text(alphabet=st.sampled_from(list(" \t\r\n\x0b\x0c\x1c\x85\u00a0\u2028\u3000aB1/é;,\"'")), max_size=12)
+CELLS = (
+    CELL_TEXT
+    | st.text(max_size=12)
+    | st.none()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.dates().map(lambda day: dt.datetime(day.year, day.month, day.day))
+    | st.builds(Formula, st.text(max_size=5))
+)
+
+
+@given(CELLS)
+def test_a_cells_text_is_what_it_was(value: Any) -> None:
+    assert registers._cell_text(value) == _old_cell_text(value)
+
+
+@given(st.lists(CELLS, max_size=6))
+def test_a_row_holds_text_exactly_when_it_did(row: list[Any]) -> None:
+    assert registers._has_text(row) is _old_has_text(row)
