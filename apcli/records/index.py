@@ -10,8 +10,9 @@ YAML parsed, no rule run, unless something changed.
   content and results are dropped and worked out again. An edit that keeps a file's size and times (a clock
   set back) is not seen by a stat; `ap check --rebuild` starts the index again from the files.
 - **Keyed by the schema and the rules.** The index records the fingerprint of the code that decides what it
-  holds: the schema and the loader (`apcli/model/`, `apcli/records/`), the rules (`apcli/policy/`), the three
-  reports whose rows it keeps, and pydantic's version. An index made by other code, for another folder, of an
+  holds: the schema (`apcli/model/`), the loader and this index (`records/yamlio.py`, `store.py`, `index.py`),
+  the rules (`apcli/policy/`), the reports whose results it keeps (`reports/due.py`, `checking.py`,
+  `overview.py`, `money.py`, `census.py`), and pydantic's version. An index made by other code, for another folder, of an
   older format, or that sqlite cannot read, is emptied and made again, never trusted. An upgrade that changes
   none of these keeps it.
 - **Settings, calendar and providers.** Every result rests on them: the sha256 of their bytes is kept too, and
@@ -58,8 +59,8 @@ _FAILURES = (OSError, ApError, ValueError, RuntimeError, KeyError, sqlite3.Error
 # The code whose change changes what the index holds: the schema, the loader, the rules, the reports it keeps.
 FINGERPRINTED = (
     "model",
-    "records",
     "policy",
+    *(f"records/{name}.py" for name in ("yamlio", "store", "index")),
     *(f"reports/{name}.py" for name in ("due", "checking", "overview", "money", "census")),
 )
 

@@ -41,20 +41,30 @@ def due_items(
     from apcli.policy import catalogue
 
     rules = [rule for rule in catalogue().values() if rule.kind == "due" and rule.check]
-    items: list[DueItem] = []
+    owed: dict[tuple[str, str, str, str, str], None] = {}  # (due, case, rule, what, pupil): sorts as it should
     problems: list[ApError] = []
+    day = today.toordinal()
     for _, kept in records.index.each(
         "due", today, lambda loaded, day: _case_items(loaded, rules, day, records), case_ids
     ):
         if not isinstance(kept, list):
             problems.append(_as_problem(kept))
             continue
-        items += [_served(item, today) for item in kept if item["from"] <= today.toordinal() <= item["until"]]
-    items = list(dict.fromkeys(items))  # a provider's item, found by each of its cases, once
+        # a provider's item, found by each of its cases, once
+        owed.update(
+            dict.fromkeys(
+                (due, case, rule, what, pupil)
+                for case, pupil, rule, what, due, first, last in kept
+                if first <= day <= last
+            )
+        )
     if within is not None:
-        horizon = today + dt.timedelta(days=max(0, min(within, (dt.date.max - today).days)))
-        items = [item for item in items if item.due <= horizon]
-    items.sort(key=lambda item: (item.due, item.case, item.rule, item.what))
+        horizon = (today + dt.timedelta(days=max(0, min(within, (dt.date.max - today).days)))).isoformat()
+        owed = {item: None for item in owed if item[0] <= horizon}
+    items = []
+    for due_text, case, rule, what, pupil in sorted(owed):
+        due = dt.date.fromisoformat(due_text)
+        items.append(DueItem(case, pupil, rule, what, due, "overdue" if due < today else "due"))
     return items, problems
 
 
@@ -66,14 +76,10 @@ def _as_problem(error: BaseException) -> ApError:
     raise error
 
 
-def _served(kept: dict[str, Any], today: dt.date) -> DueItem:
-    due = dt.date.fromisoformat(kept["due"])
-    return DueItem(kept["case"], kept["pupil"], kept["rule"], kept["what"], due, "overdue" if due < today else "due")
-
-
-def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: Records) -> list[dict[str, Any]]:
+def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: Records) -> list[list[Any]]:
     """An open placement's items, and what an ended one still owes (apcli/steps/duties.py): the due rules run
-    once. Each item as the index keeps it: with the first and last day (as ordinals) on which it is owed."""
+    once. Each item as the index keeps it: case, pupil, rule, what, due, and the first and last day (as
+    ordinals) on which it is owed."""
     from apcli.model.status import status
     from apcli.policy import CaseContext
     from apcli.policy.base import owed_on
@@ -95,15 +101,7 @@ def _case_items(loaded: LoadedCase, rules: list[Rule], today: dt.date, records: 
         else:
             case, pupil = loaded.id, loaded.case.pupil.name
         items.append(
-            {
-                "case": case,
-                "pupil": pupil,
-                "rule": rule.id,
-                "what": finding.message,
-                "due": finding.due.isoformat(),
-                "from": first.toordinal(),
-                "until": last.toordinal(),
-            }
+            [case, pupil, rule.id, finding.message, finding.due.isoformat(), first.toordinal(), last.toordinal()]
         )
     return items
 
