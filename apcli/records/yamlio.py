@@ -195,8 +195,9 @@ def decode(data: bytes, file: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-# The control characters YAML does not allow in a file (C0 but tab, LF and CR; DEL; C1 but NEL), found first
-# to name their line. YAML reads a CR or a NEL as a line break, so neither reaches a value.
+# The control characters YAML does not allow in a file (C0 but tab, LF and CR; DEL; C1 but NEL): looked for
+# when libyaml refuses a character, to name the line. YAML reads a CR or a NEL as a line break, so neither
+# reaches a value.
 LITERAL_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
@@ -208,11 +209,6 @@ def load(text: str, file: str, *, plain: bool = False) -> Any:
     (a line break of any kind in it is a new line), and one from an escape is refused, naming its field and
     line as the models' check did. The models take a records file's data checked here, once, not field by
     field (model/schema.py Strict; store.validate)."""
-    literal = LITERAL_CONTROL.search(text)
-    if literal is not None:
-        from apcli.model.schema import CONTROL_MESSAGE
-
-        raise InvalidFileError(CONTROL_MESSAGE, file, text.count("\n", 0, literal.start()) + 1)
     loader = SafeRecordLoader(text)
     collecting = gc.isenabled()
     gc.disable()  # building a large file's objects set off collections over all of them, again and again
@@ -231,6 +227,11 @@ def load(text: str, file: str, *, plain: bool = False) -> Any:
         problem = error.problem or str(error)
         raise InvalidFileError(f"not valid YAML: {problem}", file, mark.line + 1 if mark else None) from None
     except yaml.YAMLError as error:
+        literal = LITERAL_CONTROL.search(text) if isinstance(error, yaml.reader.ReaderError) else None
+        if literal is not None:  # said as the models said it, with its line (libyaml gives an offset)
+            from apcli.model.schema import CONTROL_MESSAGE
+
+            raise InvalidFileError(CONTROL_MESSAGE, file, text.count("\n", 0, literal.start()) + 1) from None
         raise InvalidFileError(f"not valid YAML: {error}", file) from None
     except RecursionError:
         raise InvalidFileError("nested too deeply to be a records file", file) from None
