@@ -252,6 +252,8 @@ def _check_nodes(root: yaml.Node, escapes: bool) -> set[int]:
     With `escapes` (the text holds a backslash), a double-quoted scalar's escapes may have made a control
     character (`"\\e"`, `"\\x1b"`, `"\\u0007"`): in a value its line breaks become new lines (as `"\\r\\n"`
     always read) and the ids of those still holding one are returned, with those of keys holding any."""
+    if escapes:
+        from apcli.model.schema import CONTROL_CHARACTERS, plain_text
     seen: set[int] = set()
     escaped: set[int] = set()
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
@@ -273,8 +275,6 @@ def _check_nodes(root: yaml.Node, escapes: bool) -> set[int]:
                 stack.append((pair[0], depth + 1, True))
                 stack.append((pair[1], depth + 1, False))
         elif escapes and isinstance(node, yaml.ScalarNode) and node.style == '"':
-            from apcli.model.schema import CONTROL_CHARACTERS, plain_text
-
             if key:
                 if CONTROL_CHARACTERS.search(node.value):
                     escaped.add(id(node))
