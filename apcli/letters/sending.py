@@ -153,6 +153,9 @@ def every_recorded_file(records: Records, case_id: str, case: Case) -> tuple[set
 LETTER_NAME = re.compile(r"(notice|invitation|review)-\d{4}-\d{2}-\d{2}-(la|parent-\d+)(-\d+)?\.(html|txt|docx)")
 
 
+_LETTER_IN_PATH = re.compile(f"/({LETTER_NAME.pattern})")  # as a letter's file names it (a literal / is quick to find)
+
+
 def _ap_letters(records: Records, folder: Path) -> list[Path]:
     """The regular files directly in `folder` that ap could have named (links and other files left alone)."""
     found = []
@@ -167,22 +170,40 @@ def unrecorded_letters(records: Records) -> list[Path]:
     killed between writing its letters and saving the case. Never sent as far as the records know.
 
     Only files ap names (its letter names, regular files, not links) in letters/ and its folders one level
-    down are looked at. If any case cannot be read, its recorded letters are unknown, so none are listed; nor
-    if letters/ is a link (never followed).
+    down are looked at. Only the cases whose text could record one of them are read as cases (see
+    _may_record), so that `ap check` on a folder of thousands of cases reads none when letters/ is empty.
+    If such a case cannot be read (or any case's file), its recorded letters are unknown, so none are listed;
+    nor if letters/ is a link (never followed).
     """
     try:
         if not records.guard.is_folder(LETTERS_DIR, LETTERS_DIR):
             return []
-        recorded: set[str] = set()
-        for case_id in records.case_ids():
-            recorded |= recorded_files(records.load_case(case_id).case)
         found = _ap_letters(records, records.root / LETTERS_DIR)
         for entry in records.guard.entries(LETTERS_DIR):
             if entry.is_dir(follow_symlinks=False):
                 found += _ap_letters(records, records.root / LETTERS_DIR / entry.name)
+        if not found:
+            return []
+        names = {path.name for path in found}
+        recorded: set[str] = set()
+        for case_id in records.case_ids():
+            if _may_record(records, case_id, names):
+                recorded |= recorded_files(records.load_case(case_id).case)
     except ApError:  # a case that cannot be read, or letters/ that is a link: `ap check` reports those itself
         return []
     return sorted(path for path in found if records.guard.relative(path).as_posix() not in recorded)
+
+
+def _may_record(records: Records, case_id: str, names: set[str]) -> bool:
+    """Whether the case's file could record a letter file named one of `names`, from its text alone. A letter's
+    `file:` holds it as it is, after a / (the name has no space for a line to fold at and no quote to double),
+    unless a double-quoted escape spells it otherwise, which takes a backslash: a text naming none and holding
+    no backslash records none. ApError if the file cannot be read."""
+    from apcli.records.store import read_text
+
+    path = records.case_path(case_id)
+    text = read_text(path, records.shown(path), records.guard)
+    return "\\" in text or any(match.group(1) in names for match in _LETTER_IN_PATH.finditer(text))
 
 
 def remove_leftovers(records: Records, case_id: str, recorded: set[str]) -> list[Path]:

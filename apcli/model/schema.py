@@ -12,7 +12,7 @@ import datetime as dt
 import itertools
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -120,42 +120,109 @@ def weekday_numbers(weekdays: list[Weekday] | list[str]) -> set[int]:
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # \r and \x0b included: see below
 LINE_BREAKS = re.compile("\r\n?|\x0b")  # Windows and old Mac line ends, Word's soft break: a new line
+CONTROL_MESSAGE = "holds a control character (an escape or similar); remove it"
+KEY_CONTROL_MESSAGE = "a key holds a control character (an escape or similar); remove it"
 
 
-def _plain(text: str) -> str:
-    """`text` with its line breaks as new lines; ValueError if it holds another control character.
-    Ordinary text costs one search: only a text with a control character (a \r, say) is looked at again."""
+def plain_text(text: str) -> str | None:
+    """`text` with its line breaks as new lines; None if it holds another control character. Ordinary text
+    costs one search: only a text with a control character (a \r, say) is looked at again."""
     if CONTROL_CHARACTERS.search(text) is None:
         return text
     text = LINE_BREAKS.sub("\n", text)
-    if CONTROL_CHARACTERS.search(text):
-        raise ValueError("holds a control character (an escape or similar); remove it")
-    return text
+    return None if CONTROL_CHARACTERS.search(text) else text
 
 
-def _no_control_characters(value: Any) -> Any:
-    """Line breaks of any kind become new lines; other control characters (tab aside) are refused: an escape
-    sequence in a name would retitle or clear the terminal of whoever lists the cases."""
+def plain_data(data: Any, title: str) -> Any:
+    """A model's input (Python data, or a constructor's keyword arguments) with every text's line breaks as
+    new lines, or a ValidationError (titled `title`) naming each text that holds another control character:
+    an escape sequence in a name would retitle or clear the terminal of whoever lists the cases. Models in
+    the data were checked when they were made, and are passed over. Data without a control character (nearly
+    all) is looked through once and returned as it is."""
+    if not _holds_control(data):
+        return data
+    from pydantic import ValidationError
+
+    problems: dict[tuple[str | int, ...], tuple[str, Any]] = {}
+    plain = _plain_walk(data, (), problems)
+    if problems:
+        raise ValidationError.from_exception_data(
+            title,
+            [
+                {"type": "value_error", "loc": loc, "input": value, "ctx": {"error": ValueError(message)}}
+                for loc, (message, value) in problems.items()
+            ],
+        )
+    return plain
+
+
+def _holds_control(data: Any) -> bool:
+    """Whether any text or key in `data` (its dicts, lists and tuples) holds a control character: every text
+    gathered, then searched once (a search per text took a third longer)."""
+    texts: list[str] = []
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            texts.extend(key for key in value if isinstance(key, str))
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+    return CONTROL_CHARACTERS.search("".join(texts)) is not None
+
+
+def _plain_walk(value: Any, loc: tuple[str | int, ...], problems: dict[tuple[str | int, ...], tuple[str, Any]]) -> Any:
+    """`value` made plain (see plain_data), each problem noted at its place as pydantic names it: a text in
+    a list at the list's field, as a field's own validator did, and anything else by its keys and indexes."""
     if isinstance(value, str):
-        return _plain(value)
-    # A validated list or mapping holds one type: one of models or dates is passed over at its first item.
-    if isinstance(value, list) and value and isinstance(value[0], str):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict) and value:
+        plain = plain_text(value)
+        if plain is None:
+            problems.setdefault(loc, (CONTROL_MESSAGE, value))
+            return value
+        return plain
+    if isinstance(value, dict):
         if any(isinstance(key, str) and CONTROL_CHARACTERS.search(key) for key in value):
-            raise ValueError("a key holds a control character (an escape or similar); remove it")
-        if isinstance(next(iter(value.values())), str):
-            return {key: _plain(item) for key, item in value.items()}
+            problems.setdefault(loc, (KEY_CONTROL_MESSAGE, value))
+        return {key: _plain_walk(item, (*loc, key), problems) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        items = [
+            _plain_walk(item, loc if isinstance(item, str) else (*loc, index), problems)
+            for index, item in enumerate(value)
+        ]
+        return items if isinstance(value, list) else tuple(items)
     return value
 
 
 class Strict(BaseModel):
     """Unknown fields are errors (a misspelt key must not be ignored), types are not coerced, no number is
-    infinite or nan (`1.0e400` reads as infinity), and no text holds a control character."""
+    infinite or nan (`1.0e400` reads as infinity), and no text holds a control character.
+
+    The text is checked where it comes in, once, not by a validator on every field (which took most of the
+    time of validating a case): a records file's text by ap's YAML loader (records/yamlio.py), which
+    validates what it read with the context TEXT_CHECKED; data and keyword arguments from anywhere else (what
+    the command line gives, through the steps) here, in model_validate and the constructor; and JSON from ap's
+    own cache, checked when it was stored, not at all."""
 
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, allow_inf_nan=False)
 
-    _plain_text = field_validator("*")(_no_control_characters)
+    def __init__(self, /, **data: Any) -> None:
+        super().__init__(**plain_data(data, type(self).__name__))
+
+    # pydantic calls a model's own __init__ for every model nested in the data it validates; marked as the
+    # base one, this runs only when the code itself makes a model (`Concern(summary=...)`), once.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        if options.get("context") is not TEXT_CHECKED:
+            obj = plain_data(obj, cls.__name__)
+        return super().model_validate(obj, **options)
+
+
+# The context in which ap validates the data its YAML loader read: the loader has checked the text.
+TEXT_CHECKED: dict[str, bool] = {"text_checked": True}
 
 
 # --- settings ------------------------------------------------------------------

@@ -272,7 +272,7 @@ def _merge_case(base_text: str, ours_text: str, theirs_text: str, name: str) -> 
         return None, [_problem_conflict(problem.message) for problem in error.problems]
     try:
         text = render_case(case, ours_text, name)
-        if validate(Case, yamlio.load(text, name), text, name) != case:
+        if validate(Case, yamlio.load(text, name, plain=True), text, name) != case:
             raise InvalidFileError("the merged case would not read back exactly as merged", name)
     except InvalidFileError as error:  # a comment of ours would be lost, say: never silently
         return None, [
@@ -282,7 +282,7 @@ def _merge_case(base_text: str, ours_text: str, theirs_text: str, name: str) -> 
 
 
 def _mapping(text: str, shown: str) -> dict[Any, Any]:
-    data = yamlio.load(text, shown)
+    data = yamlio.load(text, shown, plain=True)
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -207,7 +207,7 @@ def _field_path(loc: Sequence[Any]) -> str:
 
 def parse(text: str, shown: str, model: type[M]) -> M:
     """The YAML `text` of the file shown as `shown`, validated as `model`."""
-    data = yamlio.load(text, shown)
+    data = yamlio.load(text, shown, plain=True)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -216,13 +216,15 @@ def parse(text: str, shown: str, model: type[M]) -> M:
 
 
 def validate(model: type[M], data: Any, text: str, shown: str) -> M:
-    """`data` as `model`, or InvalidFilesError listing each problem with its field and line."""
+    """`data` as `model`, or InvalidFilesError listing each problem with its field and line. `data` is what
+    `yamlio.load(text, shown, plain=True)` read (or made of such data, as a merge is): its text is checked for
+    control characters, so the models do not look again."""
     from pydantic import ValidationError
 
-    from apcli.model.schema import Case, upgrade_case_data
+    from apcli.model.schema import TEXT_CHECKED, Case, upgrade_case_data
 
     try:
-        return model.model_validate(upgrade_case_data(data) if model is Case else data)
+        return model.model_validate(upgrade_case_data(data) if model is Case else data, context=TEXT_CHECKED)
     except ValueError as error:
         if not isinstance(error, ValidationError):
             raise InvalidFilesError([Problem(shown, None, str(error))]) from None
@@ -472,7 +474,9 @@ class Records:
         path = self.case_path(case_id)
         shown = self.shown(path)
         text = self.case_text(case, old_text, shown)
-        if validate(Case, yamlio.load(text, shown), text, shown) != case:  # never write what would not read back
+        if (
+            validate(Case, yamlio.load(text, shown, plain=True), text, shown) != case
+        ):  # never write what would not read back
             raise InvalidFileError(
                 "ap could not write this case so that it reads back exactly as it should, so it wrote nothing. "
                 "Check the text you gave for unusual characters; if it persists, report it.",

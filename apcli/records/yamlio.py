@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from apcli.errors import InvalidFileError
+from apcli.errors import InvalidFileError, InvalidFilesError, Problem
 
 MAX_BYTES = 5_000_000
 MAX_DEPTH = 64  # levels of lists and groups; a case file needs fewer than 10
@@ -195,8 +195,20 @@ def decode(data: bytes, file: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def load(text: str, file: str) -> Any:
-    """Parse one YAML document safely; errors name the file and line."""
+# The control characters YAML does not allow in a file (C0 but tab, LF and CR; DEL; C1 but NEL): looked for
+# when libyaml refuses a character, to name the line. YAML reads a CR or a NEL as a line break, so neither
+# reaches a value.
+LITERAL_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
+def load(text: str, file: str, *, plain: bool = False) -> Any:
+    """Parse one YAML document safely; errors name the file and line. A control character written as it is
+    is refused (YAML allows none); one made by an escape in a double-quoted text (`"\\e"`) is read as any other.
+
+    `plain`, for a records file's data: no text it returns holds a control character but tab and new line
+    (a line break of any kind in it is a new line), and one from an escape is refused, naming its field and
+    line as the models' check did. The models take a records file's data checked here, once, not field by
+    field (model/schema.py Strict; store.validate)."""
     loader = SafeRecordLoader(text)
     collecting = gc.isenabled()
     gc.disable()  # building a large file's objects set off collections over all of them, again and again
@@ -204,7 +216,9 @@ def load(text: str, file: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_depth(node)
+        escaped = _check_nodes(node, plain and "\\" in text)  # no backslash, no escape
+        if escaped:
+            raise _control_problems(node, escaped, text, file)
         return loader.construct_document(node)
     except _RefusedYaml as error:
         raise InvalidFileError(error.message, file, error.mark.line + 1) from None
@@ -213,6 +227,11 @@ def load(text: str, file: str) -> Any:
         problem = error.problem or str(error)
         raise InvalidFileError(f"not valid YAML: {problem}", file, mark.line + 1 if mark else None) from None
     except yaml.YAMLError as error:
+        literal = LITERAL_CONTROL.search(text) if isinstance(error, yaml.reader.ReaderError) else None
+        if literal is not None:  # said as the models said it, with its line (libyaml gives an offset)
+            from apcli.model.schema import CONTROL_MESSAGE
+
+            raise InvalidFileError(CONTROL_MESSAGE, file, text.count("\n", 0, literal.start()) + 1) from None
         raise InvalidFileError(f"not valid YAML: {error}", file) from None
     except RecursionError:
         raise InvalidFileError("nested too deeply to be a records file", file) from None
@@ -226,13 +245,20 @@ def load(text: str, file: str) -> Any:
             gc.enable()
 
 
-def _check_depth(root: yaml.Node) -> None:
+def _check_nodes(root: yaml.Node, escapes: bool) -> set[int]:
     """Refuse aliases, and lists and groups nested deeper than any records file needs, before building them
-    (a node met twice is an alias: walking it again would make a "billion laughs" file a hang)."""
+    (a node met twice is an alias: walking it again would make a "billion laughs" file a hang).
+
+    With `escapes` (the text holds a backslash), a double-quoted scalar's escapes may have made a control
+    character (`"\\e"`, `"\\x1b"`, `"\\u0007"`): in a value its line breaks become new lines (as `"\\r\\n"`
+    always read) and the ids of those still holding one are returned, with those of keys holding any."""
+    if escapes:
+        from apcli.model.schema import CONTROL_CHARACTERS, plain_text
     seen: set[int] = set()
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    escaped: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, key = stack.pop()
         if id(node) in seen:
             raise _RefusedYaml(_ALIAS, node.start_mark)
         seen.add(id(node))
@@ -243,9 +269,56 @@ def _check_depth(root: yaml.Node) -> None:
                 node.start_mark,
             )
         if isinstance(node, yaml.SequenceNode):
-            stack.extend((child, depth + 1) for child in node.value)
+            stack.extend((child, depth + 1, False) for child in node.value)
         elif isinstance(node, yaml.MappingNode):
-            stack.extend((part, depth + 1) for pair in node.value for part in pair)
+            for pair in node.value:
+                stack.append((pair[0], depth + 1, True))
+                stack.append((pair[1], depth + 1, False))
+        elif escapes and isinstance(node, yaml.ScalarNode) and node.style == '"':
+            if key:
+                if CONTROL_CHARACTERS.search(node.value):
+                    escaped.add(id(node))
+            else:
+                plain = plain_text(node.value)
+                if plain is None:
+                    escaped.add(id(node))
+                else:
+                    node.value = plain
+    return escaped
+
+
+def _control_problems(root: yaml.Node, escaped: set[int], text: str, file: str) -> InvalidFilesError:
+    """Each scalar in `escaped` as today's message put it: its field as the models name it (a text in a list
+    at the list's field), on that field's line; a key on its own line."""
+    from apcli.model.schema import CONTROL_MESSAGE, KEY_CONTROL_MESSAGE
+
+    found: list[tuple[int, str]] = []
+    stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in escaped:
+            found.append((locate(text, path) or 1, _at(path, CONTROL_MESSAGE)))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(
+                (child, path if isinstance(child, yaml.ScalarNode) else (*path, index))
+                for index, child in enumerate(node.value)
+            )
+        elif isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if id(key_node) in escaped:
+                    found.append((key_node.start_mark.line + 1, _at(path, KEY_CONTROL_MESSAGE)))
+                    continue
+                step = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                stack.append((value_node, (*path, step)))
+    return InvalidFilesError([Problem(file, line, message) for line, message in sorted(found)])
+
+
+def _at(path: Sequence[str | int], message: str) -> str:
+    """`message` after the field at `path`, as `placements[0].notices.summary: ...` (store.validate's words)."""
+    where = ""
+    for part in path:
+        where += f"[{part}]" if isinstance(part, int) else ("." if where else "") + str(part)
+    return f"{where}: {message}" if where else message
 
 
 class _Tree:

@@ -137,7 +137,7 @@ def edit_case(
         discard_draft(records, case_id)
         return EditResult([], resumed)
     try:
-        new_case = validate(Case, yamlio.load(edited, draft_shown), edited, draft_shown)
+        new_case = validate(Case, yamlio.load(edited, draft_shown, plain=True), edited, draft_shown)
     except InvalidFilesError as error:
         raise InvalidFilesError(error.problems, "The case file was not changed. " + kept) from None
     except ApError as error:
@@ -145,7 +145,7 @@ def edit_case(
             [Problem(draft_shown, None, error.message)], "The case file was not changed. " + kept
         ) from None
     try:
-        old_case: Case | None = validate(Case, yamlio.load(original, shown), original, shown)
+        old_case: Case | None = validate(Case, yamlio.load(original, shown, plain=True), original, shown)
     except ApError:
         old_case = None  # the file was broken before: the edit may be what mends it
     _refuse_history_edits(old_case, new_case, kept)

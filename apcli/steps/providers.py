@@ -159,7 +159,7 @@ def add_closure(
         old_text = read_text(path, shown, records.guard)
         from apcli.records import yamlio
 
-        provider = validate(Provider, yamlio.load(old_text, shown), old_text, shown)
+        provider = validate(Provider, yamlio.load(old_text, shown, plain=True), old_text, shown)
         for closure in provider.closures:
             if closure.start <= end and start <= closure.end:
                 raise UsageError(
@@ -171,7 +171,7 @@ def add_closure(
         data = updated.model_dump(mode="python", exclude_defaults=True)
         data["register_code"] = updated.register_code
         text = yamlblocks.update_text(old_text, data, shown, full=updated.model_dump(mode="python"))
-        if validate(Provider, yamlio.load(text, shown), text, shown) != updated:
+        if validate(Provider, yamlio.load(text, shown, plain=True), text, shown) != updated:
             raise UsageError(f"ap could not write {shown} so that it reads back as it should, so it wrote nothing.")
         records.write(path, text, PROVIDERS_DIR)
     vars(records).pop("providers", None)  # read again on next use

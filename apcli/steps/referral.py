@@ -140,7 +140,7 @@ def load_form(path: Path) -> ReferralForm:
 
     shown = str(path)
     text = read_text(path, shown)
-    data = yamlio.load(text, shown)
+    data = yamlio.load(text, shown, plain=True)
     if not isinstance(data, dict):
         raise InvalidFileError("should hold the referral's fields (name:, dob:, year:, reasons:, ...)", shown, 1)
     return validate(ReferralForm, data, text, shown)
