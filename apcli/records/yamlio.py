@@ -18,7 +18,7 @@ import gc
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -87,21 +87,25 @@ class SafeRecordLoader(yaml.CSafeLoader):
         return super().construct_object(node, deep)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                key: Any = id(key_node)
-            elif key_node.tag == "tag:yaml.org,2002:null":
-                key = None
-            else:
-                key = (key_node.tag, key_node.value)
-            if key in seen:
-                name = _short_key(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "a key"
-                raise _RefusedYaml(
-                    f"the key {name} appears twice (first on line {seen[key] + 1}); keep one", key_node.start_mark
-                )
-            seen[key] = key_node.start_mark.line
+        _refuse_repeated_keys(node)
         return super().construct_mapping(node, deep)
+
+
+def _refuse_repeated_keys(node: yaml.MappingNode) -> None:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            key: Any = id(key_node)
+        elif key_node.tag == "tag:yaml.org,2002:null":
+            key = None
+        else:
+            key = (key_node.tag, key_node.value)
+        if key in seen:
+            name = _short_key(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "a key"
+            raise _RefusedYaml(
+                f"the key {name} appears twice (first on line {seen[key] + 1}); keep one", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line
 
 
 MAX_DIGITS = 30  # a whole number in a records file (a cost, a year group) has a handful
@@ -129,7 +133,12 @@ def _decimal_int(loader: SafeRecordLoader, node: yaml.ScalarNode) -> int:
 
 def _real_date(loader: SafeRecordLoader, node: yaml.ScalarNode) -> Any:
     """A date that does not exist (30 February) is an error with its line, not a crash; the message says why,
-    not what the file holds."""
+    not what the file holds. Text tagged as a date (`!!timestamp 'soon'`) that is no date at all is refused too
+    (PyYAML would fail on it with no message)."""
+    if not isinstance(node.value, str) or not loader.timestamp_regexp.match(node.value):
+        raise _RefusedYaml(
+            "is marked as a date (!!timestamp) but is not one: write the date as YYYY-MM-DD", node.start_mark
+        )
     try:
         return loader.construct_yaml_timestamp(node)
     except (ValueError, OverflowError) as error:
@@ -140,6 +149,93 @@ def _real_date(loader: SafeRecordLoader, node: yaml.ScalarNode) -> Any:
 
 SafeRecordLoader.add_constructor("tag:yaml.org,2002:int", _decimal_int)
 SafeRecordLoader.add_constructor("tag:yaml.org,2002:timestamp", _real_date)
+
+# The tag of each plain scalar seen, by its text: resolving is a pure function of the text (there are no
+# path resolvers), and libyaml asks for each scalar, through Python, most of them texts met before.
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_LIMIT = 100_000
+
+
+def _resolve(self: SafeRecordLoader, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+    if kind is yaml.ScalarNode and implicit[0]:
+        tag = _RESOLVED.get(value)
+        if tag is None:
+            tag = yaml.resolver.BaseResolver.resolve(self, kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(_RESOLVED) >= _RESOLVED_LIMIT:
+                _RESOLVED.clear()
+            _RESOLVED[value] = tag
+        return tag
+    return yaml.resolver.BaseResolver.resolve(self, kind, value, implicit)  # type: ignore[no-any-return,no-untyped-call]
+
+
+SafeRecordLoader.resolve = _resolve  # type: ignore[method-assign,assignment]
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _NULL, _BOOL, _INT, _TIMESTAMP = (_TAG + name for name in ("str", "null", "bool", "int", "timestamp"))
+_SEQ, _MAP = _TAG + "seq", _TAG + "map"
+_DATE_ONLY = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MISTAGGED = object()
+
+
+def construct(loader: SafeRecordLoader, root: yaml.Node) -> Any:
+    """The document's Python value, exactly as `loader.construct_document(root)` makes it (and refusing what it
+    refuses, in the same order), but in one pass without PyYAML's generic machinery, which was most of the
+    cost of reading a case file. `root` has been walked by `_check_nodes` (so no node is met twice).
+
+    As PyYAML does, a list's or group's items are filled in after those of the level above it: so the first
+    problem found in a file with several is the one PyYAML would have found."""
+    pending: list[tuple[yaml.Node, Any]] = []
+    value = _construct_one(loader, root, pending)
+    while pending:
+        level, pending = pending, []
+        for node, made in level:
+            if made is _MISTAGGED:
+                loader.construct_object(node, deep=True)
+            elif isinstance(made, list):
+                made.extend(_construct_one(loader, child, pending) for child in node.value)
+            else:
+                _fill_mapping(loader, node, made, pending)  # type: ignore[arg-type]  # a group's node
+    return value
+
+
+def _construct_one(loader: SafeRecordLoader, node: yaml.Node, pending: list[tuple[yaml.Node, Any]]) -> Any:
+    tag = node.tag
+    if tag not in _PLAIN_TAGS:
+        raise _RefusedYaml(f"uses the tag {_short_key(tag)}, which ap does not accept: remove it", node.start_mark)
+    if tag == _STR:
+        return node.value
+    if tag in (_SEQ, _MAP):
+        made: Any = [] if tag == _SEQ else {}
+        if not isinstance(node, yaml.SequenceNode if tag == _SEQ else yaml.MappingNode):
+            made = _MISTAGGED  # a scalar tagged as a list or group: PyYAML's own error, at its level
+        pending.append((node, made))
+        return made
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return loader.bool_values[node.value.lower()]
+    if tag == _INT:
+        return _decimal_int(loader, node)  # type: ignore[arg-type]  # an int is a scalar (else PyYAML's error)
+    if tag == _TIMESTAMP and _DATE_ONLY.fullmatch(node.value):
+        text = node.value
+        try:
+            return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except (ValueError, OverflowError) as error:
+            raise _RefusedYaml(
+                f"a date that does not exist ({error}): check the day, month and year", node.start_mark
+            ) from None
+    return loader.construct_object(node)  # a float, a date with a time: rare, and PyYAML's to make
+
+
+def _fill_mapping(loader: SafeRecordLoader, node: yaml.MappingNode, made: dict[Any, Any], pending: list[Any]) -> None:
+    _refuse_repeated_keys(node)
+    for key_node, value_node in node.value:
+        key = _construct_one(loader, key_node, pending)
+        if not isinstance(key_node, yaml.ScalarNode):  # a list or group as a key: as PyYAML says it
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark
+            )
+        made[key] = _construct_one(loader, value_node, pending)
 
 
 def kind_of(value: Any) -> str:
@@ -209,6 +305,11 @@ def load(text: str, file: str, *, plain: bool = False) -> Any:
     (a line break of any kind in it is a new line), and one from an escape is refused, naming its field and
     line as the models' check did. The models take a records file's data checked here, once, not field by
     field (model/schema.py Strict; store.validate)."""
+    return _load(text, file, plain, construct)
+
+
+def _load(text: str, file: str, plain: bool, build: Callable[[SafeRecordLoader, yaml.Node], Any]) -> Any:
+    """`load`, the document's value made by `build` (tests/test_yaml_construct.py gives PyYAML's own)."""
     loader = SafeRecordLoader(text)
     collecting = gc.isenabled()
     gc.disable()  # building a large file's objects set off collections over all of them, again and again
@@ -219,7 +320,7 @@ def load(text: str, file: str, *, plain: bool = False) -> Any:
         escaped = _check_nodes(node, plain and "\\" in text)  # no backslash, no escape
         if escaped:
             raise _control_problems(node, escaped, text, file)
-        return loader.construct_document(node)
+        return build(loader, node)
     except _RefusedYaml as error:
         raise InvalidFileError(error.message, file, error.mark.line + 1) from None
     except yaml.MarkedYAMLError as error:
