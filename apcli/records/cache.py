@@ -25,7 +25,7 @@ from apcli.records.guard import FOLDER_MODE, Guard, owned_and_private
 
 CACHE_DIR = ".cache"  # where ap kept its cache inside the records folder; still git-ignored, never used
 # Anything a cache folder (or a missing home folder) can do to us: then there is simply no cache.
-_FAILURES = (OSError, ApError, ValueError, RuntimeError, KeyError)
+FAILURES = (OSError, ApError, ValueError, RuntimeError, KeyError)
 
 
 def cache_base() -> Path:
@@ -74,7 +74,7 @@ def cache_guard(root: Path) -> Guard | None:
         Guard(base, "ap's cache folder").private_folder(name)
         guard = Guard(base / name, "ap's cache folder")
         return guard if _private(guard.root) else None
-    except _FAILURES:
+    except FAILURES:
         return None
 
 
@@ -89,5 +89,5 @@ def remove_old_entries(guard: Guard) -> None:
     link, and nothing it points to is touched."""
     for kind in OLD_KINDS:
         if os.path.lexists(guard.root / kind):
-            with contextlib.suppress(*_FAILURES):
+            with contextlib.suppress(*FAILURES):
                 guard.remove_tree(kind)

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apcli.errors import UNREADABLE, ApError
-from apcli.records.cache import cache_guard, remove_old_entries
+from apcli.records.cache import FAILURES, cache_guard, remove_old_entries
 from apcli.records.guard import MAX_BYTES, owned_and_private
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ FORMAT = "1"
 CONTENT_LIMIT = 4 * MAX_BYTES  # a case's JSON is larger than its YAML; beyond this it is not kept
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 # Whatever the index (or a cache folder) can do to us: then there is simply no index.
-_FAILURES = (OSError, ApError, ValueError, RuntimeError, KeyError, sqlite3.Error)
+_FAILURES = (*FAILURES, sqlite3.Error)
 
 # The code whose change changes what the index holds: the schema, the loader, the rules, the reports it keeps.
 FINGERPRINTED = (
@@ -390,7 +390,7 @@ class Results:
         self._values: Iterator[tuple[str, str]] | None = None
         self._next: tuple[str, str] | None = None
 
-    def get(self, case_id: str, today: Any) -> Any | None:
+    def get(self, case_id: str, today: dt.date) -> Any | None:
         """The case's result for `today`, if one is kept for its files as they are and holds on that day."""
         state = self.states[case_id] = self.index.state(case_id) if self.usable else None
         row = self.rows.get(case_id)
