@@ -271,3 +271,23 @@ def test_the_fingerprint_is_of_the_schema_and_rules_not_of_all_of_aps_code(tmp_p
     with (copy / "policy" / "during.py").open("a") as stream:
         stream.write("# a comment\n")
     assert fingerprint.__wrapped__(copy) != before
+
+
+def test_a_busy_index_is_not_waited_for_and_the_answers_are_the_same(demo: Path) -> None:
+    """Another ap holding the index's write lock: this command answers from the files and keeps nothing."""
+    first = outputs(demo)
+    (demo / "cases" / "AP-2026-001.yaml").write_text(
+        (demo / "cases" / "AP-2026-001.yaml").read_text().replace("name: Leo Hartley", "name: Leon Hartley", 1)
+    )
+    holder = sqlite3.connect(cached(demo) / INDEX_FILE, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        busy = outputs(demo)
+        assert "Leon Hartley" in busy[2] and busy != first
+        kept = {row[0]: row[2] for row in holder.execute("SELECT id, kind, sha FROM results WHERE kind = 'list'")}
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert outputs(demo) == busy
+    now = {row[0]: row[2] for row in index_rows(demo, "results") if row[1] == "list"}
+    assert now["AP-2026-001"] != kept["AP-2026-001"]  # kept once the lock was let go

@@ -20,7 +20,7 @@ YAML parsed, no rule run, unless something changed.
 - **Where.** In this user's cache folder (apcli/records/cache.py: not the records folder, which may be a
   clone of someone else's), in the records folder's own sub-folder, mode 700; the file is mode 600, checked
   before sqlite opens it (a link, a special file, or a file of another user's or open to others is removed,
-  never opened). WAL, and one write transaction per command, at its end.
+  never opened). WAL, and one write transaction per command (begun by its first write, committed at its end).
 - **Never an error.** If anything about the index fails, the command goes on without it. Deleting it is
   always safe.
 """
@@ -129,7 +129,8 @@ class Index:
         self._base: str | None = None
         self._base_changed = False
         self._cases_dir: str | None = None
-        self._writes: list[tuple[str, tuple[Any, ...]]] = []
+        self._writing = False  # in this command's one write transaction
+        self._unwritable = False  # a write failed: nothing more is written this command
 
     # --- opening -------------------------------------------------------------------------------------------
 
@@ -161,7 +162,8 @@ class Index:
         if not os.path.lexists(path):
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
             os.close(descriptor)
-        connection = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=2, isolation_level=None)
+        # A busy index (another ap writing it) is not waited for long: this command then keeps nothing in it.
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=0.5, isolation_level=None)
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
@@ -347,7 +349,20 @@ class Index:
     # --- writing --------------------------------------------------------------------------------------------------
 
     def _write(self, statement: str, values: tuple[Any, ...]) -> None:
-        self._writes.append((statement, values))
+        """Write at once, in the command's one transaction (begun by the first write, committed by `save`), so
+        that what is learnt is not held in memory; if the index is busy or cannot be written, nothing this
+        command learnt is kept."""
+        connection = self.connection
+        if connection is None or self._unwritable:
+            return
+        try:
+            if not self._writing:
+                connection.execute("BEGIN IMMEDIATE")
+                self._writing = True
+            connection.execute(statement, values)
+        except _FAILURES:
+            self._unwritable = True
+            self._end("ROLLBACK")
 
     def keep_only(self, case_ids: list[str]) -> None:
         """Forget every case not in `case_ids` (a deleted case leaves no personal data in the index)."""
@@ -362,20 +377,17 @@ class Index:
                 self._write(f"DELETE FROM {table} WHERE id = ?", (gone,))
 
     def save(self) -> None:
-        """Write what this command learnt, in one transaction; if it cannot be written, it is simply not kept."""
-        connection, writes = self.connection, self._writes
-        self._writes = []
-        if connection is None or not writes:
-            return
-        with contextlib.suppress(*_FAILURES):
-            connection.execute("BEGIN IMMEDIATE")
+        """Commit what this command learnt; if it cannot be committed, it is simply not kept."""
+        self._end("COMMIT")
+
+    def _end(self, how: str) -> None:
+        if self._writing and self.connection is not None:
+            self._writing = False
             try:
-                for statement, values in writes:
-                    connection.execute(statement, values)
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+                self.connection.execute(how)
+            except _FAILURES:
+                with contextlib.suppress(*_FAILURES):
+                    self.connection.execute("ROLLBACK")
 
 
 class Results:
