@@ -83,6 +83,15 @@ def test_arithmetic_gives_plain_dates_and_the_right_answers() -> None:
     assert dt.date(2027, 3, 10) - today == dt.timedelta(days=7)
 
 
+def test_today_against_itself_holds_on_every_day_and_pickles_as_the_date() -> None:
+    import pickle
+
+    today = Today(dt.date(2027, 3, 3))
+    assert today == today and not today < today and today <= today
+    assert today.window.bounds() == (dt.date.min, dt.date.max)
+    assert pickle.loads(pickle.dumps(today)) == dt.date(2027, 3, 3)
+
+
 def test_a_window_untouched_holds_on_every_day() -> None:
     window = Window()
     assert window.holds_on(dt.date.min) and window.holds_on(dt.date.max)

@@ -107,6 +107,8 @@ class Today(dt.date):
 
     def _compare(self, other: object, op: str) -> Any:
         mine, theirs, window = self._mine(), self._other(other), self._window()
+        if isinstance(other, Today) and other._window() is window and theirs == mine:
+            return _OPS[op](mine, theirs)  # today against itself: the same answer on every day
         if theirs is None:
             if not isinstance(other, dt.date):
                 return NotImplemented
@@ -130,8 +132,7 @@ class Today(dt.date):
         return hash(object.__getattribute__(self, "plain"))
 
     def __reduce__(self) -> Any:
-        self._pin()
-        return (dt.date, (dt.date.toordinal(object.__getattribute__(self, "plain")),))
+        return self._arithmetic().__reduce__()  # pickled as the plain date
 
     def _arithmetic(self) -> dt.date:
         self._pin()
