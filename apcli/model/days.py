@@ -37,9 +37,6 @@ class Window:
         self.from_day(ordinal)
         self.until_day(ordinal)
 
-    def holds_on(self, day: dt.date) -> bool:
-        return self.first <= day.toordinal() <= self.last
-
     def bounds(self) -> tuple[dt.date, dt.date]:
         return dt.date.fromordinal(self.first), dt.date.fromordinal(self.last)
 

@@ -103,7 +103,7 @@ def weekly_contact(context: CaseContext) -> list[Finding]:
     provider = context.records.providers.get(placement.provider)
     first_days: dict[dt.date, dt.date] = {}  # each week's first day at the provider, over the whole placement
     for day in attending_days(context.records.calendar, placement, last_day(placement), provider):
-        first_days.setdefault(day - dt.timedelta(days=day.weekday()), day)
+        first_days.setdefault(_monday(day), day)
     contacted = {_monday(c.date) for c in context.case.provider_contacts}
     contacted |= {lapse.week for lapse in context.case.contact_lapses}  # recorded as a lapse: shown by ap check
     return [

@@ -118,7 +118,8 @@ class FileState:
 
 
 class Index:
-    """The records folder's index (see the module's docstring). Reads as it goes; writes once, in `save()`."""
+    """The records folder's index (see the module's docstring). Reads and writes as it goes, in one write
+    transaction that `save()` commits."""
 
     def __init__(self, records: Records, enabled: bool = True) -> None:
         self.records = records
@@ -156,7 +157,7 @@ class Index:
         return None
 
     def _connect(self, path: Path) -> sqlite3.Connection:
-        for name in (path, *(path.with_name(path.name + side) for side in _SIDE_FILES)):
+        for name in _index_files(path):
             if os.path.lexists(name) and not _ours(name):
                 os.unlink(name)  # a link, a special file, another user's or one open to others: never opened
         if not os.path.lexists(path):
@@ -453,9 +454,14 @@ def _ours(path: Path) -> bool:
     return stat.S_ISREG(mode) and (os.name == "nt" or owned_and_private(path))
 
 
+def _index_files(path: Path) -> list[Path]:
+    """The index file and the side files sqlite keeps beside it."""
+    return [path, *(path.with_name(path.name + side) for side in _SIDE_FILES)]
+
+
 def remove_index(path: Path) -> None:
     """Remove the index file and its side files (links as links)."""
-    for name in (path, *(path.with_name(path.name + side) for side in _SIDE_FILES)):
+    for name in _index_files(path):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)
 
