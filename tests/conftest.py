@@ -98,3 +98,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*"))
         if path.is_file() and not {".git", ".locks", ".cache"} & set(path.parts)
     }
+
+
+def scripted_editor(tmp_path: Path, body: str) -> str:
+    """An $EDITOR that runs the Python `body` (dedented) on the file it is given: `ap edit` as a person would."""
+    import sys
+    import textwrap
+
+    script = tmp_path / "editor.py"
+    script.write_text(textwrap.dedent(body))
+    return f"{sys.executable} {script}"

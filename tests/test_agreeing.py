@@ -3,14 +3,12 @@ each MEET-*, DEC-* and PLACE-* rule refusing and allowing, through the CLI."""
 
 from __future__ import annotations
 
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import Run, as_json, snapshot
+from tests.conftest import Run, as_json, scripted_editor, snapshot
 
 RUBY = "AP-2026-004"  # agreed: parents accepted, headteacher approved on 2026-11-25
 OSCAR = "AP-2026-005"  # referred: no meeting yet
@@ -560,18 +558,12 @@ def test_from_referral_to_ready_for_notice_by_following_ap_show(ap: Run, demo: P
 # --- ap edit ---
 
 
-def editor(tmp_path: Path, body: str) -> str:
-    script = tmp_path / "editor.py"
-    script.write_text(textwrap.dedent(body))
-    return f"{sys.executable} {script}"
-
-
 def test_edit_saves_a_valid_change_keeping_comments(
     ap: Run, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(
         "EDITOR",
-        editor(
+        scripted_editor(
             tmp_path,
             """
         import sys, pathlib
@@ -595,7 +587,7 @@ def test_edit_refuses_an_invalid_file_and_keeps_both(
 ) -> None:
     monkeypatch.setenv(
         "EDITOR",
-        editor(
+        scripted_editor(
             tmp_path,
             """
         import sys, pathlib
@@ -615,7 +607,7 @@ def test_edit_refuses_an_invalid_file_and_keeps_both(
     # The next edit opens the draft again; fixing it saves it.
     monkeypatch.setenv(
         "EDITOR",
-        editor(
+        scripted_editor(
             tmp_path,
             """
         import sys, pathlib
@@ -634,7 +626,7 @@ def test_edit_refuses_a_change_that_breaks_a_must_rule(
 ) -> None:
     monkeypatch.setenv(
         "EDITOR",
-        editor(
+        scripted_editor(
             tmp_path,
             """
         import sys, pathlib
@@ -661,12 +653,16 @@ def test_a_must_finding_the_case_already_had_does_not_stop_an_edit_but_a_new_one
     check = as_json(ap("check", LEO, "--json"))["findings"]
     assert [f["rule"] for f in check if f["severity"] == "error"] == ["PLACE-PROVIDER-SAFEGUARDING"]
     mend = "p.write_text(p.read_text().replace('Mum is pleased', 'His mother is pleased'))"
-    monkeypatch.setenv("EDITOR", editor(tmp_path, f"import sys, pathlib\np = pathlib.Path(sys.argv[1])\n{mend}\n"))
+    monkeypatch.setenv(
+        "EDITOR", scripted_editor(tmp_path, f"import sys, pathlib\np = pathlib.Path(sys.argv[1])\n{mend}\n")
+    )
     result = ap("edit", LEO)
     assert result.exit_code == 0, result.output
     assert "His mother is pleased" in (demo / "cases" / f"{LEO}.yaml").read_text()
     breach = "p.write_text(p.read_text().replace('reasons_explained: true', 'reasons_explained: false', 1))"
-    monkeypatch.setenv("EDITOR", editor(tmp_path, f"import sys, pathlib\np = pathlib.Path(sys.argv[1])\n{breach}\n"))
+    monkeypatch.setenv(
+        "EDITOR", scripted_editor(tmp_path, f"import sys, pathlib\np = pathlib.Path(sys.argv[1])\n{breach}\n")
+    )
     before = snapshot(demo)
     refused = ap("edit", LEO)
     assert refused.exit_code == 1, refused.output
@@ -675,7 +671,7 @@ def test_a_must_finding_the_case_already_had_does_not_stop_an_edit_but_a_new_one
 
 
 def test_edit_with_no_change(ap: Run, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EDITOR", editor(tmp_path, "pass\n"))
+    monkeypatch.setenv("EDITOR", scripted_editor(tmp_path, "pass\n"))
     before = snapshot(demo)
     result = ap("edit", OSCAR)
     assert result.exit_code == 0 and "No changes" in result.stdout

@@ -20,7 +20,7 @@ from apcli.letters.sending import recorded_files, unrecorded_letters
 from apcli.model.schema import Case
 from apcli.records.store import LoadedCase, Records
 from apcli.setup.demo import place_pupils
-from tests.conftest import invoke, snapshot
+from tests.conftest import invoke, scripted_editor, snapshot
 from tests.soak import times
 
 LEO = "AP-2026-001"
@@ -265,14 +265,11 @@ def test_a_provider_or_settings_file_with_an_escape_is_refused_naming_its_field(
 def test_ap_edit_refuses_an_escape_written_in_the_editor_and_keeps_the_case(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sys
-
-    script = tmp_path / "editor.py"
-    script.write_text(
+    script = (
         "import pathlib, sys\npath = pathlib.Path(sys.argv[1])\n"
         "path.write_text(path.read_text().replace('rationale: Two', 'rationale: \"Two\\\\e\" # ', 1))\n"
     )
-    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.setenv("EDITOR", scripted_editor(tmp_path, script))
     case = demo / "cases" / f"{LEO}.yaml"
     before = case.read_bytes()
     line = case.read_text()[: case.read_text().index(RATIONALE)].count("\n") + 1

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from apcli.cli.app import app
-from tests.conftest import TODAY, invoke
+from tests.conftest import TODAY, invoke, scripted_editor
 
 LONG_ID = "oakwood-learning-centre-north-campus"
 
@@ -156,15 +156,12 @@ def test_hand_edits_are_named_by_check_and_committed_by_ap_commit(tmp_path: Path
 def test_an_edit_by_hand_that_adds_safeguarding_details_is_refused(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sys
-
-    script = tmp_path / "editor.py"
-    script.write_text(
+    script = (
         "import sys, pathlib\n"
         "p = pathlib.Path(sys.argv[1])\n"
         "p.write_text(p.read_text().replace('  year: 4\\n', '  year: 4  # he was punched at home\\n', 1))\n"
     )
-    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.setenv("EDITOR", scripted_editor(tmp_path, script))
     case_file = demo / "cases" / "AP-2026-005.yaml"
     before = case_file.read_text()
     assert "  year: 4\n" in before

@@ -22,7 +22,7 @@ import pytest
 from apcli.errors import EXIT_INVALID_FILE
 from apcli.records.journal import STAGING_DIR
 from apcli.records.store import find_records
-from tests.conftest import invoke
+from tests.conftest import invoke, scripted_editor
 from tests.factory import full_register
 from tests.untrusted import Sentinel, fingerprint, no_traceback, run_ap
 
@@ -214,12 +214,6 @@ def test_point_4_locks_are_private_and_a_contact_still_goes_through(demo: Path) 
     for path in (demo / ".locks").iterdir():
         assert stat.S_IMODE(path.lstat().st_mode) == 0o600, path
     assert stat.S_IMODE((demo / "cases" / f"{LEO}.yaml").stat().st_mode) == 0o600
-
-
-def scripted_editor(tmp_path: Path, body: str) -> str:
-    script = tmp_path / "editor.py"
-    script.write_text(body)
-    return f"{sys.executable} {script}"
 
 
 APPEND_COMMENT = "import sys, pathlib\np = pathlib.Path(sys.argv[1])\np.write_text(p.read_text() + '# seen\\n')\n"
