@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import Run, as_json, snapshot
-from tests.test_agreeing import FREYA, PLACEMENT, RUBY, editor
+from tests.conftest import Run, as_json, scripted_editor, snapshot
+from tests.test_agreeing import FREYA, PLACEMENT, RUBY
 
 TYLER = "AP-2026-003"
 OSCAR = "AP-2026-005"
@@ -174,7 +174,7 @@ def test_a_kept_draft_is_not_saved_over_a_later_change(
 ) -> None:
     monkeypatch.setenv(
         "EDITOR",
-        editor(
+        scripted_editor(
             tmp_path,
             """
         import sys, pathlib
@@ -200,7 +200,7 @@ def test_a_kept_draft_is_not_saved_over_a_later_change(
     assert meeting.exit_code == 0
     monkeypatch.setenv(
         "EDITOR",
-        editor(
+        scripted_editor(
             tmp_path,
             """
         import sys, pathlib
@@ -232,7 +232,7 @@ def test_edits_that_break_a_should_rule_or_rewrite_history_are_refused(
 ) -> None:
     monkeypatch.setenv(
         "EDITOR",
-        editor(
+        scripted_editor(
             tmp_path,
             f"""
         import sys, pathlib
