@@ -6,6 +6,11 @@ commands that need them, so that `ap --help` starts fast.
 
 from __future__ import annotations
 
+import copy
+import sys
+
+import typer
+
 from apcli.cli import (  # noqa: F401  (they register their commands)
     attendance,
     gitmerge,
@@ -19,9 +24,30 @@ from apcli.cli import (  # noqa: F401  (they register their commands)
     workflow,
 )
 from apcli.cli.base import app
+from apcli.cli.context import command_of
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
-    app(prog_name="ap")
+    only(command_of(sys.argv[1:]))(prog_name="ap")
+
+
+def only(name: str | None) -> typer.Typer:
+    """The app with only the command (or group of commands) `name` in it, as the line typed names one: Typer
+    reads the signature of every command it holds before running any, a tenth of a second for all of ap's.
+    Any other line (`ap`, `ap --help`, a misspelt command) gets the whole app, so its help and its
+    suggestions name every command."""
+    from typer.main import get_command_name
+
+    commands = [
+        command
+        for command in app.registered_commands
+        if (command.name or get_command_name(getattr(command.callback, "__name__", ""))) == name
+    ]
+    groups = [group for group in app.registered_groups if group.name == name]
+    if not commands and not groups:
+        return app
+    narrowed = copy.copy(app)
+    narrowed.registered_commands, narrowed.registered_groups = commands, groups
+    return narrowed

@@ -147,8 +147,8 @@ def hoist_global_options(args: list[str]) -> list[str]:
     front: list[str] = []
     rest: list[str] = []
     keeps_by = args[:2] == ["review", "request"] or (len(args) > 2 and "review" in args and "request" in args)
-    keeps_records = _command_of(args) == "report"
-    concern = _command_of(args) == "concern"
+    keeps_records = command_of(args) == "report"
+    concern = command_of(args) == "concern"
     index = 0
     while index < len(args):
         arg = args[index]
@@ -173,7 +173,7 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return front + rest
 
 
-def _command_of(args: list[str]) -> str | None:
+def command_of(args: list[str]) -> str | None:
     """The first word that is not a global option or its value."""
     index = 0
     while index < len(args):
@@ -189,7 +189,7 @@ def _command_of(args: list[str]) -> str | None:
 
 
 def _after_command(args: list[str], index: int) -> bool:
-    command = _command_of(args)
+    command = command_of(args)
     return command is not None and command in args[:index]
 
 
@@ -304,6 +304,15 @@ def console() -> Any:
     )
 
 
+def say(text: str) -> None:
+    """A line of words: through Rich at a terminal, else written as it is (to a pipe or file, without
+    importing Rich, a twentieth of a second)."""
+    if sys.stdout.isatty():
+        console().print(text)
+    else:
+        sys.stdout.write(text + "\n")
+
+
 @functools.cache
 def _safe_console_class() -> type[Any]:
     from rich.console import Console
@@ -332,14 +341,15 @@ def print_table(
             table.add_row(*row, style="bold red" if index < len(red) and red[index] else None)
         console().print(table)
         return
-    widths = [max([len(header), *(len(row[i]) for row in rows)]) for i, header in enumerate(headers)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
-
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(headers)
+    widths = [
+        max(len(header), *map(len, column)) if column else len(header)
+        for header, column in zip(headers, columns, strict=True)
+    ]
+    line = "  ".join(f"{{:<{width}}}" for width in widths).format  # one format a row: 20,000 rows print in 0.05 s
     lines = [title] if title else []
     rule = ["-" * width for width in widths[:-1]] + ["-" * len(headers[-1])]
-    lines += [line(headers), line(rule), *(line(row) for row in rows)]
+    lines += [line(*headers).rstrip(), line(*rule).rstrip(), *(line(*row).rstrip() for row in rows)]
     sys.stdout.write("\n".join(lines) + "\n")
 
 

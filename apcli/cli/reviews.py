@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from apcli.cli.base import CaseArgument, JsonOption, OverrideOption, PlacementOption, WhyOption, app, date_option
-from apcli.cli.context import console, note, print_json, print_table, state
+from apcli.cli.context import note, print_json, print_table, say, state
 from apcli.cli.workflow import _change, _report
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def _write_ics(path: Path, text: str) -> None:
 
 def _print_due(items: list[DueItem], today: dt.date) -> None:
     if not items:
-        console().print(f"Nothing is due or overdue on {today}.")
+        say(f"Nothing is due or overdue on {today}.")
         return
     print_table(
         ("due", "state", "case", "pupil", "rule", "what to do"),
@@ -105,7 +105,7 @@ def _print_due(items: list[DueItem], today: dt.date) -> None:
         red=[i.state == "overdue" for i in items],
     )
     overdue = sum(item.state == "overdue" for item in items)
-    console().print(f"{len(items)} item(s), {overdue} overdue.")
+    say(f"{len(items)} item(s), {overdue} overdue.")
 
 
 @review_app.command("record")
