@@ -45,7 +45,20 @@ _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge
 
 # Reading these does not observe the date.
 _OWN = frozenset(
-    {"window", "plain", "__class__", "__dict__", "_pin", "_other", "_mine", "_window", "_compare", "_arithmetic"}
+    {
+        "window",
+        "plain",
+        "memo",
+        "narrow",
+        "__class__",
+        "__dict__",
+        "_pin",
+        "_other",
+        "_mine",
+        "_window",
+        "_compare",
+        "_arithmetic",
+    }
 )
 
 
@@ -54,12 +67,24 @@ class Today(dt.date):
 
     window: Window
     plain: dt.date
+    # What each rule found, with the days it holds on, kept while one case is worked out for several days in
+    # turn (apcli/records/index.py), so that a rule whose answer still holds is not run again (policy.base.run).
+    memo: dict[Any, tuple[int, int, Any]] | None
 
-    def __new__(cls, day: dt.date, window: Window | None = None) -> Today:
+    def __new__(
+        cls, day: dt.date, window: Window | None = None, memo: dict[Any, tuple[int, int, Any]] | None = None
+    ) -> Today:
         made = super().__new__(cls, day.year, day.month, day.day)
         made.plain = dt.date(day.year, day.month, day.day)
         made.window = window or Window()
+        made.memo = memo
         return made
+
+    def narrow(self, first: int, last: int) -> None:
+        """Narrow the window to the days `first` to `last` (ordinals): what a kept answer held on."""
+        window = self._window()
+        window.from_day(first)
+        window.until_day(last)
 
     def __getattribute__(self, name: str) -> Any:
         if name not in _OWN:  # isoformat, year, weekday, toordinal, replace ...: the date itself is looked at

@@ -156,9 +156,30 @@ def run(rules: Iterable[Rule], context: CaseContext) -> list[tuple[Rule, Finding
         (rule, replace(finding, path=context.placement_path(finding.path)))
         for rule in rules
         if rule.check
-        for finding in rule.check(context)
+        for finding in _checked(rule, context)
     ]
     return found if context.every_day else owed_on(found, context.today)
+
+
+def _checked(rule: Rule, context: CaseContext) -> list[Finding]:
+    """The rule's findings; where the case is being worked out for several days in turn (a `Today` with a
+    memo, apcli/records/index.py), each rule looks at its own `Today`, so that its findings are kept with the
+    days they hold on and given again, without running it, on any of those days."""
+    from apcli.model.days import Today
+
+    today = context.today
+    assert rule.check is not None
+    if not isinstance(today, Today) or today.memo is None:
+        return rule.check(context)
+    key = (rule.id, id(context.placement), context.every_day)
+    day = today.plain.toordinal()
+    kept = today.memo.get(key)
+    if kept is None or not kept[0] <= day <= kept[1]:
+        own = Today(today.plain)
+        found = rule.check(replace(context, today=own))
+        kept = today.memo[key] = (own.window.first, own.window.last, found)
+    today.narrow(kept[0], kept[1])
+    return list(kept[2])
 
 
 def run_each(rules: Iterable[Rule], context: CaseContext) -> list[tuple[Rule, Finding]]:

@@ -45,12 +45,11 @@ from apcli.records.cache import FAILURES, cache_guard, remove_old_entries
 from apcli.records.guard import MAX_BYTES, owned_and_private
 
 if TYPE_CHECKING:
-    from apcli.model.days import Window
     from apcli.model.schema import Case
     from apcli.records.store import LoadedCase, Records
 
 INDEX_FILE = "index.sqlite"
-FORMAT = "1"
+FORMAT = "2"
 CONTENT_LIMIT = 4 * MAX_BYTES  # a case's JSON is larger than its YAML; beyond this it is not kept
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 # Whatever the index (or a cache folder) can do to us: then there is simply no index.
@@ -70,7 +69,8 @@ CREATE TABLE files (id TEXT PRIMARY KEY, stat TEXT NOT NULL, sha TEXT NOT NULL,
                     marks_stat TEXT NOT NULL, marks_sha TEXT NOT NULL);
 CREATE TABLE contents (id TEXT PRIMARY KEY, sha TEXT NOT NULL, content TEXT NOT NULL);
 CREATE TABLE results (id TEXT NOT NULL, kind TEXT NOT NULL, sha TEXT NOT NULL, marks_sha TEXT NOT NULL,
-                      first INTEGER NOT NULL, last INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (id, kind));
+                      first INTEGER NOT NULL, last INTEGER NOT NULL, value TEXT NOT NULL,
+                      PRIMARY KEY (id, kind, first));
 """
 
 
@@ -284,29 +284,29 @@ class Index:
         compute: Callable[[LoadedCase, dt.date], Any],
         case_ids: list[str] | None = None,
         results: Results | None = None,
+        ahead: int = 0,
     ) -> Iterator[tuple[str, Any]]:
         """Each case's result of `kind` for `today` (the cases `case_ids`, else every case): kept in the index
-        where it holds, else `compute(loaded case, today)` (JSON-able), kept then with the days it holds on.
+        where it holds, else `compute(loaded case, today)` (JSON-able), kept then with the days it holds on,
+        and (`ahead`) with its results for the days after, up to `ahead` days on (`worked_out`).
 
         A case that cannot be read or checked gives its error (an `ApError`, or one of `UNREADABLE`) in place
         of a result, and the others go on. Ends by saving what was learnt (and, over every case, forgetting
         cases that are gone)."""
-        from apcli.model.days import Today
-
         results = results or self.results(kind)
         every = case_ids or self.records.case_ids()
         for case_id in every:
             kept = results.get(case_id, today)
             if kept is None:
                 try:
-                    taken = Today(today)
-                    kept = compute(self.records.load_case(case_id), taken)
+                    pieces = worked_out(compute, self.records.load_case(case_id), today, ahead)
                 except (ApError, *UNREADABLE) as error:
                     yield case_id, error
                     continue
                 finally:
                     self.records.forget(case_id)
-                results.put(case_id, taken.window, kept)
+                results.put(case_id, pieces)
+                kept = pieces[0][2]
             yield case_id, kept
         if not case_ids:
             self.keep_only(every)
@@ -326,7 +326,7 @@ class Index:
             self._base = digest.hexdigest()
         return self._base
 
-    def _results_rows(self, kind: str) -> dict[str, tuple[str, str, int, int]]:
+    def _results_rows(self, kind: str) -> dict[str, list[tuple[str, str, int, int]]]:
         connection = self.connection
         if connection is None:
             return {}
@@ -345,7 +345,10 @@ class Index:
             ).fetchall()
         except _FAILURES:
             return {}
-        return {row[0]: row[1:] for row in rows}
+        kept: dict[str, list[tuple[str, str, int, int]]] = {}
+        for row in rows:
+            kept.setdefault(row[0], []).append(row[1:])
+        return kept
 
     # --- writing --------------------------------------------------------------------------------------------------
 
@@ -406,43 +409,80 @@ class Results:
     def get(self, case_id: str, today: dt.date) -> Any | None:
         """The case's result for `today`, if one is kept for its files as they are and holds on that day."""
         state = self.states[case_id] = self.index.state(case_id) if self.usable else None
-        row = self.rows.get(case_id)
+        day = today.toordinal()
+        row = next((row for row in self.rows.get(case_id, ()) if row[2] <= day <= row[3]), None)
         if state is None or row is None or (row[0], row[1]) != (state.sha, state.marks_sha):
             return None
-        if not row[2] <= today.toordinal() <= row[3]:
-            return None
         try:
-            value = self._value(case_id)
+            value = self._value(case_id, row[2])
             return None if value is None else json.loads(value)
         except (*_FAILURES, ValueError):
             return None
 
-    def _value(self, case_id: str) -> str | None:
-        """The kept value: read in the order of the ids as a command over every case asks for them (one query,
-        one value held at a time: a report's lines are large), else on its own."""
+    def _value(self, case_id: str, first: int) -> str | None:
+        """The kept value from `first`: read in the order of the ids as a command over every case asks for them
+        (one query, one value held at a time: a report's lines are large), else on its own."""
         connection = self.index.connection
         assert connection is not None  # rows were read, so there is a connection
+        wanted = (case_id, first)
         if self._values is None:
             self._values = iter(
-                connection.execute("SELECT id, value FROM results WHERE kind = ? ORDER BY id", (self.kind,))
+                connection.execute(
+                    "SELECT id, first, value FROM results WHERE kind = ? ORDER BY id, first", (self.kind,)
+                )
             )
             self._next = next(self._values, None)
-        while self._next is not None and self._next[0] < case_id:
+        while self._next is not None and self._next[:2] < wanted:
             self._next = next(self._values, None)
-        if self._next is not None and self._next[0] == case_id:
-            return self._next[1]
-        row = connection.execute("SELECT value FROM results WHERE id = ? AND kind = ?", (case_id, self.kind)).fetchone()
+        if self._next is not None and self._next[:2] == wanted:
+            return self._next[2]
+        row = connection.execute(
+            "SELECT value FROM results WHERE id = ? AND kind = ? AND first = ?", (case_id, self.kind, first)
+        ).fetchone()
         return None if row is None else str(row[0])
 
-    def put(self, case_id: str, window: Window, value: Any) -> None:
-        """Keep the case's result for the days of `window`, unless its files changed while it was computed."""
+    def put(self, case_id: str, pieces: list[tuple[int, int, Any]]) -> None:
+        """Keep the case's results, each for its days (first, last, value), in place of those kept before,
+        unless its files changed while they were worked out."""
         state = self.states.get(case_id)
         if state is None or not self.index.unchanged(case_id, state):
             return
-        self.index._write(
-            "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (case_id, self.kind, state.sha, state.marks_sha, window.first, window.last, json.dumps(value)),
-        )
+        self.index._write("DELETE FROM results WHERE id = ? AND kind = ?", (case_id, self.kind))
+        for first, last, value in pieces:
+            self.index._write(
+                "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (case_id, self.kind, state.sha, state.marks_sha, first, last, json.dumps(value)),
+            )
+
+
+# The most pieces a case's results are worked out in, ahead (`worked_out`).
+PIECES = 6
+
+
+def worked_out(
+    compute: Callable[[LoadedCase, dt.date], Any], loaded: LoadedCase, today: dt.date, ahead: int
+) -> list[tuple[int, int, Any]]:
+    """`compute`'s result for `today`, with the days it holds on, then (`ahead`) for the day after those, and
+    so on, until the results reach `ahead` days on: each (first day, last day, result), the days as ordinals.
+
+    The day a period ends, or a review falls due, every case's result changes at once; worked out ahead, that
+    morning's run finds them kept. A rule whose answer still holds on the next day is not run again (its
+    findings are kept in the `Today`'s memo, apcli/policy/base.py), so each further piece costs only the
+    rules whose answers change. A result that looks at the date itself (a single day) is not worked out
+    ahead."""
+    from apcli.model.days import LAST, Today
+
+    memo: dict[Any, tuple[int, int, Any]] | None = {} if ahead else None
+    pieces: list[tuple[int, int, Any]] = []
+    day, horizon = today, today.toordinal() + ahead
+    while True:
+        taken = Today(day, memo=memo)
+        value = compute(loaded, taken)
+        first, last = taken.window.first, taken.window.last
+        pieces.append((first if not pieces else day.toordinal(), last, value))
+        if last >= min(horizon, LAST - 1) or first == last or len(pieces) == PIECES:
+            return pieces
+        day = dt.date.fromordinal(last + 1)
 
 
 def _ours(path: Path) -> bool:

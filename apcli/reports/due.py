@@ -31,6 +31,10 @@ class DueItem:
         return data
 
 
+# Each case's items are worked out for a month ahead: a school runs `review due` each morning.
+AHEAD = 31
+
+
 def due_items(
     records: Records, today: dt.date, case_ids: list[str] | None = None, within: int | None = None
 ) -> tuple[list[DueItem], list[ApError]]:
@@ -45,7 +49,7 @@ def due_items(
     problems: list[ApError] = []
     day = today.toordinal()
     for _, kept in records.index.each(
-        "due", today, lambda loaded, day: _case_items(loaded, rules, day, records), case_ids
+        "due", today, lambda loaded, day: _case_items(loaded, rules, day, records), case_ids, ahead=AHEAD
     ):
         if not isinstance(kept, list):
             problems.append(_as_problem(kept))
