@@ -151,8 +151,6 @@ def _tracked(guard: Guard, name: str) -> bool:
 
 def recover(guard: Guard) -> list[str]:
     """Finish or discard the changes left by writers that stopped part-way. Returns what was done, for a note."""
-    from filelock import Timeout
-
     from apcli.errors import ApError
 
     try:
@@ -161,6 +159,8 @@ def recover(guard: Guard) -> list[str]:
         folders = [entry for entry in guard.entries(STAGING_DIR) if _TOKEN.match(entry.name)]
     except ApError as error:
         return [f"left {STAGING_DIR}/ alone: {error}"]
+    from filelock import Timeout  # only now: most runs find nothing left to finish
+
     done = []
     for entry in folders:
         if not entry.is_dir(follow_symlinks=False):

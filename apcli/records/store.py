@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from apcli.errors import ApError, BusyError, InvalidFileError, InvalidFilesError, Problem, UsageError
 from apcli.model.ids import CASE_ID, PROVIDER_ID
-from apcli.records import yamlio
 from apcli.records.guard import Guard
 from apcli.records.layout import (
     CALENDAR_FILE,
@@ -80,6 +79,8 @@ def _is_records_folder(folder: Path) -> bool:
 def read_text(path: Path, shown: str, guard: Guard | None = None) -> str:
     """A records file's text, read through the records folder's guard (the file's own folder's if none):
     never a link, a folder, a device or pipe, or a file too large."""
+    from apcli.records import yamlio
+
     guard = guard or Guard(path.parent)
     data = guard.read(path, shown=shown)
     return yamlio.decode(data, shown)
@@ -207,6 +208,8 @@ def _field_path(loc: Sequence[Any]) -> str:
 
 def parse(text: str, shown: str, model: type[M]) -> M:
     """The YAML `text` of the file shown as `shown`, validated as `model`."""
+    from apcli.records import yamlio
+
     data = yamlio.load(text, shown, plain=True)
     if data is None:
         data = {}
@@ -222,6 +225,7 @@ def validate(model: type[M], data: Any, text: str, shown: str) -> M:
     from pydantic import ValidationError
 
     from apcli.model.schema import TEXT_CHECKED, Case, upgrade_case_data
+    from apcli.records import yamlio
 
     try:
         return model.model_validate(upgrade_case_data(data) if model is Case else data, context=TEXT_CHECKED)
@@ -258,6 +262,8 @@ class LoadedCase:
     case: Case
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
+        from apcli.records import yamlio
+
         return yamlio.locate(self.text, as_written(self.text, path)) if path else None
 
 
@@ -460,6 +466,8 @@ class Records:
 
     def case_text(self, case: Case, old_text: str | None, shown: str) -> str:
         """The file text for `case`: new in house style, or merged into the old text keeping comments."""
+        from apcli.records import yamlio
+
         data = case.model_dump(mode="python", by_alias=True, exclude_defaults=True)
         if old_text is None:
             return yamlio.dump_new(data, SCHEMA_MODELINE.format(path="../schema/case.schema.json"))
@@ -470,6 +478,7 @@ class Records:
     def save_case(self, case_id: str, case: Case, old_text: str | None) -> str:
         """Write `case` (call under the case's lock). Returns the text written; an unchanged file is not touched."""
         from apcli.model.schema import Case
+        from apcli.records import yamlio
 
         path = self.case_path(case_id)
         shown = self.shown(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from dataclasses import asdict, dataclass
@@ -42,14 +43,11 @@ def due_items(
 
     Each case's items are kept in the index (apcli/records/index.py) with the days they hold on, and each with
     the days it is owed on (`Finding.holds`), so another day needs no rule run again."""
-    from apcli.policy import catalogue
-
-    rules = [rule for rule in catalogue().values() if rule.kind == "due" and rule.check]
     owed: dict[tuple[str, str, str, str, str], None] = {}  # (due, case, rule, what, pupil): sorts as it should
     problems: list[ApError] = []
     day = today.toordinal()
     for _, kept in records.index.each(
-        "due", today, lambda loaded, day: _case_items(loaded, rules, day, records), case_ids, ahead=AHEAD
+        "due", today, lambda loaded, day: _case_items(loaded, due_rules(), day, records), case_ids, ahead=AHEAD
     ):
         if not isinstance(kept, list):
             problems.append(_as_problem(kept))
@@ -70,6 +68,15 @@ def due_items(
         due = dt.date.fromisoformat(due_text)
         items.append(DueItem(case, pupil, rule, what, due, "overdue" if due < today else "due"))
     return items, problems
+
+
+@functools.cache
+def due_rules() -> list[Rule]:
+    """The due rules (their catalogue is imported only when a case's items are worked out, not when they are
+    served from the index)."""
+    from apcli.policy import catalogue
+
+    return [rule for rule in catalogue().values() if rule.kind == "due" and rule.check]
 
 
 def _as_problem(error: BaseException) -> ApError:
