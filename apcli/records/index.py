@@ -403,8 +403,8 @@ class Results:
         self.usable = usable
         self.rows = index._results_rows(kind) if usable else {}
         self.states: dict[str, FileState | None] = {}
-        self._values: Iterator[tuple[str, str]] | None = None
-        self._next: tuple[str, str] | None = None
+        self._values: Iterator[tuple[str, int, str]] | None = None
+        self._next: tuple[str, int, str] | None = None
 
     def get(self, case_id: str, today: dt.date) -> Any | None:
         """The case's result for `today`, if one is kept for its files as they are and holds on that day."""
