@@ -77,13 +77,18 @@ CREATE TABLE results (id TEXT NOT NULL, kind TEXT NOT NULL, sha TEXT NOT NULL, m
 @cache
 def fingerprint(base: Path | None = None) -> str:
     """The sha256 of the code the index depends on (`FINGERPRINTED`, in the package folder `base`), this
-    index's format and pydantic's version."""
-    import pydantic
+    index's format and pydantic's version (read from its version.py: importing pydantic to ask costs a
+    twentieth of a second, and a run served from the index needs nothing else of it)."""
+    import importlib.util
 
     import apcli
 
     base = base or Path(apcli.__file__).parent
-    digest = hashlib.sha256(f"{FORMAT}\n{pydantic.VERSION}\n".encode())
+    spec = importlib.util.find_spec("pydantic")
+    version = b"".join(
+        Path(place, "version.py").read_bytes() for place in (spec and spec.submodule_search_locations) or []
+    )
+    digest = hashlib.sha256(f"{FORMAT}\n".encode() + version + b"\n")
     for part in FINGERPRINTED:
         paths = [base / part] if part.endswith(".py") else sorted((base / part).rglob("*.py"))
         for path in paths:
