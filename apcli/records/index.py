@@ -460,7 +460,9 @@ class Results:
             )
 
 
-# The most pieces a case's results are worked out in, ahead (`worked_out`).
+# How far ahead `review due` and `check` work each case out, in days (a school runs them each morning), and in
+# how many pieces at most (`worked_out`).
+AHEAD = 31
 PIECES = 6
 
 

@@ -12,8 +12,8 @@ refuses (rather than silently dropping) a change that would lose a comment.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
-import functools
 import gc
 import io
 import re
@@ -320,7 +320,9 @@ def _load(text: str, file: str, plain: bool, build: Callable[[SafeRecordLoader, 
         escaped = _check_nodes(node, plain and "\\" in text)  # no backslash, no escape
         if escaped:
             raise _control_problems(node, escaped, text, file)
-        return build(loader, node)
+        value = build(loader, node)
+        _tree(text, node)  # kept: a finding about this file names its line from it (`locate`)
+        return value
     except _RefusedYaml as error:
         raise InvalidFileError(error.message, file, error.mark.line + 1) from None
     except yaml.MarkedYAMLError as error:
@@ -440,14 +442,27 @@ class _Tree:
         return keys.get(str(step))
 
 
-@functools.lru_cache(maxsize=4)
-def _tree(text: str) -> _Tree:
-    """The composed document, kept for the few texts in use: a file with thousands of problems is
-    composed once, not once per problem."""
-    try:
-        return _Tree(yaml.compose(text, Loader=SafeRecordLoader))
-    except (yaml.YAMLError, RecursionError):
-        return _Tree(None)
+# The composed documents of the last few texts loaded or located, newest last (`_tree`).
+_TREES: collections.OrderedDict[str, _Tree] = collections.OrderedDict()
+TREES_KEPT = 4
+
+
+def _tree(text: str, root: yaml.Node | None = None) -> _Tree:
+    """The composed document, kept for the few texts in use (given as `root` by `load`, which composed it):
+    a file with thousands of problems is composed once, not once per problem, and a case's findings name
+    their lines without composing the file a second time."""
+    tree = _TREES.pop(text, None)
+    if tree is None and root is not None:
+        tree = _Tree(root)
+    if tree is None:
+        try:
+            tree = _Tree(yaml.compose(text, Loader=SafeRecordLoader))
+        except (yaml.YAMLError, RecursionError):
+            tree = _Tree(None)
+    _TREES[text] = tree
+    while len(_TREES) > TREES_KEPT:
+        _TREES.popitem(last=False)
+    return tree
 
 
 def locate(text: str, path: Sequence[str | int]) -> int | None:

@@ -391,7 +391,9 @@ def check_records(records: Records, case_ids: list[str] | None, today: dt.date) 
     def compute(loaded: LoadedCase, day: dt.date) -> list[dict[str, Any]]:
         return _case_findings(records, loaded, day)
 
-    for case_id, kept in records.index.each("check", today, compute, case_ids, results):
+    from apcli.records.index import AHEAD
+
+    for case_id, kept in records.index.each("check", today, compute, case_ids, results, ahead=AHEAD):
         if isinstance(kept, list):
             shown = records.shown(records.case_path(case_id))
             findings += [CheckFinding(**{**item, "file": shown}) for item in kept]

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from apcli.errors import ApError
+from apcli.records.index import AHEAD
 
 if TYPE_CHECKING:
     from apcli.policy import Rule
@@ -30,10 +31,6 @@ class DueItem:
         data = asdict(self)
         data["due"] = self.due.isoformat()
         return data
-
-
-# Each case's items are worked out for a month ahead: a school runs `review due` each morning.
-AHEAD = 31
 
 
 def due_items(
