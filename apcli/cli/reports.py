@@ -84,7 +84,7 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
     from apcli.reports.money import TOTALS_MONEY_HEADINGS, report_json, totals, totals_json, totals_money_cells
 
     schools = [totals(r.school, r.pupils) for r in reports]
-    everyone = totals("all schools", [p for r in reports for p in r.pupils])
+    everyone = totals("all schools", (p for r in reports for p in r.pupils))
     if as_json:
         print_json({"schools": [report_json(r, names=names) for r in reports], "total": totals_json(everyone)})
         return

@@ -40,7 +40,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apcli.errors import UNREADABLE, ApError
+from apcli.errors import UNREADABLE, ApError, BusyError
 from apcli.records.cache import FAILURES, cache_guard, remove_old_entries
 from apcli.records.guard import MAX_BYTES, owned_and_private
 
@@ -445,6 +445,34 @@ class Results:
             "SELECT value FROM results WHERE id = ? AND kind = ? AND first = ?", (case_id, self.kind, first)
         ).fetchone()
         return None if row is None else str(row[0])
+
+    def again(self, case_id: str, today: dt.date, compute: Callable[[LoadedCase, dt.date], Any]) -> Any:
+        """The case's result as this command's `each` gave it, once more (a report goes through 20,000 large
+        results twice rather than hold them): read back from the index, else worked out again from its files,
+        which must be as they were then, or the command's figures would not add up."""
+        state = self.states.get(case_id)
+        connection = self.index.connection
+        if state is not None and connection is not None:
+            day = today.toordinal()
+            with contextlib.suppress(*_FAILURES, ValueError):
+                row = connection.execute(
+                    "SELECT value FROM results WHERE id = ? AND kind = ? AND sha = ? AND marks_sha = ? "
+                    "AND first <= ? AND last >= ?",
+                    (case_id, self.kind, state.sha, state.marks_sha, day, day),
+                ).fetchone()
+                if row is not None:
+                    return json.loads(row[0])
+        records = self.index.records
+        try:
+            value = worked_out(compute, records.load_case(case_id), today, 0)[0][2]
+        finally:
+            records.forget(case_id)
+        if state is None or self.index.state(case_id) != state:
+            raise BusyError(
+                f"{records.shown(records.case_path(case_id))} changed while this was being worked out, so its "
+                "figures would not add up: run the command again."
+            )
+        return value
 
     def put(self, case_id: str, pieces: list[tuple[int, int, Any]]) -> None:
         """Keep the case's results, each for its days (first, last, value), in place of those kept before,

@@ -15,6 +15,7 @@ here; the renderings only format it (`money_text`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -404,33 +405,83 @@ class Totals:
 SUMMARY_FIELDS = ("possible", "attended", "authorised", "unauthorised", "not_possible", "dual_registered")
 
 
-def totals(label: str, lines: list[PupilLine], name: str = "") -> Totals:
+def totals(label: str, lines: Iterable[PupilLine], name: str = "") -> Totals:
     """The sums over pupils' lines (or placements' lines), each placement counted once."""
-    pupils = len({line.case for line in lines})
-    lines = [part for line in lines for part in (line.parts or [line])]
-    known = [line for line in lines if line.cost is not None]
-    return Totals(
-        label,
-        pupils,
-        sum(line.days_commissioned for line in lines),
-        Summary(*(sum(getattr(line.summary, f) for line in lines) for f in SUMMARY_FIELDS)),
-        sum((line.cost_in_period for line in known if line.cost_in_period is not None), Decimal("0")),
-        len(lines) - len(known),
-        sum((line.cost_to_date for line in known if line.cost_to_date is not None), Decimal("0")),
-        Summary(*(sum(getattr(line.statutory, f) for line in lines) for f in SUMMARY_FIELDS)),
-        sum((line.cost_of_marked_days for line in known if line.cost_of_marked_days is not None), Decimal("0")),
-        sum(line.attended_on_marked_days for line in known),
-        sum(line.unmarked_sessions for line in lines),
-        len(lines),
-        name or label,
-    )
+    tally = Tally()
+    for line in lines:
+        tally.add(line)
+    return tally.totals(label, name)
+
+
+class Tally:
+    """Totals summed as the lines come, one at a time: a report of 20,000 pupils need not hold them all."""
+
+    def __init__(self) -> None:
+        self.cases: set[str] = set()
+        self.days = self.missing = self.attended_on_marked_days = self.unmarked = self.placements = 0
+        self.summary, self.statutory = [0] * len(SUMMARY_FIELDS), [0] * len(SUMMARY_FIELDS)
+        self.cost = self.cost_to_date = self.cost_of_marked_days = Decimal("0")
+
+    def add(self, line: PupilLine) -> None:
+        """A pupil's line (its placements' parts, each counted once) or a placement's."""
+        self.cases.add(line.case)
+        for part in line.parts or [line]:
+            self.placements += 1
+            self.days += part.days_commissioned
+            self.unmarked += part.unmarked_sessions
+            for index, name in enumerate(SUMMARY_FIELDS):
+                self.summary[index] += getattr(part.summary, name)
+                self.statutory[index] += getattr(part.statutory, name)
+            if part.cost is None:
+                self.missing += 1
+                continue
+            self.cost += part.cost_in_period if part.cost_in_period is not None else 0
+            self.cost_to_date += part.cost_to_date if part.cost_to_date is not None else 0
+            self.cost_of_marked_days += part.cost_of_marked_days if part.cost_of_marked_days is not None else 0
+            self.attended_on_marked_days += part.attended_on_marked_days
+
+    def totals(self, label: str, name: str = "") -> Totals:
+        return Totals(
+            label,
+            len(self.cases),
+            self.days,
+            Summary(*self.summary),
+            self.cost,
+            self.missing,
+            self.cost_to_date,
+            Summary(*self.statutory),
+            self.cost_of_marked_days,
+            self.attended_on_marked_days,
+            self.unmarked,
+            self.placements,
+            name or label,
+        )
+
+
+class Lines(Collection["PupilLine"]):
+    """A report's pupils' lines, given again each time they are gone through (the pupils' table, the
+    targets', the lapses'): read back one at a time from ap's index, so that a report of 20,000 pupils never
+    holds them all (`Results.again`)."""
+
+    def __init__(self, count: int, read: Callable[[], Iterator[PupilLine]]) -> None:
+        self.count = count
+        self.read = read
+
+    def __iter__(self) -> Iterator[PupilLine]:
+        return self.read()
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __contains__(self, line: object) -> bool:
+        return any(line == mine for mine in self)
 
 
 @dataclass
 class Report:
     school: str
     period: Period
-    pupils: list[PupilLine]
+    pupils: Collection[PupilLine]
     by_provider: list[Totals]
     total: Totals
     root: Path | None = None  # the records folder it was made from (an output file must not land in its cases/)
@@ -438,27 +489,40 @@ class Report:
 
 def build_report(records: Records, period: Period, today: dt.date) -> Report:
     """The report: each pupil's line from the index where its files have not changed and it holds today
-    (apcli/records/index.py), else worked out from the files and kept."""
+    (apcli/records/index.py), else worked out from the files and kept. The totals are summed as the lines
+    come; the lines themselves are read back from the index when the report is written (`Lines`)."""
 
     def compute(loaded: LoadedCase, day: dt.date) -> dict[str, Any] | None:
         line = pupil_line(records, loaded.id, loaded.case, period, day)
         return None if line is None else kept_line(line)
 
-    lines = []
-    for _, kept in records.index.each(f"report:{period.start}:{period.end}", today, compute):
+    results = records.index.results(f"report:{period.start}:{period.end}")
+    school, by_provider, names = Tally(), dict[str, Tally](), dict[str, str]()
+    ids, held = [], {}  # held: the lines the index could not keep (it cannot be used, say), as they were
+    for case_id, kept in records.index.each(results.kind, today, compute, results=results):
         if isinstance(kept, BaseException):
             raise kept  # the report is of every case: a case that cannot be read stops it, as it always has
-        if kept is not None:
-            lines.append(line_from_kept(kept))
-    placements = [part for line in lines for part in line.parts]
-    providers = sorted({part.provider for part in placements})
-    name = {part.provider: part.provider_name for part in placements}
+        if kept is None:
+            continue
+        ids.append(case_id)
+        if results.states.get(case_id) is None:
+            held[case_id] = kept
+        line = line_from_kept(kept)
+        school.add(line)
+        for part in line.parts:
+            by_provider.setdefault(part.provider, Tally()).add(part)
+            names[part.provider] = part.provider_name
+
+    def read() -> Iterator[PupilLine]:
+        for case_id in ids:
+            yield line_from_kept(held[case_id] if case_id in held else results.again(case_id, today, compute))
+
     return Report(
         records.settings.school.name,
         period,
-        lines,
-        [totals(p, [part for part in placements if part.provider == p], name[p]) for p in providers],
-        totals("school", lines, records.settings.school.name),
+        Lines(len(ids), read),
+        [by_provider[p].totals(p, names[p]) for p in sorted(by_provider)],
+        school.totals("school", records.settings.school.name),
         records.root,
     )
 

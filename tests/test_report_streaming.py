@@ -1,0 +1,80 @@
+"""`ap report` sums its totals as the pupils' lines come and reads the lines back from the index to write them,
+so that a report of 20,000 pupils never holds them all (bench/benchmark.py measures its memory)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from apcli.errors import BusyError
+from apcli.records.index import INDEX_FILE
+from apcli.records.store import Records
+from apcli.reports.money import Lines, Tally, build_report, choose_period, kept_line, pupil_line, totals
+from tests.conftest import TODAY, invoke
+from tests.test_index import cached
+
+DAY = dt.date.fromisoformat(TODAY)
+
+
+def report_of(demo: Path):  # type: ignore[no-untyped-def]
+    records = Records.open(demo)
+    return records, build_report(records, choose_period(records, DAY, None, None, None, None), DAY)
+
+
+def test_the_lines_are_given_again_each_time_and_add_up_to_the_totals(demo: Path) -> None:
+    _, report = report_of(demo)
+    assert isinstance(report.pupils, Lines)
+    first, second = list(report.pupils), list(report.pupils)
+    assert first == second and len(report.pupils) == len(first) > 0
+    assert totals("school", first, report.total.name) == report.total
+    assert dataclasses.replace(totals("school", iter(first)), name=report.total.name) == report.total
+
+
+def test_a_line_the_index_lost_meanwhile_is_worked_out_again(demo: Path) -> None:
+    _, report = report_of(demo)
+    with sqlite3.connect(cached(demo) / INDEX_FILE) as connection:
+        connection.execute("DELETE FROM results")
+    assert list(report.pupils) == list(report_of(demo)[1].pupils)
+
+
+def test_a_case_changed_between_the_totals_and_the_lines_stops_the_report(demo: Path) -> None:
+    """Its line would no longer be the one summed: refused, never a report that does not add up."""
+    _, report = report_of(demo)
+    with sqlite3.connect(cached(demo) / INDEX_FILE) as connection:
+        connection.execute("DELETE FROM results")
+    assert (
+        invoke(demo, "contact", "AP-2026-001", "--date", "2026-11-26", "--with", "S", "--summary", "x").exit_code == 0
+    )
+    with pytest.raises(BusyError, match=r"AP-2026-001\.yaml changed while this was being worked out"):
+        list(report.pupils)
+
+
+def test_with_no_index_the_lines_are_held(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = os.environ["AP_CACHE_DIR"]
+    monkeypatch.setenv("AP_CACHE_DIR", str(demo.parent / "not-a-folder" / "x"))
+    (demo.parent / "not-a-folder").write_text("a file where the cache folder would be")
+    records, report = report_of(demo)
+    assert records.index.connection is None
+    monkeypatch.setenv("AP_CACHE_DIR", cache)
+    assert list(report.pupils) == list(report_of(demo)[1].pupils)
+
+
+def test_a_tally_sums_as_the_lines_were_summed(demo: Path) -> None:
+    records = Records.open(demo)
+    period = choose_period(records, DAY, None, None, None, None)
+    lines = [
+        line
+        for case_id in records.case_ids()
+        if (line := pupil_line(records, case_id, records.load_case(case_id).case, period, DAY)) is not None
+    ]
+    tally = Tally()
+    for line in lines:
+        tally.add(line)
+    assert tally.totals("x") == totals("x", lines)
+    assert tally.placements == sum(len(line.parts) or 1 for line in lines)
+    assert all(kept_line(line) for line in lines)
