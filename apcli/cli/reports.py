@@ -122,34 +122,32 @@ def _print(built: Report) -> None:
     if not built.pupils:
         console().print(f"No placements in {built.period.label} ({built.period.start} to {built.period.end}).")
         return
-    print_table(
-        (
-            "case", "pupil", "provider", "days", "possible at provider", "attended at provider", "% at provider",
-            "% statutory (school register)", *PUPIL_MONEY_HEADINGS, "reviews held/due", "outcome",
-            "length (school days)",
-        ),
-        [
+    rows, targets, lapses = [], [], []  # one pass over the lines, read back from the index (money.Lines)
+    for p in built.pupils:
+        rows.append(
             (
                 p.case, p.pupil, p.provider_name or p.provider, str(p.days_commissioned), str(p.summary.possible),
                 str(p.summary.attended), _percent(p.summary.percent), _statutory(p.statutory),
                 *(cell for _, cell in pupil_money_cells(p)), f"{p.reviews_held}/{p.reviews_due}",
                 p.outcome, str(p.length_days),
             )
-            for p in built.pupils
-        ],
-        title=f"{built.school}: alternative provision, {built.period.label}",
-    )  # fmt: skip
-    print_table(
-        ("case", "target", "baseline", "goal", "latest", "direction"),
-        [
+        )  # fmt: skip
+        targets += [
             (p.case, t.measure, f"{t.baseline:g}", f"{t.goal:g}", "-" if t.latest is None else f"{t.latest:g}",
              t.direction)
-            for p in built.pupils
             for t in p.targets
-        ],
-        title="Targets",
+        ]  # fmt: skip
+        lapses += [(p.case, str(week), why) for week, why in p.contact_lapses]
+    print_table(
+        (
+            "case", "pupil", "provider", "days", "possible at provider", "attended at provider", "% at provider",
+            "% statutory (school register)", *PUPIL_MONEY_HEADINGS, "reviews held/due", "outcome",
+            "length (school days)",
+        ),
+        rows,
+        title=f"{built.school}: alternative provision, {built.period.label}",
     )  # fmt: skip
-    lapses = [(p.case, str(week), why) for p in built.pupils for week, why in p.contact_lapses]
+    print_table(("case", "target", "baseline", "goal", "latest", "direction"), targets, title="Targets")
     if lapses:
         print_table(("case", "week of", "why"), lapses, title="Lapses in weekly contact with the provider (ATT-WEEKLY)")
     print_table(
