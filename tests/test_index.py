@@ -310,3 +310,24 @@ def test_a_busy_index_is_not_waited_for_and_the_answers_are_the_same(demo: Path)
     assert outputs(demo) == busy
     now = {row[0]: row[2] for row in index_rows(demo, "results") if row[1] == "list"}
     assert now["AP-2026-001"] != kept["AP-2026-001"]  # kept once the lock was let go
+
+
+def test_which_letters_each_case_mentions_is_kept_and_an_edit_is_seen(demo: Path) -> None:
+    """`ap check`'s search for letters no case records reads each case's text once; later runs are served
+    from the index, and a hand edit is looked at again."""
+    from apcli.letters.sending import unrecorded_letters
+    from tests.test_control_text import CountingRecords
+
+    stray = demo / "letters" / "AP-2026-001" / "notice-2026-11-01-parent-1.html"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_text("written by a notice killed before it saved the case")
+    first = CountingRecords.open(demo)
+    assert unrecorded_letters(first) == [stray]
+    cases = first.case_ids()
+    assert sorted(row[0] for row in index_rows(demo, "results") if row[1].startswith("letters:")) == cases
+    again = CountingRecords.open(demo)
+    assert unrecorded_letters(again) == [stray] and again.loaded == first.loaded
+    case_file = demo / "cases" / "AP-2026-001.yaml"
+    case_file.write_text(case_file.read_text() + "# see letters/AP-2026-001/notice-2026-11-01-parent-1.html\n")
+    edited = CountingRecords.open(demo)
+    assert unrecorded_letters(edited) == [stray] and "AP-2026-001" in edited.loaded

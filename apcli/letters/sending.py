@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from apcli.errors import ApError, BusyError, UsageError
 from apcli.letters.render import FORMATS, Format, LetterPlan, Rendered, render_letters, template_path
 from apcli.model.dates import parse_date
+from apcli.model.notices import recorded_files
 from apcli.steps.workflow import Change, change_case, check_not_future, with_placement
 
 if TYPE_CHECKING:
@@ -126,14 +127,6 @@ def output_folder(records: Records, case_id: str, out: Path | None) -> Path:
     return real
 
 
-def recorded_files(case: Case) -> set[str]:
-    return (
-        {letter.file for p in case.placements for notice in p.notices for letter in notice.letters}
-        | {letter.file for p in case.placements for n in p.notices for copy in n.copies for letter in copy.letters}
-        | {letter.file for letter in case.letters}
-    )
-
-
 def every_recorded_file(records: Records, case_id: str, case: Case) -> tuple[set[str], list[str]]:
     """The letter files recorded as sent in every case (`case` standing for `case_id`), and the cases that
     could not be read, whose recorded letters are therefore unknown."""
@@ -171,7 +164,7 @@ def unrecorded_letters(records: Records) -> list[Path]:
 
     Only files ap names (its letter names, regular files, not links) in letters/ and its folders one level
     down are looked at. Only the cases whose text could record one of them are read as cases (see
-    _may_record), so that `ap check` on a folder of thousands of cases reads none when letters/ is empty.
+    _every_recorded_letter), so that `ap check` on a folder of thousands of cases reads none when letters/ is empty.
     If such a case cannot be read (or any case's file), its recorded letters are unknown, so none are listed;
     nor if letters/ is a link (never followed).
     """
@@ -184,26 +177,44 @@ def unrecorded_letters(records: Records) -> list[Path]:
                 found += _ap_letters(records, records.root / LETTERS_DIR / entry.name)
         if not found:
             return []
-        names = {path.name for path in found}
-        recorded: set[str] = set()
-        for case_id in records.case_ids():
-            if _may_record(records, case_id, names):
-                recorded |= recorded_files(records.load_case(case_id).case)
+        recorded = _every_recorded_letter(records, {path.name for path in found})
     except ApError:  # a case that cannot be read, or letters/ that is a link: `ap check` reports those itself
         return []
     return sorted(path for path in found if records.guard.relative(path).as_posix() not in recorded)
 
 
-def _may_record(records: Records, case_id: str, names: set[str]) -> bool:
-    """Whether the case's file could record a letter file named one of `names`, from its text alone. A letter's
-    `file:` holds it as it is, after a / (the name has no space for a line to fold at and no quote to double),
-    unless a double-quoted escape spells it otherwise, which takes a backslash: a text naming none and holding
-    no backslash records none. ApError if the file cannot be read."""
+def _every_recorded_letter(records: Records, names: set[str]) -> set[str]:
+    """The letter files recorded by every case whose file could record one named in `names`, each
+    case's text looked at once and what it mentions kept in ap's index while its files are unchanged."""
+    import hashlib
+
+    from apcli.model.days import FIRST, LAST
+
+    # Named by the pattern, so that a change to it is never served what the old one found.
+    results = records.index.results(f"letters:{hashlib.sha256(_LETTER_IN_PATH.pattern.encode()).hexdigest()[:12]}")
+    today, recorded = dt.date.today(), set[str]()
+    for case_id in records.case_ids():
+        kept = results.get(case_id, today)
+        if kept is None:
+            kept = _mentions(records, case_id)
+            results.put(case_id, [(FIRST, LAST, kept)])
+        mentioned, escaped = kept
+        if escaped or names.intersection(mentioned):
+            recorded |= recorded_files(records.load_case(case_id).case)
+            records.forget(case_id)
+    records.index.save()
+    return recorded
+
+
+def _mentions(records: Records, case_id: str) -> tuple[list[str], bool]:
+    """The letter names the case's file writes after a /, and whether it holds a backslash. A letter's `file:`
+    holds it as it is, after a / (the name has no space for a line to fold at and no quote to double), unless
+    a double-quoted escape spells it otherwise, which takes a backslash. ApError if the file cannot be read."""
     from apcli.records.store import read_text
 
     path = records.case_path(case_id)
     text = read_text(path, records.shown(path), records.guard)
-    return "\\" in text or any(match.group(1) in names for match in _LETTER_IN_PATH.finditer(text))
+    return sorted({match.group(1) for match in _LETTER_IN_PATH.finditer(text)}), "\\" in text
 
 
 def remove_leftovers(records: Records, case_id: str, recorded: set[str]) -> list[Path]:
