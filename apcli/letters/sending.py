@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from apcli.errors import ApError, BusyError, UsageError
 from apcli.letters.render import FORMATS, Format, LetterPlan, Rendered, render_letters, template_path
 from apcli.model.dates import parse_date
-from apcli.model.notices import recorded_files
 from apcli.steps.workflow import Change, change_case, check_not_future, with_placement
 
 if TYPE_CHECKING:
@@ -125,6 +124,14 @@ def output_folder(records: Records, case_id: str, out: Path | None) -> Path:
     if not records.guard.is_folder(real, LETTERS_DIR) and real.exists():
         raise UsageError(f"--out: {out} is a file; give a folder inside letters/ of the records folder.")
     return real
+
+
+def recorded_files(case: Case) -> set[str]:
+    return (
+        {letter.file for p in case.placements for notice in p.notices for letter in notice.letters}
+        | {letter.file for p in case.placements for n in p.notices for copy in n.copies for letter in copy.letters}
+        | {letter.file for letter in case.letters}
+    )
 
 
 def every_recorded_file(records: Records, case_id: str, case: Case) -> tuple[set[str], list[str]]:

@@ -121,12 +121,3 @@ def missing_means(recipient: Recipient, method: str) -> str | None:
     if method == "email" and not recipient.email and not recipient.is_la:
         return f"no email address for {recipient.name}"
     return None
-
-
-def recorded_files(case: Case) -> set[str]:
-    """The letter files the case records as sent (its notices', their copies', and its other letters')."""
-    return (
-        {letter.file for p in case.placements for notice in p.notices for letter in notice.letters}
-        | {letter.file for p in case.placements for n in p.notices for copy in n.copies for letter in copy.letters}
-        | {letter.file for letter in case.letters}
-    )

@@ -2,8 +2,9 @@
 
 For each case it keeps the validated content of its file (keyed by the sha256 of the file's text), the files'
 stat keys (size, modification time, inode, change time) and their sha256, and for each reading command
-(`review due`, `check`, `list`) the case's result with the days on which it holds (apcli/model/days.py). A
-command over thousands of cases then stats each case's two files and reads its result: no file is read, no
+(`review due`, `check`, `list`, `report`, `export census`) the case's result with the days on which it holds
+(apcli/model/days.py); `review due` and `check` keep it worked out for a month ahead, in pieces (`worked_out`).
+A command over thousands of cases then stats each case's two files and reads its result: no file is read, no
 YAML parsed, no rule run, unless something changed.
 
 - **The files are the truth.** A file whose stat key changed is read and hashed; if its text changed, its
