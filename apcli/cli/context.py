@@ -17,7 +17,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -330,28 +330,42 @@ RICH_ROWS = 300  # more rows than this, or output to a pipe or file: plain colum
 
 
 def print_table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None, red: Sequence[bool] = ()
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    title: str | None = None,
+    red: Sequence[bool] = (),
+    widths: Sequence[int] | None = None,
 ) -> None:
-    """Rows as a table: Rich's boxes at a terminal for a screenful, else plain aligned columns."""
-    if sys.stdout.isatty() and len(rows) <= RICH_ROWS:
-        from rich.table import Table
-
-        table = Table(*headers, title=title, title_justify="left" if title else "center")
-        for index, row in enumerate(rows):
-            table.add_row(*row, style="bold red" if index < len(red) and red[index] else None)
-        console().print(table)
-        return
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(headers)
-    widths = [
-        max(len(header), *map(len, column)) if column else len(header)
-        for header, column in zip(headers, columns, strict=True)
-    ]
+    """Rows as a table: Rich's boxes at a terminal for a screenful, else plain aligned columns. Given the
+    columns' `widths` (the widest cell of each), plain rows are written as they come, never all held."""
+    if widths is None or sys.stdout.isatty():
+        rows = list(rows)
+        if sys.stdout.isatty() and len(rows) <= RICH_ROWS:
+            _print_rich(headers, rows, title, red)
+            return
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(headers)
+        widths = [max(map(len, column), default=0) for column in columns]
+    widths = [max(len(header), width) for header, width in zip(headers, widths, strict=True)]
     line = "  ".join(f"{{:<{width}}}" for width in widths).format  # one format a row: 20,000 rows print in 0.05 s
     rule = ["-" * width for width in widths[:-1]] + ["-" * len(headers[-1])]
     heading = [*([title] if title else []), line(*headers).rstrip(), line(*rule).rstrip()]
     sys.stdout.write("".join(f"{text}\n" for text in heading))
-    for start in range(0, len(rows), 1000):  # written a thousand rows at a time, not held as one text
-        sys.stdout.write("".join(f"{line(*row).rstrip()}\n" for row in rows[start : start + 1000]))
+    batch: list[str] = []
+    for row in rows:  # written a thousand rows at a time, not held as one text
+        batch.append(f"{line(*row).rstrip()}\n")
+        if len(batch) == 1000:
+            sys.stdout.write("".join(batch))
+            batch.clear()
+    sys.stdout.write("".join(batch))
+
+
+def _print_rich(headers: Sequence[str], rows: list[Sequence[str]], title: str | None, red: Sequence[bool]) -> None:
+    from rich.table import Table
+
+    table = Table(*headers, title=title, title_justify="left" if title else "center")
+    for index, row in enumerate(rows):
+        table.add_row(*row, style="bold red" if index < len(red) and red[index] else None)
+    console().print(table)
 
 
 def note(message: str) -> None:

@@ -11,7 +11,8 @@ from apcli.cli.base import JsonOption, app, date_option
 from apcli.cli.context import console, note, print_json, print_table, state
 
 if TYPE_CHECKING:
-    from apcli.model.attendance import Summary
+    from collections.abc import Iterator
+
     from apcli.reports.census import Census, CensusRow
     from apcli.reports.money import Report
 
@@ -81,7 +82,14 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
     """Several schools, per school and in total; pupils' names left out unless asked for."""
     from rich.table import Table
 
-    from apcli.reports.money import TOTALS_MONEY_HEADINGS, report_json, totals, totals_json, totals_money_cells
+    from apcli.reports.money import (
+        TOTALS_MONEY_HEADINGS,
+        report_json,
+        statutory_text,
+        totals,
+        totals_json,
+        totals_money_cells,
+    )
 
     schools = [totals(r.school, r.pupils) for r in reports]
     everyone = totals("all schools", (p for r in reports for p in r.pupils))
@@ -107,7 +115,7 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
             str(t.days_commissioned),
             f"{t.summary.attended}/{t.summary.possible}",
             percent,
-            _statutory(t.statutory),
+            statutory_text(t.statutory),
             *(cell for _, cell in totals_money_cells(t)),
         )
     console().print(table)
@@ -117,36 +125,34 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
 
 
 def _print(built: Report) -> None:
-    from apcli.reports.money import PUPIL_MONEY_HEADINGS, TOTALS_MONEY_HEADINGS, pupil_money_cells, totals_money_cells
+    from apcli.reports.money import (
+        PUPIL_HEADINGS,
+        TOTALS_MONEY_HEADINGS,
+        percent_text,
+        pupil_cells,
+        statutory_text,
+        totals_money_cells,
+    )
 
     if not built.pupils:
         console().print(f"No placements in {built.period.label} ({built.period.start} to {built.period.end}).")
         return
-    rows, targets, lapses = [], [], []  # one pass over the lines, read back from the index (money.Lines)
-    for p in built.pupils:
-        rows.append(
-            (
-                p.case, p.pupil, p.provider_name or p.provider, str(p.days_commissioned), str(p.summary.possible),
-                str(p.summary.attended), _percent(p.summary.percent), _statutory(p.statutory),
-                *(cell for _, cell in pupil_money_cells(p)), f"{p.reviews_held}/{p.reviews_due}",
-                p.outcome, str(p.length_days),
-            )
-        )  # fmt: skip
-        targets += [
-            (p.case, t.measure, f"{t.baseline:g}", f"{t.goal:g}", "-" if t.latest is None else f"{t.latest:g}",
-             t.direction)
-            for t in p.targets
-        ]  # fmt: skip
-        lapses += [(p.case, str(week), why) for week, why in p.contact_lapses]
-    print_table(
-        (
-            "case", "pupil", "provider", "days", "possible at provider", "attended at provider", "% at provider",
-            "% statutory (school register)", *PUPIL_MONEY_HEADINGS, "reviews held/due", "outcome",
-            "length (school days)",
-        ),
-        rows,
-        title=f"{built.school}: alternative provision, {built.period.label}",
-    )  # fmt: skip
+    targets: list[tuple[str, ...]] = []
+    lapses: list[tuple[str, ...]] = []
+
+    def rows() -> Iterator[tuple[str, ...]]:
+        """The pupils' rows, as the lines are read back (money.Lines), noting their targets and lapses."""
+        for p in built.pupils:
+            targets.extend(
+                (p.case, t.measure, f"{t.baseline:g}", f"{t.goal:g}", "-" if t.latest is None else f"{t.latest:g}",
+                 t.direction)
+                for t in p.targets
+            )  # fmt: skip
+            lapses.extend((p.case, str(week), why) for week, why in p.contact_lapses)
+            yield pupil_cells(p)
+
+    title = f"{built.school}: alternative provision, {built.period.label}"
+    print_table(PUPIL_HEADINGS, rows(), title=title, widths=built.widths)
     print_table(("case", "target", "baseline", "goal", "latest", "direction"), targets, title="Targets")
     if lapses:
         print_table(("case", "week of", "why"), lapses, title="Lapses in weekly contact with the provider (ATT-WEEKLY)")
@@ -156,21 +162,12 @@ def _print(built: Report) -> None:
         [
             (
                 "all providers" if t is built.total else t.name or t.label, str(t.pupils), str(t.days_commissioned), str(t.summary.possible), str(t.summary.attended),
-                _percent(t.summary.percent), _statutory(t.statutory), *(cell for _, cell in totals_money_cells(t)),
+                percent_text(t.summary.percent), statutory_text(t.statutory), *(cell for _, cell in totals_money_cells(t)),
             )
             for t in [*built.by_provider, built.total]
         ],
         title="Totals",
     )  # fmt: skip
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:g}"
-
-
-def _statutory(summary: Summary) -> str:
-    """The school register's figure: its percent, with its sessions (D sessions left out of both)."""
-    return f"{_percent(summary.percent)} ({summary.attended}/{summary.possible})"
 
 
 export_app = typer.Typer(help="Data for other systems: the school census.", no_args_is_help=True)

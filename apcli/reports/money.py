@@ -485,6 +485,8 @@ class Report:
     by_provider: list[Totals]
     total: Totals
     root: Path | None = None  # the records folder it was made from (an output file must not land in its cases/)
+    # The widest cell of each column of the pupils' table (`pupil_cells`), so that it is written as it is read.
+    widths: list[int] = field(default_factory=lambda: [len(heading) for heading in PUPIL_HEADINGS])
 
 
 def build_report(records: Records, period: Period, today: dt.date) -> Report:
@@ -499,6 +501,7 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
     results = records.index.results(f"report:{period.start}:{period.end}")
     school, by_provider, names = Tally(), dict[str, Tally](), dict[str, str]()
     ids, held = [], {}  # held: the lines the index could not keep (it cannot be used, say), as they were
+    widths = [len(heading) for heading in PUPIL_HEADINGS]
     for case_id, kept in records.index.each(results.kind, today, compute, results=results):
         if isinstance(kept, BaseException):
             raise kept  # the report is of every case: a case that cannot be read stops it, as it always has
@@ -508,6 +511,7 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
         if results.states.get(case_id) is None:
             held[case_id] = kept
         line = line_from_kept(kept, figures_only=True)
+        widths = [max(width, len(cell)) for width, cell in zip(widths, pupil_cells(line), strict=True)]
         school.add(line)
         for part in line.parts:
             by_provider.setdefault(part.provider, Tally()).add(part)
@@ -524,6 +528,7 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
         [by_provider[p].totals(p, names[p]) for p in sorted(by_provider)],
         school.totals("school", records.settings.school.name),
         records.root,
+        widths,
     )
 
 
@@ -598,6 +603,33 @@ def totals_money_cells(t: Totals) -> list[tuple[str, str]]:
 
 
 PUPIL_MONEY_HEADINGS = ("cost in period", "by daily rate", "difference", "per attended session", "unmarked sessions")
+# The pupils' table as the text report shows it (`pupil_cells`).
+PUPIL_HEADINGS: tuple[str, ...] = (
+    "case", "pupil", "provider", "days", "possible at provider", "attended at provider", "% at provider",
+    "% statutory (school register)", *PUPIL_MONEY_HEADINGS, "reviews held/due", "outcome", "length (school days)",
+)  # fmt: skip
+
+
+def pupil_cells(p: PupilLine) -> tuple[str, ...]:
+    """A pupil's row of the text report (`PUPIL_HEADINGS`): from its figures alone, so that the column widths
+    are known from the pass that sums the totals, and the rows can be written as they are read back."""
+    return (
+        p.case, p.pupil, p.provider_name or p.provider, str(p.days_commissioned), str(p.summary.possible),
+        str(p.summary.attended), percent_text(p.summary.percent), statutory_text(p.statutory),
+        *(cell for _, cell in pupil_money_cells(p)), f"{p.reviews_held}/{p.reviews_due}", p.outcome,
+        str(p.length_days),
+    )  # fmt: skip
+
+
+def percent_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def statutory_text(summary: Summary) -> str:
+    """The school register's figure: its percent, with its sessions (D sessions left out of both)."""
+    return f"{percent_text(summary.percent)} ({summary.attended}/{summary.possible})"
+
+
 TOTALS_MONEY_HEADINGS = ("cost (known)", NO_COST, "per attended session", "unmarked sessions")
 
 
