@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from apcli.cli.base import JsonOption, app, date_option
-from apcli.cli.context import console, note, print_json, print_table, state
+from apcli.cli.context import aligned, console, note, print_json, print_lines, print_table, state
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -127,33 +128,37 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
 def _print(built: Report) -> None:
     from apcli.reports.money import (
         PUPIL_HEADINGS,
+        TARGET_HEADINGS,
         TOTALS_MONEY_HEADINGS,
         percent_text,
         pupil_cells,
         statutory_text,
+        target_cells,
         totals_money_cells,
     )
 
     if not built.pupils:
         console().print(f"No placements in {built.period.label} ({built.period.start} to {built.period.end}).")
         return
-    targets: list[tuple[str, ...]] = []
+    plain = not sys.stdout.isatty()  # at a terminal a screenful of targets is shown in Rich's boxes
+    target_line = aligned(TARGET_HEADINGS, built.target_widths)
+    targets: list[Any] = []  # as their lines when plain: a report of 20,000 pupils has 360,000 targets
     lapses: list[tuple[str, ...]] = []
 
     def rows() -> Iterator[tuple[str, ...]]:
         """The pupils' rows, as the lines are read back (money.Lines), noting their targets and lapses."""
         for p in built.pupils:
-            targets.extend(
-                (p.case, t.measure, f"{t.baseline:g}", f"{t.goal:g}", "-" if t.latest is None else f"{t.latest:g}",
-                 t.direction)
-                for t in p.targets
-            )  # fmt: skip
+            cells = [target_cells(p.case, t) for t in p.targets]
+            targets.extend(map(target_line, cells) if plain else cells)
             lapses.extend((p.case, str(week), why) for week, why in p.contact_lapses)
             yield pupil_cells(p)
 
     title = f"{built.school}: alternative provision, {built.period.label}"
     print_table(PUPIL_HEADINGS, rows(), title=title, widths=built.widths)
-    print_table(("case", "target", "baseline", "goal", "latest", "direction"), targets, title="Targets")
+    if plain:
+        print_lines(TARGET_HEADINGS, built.target_widths, targets, "Targets")
+    else:
+        print_table(TARGET_HEADINGS, targets, title="Targets")
     if lapses:
         print_table(("case", "week of", "why"), lapses, title="Lapses in weekly contact with the provider (ATT-WEEKLY)")
     print_table(

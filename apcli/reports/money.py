@@ -485,8 +485,10 @@ class Report:
     by_provider: list[Totals]
     total: Totals
     root: Path | None = None  # the records folder it was made from (an output file must not land in its cases/)
-    # The widest cell of each column of the pupils' table (`pupil_cells`), so that it is written as it is read.
+    # The widest cell of each column of the pupils' and the targets' tables (`pupil_cells`, `target_cells`), so
+    # that they are written as the lines are read back, never all held.
     widths: list[int] = field(default_factory=lambda: [len(heading) for heading in PUPIL_HEADINGS])
+    target_widths: list[int] = field(default_factory=lambda: [len(heading) for heading in TARGET_HEADINGS])
 
 
 def build_report(records: Records, period: Period, today: dt.date) -> Report:
@@ -501,7 +503,7 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
     results = records.index.results(f"report:{period.start}:{period.end}")
     school, by_provider, names = Tally(), dict[str, Tally](), dict[str, str]()
     ids, held = [], {}  # held: the lines the index could not keep (it cannot be used, say), as they were
-    widths = [len(heading) for heading in PUPIL_HEADINGS]
+    widths, target_widths = [len(heading) for heading in PUPIL_HEADINGS], [len(h) for h in TARGET_HEADINGS]
     for case_id, kept in records.index.each(results.kind, today, compute, results=results):
         if isinstance(kept, BaseException):
             raise kept  # the report is of every case: a case that cannot be read stops it, as it always has
@@ -511,7 +513,10 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
         if results.states.get(case_id) is None:
             held[case_id] = kept
         line = line_from_kept(kept, figures_only=True)
-        widths = [max(width, len(cell)) for width, cell in zip(widths, pupil_cells(line), strict=True)]
+        widths = _widest(widths, [pupil_cells(line)])
+        target_widths = _widest(
+            target_widths, [target_cells(line.case, TargetLine(**{**t, "measures": []})) for t in kept["targets"]]
+        )
         school.add(line)
         for part in line.parts:
             by_provider.setdefault(part.provider, Tally()).add(part)
@@ -529,7 +534,15 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
         school.totals("school", records.settings.school.name),
         records.root,
         widths,
+        target_widths,
     )
+
+
+def _widest(widths: list[int], rows: list[tuple[str, ...]]) -> list[int]:
+    """Each column's width, widened to its widest cell in `rows`."""
+    for row in rows:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+    return widths
 
 
 def kept_line(line: PupilLine) -> dict[str, Any]:
@@ -619,6 +632,15 @@ def pupil_cells(p: PupilLine) -> tuple[str, ...]:
         *(cell for _, cell in pupil_money_cells(p)), f"{p.reviews_held}/{p.reviews_due}", p.outcome,
         str(p.length_days),
     )  # fmt: skip
+
+
+TARGET_HEADINGS: tuple[str, ...] = ("case", "target", "baseline", "goal", "latest", "direction")
+
+
+def target_cells(case: str, t: TargetLine) -> tuple[str, ...]:
+    """A target's row of the text report (`TARGET_HEADINGS`)."""
+    latest = "-" if t.latest is None else f"{t.latest:g}"
+    return case, t.measure, f"{t.baseline:g}", f"{t.goal:g}", latest, t.direction
 
 
 def percent_text(value: float | None) -> str:
