@@ -78,3 +78,21 @@ def test_a_tally_sums_as_the_lines_were_summed(demo: Path) -> None:
     assert tally.totals("x") == totals("x", lines)
     assert tally.placements == sum(len(line.parts) or 1 for line in lines)
     assert all(kept_line(line) for line in lines)
+
+
+def test_a_table_given_its_widths_prints_as_one_given_its_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    """Rows written as they come (from a generator, with the widths found beforehand) read exactly as a table
+    made from every row at once; 2,500 rows cross the thousand-row batches."""
+    from apcli.cli.context import print_table
+
+    rows = [(f"AP-2026-{n:03d}", "x" * (n % 17), str(n)) for n in range(2500)]
+    print_table(("case", "pupil", "n"), rows, title="Pupils")
+    whole = capsys.readouterr().out
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
+    print_table(("case", "pupil", "n"), iter(rows), title="Pupils", widths=widths)
+    assert capsys.readouterr().out == whole
+    assert whole.splitlines()[:3] == [
+        "Pupils",
+        "case         pupil              n",
+        "-----------  -----------------  -",
+    ]
