@@ -93,6 +93,7 @@ def test_a_table_given_its_widths_prints_as_one_given_its_rows(capsys: pytest.Ca
     assert capsys.readouterr().out == whole
     assert whole.splitlines()[:3] == [
         "Pupils",
-        "case         pupil              n",
-        "-----------  -----------------  -",
+        "case          pupil             n",
+        "------------  ----------------  -",
     ]
+    assert len(whole.splitlines()) == 3 + len(rows)
