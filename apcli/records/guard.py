@@ -206,6 +206,13 @@ class Guard:
         """What is directly in `folder` with a name ending in `suffix`, sorted, folders left out. Links and
         special files are listed, not hidden: reading one is refused with its reason, so `ap check` names it."""
         real = self.check(folder)
+        return [real / name for name in self._names(real, suffix)]
+
+    def names(self, folder: Path | str, suffix: str = "") -> list[str]:
+        """`files`' names (making a path of each costs more than listing them)."""
+        return self._names(self.check(folder), suffix)
+
+    def _names(self, real: Path, suffix: str) -> list[str]:
         try:
             entries = list(os.scandir(real))
         except FileNotFoundError:
@@ -214,10 +221,9 @@ class Guard:
             raise UnsafePath("a file where a folder should be", self._shown(real)) from None
         except OSError as error:
             raise UnsafePath(f"cannot be listed ({error.strerror or error})", self._shown(real)) from None
-        names = sorted(
+        return sorted(
             entry.name for entry in entries if entry.name.endswith(suffix) and not entry.is_dir(follow_symlinks=False)
         )
-        return [real / name for name in names]  # sorted as names: sorting paths costs ten times as much
 
     def entries(self, folder: Path | str) -> list[os.DirEntry[str]]:
         """Everything directly in `folder` (checked), links included, for a caller that judges each one."""

@@ -411,6 +411,7 @@ class Results:
         self.states: dict[str, FileState | None] = {}
         self._values: Iterator[tuple[str, int, str]] | None = None
         self._next: tuple[str, int, str] | None = None
+        self._day: int | None = None  # the day the values are read in order for
 
     def get(self, case_id: str, today: dt.date) -> Any | None:
         """The case's result for `today`, if one is kept for its files as they are and holds on that day."""
@@ -420,27 +421,30 @@ class Results:
         if state is None or row is None or (row[0], row[1]) != (state.sha, state.marks_sha):
             return None
         try:
-            value = self._value(case_id, row[2])
+            value = self._value(case_id, row[2], day)
             return None if value is None else json.loads(value)
         except (*_FAILURES, ValueError):
             return None
 
-    def _value(self, case_id: str, first: int) -> str | None:
+    def _value(self, case_id: str, first: int, day: int) -> str | None:
         """The kept value from `first`: read in the order of the ids as a command over every case asks for them
-        (one query, one value held at a time: a report's lines are large), else on its own."""
+        (one query for the values holding on `day`, one held at a time: a report's lines are large; the
+        pieces of other days are not read), else on its own."""
         connection = self.index.connection
         assert connection is not None  # rows were read, so there is a connection
         wanted = (case_id, first)
         if self._values is None:
+            self._day = day
             self._values = iter(
                 connection.execute(
-                    "SELECT id, first, value FROM results WHERE kind = ? ORDER BY id, first", (self.kind,)
+                    "SELECT id, first, value FROM results WHERE kind = ? AND first <= ? AND last >= ? ORDER BY id",
+                    (self.kind, day, day),
                 )
             )
             self._next = next(self._values, None)
-        while self._next is not None and self._next[:2] < wanted:
+        while day == self._day and self._next is not None and self._next[:2] < wanted:
             self._next = next(self._values, None)
-        if self._next is not None and self._next[:2] == wanted:
+        if day == self._day and self._next is not None and self._next[:2] == wanted:
             return self._next[2]
         row = connection.execute(
             "SELECT value FROM results WHERE id = ? AND kind = ? AND first = ?", (case_id, self.kind, first)

@@ -390,7 +390,8 @@ class Records:
         return self.root / CASES_DIR / f"{check_case_id(case_id)}.yaml"
 
     def case_ids(self) -> list[str]:
-        return [path.stem for path in self.guard.files(CASES_DIR, ".yaml") if CASE_ID.match(path.stem)]
+        stems = (name.removesuffix(".yaml") for name in self.guard.names(CASES_DIR, ".yaml"))
+        return [stem for stem in stems if CASE_ID.match(stem)]
 
     def load_case(self, case_id: str, fresh: bool = False) -> LoadedCase:
         """The case, validated. `fresh` reads the file again (under a lock, before changing it)."""
