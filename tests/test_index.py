@@ -332,3 +332,30 @@ def test_which_letters_each_case_mentions_is_kept_and_an_edit_is_seen(demo: Path
     case_file.write_text(case_file.read_text() + "# see letters/AP-2026-001/notice-2026-11-01-parent-1.html\n")
     edited = CountingRecords.open(demo)
     assert unrecorded_letters(edited) == [stray] and "AP-2026-001" in edited.loaded
+
+
+def test_a_duty_due_today_is_served_as_due_on_the_day_asked(demo: Path) -> None:
+    """NOTICE-EVERY-PARENT owes a notice to a contact added after it was given, due today, whichever day that
+    is: a result worked out on one day must not be served on the next with the first day's date (a rule's own
+    `Today` in a finding pins its answer to the day, policy.base._settled)."""
+    case_file = demo / "cases" / "AP-2026-002.yaml"
+    text = case_file.read_text()
+    assert "contacts:\n" in text
+    case_file.write_text(
+        text.replace(
+            "contacts:\n",
+            "contacts:\n  - name: Gran Cole\n    relationship: grandmother\n"
+            "    address: 9 Fictional Way, Exampleton, ZZ1 6ZZ\n",
+            1,
+        )
+    )
+
+    def owed(day: str) -> list[tuple[str, str]]:
+        result = invoke(demo, "review", "due", "--json", "--case", "AP-2026-002", today=day)
+        assert result.exit_code == 0, result.output
+        return [(i["due"], i["state"]) for i in json.loads(result.stdout) if i["rule"] == "NOTICE-EVERY-PARENT"]
+
+    assert owed("2026-12-10") == [("2026-12-10", "due")]
+    assert owed("2026-12-14") == [("2026-12-14", "due")]  # served from the index: the day asked, not the first
+    shutil.rmtree(cached(demo))
+    assert owed("2026-12-14") == [("2026-12-14", "due")]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from apcli.errors import EXIT_REFUSED, ApError
 
 if TYPE_CHECKING:
+    from apcli.model.days import Today
     from apcli.model.schema import Case, Placement
     from apcli.records.store import Records
 
@@ -181,10 +182,25 @@ def _checked(rule: Rule, context: CaseContext) -> list[Finding]:
         own = Today(today.plain)
         looking = copy.copy(context)  # not dataclasses.replace: ten times as quick, and no __post_init__ to run again
         looking.today = own
-        found = rule.check(looking)
+        found = [_settled(finding, own) for finding in rule.check(looking)]
         kept = today.memo[key] = (own.window.first, own.window.last, found)
     today.narrow(kept[0], kept[1])
     return list(kept[2])
+
+
+def _settled(finding: Finding, own: Today) -> Finding:
+    """The finding with the rule's own `Today` in it (a duty due today: `due=context.today`) made the plain date,
+    and the rule's answer held to that day alone: once the rule has returned, a look at that date (printing
+    it, later) would no longer narrow the days its answer is kept for. (Only identity is asked of the dates
+    here: comparing a `Today` would narrow its days.)"""
+    from apcli.model.days import Today
+
+    dates = [finding.due, *(finding.holds or ())]
+    if not any(isinstance(value, Today) for value in dates):
+        return finding
+    own.window.pin(own.plain.toordinal())
+    due, *holds = [value.plain if isinstance(value, Today) else value for value in dates]
+    return replace(finding, due=due, holds=(holds[0], holds[1]) if holds else None)
 
 
 def run_each(rules: Iterable[Rule], context: CaseContext) -> list[tuple[Rule, Finding]]:
