@@ -193,12 +193,11 @@ def unrecorded_letters(records: Records) -> list[Path]:
 def _every_recorded_letter(records: Records, names: set[str]) -> set[str]:
     """The letter files recorded by every case whose file could record one named in `names`, each
     case's text looked at once and what it mentions kept in ap's index while its files are unchanged."""
-    import hashlib
-
     from apcli.model.days import FIRST, LAST
+    from apcli.records.index import sha
 
     # Named by the pattern, so that a change to it is never served what the old one found.
-    results = records.index.results(f"letters:{hashlib.sha256(_LETTER_IN_PATH.pattern.encode()).hexdigest()[:12]}")
+    results = records.index.results(f"letters:{sha(_LETTER_IN_PATH.pattern.encode())[:12]}")
     today, recorded = dt.date.today(), set[str]()
     for case_id in records.case_ids():
         kept = results.get(case_id, today)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from apcli.errors import EXIT_REFUSED, ApError
+from apcli.model.days import Today
 
 if TYPE_CHECKING:
-    from apcli.model.days import Today
     from apcli.model.schema import Case, Placement
     from apcli.records.store import Records
 
@@ -169,8 +169,6 @@ def _checked(rule: Rule, context: CaseContext) -> list[Finding]:
     """The rule's findings; where the case is being worked out for several days in turn (a `Today` with a
     memo, apcli/records/index.py), each rule looks at its own `Today`, so that its findings are kept with the
     days they hold on and given again, without running it, on any of those days."""
-    from apcli.model.days import Today
-
     today = context.today
     assert rule.check is not None
     if not isinstance(today, Today) or today.memo is None:
@@ -193,8 +191,6 @@ def _settled(finding: Finding, own: Today) -> Finding:
     and the rule's answer held to that day alone: once the rule has returned, a look at that date (printing
     it, later) would no longer narrow the days its answer is kept for. (Only identity is asked of the dates
     here: comparing a `Today` would narrow its days.)"""
-    from apcli.model.days import Today
-
     dates = [finding.due, *(finding.holds or ())]
     if not any(isinstance(value, Today) for value in dates):
         return finding

@@ -487,8 +487,8 @@ class Report:
     root: Path | None = None  # the records folder it was made from (an output file must not land in its cases/)
     # The widest cell of each column of the pupils' and the targets' tables (`pupil_cells`, `target_cells`), so
     # that they are written as the lines are read back, never all held.
-    widths: list[int] = field(default_factory=lambda: [len(heading) for heading in PUPIL_HEADINGS])
-    target_widths: list[int] = field(default_factory=lambda: [len(heading) for heading in TARGET_HEADINGS])
+    widths: list[int] = field(default_factory=lambda: [0] * len(PUPIL_HEADINGS))
+    target_widths: list[int] = field(default_factory=lambda: [0] * len(TARGET_HEADINGS))
 
 
 def build_report(records: Records, period: Period, today: dt.date) -> Report:
@@ -503,7 +503,7 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
     results = records.index.results(f"report:{period.start}:{period.end}")
     school, by_provider, names = Tally(), dict[str, Tally](), dict[str, str]()
     ids, held = [], {}  # held: the lines the index could not keep (it cannot be used, say), as they were
-    widths, target_widths = [len(heading) for heading in PUPIL_HEADINGS], [len(h) for h in TARGET_HEADINGS]
+    widths, target_widths = [0] * len(PUPIL_HEADINGS), [0] * len(TARGET_HEADINGS)  # headings count in `aligned`
     for case_id, kept in records.index.each(results.kind, today, compute, results=results):
         if isinstance(kept, BaseException):
             raise kept  # the report is of every case: a case that cannot be read stops it, as it always has
