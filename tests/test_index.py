@@ -10,6 +10,7 @@ import os
 import shutil
 import sqlite3
 import stat
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -100,20 +101,22 @@ def test_on_any_day_of_the_year_the_index_serves_what_is_computed_afresh(demo: P
 
 
 def test_day_after_day_the_index_serves_what_is_computed_afresh_and_runs_few_rules(demo: Path) -> None:
-    """A school's mornings: each day once, in order. Most days nothing of `review due`, `check` or `list` is
-    computed again (a report's figures, its days so far among them, change each school day)."""
-    day, recomputed = dt.date(2026, 11, 2), {kind: 0 for kind in KINDS}
+    """A school's mornings: each day once, in order. Most days nothing is computed again: not `review due`,
+    `check` or `list`, nor a report's lines, whose days so far, unmarked sessions and length change each school
+    day (the line kept is moved on to the day, money.moved_on)."""
+    day, recomputed = dt.date(2026, 11, 2), Counter[str]()
     for _ in range(30):
         before = worked_out_days(demo) if (cached(demo) / INDEX_FILE).exists() else {}
         assert computed(demo, day, use_index=True) == computed(demo, day, use_index=False), day
         for key, days in worked_out_days(demo).items():
-            if key[1] in KINDS:
-                recomputed[key[1]] += before.get(key) != days
+            recomputed[key[1]] += before.get(key) != days
         day += dt.timedelta(days=1)
     cases = len(Records.open(demo).case_ids())
     assert sum(recomputed.values()) < 30 * 3 * cases / 4  # far fewer than every result every day
     # `review due`'s, worked out a month ahead, are worked out again only when a case changes or its month ends
     assert recomputed["due"] <= 2 * cases, recomputed
+    # a report's, moved on for a month, when a case's marks, status or month change (each school day before)
+    assert all(count <= 4 * cases for kind, count in recomputed.items() if kind.startswith("report:")), recomputed
 
 
 def worked_out_days(demo: Path) -> dict[tuple[str, str], list[tuple[int, int]]]:
@@ -150,6 +153,19 @@ def test_any_change_to_what_a_result_rests_on_is_seen_at_once(demo: Path, change
     after = outputs(demo)
     assert after != before
     assert outputs(demo) == after  # and the new answer is then kept
+
+
+def test_the_school_name_a_report_keeps_is_the_settings_name_as_it_is_now(demo: Path) -> None:
+    """A report served from the index takes the school's name from it too (`Index.of_base`), so that it need not
+    read the settings: kept until the settings change."""
+    assert "Hollybank Primary Academy" in invoke(demo, "report", "--json").stdout
+    with sqlite3.connect(cached(demo) / INDEX_FILE) as connection:
+        assert connection.execute("SELECT value FROM meta WHERE key = 'base:school'").fetchone() is not None
+    path = demo / "ap-settings.yaml"
+    path.write_text(path.read_text().replace("Hollybank Primary Academy", "Hollybank Junior School", 1))
+    for _ in range(2):
+        report = json.loads(invoke(demo, "report", "--json").stdout)
+        assert report["school"] == "Hollybank Junior School (fictional)"
 
 
 def test_an_edit_that_keeps_the_size_and_modification_time_is_seen(demo: Path) -> None:

@@ -136,3 +136,35 @@ def test_a_table_given_its_widths_prints_as_one_given_its_rows(capsys: pytest.Ca
         "------------  ----------------  -",
     ]
     assert len(whole.splitlines()) == 3 + len(rows)
+
+
+def test_a_line_moved_on_to_a_later_day_is_the_line_worked_out_for_that_day(demo: Path) -> None:
+    """A line worked out for one day holds, moved on (`moved_on`), on each day its `Today` kept: its days
+    elapsed, unmarked sessions and length grow with the school days passed, and nothing else changes."""
+    from apcli.model.days import Today
+    from apcli.reports.money import moved_on
+
+    records = Records.open(demo)
+    period = choose_period(records, DAY, None, None, None, "2026/27")
+    moved = 0
+    for case_id in records.case_ids():
+        case = records.load_case(case_id).case
+        taken = Today(DAY)
+        line = pupil_line(records, case_id, case, period, taken)
+        if line is None:
+            continue
+        first, last = taken.window.bounds()
+        assert first == DAY and last <= DAY + dt.timedelta(days=31)
+        day = DAY
+        while day < last:
+            day += dt.timedelta(days=1)
+            fresh = pupil_line(records, case_id, case, period, day)
+            assert fresh is not None
+            assert figures(moved_on(line, day)) == figures(fresh), (case_id, day)
+            moved += moved_on(line, day).elapsed_days > line.elapsed_days
+    assert moved > 0  # some line's days elapsed did grow
+
+
+def figures(line: PupilLine) -> PupilLine:
+    """The line without what moves it on (which says from which day it was worked out)."""
+    return dataclasses.replace(line, later={}, parts=[figures(part) for part in line.parts])

@@ -332,19 +332,42 @@ class Index:
             self._base = digest.hexdigest()
         return self._base
 
+    def _base_holds(self, connection: sqlite3.Connection) -> bool:
+        """Whether what is kept rests on the settings, the calendar and the provider files as they are; if not, it
+        is dropped (the results, and the values `of_base` kept)."""
+        base = self.base()
+        if self._base_changed:
+            return False
+        stored = connection.execute("SELECT value FROM meta WHERE key = 'base'").fetchone()
+        if stored is None or stored[0] != base:
+            self._base_changed = True
+            self._write("DELETE FROM results", ())
+            self._write("DELETE FROM meta WHERE key LIKE 'base:%'", ())
+            self._write("INSERT OR REPLACE INTO meta VALUES ('base', ?)", (base,))
+            return False
+        return True
+
+    def of_base(self, key: str, make: Callable[[], str]) -> str:
+        """`make()`, a text worked out from the settings, the calendar and the provider files alone (the school's
+        name, say): kept while they are unchanged, so that a run served from the index need not read them."""
+        connection, name = self.connection, f"base:{key}"
+        if connection is not None:
+            try:
+                found = connection.execute("SELECT value FROM meta WHERE key = ?", (name,)).fetchone()
+                if found is not None and self._base_holds(connection):
+                    return str(found[0])
+            except _FAILURES:
+                pass
+        value = make()
+        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+        return value
+
     def _results_rows(self, kind: str) -> dict[str, list[tuple[str, str, int, int]]]:
         connection = self.connection
         if connection is None:
             return {}
-        base = self.base()
-        if self._base_changed:
-            return {}
         try:
-            stored = connection.execute("SELECT value FROM meta WHERE key = 'base'").fetchone()
-            if stored is None or stored[0] != base:
-                self._base_changed = True
-                self._write("DELETE FROM results", ())
-                self._write("INSERT OR REPLACE INTO meta VALUES ('base', ?)", (base,))
+            if not self._base_holds(connection):
                 return {}
             rows = connection.execute(
                 "SELECT id, sha, marks_sha, first, last FROM results WHERE kind = ?", (kind,)

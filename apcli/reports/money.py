@@ -15,13 +15,16 @@ here; the renderings only format it (`money_text`).
 from __future__ import annotations
 
 import datetime as dt
+import json
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from apcli.errors import UsageError
 from apcli.model.attendance import Summary, attending_days, expected_sessions, last_day, placement_on, summarise
+from apcli.model.days import Today
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -123,6 +126,10 @@ class PupilLine:
     attended_on_marked_days: int = 0
     unmarked_sessions: int = 0
     provider_name: str = ""  # the provider's name (its id in `provider`); a pupil's line: the names, joined
+    # What moves the line on to a later day (`moved_on`), up to LATER days after the day it was worked out for
+    # ("from", an ordinal): the placement's attending days after it ("days": each is one more day elapsed, its
+    # "sessions" unmarked) and the school days after it up to the last day ("school": one more day of length).
+    later: dict[str, Any] = field(default_factory=dict)
 
     @property
     def cost_to_date(self) -> Decimal | None:
@@ -249,14 +256,13 @@ def placement_line(
     provider = records.providers.get(placement.provider)
     # A day the provider recorded as a closure is not commissioned, nor elapsed: no cost is counted for it.
     commissioned = [d for d, s in expected_sessions(calendar, placement, window_end, provider) if d >= period.start]
-    marks = placement_marks(case, records.marks(case_id), placement)
-    in_period = [(d, s, c) for d, s, c in marks if period.start <= d <= min(period.end, today)]
+    in_period = _marks_to(placement_marks(case, records.marks(case_id), placement), period, today)
     planned = calendar.days_on(placement.start, placement.end, placement.weekdays)
     # The cost agreed is for every day of the terms; a day a change added counts (elapsed) only once notified.
     planned_days = len(planned)
-    passed = [
-        d for d in attending_days(calendar, placement, min(last, today, period.end), provider) if d >= period.start
-    ]
+    day = _plain(today)
+    ahead = attending_days(calendar, placement, min(last, period.end, _later(day)), provider)
+    passed = [d for d in ahead if period.start <= d <= day]
     elapsed_days = len(passed)
     marked = {(d, s): c for d, s, c in in_period}
     sessions = placement.session_names
@@ -270,9 +276,9 @@ def placement_line(
         for t in calendar.file.terms
         if t.start <= min(window_end, today) and t.end >= max(placement.start, period.start)
     ]
-    length_last = min(last, today)
     ending = placement.ending
     outcome = ending.outcome if ending is not None else _NOT_ENDED.get(placement_status(placement, today), "")
+    length_days, school_later = _length(records, placement.start, last, day)
     return PupilLine(
         case=case_id,
         pupil=case.pupil.name,
@@ -280,9 +286,7 @@ def placement_line(
         start=placement.start,
         end=last,
         outcome=outcome,
-        length_days=len(calendar.school_days_between(placement.start, length_last))
-        if length_last >= placement.start
-        else 0,
+        length_days=length_days,
         days_commissioned=days_in_period,
         sessions_commissioned=len(commissioned),
         summary=summarise(c for _, _, c in in_period),
@@ -299,6 +303,12 @@ def placement_line(
         attended_on_marked_days=on_full_days.attended,
         unmarked_sessions=unmarked,
         provider_name=provider.name if provider is not None else placement.provider,
+        later={
+            "from": day.toordinal(),
+            "days": [d.toordinal() for d in ahead if d > day and d >= period.start],
+            "sessions": len(sessions),
+            "school": school_later,
+        },
     )
 
 
@@ -316,8 +326,7 @@ def pupil_line(records: Records, case_id: str, case: Case, period: Period, today
     if not parts:
         return None
     calendar = records.calendar
-    marks = records.marks(case_id)
-    in_period = [(d, s, c) for d, s, c in marks.sessions() if period.start <= d <= min(period.end, today)]
+    in_period = _marks_to(list(records.marks(case_id).sessions()), period, today)
     measures_by: dict[str, list[tuple[dt.date, float]]] = {}
     for m in sorted(case.measures, key=lambda m: m.date):
         if m.date <= period.end:
@@ -339,7 +348,10 @@ def pupil_line(records: Records, case_id: str, case: Case, period: Period, today
     terms_due = [
         t for t in calendar.file.terms if t.start <= min(window_end, today) and t.end >= max(start, period.start)
     ]
-    length_last = min(end, today)
+    day = _plain(today)
+    length_days, school_later = _length(records, start, end, day)
+    if isinstance(today, Today):
+        today.narrow(day.toordinal(), _later(day).toordinal())  # moved on to those days, not worked out again
     return PupilLine(
         case=case_id,
         pupil=case.pupil.name,
@@ -347,7 +359,7 @@ def pupil_line(records: Records, case_id: str, case: Case, period: Period, today
         start=start,
         end=end,
         outcome=_outcome(case, today),
-        length_days=len(calendar.school_days_between(start, length_last)) if length_last >= start else 0,
+        length_days=length_days,
         days_commissioned=sum(part.days_commissioned for part in parts),
         sessions_commissioned=sum(part.sessions_commissioned for part in parts),
         summary=summarise(c for _, _, c in in_period),
@@ -368,6 +380,66 @@ def pupil_line(records: Records, case_id: str, case: Case, period: Period, today
         contact_lapses=[
             (lapse.week, lapse.why) for lapse in case.contact_lapses if period.start <= lapse.week <= period.end
         ],
+        later={"from": day.toordinal(), "school": school_later},
+    )
+
+
+# How many days on a line is moved on (`moved_on`) rather than worked out again: a school runs the report on
+# any morning, and each school day passed adds to its days elapsed, its unmarked sessions and its length.
+LATER = 31
+
+
+def _later(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=LATER)
+
+
+def _plain(today: dt.date) -> dt.date:
+    """The date itself, where `today` notes what is compared with it (model/days.py): what is worked out from it
+    here is worked out for the days after too (`PupilLine.later`), so it must not narrow the days it holds on."""
+    return today.plain if isinstance(today, Today) else today
+
+
+def _marks_to(marks: list[tuple[dt.date, str, str]], period: Period, today: dt.date) -> list[tuple[dt.date, str, str]]:
+    """The marks (in date order) in the period up to today: found by bisection, so that a `today` noting its
+    comparisons is compared with the marks nearest it, not with every mark. The line holds until the next mark."""
+    dates = [d for d, _, _ in marks]
+    return marks[bisect_left(dates, period.start) : bisect_right(dates, min(period.end, today))]
+
+
+def _length(records: Records, start: dt.date, last: dt.date, day: dt.date) -> tuple[int, list[int]]:
+    """The school days from `start` to `day` (up to `last`), and the ordinals of those after it up to LATER days
+    on: the length on `day`, and what each later day adds to it."""
+    calendar = records.calendar
+    length = len(calendar.school_days_between(start, min(last, day))) if min(last, day) >= start else 0
+    after = calendar.school_days_between(max(start, day + dt.timedelta(days=1)), min(last, _later(day)))
+    return length, [d.toordinal() for d in after]
+
+
+def moved_on(line: PupilLine, day: dt.date) -> PupilLine:
+    """The line as it is on `day`, a day after the one it was worked out for and up to LATER days on, when
+    nothing else has changed (the index keeps it for those days only): each attending day passed since is one
+    more day elapsed with its sessions unmarked (no mark falls between: the line holds until the next mark), and
+    each school day one more day of length."""
+    later = line.later
+    if not later or day.toordinal() <= later["from"]:
+        return line
+    ordinal = day.toordinal()
+    length = line.length_days + bisect_right(later["school"], ordinal)
+    if line.parts:
+        parts = [moved_on(part, day) for part in line.parts]
+        return replace(
+            line,
+            parts=parts,
+            length_days=length,
+            elapsed_days=sum(part.elapsed_days for part in parts),
+            unmarked_sessions=sum(part.unmarked_sessions for part in parts),
+        )
+    passed = bisect_right(later["days"], ordinal)
+    return replace(
+        line,
+        length_days=length,
+        elapsed_days=line.elapsed_days + passed,
+        unmarked_sessions=line.unmarked_sessions + passed * later["sessions"],
     )
 
 
@@ -501,6 +573,7 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
         return None if line is None else kept_line(line)
 
     results = records.index.results(f"report:{period.start}:{period.end}")
+    name = records.index.of_base("school", lambda: records.settings.school.name)  # before `each` commits
     school, by_provider, names = Tally(), dict[str, Tally](), dict[str, str]()
     ids, held = [], {}  # held: the lines the index could not keep (it cannot be used, say), as they were
     widths, target_widths = [0] * len(PUPIL_HEADINGS), [0] * len(TARGET_HEADINGS)  # headings count in `aligned`
@@ -512,10 +585,10 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
         ids.append(case_id)
         if results.states.get(case_id) is None:
             held[case_id] = kept
-        line = line_from_kept(kept, figures_only=True)
+        line = line_from_kept(kept, today, figures_only=True)
         widths = _widest(widths, [pupil_cells(line)])
         target_widths = _widest(
-            target_widths, [target_cells(line.case, TargetLine(**{**t, "measures": []})) for t in kept["targets"]]
+            target_widths, [target_cells(line.case, TargetLine(**t, measures=[])) for t in kept["targets"]]
         )
         school.add(line)
         for part in line.parts:
@@ -524,14 +597,14 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
 
     def read() -> Iterator[PupilLine]:
         for case_id in ids:
-            yield line_from_kept(held[case_id] if case_id in held else results.again(case_id, today, compute))
+            yield line_from_kept(held[case_id] if case_id in held else results.again(case_id, today, compute), today)
 
     return Report(
-        records.settings.school.name,
+        name,
         period,
         Lines(len(ids), read),
         [by_provider[p].totals(p, names[p]) for p in sorted(by_provider)],
-        school.totals("school", records.settings.school.name),
+        school.totals("school", name),
         records.root,
         widths,
         target_widths,
@@ -545,9 +618,19 @@ def _widest(widths: list[int], rows: list[tuple[str, ...]]) -> list[int]:
     return widths
 
 
+# What no total sums and no column width needs: kept as one JSON text inside the line's, so that the pass that
+# sums the totals does not decode it (the targets' measures, the weeks: most of a line).
+_DETAILS = ("weekly", "contact_lapses")
+
+
 def kept_line(line: PupilLine) -> dict[str, Any]:
-    """A pupil's line as the index keeps it (JSON): dates as ISO text, money as decimal text."""
-    return {name: _kept(getattr(line, name)) for name in _LINE_FIELDS}
+    """A pupil's line as the index keeps it (JSON): dates as ISO text, money as decimal text; its details (the
+    weeks, the lapses and the targets' measures) as JSON text of their own."""
+    kept = {name: _kept(getattr(line, name)) for name in _LINE_FIELDS if name not in _DETAILS}
+    details = {name: _kept(getattr(line, name)) for name in _DETAILS}
+    details["measures"] = [target.pop("measures") for target in kept["targets"]]
+    kept["details"] = json.dumps(details)
+    return kept
 
 
 def _kept(value: Any) -> Any:
@@ -562,11 +645,18 @@ def _kept(value: Any) -> Any:
     return value
 
 
-def line_from_kept(data: dict[str, Any], figures_only: bool = False) -> PupilLine:
-    """A pupil's line read back from the index: the exact line `kept_line` was given (`figures_only`: without
-    its targets, weeks and lapses, which no total sums: half the cost of reading it)."""
+def line_from_kept(data: dict[str, Any], day: dt.date | None = None, figures_only: bool = False) -> PupilLine:
+    """A pupil's line read back from the index: the exact line `kept_line` was given, moved on to `day` where
+    given (`moved_on`; `figures_only`: without its targets, weeks and lapses, which no total sums: half the cost
+    of reading it)."""
+    line = _from_kept(data, figures_only)
+    return line if day is None else moved_on(line, day)
+
+
+def _from_kept(data: dict[str, Any], figures_only: bool) -> PupilLine:
     day, money = dt.date.fromisoformat, _decimal_or_none
     fields = dict(data)
+    details = fields.pop("details")
     fields.update(
         start=day(data["start"]),
         end=day(data["end"]),
@@ -574,17 +664,19 @@ def line_from_kept(data: dict[str, Any], figures_only: bool = False) -> PupilLin
         statutory=Summary(**data["statutory"]),
         cost=money(data["cost"]),
         cost_by_rate=money(data["cost_by_rate"]),
-        parts=[line_from_kept(part, figures_only) for part in data["parts"]],
+        parts=[_from_kept(part, figures_only) for part in data["parts"]],
     )
     if figures_only:
         fields.update(targets=[], weekly=[], contact_lapses=[])
         return PupilLine(**fields)
+    more = json.loads(details)
     fields.update(
         targets=[
-            TargetLine(**{**t, "measures": [(day(d), value) for d, value in t["measures"]]}) for t in data["targets"]
+            TargetLine(**t, measures=[(day(d), value) for d, value in measures])
+            for t, measures in zip(data["targets"], more["measures"], strict=True)
         ],
-        weekly=[(day(monday), percent) for monday, percent in data["weekly"]],
-        contact_lapses=[(day(week), why) for week, why in data["contact_lapses"]],
+        weekly=[(day(monday), percent) for monday, percent in more["weekly"]],
+        contact_lapses=[(day(week), why) for week, why in more["contact_lapses"]],
     )
     return PupilLine(**fields)
 
