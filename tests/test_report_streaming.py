@@ -168,3 +168,33 @@ def test_a_line_moved_on_to_a_later_day_is_the_line_worked_out_for_that_day(demo
 def figures(line: PupilLine) -> PupilLine:
     """The line without what moves it on (which says from which day it was worked out)."""
     return dataclasses.replace(line, later={}, parts=[figures(part) for part in line.parts])
+
+
+def test_the_json_report_is_written_as_its_pupils_are_read_and_is_the_json_of_the_whole(demo: Path) -> None:
+    """`ap report --json` writes its pupils as they are read back (`Streamed`): the same text as the whole
+    document dumped at once, which is what it wrote before."""
+    import json
+
+    from apcli.reports.money import Streamed, report_json
+
+    _, report = report_of(demo)
+    streamed = report_json(report, stream=True)
+    assert isinstance(streamed["pupils"], Streamed) and len(streamed["pupils"]) == len(report.pupils) > 0
+    whole = report_json(report)
+    assert streamed == whole and not isinstance(whole["pupils"], Streamed)
+    printed = invoke(demo, "report", "--json").stdout
+    assert printed == json.dumps(whole, indent=2, ensure_ascii=False, default=str) + "\n"
+    assert json.loads(json.dumps(report_json(dataclasses.replace(report, pupils=[]), stream=True)))["pupils"] == []
+
+
+def test_the_html_report_is_written_a_pupil_at_a_time(demo: Path, tmp_path: Path) -> None:
+    """Each pupil's rows and charts are pieces of their own (`html_pieces`), written as they are made."""
+    from apcli.reports.moneyhtml import html_pieces, render_html
+
+    _, report = report_of(demo)
+    pieces = list(html_pieces(report, 90))
+    assert len(pieces) >= 3 * len(report.pupils) > 0
+    assert "".join(pieces) == render_html(report, 90)
+    out = tmp_path / "report.html"
+    invoke(demo, "report", "--html", str(out))
+    assert out.read_text(encoding="utf-8") == render_html(report_of(demo)[1], 90)

@@ -291,8 +291,18 @@ def print_json(data: Any) -> None:
     written as \\u escapes: the same JSON value, nothing for a terminal to act on."""
     import json
 
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n")
+    def escaped(match: re.Match[str]) -> str:
+        return f"\\u{ord(match.group()):04x}"
+
+    # Written as it is encoded (a list of the data may be made as it is written: money.Streamed); each escape is
+    # of one character, so escaping piece by piece escapes what escaping the whole would.
+    pieces: list[str] = []
+    for piece in json.JSONEncoder(indent=2, ensure_ascii=False, default=str).iterencode(data):
+        pieces.append(piece)
+        if len(pieces) == 10_000:
+            sys.stdout.write(_UNSAFE_IN_JSON.sub(escaped, "".join(pieces)))
+            pieces.clear()
+    sys.stdout.write(_UNSAFE_IN_JSON.sub(escaped, "".join(pieces)) + "\n")
 
 
 def console() -> Any:

@@ -74,7 +74,7 @@ def report(
 
         write_html(built, html, folders[0].settings.attendance_threshold)
     if as_json:
-        print_json(report_json(built))
+        print_json(report_json(built, stream=True))
         return
     _print(built)
 
@@ -95,7 +95,9 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
     schools = [totals(r.school, r.pupils) for r in reports]
     everyone = totals("all schools", (p for r in reports for p in r.pupils))
     if as_json:
-        print_json({"schools": [report_json(r, names=names) for r in reports], "total": totals_json(everyone)})
+        print_json(
+            {"schools": [report_json(r, names=names, stream=True) for r in reports], "total": totals_json(everyone)}
+        )
         return
     table = Table(
         "school",

@@ -28,7 +28,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from apcli.errors import InvalidFileError
@@ -263,10 +263,15 @@ class Guard:
         return real
 
     def write(
-        self, path: Path | str, content: str | bytes, area: str | tuple[str, ...] | None = None, durable: bool = True
+        self,
+        path: Path | str,
+        content: str | bytes | Iterable[str],
+        area: str | tuple[str, ...] | None = None,
+        durable: bool = True,
     ) -> Path:
         """Replace `path` by `content` atomically (whole old file or whole new file), mode 600. `durable=False`
-        skips the fsyncs, for a note that need not outlive a crash (who holds a lock): still whole, maybe old."""
+        skips the fsyncs, for a note that need not outlive a crash (who holds a lock): still whole, maybe old.
+        `content` may be pieces of text, written as they come (a report of 20,000 pupils is never held whole)."""
         real = self.check(path, area)
         if real.parent != self.root:
             self.make_folder(real.parent)
@@ -274,11 +279,12 @@ class Guard:
             mode = os.lstat(real).st_mode
             if not stat.S_ISREG(mode):
                 raise UnsafePath(f"{_kind(mode)}, not a file; ap writes only files", self._shown(real))
-        data = content.encode("utf-8") if isinstance(content, str) else content
+        pieces = [content] if isinstance(content, str | bytes) else content
         handle, temporary = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
         try:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
+                for piece in pieces:
+                    stream.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
                 stream.flush()
                 if durable:
                     os.fsync(stream.fileno())

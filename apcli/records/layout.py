@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apcli.errors import UsageError
 from apcli.records.guard import Guard
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 SETTINGS_FILE = "ap-settings.yaml"
 
@@ -45,7 +49,7 @@ def forget_written() -> None:
     _WRITTEN.clear()
 
 
-def atomic_write(path: Path, content: str | bytes, guard: Guard | None = None) -> None:
+def atomic_write(path: Path, content: str | bytes | Iterable[str], guard: Guard | None = None) -> None:
     """Replace `path` by `content` so that a reader sees the whole old or the whole new file (mode 600).
 
     Inside a records folder give its `guard`; without one, `path` is a file the user named (a report) and

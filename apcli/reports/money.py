@@ -822,7 +822,9 @@ def _line_json(p: PupilLine, names: bool) -> dict[str, Any]:
     }
 
 
-def report_json(report: Report, names: bool = True) -> dict[str, Any]:
+def report_json(report: Report, names: bool = True, stream: bool = False) -> dict[str, Any]:
+    """The report as JSON data. `stream`: its pupils as a `Streamed` list, made one at a time as it is written
+    (`print_json`), so that a report of 20,000 pupils is never held whole."""
     total = totals_json
     return {
         "school": report.school,
@@ -831,23 +833,40 @@ def report_json(report: Report, names: bool = True) -> dict[str, Any]:
             "to": report.period.end.isoformat(),
             "label": report.period.label,
         },
-        "pupils": [
-            {
-                **_line_json(p, names),
-                "targets": [
-                    {
-                        "measure": t.measure,
-                        "baseline": t.baseline,
-                        "goal": t.goal,
-                        "latest": t.latest,
-                        "direction": t.direction,
-                    }
-                    for t in p.targets
-                ],
-                "placements": [{"placement": part.placement, **_line_json(part, names)} for part in p.parts],
-            }
-            for p in report.pupils
-        ],
+        "pupils": Streamed(len(report.pupils), lambda: (_pupil_json(p, names) for p in report.pupils))
+        if stream
+        else [_pupil_json(p, names) for p in report.pupils],
         "providers": [total(t) for t in report.by_provider],
         "total": total(report.total),
     }
+
+
+def _pupil_json(p: PupilLine, names: bool) -> dict[str, Any]:
+    targets = [
+        {"measure": t.measure, "baseline": t.baseline, "goal": t.goal, "latest": t.latest, "direction": t.direction}
+        for t in p.targets
+    ]
+    placements = [{"placement": part.placement, **_line_json(part, names)} for part in p.parts]
+    return {**_line_json(p, names), "targets": targets, "placements": placements}
+
+
+class Streamed(list[Any]):
+    """A list JSON writes item by item as `read()` makes them (json's encoder iterates a list it is given), never
+    held whole; its length is known beforehand. Compared by its items."""
+
+    def __init__(self, count: int, read: Callable[[], Iterator[Any]]) -> None:
+        super().__init__()
+        self.length = count
+        self.read = read
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.read()
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __bool__(self) -> bool:
+        return self.length > 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, list) and list(iter(self)) == list(iter(other))

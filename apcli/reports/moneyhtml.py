@@ -24,6 +24,8 @@ from apcli.reports.money import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from apcli.reports.money import PupilLine, Report, TargetLine, Totals
 
 NAVY, RED, GREY, GREEN, RULE = "#1f3a5f", "#b3261e", "#666666", "#2e7d32", "#d6d6d6"
@@ -325,69 +327,17 @@ def _heading(words: str, numeric: bool = True, span: str = "") -> str:
 
 
 def render_html(report: Report, threshold: float, names: bool = True) -> str:
-    figures = []  # attendance and cost: one row a pupil, the figures value for money is judged on
-    outcomes = []  # reviews, outcome and length: one row a pupil
-    for p in report.pupils:
-        who = escape(p.pupil) if names else ""
-        figures.append(
-            f"<tr><td>{escape(p.case)}</td><td>{who}</td><td>{escape(p.provider_name or p.provider)}</td>"
-            f"<td class=n>{p.days_commissioned}</td>"
-            f"<td class=n>{p.summary.attended}/{p.summary.possible}</td><td class=n>{_pct(p.summary.percent)}</td>"
-            f"<td class=n>{p.statutory.attended}/{p.statutory.possible}</td><td class=n>{_pct(p.statutory.percent)}</td>"
-            f"{_money_cells(pupil_money_cells(p))}</tr>"
-        )
-        outcomes.append(
-            f"<tr><td>{escape(p.case)}</td><td>{who}</td><td class=n>{_long(p.start)}</td>"
-            f"<td class=n>{_long(p.end)}</td><td class=n>{p.reviews_held}/{p.reviews_due}</td>"
-            f"<td>{escape(p.outcome)}</td><td class=n>{p.length_days}</td></tr>"
-        )
-    totals = "".join(
-        f"<tr{' class=total' if t is report.total else ''}><td>"
-        f"{'All providers' if t is report.total else escape(t.name or t.label)}</td><td class=n>{t.pupils}</td>"
-        f"<td class=n>{t.days_commissioned}</td>"
-        f"<td class=n>{t.summary.attended}/{t.summary.possible}</td><td class=n>{_pct(t.summary.percent)}</td>"
-        f"<td class=n>{t.statutory.attended}/{t.statutory.possible}</td><td class=n>{_pct(t.statutory.percent)}</td>"
-        f"{_money_cells(totals_money_cells(t))}</tr>"
-        for t in [*report.by_provider, report.total]
-    )
-    pupils = []
-    for p in report.pupils:
-        title = (
-            f'<span class="id">{escape(p.case)}</span>{" " + escape(p.pupil) if names else ""} '
-            f"at {escape(p.provider_name or p.provider)}"
-        )
-        marked = any(percent is not None for _, percent in p.weekly)
-        blocks = [
-            f'<div class="block"><h2 class="pupil">{title}</h2><h3>Attendance week by week</h3>'
-            f"{attendance_chart(p, threshold)}"
-            + (
-                f'<p class="caption">Each bar: the sessions attended at the provider that week, as a share of the '
-                f"possible ones (red: below {threshold:g}%, the line); a week with no bar had no session marked "
-                f"(a holiday, or not marked yet).</p>"
-                if marked
-                else ""
-            )
-            + "</div>"
-        ]
-        for t in p.targets:
-            caption = _target_caption(t)
-            blocks.append(
-                f'<div class="block"><h3>{escape(t.measure)}: baseline {t.baseline:g}, goal {t.goal:g}, latest '
-                f"{'-' if t.latest is None else f'{t.latest:g}'} ({escape(t.direction)})</h3>{target_chart(p, t)}"
-                f"{f'<p class=caption>{escape(caption)}</p>' if caption else ''}</div>"
-            )
-        lapses = "".join(
-            f"<li>week of {week}: {escape(why)}</li>" for week, why in p.contact_lapses
-        )  # weeks with no contact with the provider (ATT-WEEKLY), recorded as lapses
-        if lapses:
-            blocks.append(
-                f'<div class="block"><h3>Lapses in weekly contact with the provider</h3><ul>{lapses}</ul></div>'
-            )
-        pupils.append(f'<section class="pupil">{"".join(blocks)}</section>')
+    return "".join(html_pieces(report, threshold, names))
+
+
+def html_pieces(report: Report, threshold: float, names: bool = True) -> Iterator[str]:
+    """The report's HTML, piece by piece: the pupils' lines are gone through once for each table and once for
+    their charts, each read back as it is written (`money.Lines`), so that a report of 20,000 pupils is never
+    held whole."""
     empty = "" if report.pupils else "<p>No placements in this period.</p>"
     at, statutory = "at provider", "statutory (school register)"
     pair = _heading("attended/ possible") + _heading("%")
-    return (
+    yield (
         f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Alternative provision: value for money, '
         f"{escape(report.period.label)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{escape(report.school)}: alternative provision, {escape(report.period.label)}</h1>"
@@ -403,18 +353,85 @@ def render_html(report: Report, threshold: float, names: bool = True) -> str:
         f'<table class="ids pupils"><thead><tr><th rowspan=2>case</th><th rowspan=2>pupil</th><th rowspan=2>provider</th>'
         f"<th rowspan=2 class=n>days</th><th colspan=2 class=group>{at}</th><th colspan=2 class=group>{statutory}</th>"
         f"{''.join(_heading(h, span=' rowspan=2') for h in PUPIL_MONEY_HEADINGS)}</tr>"
-        f"<tr>{pair}{pair}</tr></thead><tbody>{''.join(figures)}</tbody></table>"
-        f"<h2>Pupils: reviews and outcome</h2>"
-        f'<table class="ids outcomes"><thead><tr><th>case</th><th>pupil</th><th class=n>from</th><th class=n>to</th>'
-        f"<th class=n>reviews held/due</th><th>outcome</th><th class=n>length (school days)</th></tr></thead>"
-        f"<tbody>{''.join(outcomes)}</tbody></table>"
+        f"<tr>{pair}{pair}</tr></thead><tbody>"
+    )
+    for p in report.pupils:  # attendance and cost: one row a pupil, the figures value for money is judged on
+        who = escape(p.pupil) if names else ""
+        yield (
+            f"<tr><td>{escape(p.case)}</td><td>{who}</td><td>{escape(p.provider_name or p.provider)}</td>"
+            f"<td class=n>{p.days_commissioned}</td>"
+            f"<td class=n>{p.summary.attended}/{p.summary.possible}</td><td class=n>{_pct(p.summary.percent)}</td>"
+            f"<td class=n>{p.statutory.attended}/{p.statutory.possible}</td><td class=n>{_pct(p.statutory.percent)}</td>"
+            f"{_money_cells(pupil_money_cells(p))}</tr>"
+        )
+    yield (
+        "</tbody></table>"
+        "<h2>Pupils: reviews and outcome</h2>"
+        '<table class="ids outcomes"><thead><tr><th>case</th><th>pupil</th><th class=n>from</th><th class=n>to</th>'
+        "<th class=n>reviews held/due</th><th>outcome</th><th class=n>length (school days)</th></tr></thead>"
+        "<tbody>"
+    )
+    for p in report.pupils:  # reviews, outcome and length: one row a pupil
+        who = escape(p.pupil) if names else ""
+        yield (
+            f"<tr><td>{escape(p.case)}</td><td>{who}</td><td class=n>{_long(p.start)}</td>"
+            f"<td class=n>{_long(p.end)}</td><td class=n>{p.reviews_held}/{p.reviews_due}</td>"
+            f"<td>{escape(p.outcome)}</td><td class=n>{p.length_days}</td></tr>"
+        )
+    totals = "".join(
+        f"<tr{' class=total' if t is report.total else ''}><td>"
+        f"{'All providers' if t is report.total else escape(t.name or t.label)}</td><td class=n>{t.pupils}</td>"
+        f"<td class=n>{t.days_commissioned}</td>"
+        f"<td class=n>{t.summary.attended}/{t.summary.possible}</td><td class=n>{_pct(t.summary.percent)}</td>"
+        f"<td class=n>{t.statutory.attended}/{t.statutory.possible}</td><td class=n>{_pct(t.statutory.percent)}</td>"
+        f"{_money_cells(totals_money_cells(t))}</tr>"
+        for t in [*report.by_provider, report.total]
+    )
+    yield (
+        "</tbody></table>"
         f'<h2>Totals</h2><table class="totals"><thead><tr><th>provider</th><th>pupils</th><th>days</th>'
         f"<th>attended/possible at provider</th><th>% at provider</th>"
         f"<th>attended/possible statutory (school register)</th><th>% statutory</th>"
         f"{''.join(_heading(h, numeric=False) for h in TOTALS_MONEY_HEADINGS)}</tr></thead><tbody>{totals}</tbody></table>"
         f'<div class="block"><h2>Cost per attended session, per provider</h2>{cost_chart(report.by_provider)}</div>'
-        f"{''.join(pupils)}</body></html>\n"
     )
+    for p in report.pupils:
+        yield _pupil_section(p, threshold, names)
+    yield "</body></html>\n"
+
+
+def _pupil_section(p: PupilLine, threshold: float, names: bool) -> str:
+    """A pupil's charts: attendance week by week, each target's measures, and the lapses in weekly contact."""
+    title = (
+        f'<span class="id">{escape(p.case)}</span>{" " + escape(p.pupil) if names else ""} '
+        f"at {escape(p.provider_name or p.provider)}"
+    )
+    marked = any(percent is not None for _, percent in p.weekly)
+    blocks = [
+        f'<div class="block"><h2 class="pupil">{title}</h2><h3>Attendance week by week</h3>'
+        f"{attendance_chart(p, threshold)}"
+        + (
+            f'<p class="caption">Each bar: the sessions attended at the provider that week, as a share of the '
+            f"possible ones (red: below {threshold:g}%, the line); a week with no bar had no session marked "
+            f"(a holiday, or not marked yet).</p>"
+            if marked
+            else ""
+        )
+        + "</div>"
+    ]
+    for t in p.targets:
+        caption = _target_caption(t)
+        blocks.append(
+            f'<div class="block"><h3>{escape(t.measure)}: baseline {t.baseline:g}, goal {t.goal:g}, latest '
+            f"{'-' if t.latest is None else f'{t.latest:g}'} ({escape(t.direction)})</h3>{target_chart(p, t)}"
+            f"{f'<p class=caption>{escape(caption)}</p>' if caption else ''}</div>"
+        )
+    lapses = "".join(
+        f"<li>week of {week}: {escape(why)}</li>" for week, why in p.contact_lapses
+    )  # weeks with no contact with the provider (ATT-WEEKLY), recorded as lapses
+    if lapses:
+        blocks.append(f'<div class="block"><h3>Lapses in weekly contact with the provider</h3><ul>{lapses}</ul></div>')
+    return f'<section class="pupil">{"".join(blocks)}</section>'
 
 
 def write_html(report: Report, path: Path, threshold: float) -> None:
@@ -425,6 +442,6 @@ def write_html(report: Report, path: Path, threshold: float) -> None:
     if path.is_dir() or not path.parent.is_dir():
         raise UsageError(f"--html: {path} cannot be written (give a file in a folder that exists).")
     try:
-        atomic_write(path, render_html(report, threshold))  # mode 600, whatever the file had before
+        atomic_write(path, html_pieces(report, threshold))  # mode 600, whatever the file had before
     except OSError as error:
         raise UsageError(f"--html: {path} cannot be written ({error.strerror or error}).") from None
