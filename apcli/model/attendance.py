@@ -91,22 +91,26 @@ def parse_marks(text: str, shown: str) -> Marks:
 
 
 def _read_line(marks: Marks, row: list[str]) -> str | None:
+    """One line into `marks`, or what is wrong with it (a line a day: a year of cases is a million lines)."""
     if len(row) != len(MARKS_HEADER):
         return f"expected {len(MARKS_HEADER)} cells (date,am,pm,note), found {len(row)}"
+    written, am, pm, note = row
     try:
-        day = dt.date.fromisoformat(row[0].strip())
+        day = dt.date.fromisoformat(written.strip())
     except ValueError:
-        return f"{row[0]!r} is not a date written like 2027-01-11"
+        return f"{written!r} is not a date written like 2027-01-11"
     if day in marks.days:
         return f"{day} appears twice"
-    for session, code in zip(SESSIONS, (row[1].strip(), row[2].strip()), strict=True):
-        if code and code not in codes.ALL_CODES:
-            return f"{code!r} is not an attendance code ({session}, {day})"
+    pair: dict[str, str] = {}
+    for session, code in (("am", am.strip()), ("pm", pm.strip())):
         if code:
-            marks.set(day, session, code)
-    if row[3].strip():
-        marks.notes[day] = row[3].strip()
-    marks.days.setdefault(day, {})
+            if code not in codes.ALL_CODES:
+                return f"{code!r} is not an attendance code ({session}, {day})"
+            pair[session] = code
+            marks.days[day] = pair  # from its first mark, as before (a later line of the day "appears twice")
+    if note := note.strip():
+        marks.notes[day] = note
+    marks.days[day] = pair
     return None
 
 

@@ -68,9 +68,7 @@ def threshold_reached(context: CaseContext, until: dt.date) -> list[tuple[dt.dat
     needed, weeks = settings.unauthorised_sessions_threshold, settings.unauthorised_school_weeks
     mondays = _school_mondays(context)
     sessions = [
-        day
-        for day, _, code in context.records.marks(context.case_id).sessions()
-        if code in codes.UNAUTHORISED and day <= until
+        day for day, _, code in context.records.sessions(context.case_id) if code in codes.UNAUTHORISED and day <= until
     ]
     reached: list[tuple[dt.date, int]] = []
     first = 0  # the first session not yet spent

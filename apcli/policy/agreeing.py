@@ -295,7 +295,7 @@ def stays_on_roll(context: CaseContext) -> list[Finding]:
     if context.placement is None:
         return []
     findings = []
-    for day, session, code in context.records.marks(context.case_id).sessions():
+    for day, session, code in context.records.sessions(context.case_id):
         if code == "K":
             findings.append(
                 Finding(

@@ -171,7 +171,7 @@ def placement_marks(
     several = len(context.case.placements) > 1
     chosen = [
         (day, session, code)
-        for day, session, code in context.records.marks(context.case_id).sessions()
+        for day, session, code in context.records.sessions(context.case_id)
         if window[0] <= day
         and (keep is None or keep(day, session, code))
         and (not several or placement_on(context.case, day, session) is placement)
@@ -189,8 +189,12 @@ def closure_codes(context: CaseContext) -> list[Finding]:
         return []
     calendar = context.records.calendar
     problems: dict[tuple[dt.date, str], str] = {}
+    provider = context.records.providers.get(placement.provider)
+    closures = provider is not None and bool(provider.closures)
 
     def wrong(day: dt.date, session: str, code: str) -> bool:
+        if not closures and code not in codes.CLOSURE_CODES:
+            return False  # with no closure recorded only a closure's code is wrong (closure_problem), once a mark
         why = calendar.is_school_day(day) and closure_problem(context.records, placement.provider, day, code)
         if why:
             problems[day, session] = why
@@ -234,7 +238,7 @@ def absence_follow_up(context: CaseContext) -> list[Finding]:
         return []
     follow_ups: dict[tuple[dt.date, str], str] = {(a.date, a.session): a.follow_up for a in context.case.absences}
     owed: dict[dt.date, list[str]] = {}
-    for day, session, code in context.records.marks(context.case_id).sessions():
+    for day, session, code in context.records.sessions(context.case_id):
         if window[0] <= day and is_absence(code) and not follow_up_for(follow_ups, day, session):
             owed.setdefault(day, []).append(f"{session.upper()} {code}")
     return [
@@ -314,7 +318,7 @@ def _below_threshold(context: CaseContext) -> list[Finding]:
     possible = attended = 0
     fell_below: dt.date | None = None
     after_each_day: list[tuple[dt.date, dt.date | None, int, int]] = []
-    for day, _, code in context.records.marks(context.case_id).sessions():
+    for day, _, code in context.records.sessions(context.case_id):
         if day > last:
             break
         counted = _counted(code)

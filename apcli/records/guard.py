@@ -165,28 +165,32 @@ class Guard:
         """The file's bytes, read only if it is a regular file of at most `limit` bytes; None if it does not
         exist and `missing_ok`. A link, a folder, a pipe or a device is refused before anything is read."""
         real = self.check(path, area)
-        shown = shown or self._shown(real)
         try:
             descriptor = os.open(real, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY | os.O_CLOEXEC)
         except FileNotFoundError:
             if missing_ok:
                 return None
-            raise InvalidFileError("no such file", shown) from None
+            raise InvalidFileError("no such file", shown or self._shown(real)) from None
         except OSError as error:
+            shown = shown or self._shown(real)
             if error.errno == errno.ELOOP:
                 raise UnsafePath(self._link_message(real), shown) from None
             if error.errno == errno.EISDIR:
                 raise UnsafePath("a folder, not a file", shown) from None
             raise InvalidFileError(f"the file cannot be read ({error.strerror or error})", shown) from None
-        with os.fdopen(descriptor, "rb") as stream:
-            status = os.fstat(stream.fileno())
+        try:
+            status = os.fstat(descriptor)
             if not stat.S_ISREG(status.st_mode):
-                raise UnsafePath(f"{_kind(status.st_mode)}, not a file; ap reads only files", shown)
+                raise UnsafePath(
+                    f"{_kind(status.st_mode)}, not a file; ap reads only files", shown or self._shown(real)
+                )
             if status.st_size > limit:
-                raise InvalidFileError(too_large(status.st_size, limit), shown)
-            data = stream.read(limit + 1)
+                raise InvalidFileError(too_large(status.st_size, limit), shown or self._shown(real))
+            data = _read_up_to(descriptor, status.st_size, limit)
+        finally:
+            os.close(descriptor)
         if len(data) > limit:
-            raise InvalidFileError(too_large(len(data), limit), shown)
+            raise InvalidFileError(too_large(len(data), limit), shown or self._shown(real))
         return data
 
     def read(
@@ -368,6 +372,20 @@ class Guard:
                 raise UnsafePath(f"{_kind(mode)} where ap keeps a lock file", self._shown(real))
         with FileLock(str(real), timeout=timeout, mode=FILE_MODE):
             yield
+
+
+def _read_up_to(descriptor: int, size: int, limit: int) -> bytes:
+    """The open file's bytes, up to one more than `limit` (so that a file grown past it is seen): `size`, the
+    size it had, is asked for first, so that a small file is read without a buffer of `limit` bytes."""
+    pieces, total, wanted = [], 0, size + 1
+    while total <= limit:
+        piece = os.read(descriptor, min(wanted, limit + 1 - total))
+        if not piece:
+            break
+        pieces.append(piece)
+        total += len(piece)
+        wanted = 1 << 20
+    return b"".join(pieces)
 
 
 def too_large(size: int, limit: int) -> str:

@@ -34,6 +34,8 @@ from apcli.records.layout import (
 )
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from pydantic import BaseModel
     from pydantic_core import ErrorDetails
 
@@ -286,6 +288,7 @@ class Records:
     root: Path
     _cases: dict[str, LoadedCase] = field(default_factory=dict, repr=False)
     _marks: dict[str, Marks] = field(default_factory=dict, repr=False)
+    _sessions: dict[str, list[tuple[dt.date, str, str]]] = field(default_factory=dict, repr=False)
     recovered: list[str] = field(default_factory=list)
     cached: bool = True  # False: never read or fill the user's cache (making the demo, say)
     not_safeguarding: bool = False  # True (--not-safeguarding): text that reads like a concern's details is saved
@@ -376,7 +379,7 @@ class Records:
     def forget(self, case_id: str) -> None:
         """Let go of a case read for a listing, so that a command over thousands of cases keeps few in memory."""
         self._cases.pop(case_id, None)
-        self._marks.pop(case_id, None)
+        self.forget_marks(case_id)
 
     @cached_property
     def providers(self) -> dict[str, Provider]:
@@ -424,10 +427,20 @@ class Records:
         path = self.case_path(case_id)
         if fresh or case_id not in self._marks:
             self._marks[case_id] = load_marks(path, self.shown(marks_path(path)), self.guard)
+            self._sessions.pop(case_id, None)
         return self._marks[case_id]
+
+    def sessions(self, case_id: str) -> list[tuple[dt.date, str, str]]:
+        """The case's marks as (day, session, code), in order (`Marks.sessions`), listed once per run: a dozen
+        rules go through them. Every rule's list: not to be changed."""
+        found = self._sessions.get(case_id)
+        if found is None:
+            found = self._sessions[case_id] = list(self.marks(case_id).sessions())
+        return found
 
     def forget_marks(self, case_id: str) -> None:
         self._marks.pop(case_id, None)
+        self._sessions.pop(case_id, None)
 
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:

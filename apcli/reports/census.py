@@ -205,7 +205,7 @@ def _attendance(
 
     last = min(census.day, today)
     kept = [
-        c for d, _, c in placement_marks(case, records.marks(case_id), placement) if census.period_start <= d <= last
+        c for d, _, c in placement_marks(case, records.sessions(case_id), placement) if census.period_start <= d <= last
     ]
     return summarise(kept), summarise(kept, statutory=True)
 

@@ -29,7 +29,6 @@ from apcli.model.days import Today
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from apcli.model.attendance import Marks
     from apcli.model.schema import Case, Placement, Term
     from apcli.records.store import LoadedCase, Records
 
@@ -233,12 +232,14 @@ def _outcome(case: Case, today: dt.date) -> str:
     )
 
 
-def placement_marks(case: Case, marks: Marks, placement: Placement) -> list[tuple[dt.date, str, str]]:
-    """The case's marks that belong to `placement`: all of them when it is the only one, else those on its
-    days and sessions (`placement_on`)."""
+def placement_marks(
+    case: Case, marks: list[tuple[dt.date, str, str]], placement: Placement
+) -> list[tuple[dt.date, str, str]]:
+    """Of the case's marks (`Records.sessions`), those that belong to `placement`: all of them when it is the
+    only one, else those on its days and sessions (`placement_on`)."""
     if len(case.placements) == 1:
-        return list(marks.sessions())
-    return [(d, s, c) for d, s, c in marks.sessions() if placement_on(case, d, s) is placement]
+        return marks
+    return [(d, s, c) for d, s, c in marks if placement_on(case, d, s) is placement]
 
 
 def placement_line(
@@ -256,7 +257,7 @@ def placement_line(
     provider = records.providers.get(placement.provider)
     # A day the provider recorded as a closure is not commissioned, nor elapsed: no cost is counted for it.
     commissioned = [d for d, s in expected_sessions(calendar, placement, window_end, provider) if d >= period.start]
-    in_period = _marks_to(placement_marks(case, records.marks(case_id), placement), period, today)
+    in_period = _marks_to(placement_marks(case, records.sessions(case_id), placement), period, today)
     planned = calendar.days_on(placement.start, placement.end, placement.weekdays)
     # The cost agreed is for every day of the terms; a day a change added counts (elapsed) only once notified.
     planned_days = len(planned)
@@ -326,7 +327,7 @@ def pupil_line(records: Records, case_id: str, case: Case, period: Period, today
     if not parts:
         return None
     calendar = records.calendar
-    in_period = _marks_to(list(records.marks(case_id).sessions()), period, today)
+    in_period = _marks_to(records.sessions(case_id), period, today)
     measures_by: dict[str, list[tuple[dt.date, float]]] = {}
     for m in sorted(case.measures, key=lambda m: m.date):
         if m.date <= period.end:
