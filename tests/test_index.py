@@ -119,6 +119,23 @@ def test_day_after_day_the_index_serves_what_is_computed_afresh_and_runs_few_rul
     assert all(count <= 4 * cases for kind, count in recomputed.items() if kind.startswith("report:")), recomputed
 
 
+def test_a_run_for_an_earlier_day_keeps_what_was_worked_out_for_later_days(demo: Path) -> None:
+    """Looking at an earlier day (`--today` last week) keeps the results already worked out for the days after
+    it (cut back where the new ones overlap them): the next morning's run finds them, nothing is worked out
+    again, and what it serves is what is computed afresh."""
+    day = dt.date(2026, 11, 27)
+    fresh = computed(demo, day, use_index=True)
+    kept = worked_out_days(demo)
+    computed(demo, day - dt.timedelta(days=10), use_index=True)
+    for key, days in worked_out_days(demo).items():
+        assert len(days) <= 12, key
+        if key in kept and any(first <= day.toordinal() <= last for first, last in kept[key]):
+            assert any(first <= day.toordinal() <= last for first, last in days), key  # still held for the day
+    before = worked_out_days(demo)
+    assert computed(demo, day, use_index=True) == fresh == computed(demo, day, use_index=False)
+    assert worked_out_days(demo) == before  # served, not worked out again
+
+
 def worked_out_days(demo: Path) -> dict[tuple[str, str], list[tuple[int, int]]]:
     """For each case and kind, the days of each result kept."""
     kept: dict[tuple[str, str], list[tuple[int, int]]] = {}

@@ -503,23 +503,58 @@ class Results:
         return value
 
     def put(self, case_id: str, pieces: list[tuple[int, int, Any]]) -> None:
-        """Keep the case's results, each for its days (first, last, value), in place of those kept before,
-        unless its files changed while they were worked out."""
+        """Keep the case's results, each for its days (first, last, value), unless its files changed while they
+        were worked out. Those kept before for other days of the same files stay (cut back where the new ones
+        overlap them), so that a run for an earlier day does not undo a month worked out ahead; at most
+        KEPT_PIECES of them, those reaching furthest on."""
         state = self.states.get(case_id)
         if state is None or not self.index.unchanged(case_id, state):
             return
-        self.index._write("DELETE FROM results WHERE id = ? AND kind = ?", (case_id, self.kind))
+        write, key = self.index._write, (case_id, self.kind)
+        low, high = min(piece[0] for piece in pieces), max(piece[1] for piece in pieces)
+        write(
+            "DELETE FROM results WHERE id = ? AND kind = ? AND (sha != ? OR marks_sha != ?)",
+            (*key, state.sha, state.marks_sha),
+        )
+        for first, last in self._kept_days(case_id):
+            if first > high or last < low:
+                continue
+            if last > high:  # its days after the new ones still hold
+                write("UPDATE results SET first = ? WHERE id = ? AND kind = ? AND first = ?", (high + 1, *key, first))
+            elif first < low:  # its days before them
+                write("UPDATE results SET last = ? WHERE id = ? AND kind = ? AND first = ?", (low - 1, *key, first))
+            else:
+                write("DELETE FROM results WHERE id = ? AND kind = ? AND first = ?", (*key, first))
         for first, last, value in pieces:
             self.index._write(
                 "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (case_id, self.kind, state.sha, state.marks_sha, first, last, json.dumps(value)),
             )
+        write(
+            "DELETE FROM results WHERE id = ? AND kind = ? AND first NOT IN "
+            "(SELECT first FROM results WHERE id = ? AND kind = ? ORDER BY last DESC LIMIT ?)",
+            (*key, *key, KEPT_PIECES),
+        )
+
+    def _kept_days(self, case_id: str) -> list[tuple[int, int]]:
+        """The days of each result kept for the case (of its files as they are: `put` removed the others)."""
+        connection = self.index.connection
+        if connection is None or self.index._unwritable:
+            return []
+        try:
+            rows = connection.execute(
+                "SELECT first, last FROM results WHERE id = ? AND kind = ?", (case_id, self.kind)
+            ).fetchall()
+        except _FAILURES:
+            return []
+        return [(first, last) for first, last in rows]
 
 
 # How far ahead `review due` and `check` work each case out, in days (a school runs them each morning), and in
 # how many pieces at most (`worked_out`).
 AHEAD = 31
 PIECES = 6
+KEPT_PIECES = 2 * PIECES  # a case's results kept for one kind: those of a run for other days too
 
 
 def worked_out(
