@@ -185,6 +185,23 @@ def test_the_school_name_a_report_keeps_is_the_settings_name_as_it_is_now(demo: 
         assert report["school"] == "Hollybank Junior School (fictional)"
 
 
+@pytest.mark.parametrize("broken", ["settings", "provider"])
+def test_check_keeps_only_that_the_folders_own_files_read_and_sees_them_break(demo: Path, broken: str) -> None:
+    """That the settings, calendar and provider files read cleanly is kept in the index (a served `ap check`
+    does not parse them); a file broken since is reported on the next run, and again on the one after."""
+    assert invoke(demo, "check").exit_code == 0
+    with sqlite3.connect(cached(demo) / INDEX_FILE) as connection:
+        assert connection.execute("SELECT value FROM meta WHERE key = 'base:check: files read'").fetchone() == (
+            "clean",
+        )
+    path = demo / ("ap-settings.yaml" if broken == "settings" else "providers/larkhill-green.yaml")
+    path.write_text(path.read_text(encoding="utf-8") + "\nnot_a_field: 1\n", encoding="utf-8")
+    for _ in range(2):
+        result = invoke(demo, "check", "--json")
+        assert result.exit_code == 3
+        assert any(path.name in (f["file"] or "") for f in json.loads(result.stdout)["findings"])
+
+
 def test_an_edit_that_keeps_the_size_and_modification_time_is_seen(demo: Path) -> None:
     """The stat key has the inode and the change time too, which no edit can keep."""
     outputs(demo)

@@ -350,14 +350,14 @@ class Index:
     def of_base(self, key: str, make: Callable[[], str]) -> str:
         """`make()`, a text worked out from the settings, the calendar and the provider files alone (the school's
         name, say): kept while they are unchanged, so that a run served from the index need not read them."""
-        connection, name = self.connection, f"base:{key}"
-        if connection is not None:
-            try:
+        connection, name, found = self.connection, f"base:{key}", None
+        try:
+            if connection is not None and self._base_holds(connection):  # if not, what was kept is dropped
                 found = connection.execute("SELECT value FROM meta WHERE key = ?", (name,)).fetchone()
-                if found is not None and self._base_holds(connection):
-                    return str(found[0])
-            except _FAILURES:
-                pass
+        except (ApError, *_FAILURES):
+            return make()  # a file it rests on cannot be read (`make` says why) or the index cannot: not kept
+        if found is not None:
+            return str(found[0])
         value = make()
         self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
         return value

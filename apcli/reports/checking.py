@@ -65,7 +65,26 @@ def _each_file(case: str | None, shown: str | None, read: Callable[[], object]) 
 
 def check_folder_files(records: Records) -> list[CheckFinding]:
     """The settings, calendar and each provider file (one by one: a broken one never hides the next), the
-    files ap would not read, and the folder as a whole (`folder_findings`)."""
+    files ap would not read, and the folder as a whole (`folder_findings`).
+
+    That the settings, calendar and provider files read cleanly is kept in ap's index while their bytes are
+    the same (`Index.of_base`), so that a run served from the index does not parse and validate them."""
+    found: tuple[list[CheckFinding], list[CheckFinding]] | None = None
+
+    def clean() -> str:
+        nonlocal found
+        found = _own_files(records)
+        return "" if found[0] or found[1] else "clean"
+
+    if records.index.of_base("check: files read", clean) == "clean":
+        return stray_files(records) + folder_findings(records)
+    unread, calendar = found or _own_files(records)
+    return unread + stray_files(records) + calendar + folder_findings(records)
+
+
+def _own_files(records: Records) -> tuple[list[CheckFinding], list[CheckFinding]]:
+    """What stops the settings, the calendar or a provider file being read (with its file and line), and what
+    is wrong with the calendar read."""
     from apcli.model.schema import Provider
     from apcli.records.layout import CALENDAR_FILE, SETTINGS_FILE
 
@@ -79,10 +98,10 @@ def check_folder_files(records: Records) -> list[CheckFinding]:
         findings += _invalid(error, None)
     for path in provider_files:
         findings += _each_file(None, records.shown(path), functools.partial(records.load_file, path, Provider))
-    findings += stray_files(records)
+    calendar: list[CheckFinding] = []
     try:
         if not records.calendar.file.terms:
-            findings.append(
+            calendar.append(
                 CheckFinding(
                     None,
                     "CALENDAR",
@@ -94,8 +113,7 @@ def check_folder_files(records: Records) -> list[CheckFinding]:
             )
     except (ApError, *UNREADABLE):
         pass
-    findings += folder_findings(records)
-    return findings
+    return findings, calendar
 
 
 def stray_files(records: Records) -> list[CheckFinding]:
@@ -355,8 +373,8 @@ def _unfinished_commit(records: Records) -> list[CheckFinding]:
                 pending_file,
             )
         )
-    try:
-        commits = records.settings.commit
+    try:  # kept in the index while the settings are the same: a served run need not read them
+        commits = records.index.of_base("settings: commit", lambda: "yes" if records.settings.commit else "") == "yes"
     except ApError:
         return findings
     if not commits:
@@ -413,6 +431,8 @@ def _once_for_the_folder(records: Records, findings: list[CheckFinding]) -> list
     from apcli.policy import catalogue
     from apcli.records.layout import SETTINGS_FILE
 
+    if all(finding.case is None for finding in findings):
+        return findings  # (without the rules' catalogue, which a served run need not import)
     about_the_folder = {rule.id for rule in catalogue().values() if rule.of_the_folder}
     kept: list[CheckFinding] = []
     held_up: dict[str, list[CheckFinding]] = {}
