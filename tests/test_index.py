@@ -202,6 +202,18 @@ def test_check_keeps_only_that_the_folders_own_files_read_and_sees_them_break(de
         assert any(path.name in (f["file"] or "") for f in json.loads(result.stdout)["findings"])
 
 
+def test_a_provider_file_the_guard_refuses_stops_a_served_command_before_it_prints(demo: Path) -> None:
+    """The index rests on the settings, calendar and provider files (`Index.base`): one the guard refuses (a
+    link) is the command's error, not an index quietly unused and a list of nothing due."""
+    invoke(demo, "review", "due")
+    (demo / "providers" / "elsewhere.yaml").symlink_to(demo / "providers" / "larkhill-green.yaml")
+    for command in (("review", "due"), ("list",)):
+        result = invoke(demo, *command)
+        assert result.exit_code == 3, command
+        assert result.stdout == "", command
+        assert "link" in result.stderr
+
+
 def test_an_edit_that_keeps_the_size_and_modification_time_is_seen(demo: Path) -> None:
     """The stat key has the inode and the change time too, which no edit can keep."""
     outputs(demo)

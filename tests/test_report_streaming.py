@@ -198,3 +198,31 @@ def test_the_html_report_is_written_a_pupil_at_a_time(demo: Path, tmp_path: Path
     out = tmp_path / "report.html"
     invoke(demo, "report", "--html", str(out))
     assert out.read_text(encoding="utf-8") == render_html(report_of(demo)[1], 90)
+
+
+def test_json_stopped_part_way_prints_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A report's pupils are read as they are written; one that cannot be read (a case changed meanwhile) stops
+    the command before any of the document reaches stdout, whether it was held in memory or in a file."""
+    from apcli.cli.context import print_json
+    from apcli.reports.money import Streamed
+
+    def pupils():  # type: ignore[no-untyped-def]
+        for number in range(50_000):
+            if number == 40_000:
+                raise BusyError("a case changed while this was being worked out")
+            yield {"case": f"AP-2026-{number:05d}", "figures": list(range(5))}
+
+    for spool in (None, tmp_path):
+        with pytest.raises(BusyError):
+            print_json({"pupils": Streamed(50_000, pupils)}, spool=spool)
+        assert capsys.readouterr().out == ""
+    assert list(tmp_path.iterdir()) == []  # the file it was held in is gone
+
+
+def test_a_streamed_list_compares_by_its_items() -> None:
+    from apcli.reports.money import Streamed
+
+    items = Streamed(2, lambda: iter([1, 2]))
+    assert items == [1, 2]
+    assert items.__ne__([1, 2]) is False  # as list's own != would say of the empty list underneath
+    assert items != [1, 3]

@@ -286,23 +286,35 @@ def state() -> State:
     return _current[0]
 
 
-def print_json(data: Any) -> None:
+def print_json(data: Any, spool: Path | None = None) -> None:
     """One JSON document on stdout. The control characters json.dumps leaves as they are (C1, bidi) are
-    written as \\u escapes: the same JSON value, nothing for a terminal to act on."""
+    written as \\u escapes: the same JSON value, nothing for a terminal to act on.
+
+    It is encoded piece by piece (a list in it may be made as it is written: money.Streamed), and printed only
+    once whole, so that a command stopped part-way prints no half document: held in memory up to SPOOLED
+    bytes, beyond that in an unnamed file in `spool` (a private folder: ap's cache folder), else in memory."""
     import json
+    import shutil
+    import tempfile
 
     def escaped(match: re.Match[str]) -> str:
         return f"\\u{ord(match.group()):04x}"
 
-    # Written as it is encoded (a list of the data may be made as it is written: money.Streamed); each escape is
-    # of one character, so escaping piece by piece escapes what escaping the whole would.
-    pieces: list[str] = []
-    for piece in json.JSONEncoder(indent=2, ensure_ascii=False, default=str).iterencode(data):
-        pieces.append(piece)
-        if len(pieces) == 10_000:
-            sys.stdout.write(_UNSAFE_IN_JSON.sub(escaped, "".join(pieces)))
-            pieces.clear()
-    sys.stdout.write(_UNSAFE_IN_JSON.sub(escaped, "".join(pieces)) + "\n")
+    # each escape is of one character, so escaping piece by piece escapes what escaping the whole would
+    where = str(spool) if spool is not None else None
+    with tempfile.SpooledTemporaryFile(SPOOLED if where else 0, "w+", encoding="utf-8", dir=where) as held:
+        pieces: list[str] = []
+        for piece in json.JSONEncoder(indent=2, ensure_ascii=False, default=str).iterencode(data):
+            pieces.append(piece)
+            if len(pieces) == 10_000:
+                held.write(_UNSAFE_IN_JSON.sub(escaped, "".join(pieces)))
+                pieces.clear()
+        held.write(_UNSAFE_IN_JSON.sub(escaped, "".join(pieces)) + "\n")
+        held.seek(0)
+        shutil.copyfileobj(held, sys.stdout)
+
+
+SPOOLED = 32 * 1024 * 1024  # characters of JSON held in memory before the rest goes to a file
 
 
 def console() -> Any:

@@ -74,9 +74,18 @@ def report(
 
         write_html(built, html, folders[0].settings.attendance_threshold)
     if as_json:
-        print_json(report_json(built, stream=True))
+        print_json(report_json(built, stream=True), spool=_spool(built))
         return
     _print(built)
+
+
+def _spool(built: Report) -> Path | None:
+    """Where a large JSON report is held until it is whole: ap's private cache folder for the records (none: in
+    memory)."""
+    from apcli.records.cache import cache_guard
+
+    guard = cache_guard(built.root) if built.root is not None else None
+    return guard.root if guard is not None else None
 
 
 def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
@@ -96,7 +105,8 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
     everyone = totals("all schools", (p for r in reports for p in r.pupils))
     if as_json:
         print_json(
-            {"schools": [report_json(r, names=names, stream=True) for r in reports], "total": totals_json(everyone)}
+            {"schools": [report_json(r, names=names, stream=True) for r in reports], "total": totals_json(everyone)},
+            spool=_spool(reports[0]),
         )
         return
     table = Table(

@@ -366,6 +366,7 @@ class Index:
         connection = self.connection
         if connection is None:
             return {}
+        self.base()  # a file the guard refuses stops the command here, as its error, before any output
         try:
             if not self._base_holds(connection):
                 return {}

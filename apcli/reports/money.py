@@ -853,7 +853,7 @@ def _pupil_json(p: PupilLine, names: bool) -> dict[str, Any]:
 
 class Streamed(list[Any]):
     """A list JSON writes item by item as `read()` makes them (json's encoder iterates a list it is given), never
-    held whole; its length is known beforehand. Compared by its items."""
+    held whole; its length is known beforehand. Compared by its items; to be gone through, not indexed."""
 
     def __init__(self, count: int, read: Callable[[], Iterator[Any]]) -> None:
         super().__init__()
@@ -871,3 +871,6 @@ class Streamed(list[Any]):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, list) and list(iter(self)) == list(iter(other))
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
