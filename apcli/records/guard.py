@@ -165,32 +165,33 @@ class Guard:
         """The file's bytes, read only if it is a regular file of at most `limit` bytes; None if it does not
         exist and `missing_ok`. A link, a folder, a pipe or a device is refused before anything is read."""
         real = self.check(path, area)
+
+        def where() -> str:  # named only when refused (making the name costs more than reading a case file)
+            return shown or self._shown(real)
+
         try:
             descriptor = os.open(real, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY | os.O_CLOEXEC)
         except FileNotFoundError:
             if missing_ok:
                 return None
-            raise InvalidFileError("no such file", shown or self._shown(real)) from None
+            raise InvalidFileError("no such file", where()) from None
         except OSError as error:
-            shown = shown or self._shown(real)
             if error.errno == errno.ELOOP:
-                raise UnsafePath(self._link_message(real), shown) from None
+                raise UnsafePath(self._link_message(real), where()) from None
             if error.errno == errno.EISDIR:
-                raise UnsafePath("a folder, not a file", shown) from None
-            raise InvalidFileError(f"the file cannot be read ({error.strerror or error})", shown) from None
+                raise UnsafePath("a folder, not a file", where()) from None
+            raise InvalidFileError(f"the file cannot be read ({error.strerror or error})", where()) from None
         try:
             status = os.fstat(descriptor)
             if not stat.S_ISREG(status.st_mode):
-                raise UnsafePath(
-                    f"{_kind(status.st_mode)}, not a file; ap reads only files", shown or self._shown(real)
-                )
+                raise UnsafePath(f"{_kind(status.st_mode)}, not a file; ap reads only files", where())
             if status.st_size > limit:
-                raise InvalidFileError(too_large(status.st_size, limit), shown or self._shown(real))
+                raise InvalidFileError(too_large(status.st_size, limit), where())
             data = _read_up_to(descriptor, status.st_size, limit)
         finally:
             os.close(descriptor)
         if len(data) > limit:
-            raise InvalidFileError(too_large(len(data), limit), shown or self._shown(real))
+            raise InvalidFileError(too_large(len(data), limit), where())
         return data
 
     def read(

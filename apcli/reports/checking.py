@@ -428,11 +428,11 @@ def check_records(records: Records, case_ids: list[str] | None, today: dt.date) 
 def _once_for_the_folder(records: Records, findings: list[CheckFinding]) -> list[CheckFinding]:
     """The findings with those of a rule about the settings (LETTER-SCHOOL-DETAILS) given once, against the
     settings file, however many cases it holds up."""
+    if all(finding.case is None for finding in findings):
+        return findings  # (without the rules' catalogue, which a served run need not import)
     from apcli.policy import catalogue
     from apcli.records.layout import SETTINGS_FILE
 
-    if all(finding.case is None for finding in findings):
-        return findings  # (without the rules' catalogue, which a served run need not import)
     about_the_folder = {rule.id for rule in catalogue().values() if rule.of_the_folder}
     kept: list[CheckFinding] = []
     held_up: dict[str, list[CheckFinding]] = {}
