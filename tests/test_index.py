@@ -214,6 +214,20 @@ def test_a_provider_file_the_guard_refuses_stops_a_served_command_before_it_prin
         assert "link" in result.stderr
 
 
+def test_the_bank_holidays_are_kept_in_the_index_and_are_the_holidays_packages(demo: Path) -> None:
+    """Working out England's bank holidays imports and runs the `holidays` package (a seventh of a second): kept
+    in the index, keyed by the calendar's years, and read back as the same days."""
+    from apcli.model.calendar import england_bank_holidays
+
+    first = Records.open(demo).calendar.bank_holidays
+    with sqlite3.connect(cached(demo) / INDEX_FILE) as connection:
+        keys = [row[0] for row in connection.execute("SELECT key FROM meta WHERE key LIKE 'base:bank holidays%'")]
+    assert keys == ["base:bank holidays 2026,2027"]
+    again = Records.open(demo).calendar.bank_holidays
+    assert again == first == england_bank_holidays([2026, 2027])
+    assert dt.date(2026, 12, 25) in again
+
+
 def test_an_edit_that_keeps_the_size_and_modification_time_is_seen(demo: Path) -> None:
     """The stat key has the inode and the change time too, which no edit can keep."""
     outputs(demo)

@@ -75,20 +75,26 @@ CREATE TABLE results (id TEXT NOT NULL, kind TEXT NOT NULL, sha TEXT NOT NULL, m
 """
 
 
+# The packages whose versions the index rests on: pydantic reads the cases kept; holidays says which days are
+# bank holidays (a new one announced comes with a new version), so which are school days.
+VERSIONED = ("pydantic", "holidays")
+
+
 @cache
 def fingerprint(base: Path | None = None) -> str:
     """The sha256 of the code the index depends on (`FINGERPRINTED`, in the package folder `base`), this
-    index's format and pydantic's version (read from its version.py: importing pydantic to ask costs a
-    twentieth of a second, and a run served from the index needs nothing else of it)."""
+    index's format and the versions of `VERSIONED` (read from their version.py: importing pydantic to ask costs
+    a twentieth of a second, and a run served from the index needs nothing else of it)."""
     import importlib.util
 
     import apcli
 
     base = base or Path(apcli.__file__).parent
-    spec = importlib.util.find_spec("pydantic")
-    version = b"".join(
-        Path(place, "version.py").read_bytes() for place in (spec and spec.submodule_search_locations) or []
-    )
+    version = b""
+    for package in VERSIONED:
+        spec = importlib.util.find_spec(package)
+        for place in (spec and spec.submodule_search_locations) or []:
+            version += Path(place, "version.py").read_bytes()
     digest = hashlib.sha256(f"{FORMAT}\n".encode() + version + b"\n")
     for part in FINGERPRINTED:
         paths = [base / part] if part.endswith(".py") else sorted((base / part).rglob("*.py"))
@@ -351,6 +357,7 @@ class Index:
         """`make()`, a text worked out from the settings, the calendar and the provider files alone (the school's
         name, say): kept while they are unchanged, so that a run served from the index need not read them."""
         connection, name, found = self.connection, f"base:{key}", None
+        alone = not self._writing  # asked outside a command's writing (by a change, say): kept at once
         try:
             if connection is not None and self._base_holds(connection):  # if not, what was kept is dropped
                 found = connection.execute("SELECT value FROM meta WHERE key = ?", (name,)).fetchone()
@@ -360,6 +367,8 @@ class Index:
             return str(found[0])
         value = make()
         self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+        if alone:
+            self.save()
         return value
 
     def _results_rows(self, kind: str) -> dict[str, list[tuple[str, str, int, int]]]:
