@@ -101,16 +101,14 @@ def _read_line(marks: Marks, row: list[str]) -> str | None:
         return f"{written!r} is not a date written like 2027-01-11"
     if day in marks.days:
         return f"{day} appears twice"
-    pair: dict[str, str] = {}
+    pair = marks.days[day] = {}  # a later line of the day "appears twice", whatever is wrong with this one
     for session, code in (("am", am.strip()), ("pm", pm.strip())):
         if code:
             if code not in codes.ALL_CODES:
                 return f"{code!r} is not an attendance code ({session}, {day})"
             pair[session] = code
-            marks.days[day] = pair  # from its first mark, as before (a later line of the day "appears twice")
     if note := note.strip():
         marks.notes[day] = note
-    marks.days[day] = pair
     return None
 
 
