@@ -122,8 +122,8 @@ class Guard:
 
     def _check_inside(self, text: str, area: str | tuple[str, ...] | None) -> Path | None:
         """check() for the usual path, an absolute one under the folder's real root, with plain string work
-        (pathlib's costs four times the two lstat calls); None for any other path, which check() takes the
-        long way. Refuses exactly what check() refuses."""
+        (pathlib's costs four times the two lstat calls); None for any other path and for anything it would
+        refuse, which check() then takes the long way: every refusal, and its message, is the long way's."""
         prefix = self._root_prefix
         if not text.startswith(prefix) or os.sep != "/":
             return None
