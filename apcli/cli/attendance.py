@@ -51,7 +51,7 @@ def import_(
             print_json(refused.result.as_dict())
         raise
     did(
-        f"{', '.join(result.cases)}: attendance imported from {result.source} ({len(result.added)} added, "
+        f"{', '.join(result.cases)}: attendance imported from {result.source} ({result.added} added, "
         f"{len(result.replaced)} replaced)"
     )
     if as_json:
@@ -63,7 +63,7 @@ def import_(
 def _print_summary(result: ImportResult) -> None:
     verb = "would be" if result.dry_run else "were"
     typer.echo(
-        f"{result.source}: {result.rows} row(s) read; {len(result.added)} mark(s) added, {result.unchanged} unchanged, "
+        f"{result.source}: {result.rows} row(s) read; {result.added} mark(s) added, {result.unchanged} unchanged, "
         f"{len(result.replaced)} replaced; {result.absences} absence(s); cases {verb} touched: "
         f"{', '.join(result.cases) or 'none'}."
     )

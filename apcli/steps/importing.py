@@ -63,9 +63,11 @@ class MarkChange(NamedTuple):
 class ImportResult:
     source: str
     rows: int = 0
-    added: list[MarkChange] = field(default_factory=list)
+    added: int = 0  # counted, not listed: a year's register adds tens of thousands
+    added_in: dict[str, int] = field(default_factory=dict)  # case -> marks added to it
     unchanged: int = 0
     replaced: list[MarkChange] = field(default_factory=list)
+    absences_added: int = 0
     errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT
     error_count: int = 0
     missing: dict[str, int] = field(default_factory=dict)
@@ -73,17 +75,18 @@ class ImportResult:
 
     @property
     def cases(self) -> list[str]:
-        return sorted({change.case for change in [*self.added, *self.replaced]})
+        return sorted({*self.added_in, *(change.case for change in self.replaced)})
 
     @property
     def absences(self) -> int:
-        return sum(is_absence(change.new) for change in [*self.added, *self.replaced])
+        """Of the marks added or replaced."""
+        return self.absences_added + sum(is_absence(change.new) for change in self.replaced)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.source,
             "rows": self.rows,
-            "added": len(self.added),
+            "added": self.added,
             "unchanged": self.unchanged,
             "replaced": len(self.replaced),
             "absences": self.absences,
@@ -308,16 +311,8 @@ def _in_session(case_id: str, notified: list[Placement], day: dt.date, session: 
     )
 
 
-class Wanted(NamedTuple):
-    """A mark the register asks for (a tuple: one is made for every cell of a register)."""
-
-    case: str
-    date: dt.date
-    session: str
-    code: str
-    row: int
-    note: str = ""
-
+# What a register asks of each case: {case: {day: {session: (code, row, note)}}}, the cells' order kept.
+Asked = dict[str, dict[dt.date, dict[str, tuple[str, int, str]]]]
 
 MAX_ERRORS_KEPT = 1000  # a register of a million bad cells is refused with its first thousand, and their count
 
@@ -341,34 +336,108 @@ class Problems(list[RowError]):
 
 # A cell's problem before its row is known: (column, or None for the cell's own; value; why).
 Refusal = tuple[str | None, str, str]
+# Where a session's mark of a pupil-day lands: its placement, what each mark means there, and whether the
+# provider's closures must be looked at; or why no mark can land in that session.
+Slot = tuple["Placement", dict[Any, "str | Refusal"], bool] | str
+
+
+class _Day(NamedTuple):
+    """The pupil a run of cells names, the day, and where each session's mark lands (or why none can)."""
+
+    case: str
+    day: dt.date
+    slots: dict[str, Slot] | str
+
+
+@dataclass
+class _Looked:
+    """What check_cells works out once, not once a cell: dates, sessions, pupils, days, marks, closures."""
+
+    records: Records
+    today: dt.date
+    provider: str
+    pupils: Pupils
+    dates: dict[Any, dt.date | None] = field(default_factory=dict)
+    pupil_of: dict[tuple[str, Any, str], str | Refusal] = field(default_factory=dict)
+    # (case, day, provider): why no mark can stand that day, or where each session's mark lands
+    on_day: dict[tuple[str, dt.date, str], dict[str, Slot] | str] = field(default_factory=dict)
+    what: dict[tuple[str, str], dict[Any, str | Refusal]] = field(default_factory=dict)  # (case, provider): marks
+    notified_on: _Notified = field(default_factory=lambda: _Notified())
+    known_providers: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.known_providers = set(self.records.provider_ids())
+
+    def day_of(self, cell: Cell) -> _Day | Refusal:
+        """The pupil a cell's row names, its day and where each session's mark lands; or the cell's problem."""
+        date, key = cell.date, cell.key
+        try:
+            day = self.dates[date]
+        except KeyError:
+            day = self.dates[date] = as_date(date)
+        except TypeError:
+            day = as_date(date)
+        who = (cell.key_column, key, cell.name)
+        found = self.pupil_of.get(who) if isinstance(key, str) else None
+        if found is None:
+            found, shared = _pupil(self.pupils, cell, day)
+            if shared:
+                self.pupil_of[who] = found
+        if isinstance(found, tuple):
+            return found
+        row_provider, provider = cell.provider, self.provider
+        if row_provider and provider and row_provider != provider:
+            return ("provider", row_provider, f"is not {provider}, the provider given with --provider")
+        if row_provider and row_provider not in self.known_providers:
+            return ("provider", row_provider, "is not a provider in the register (ap provider list)")
+        if day is None:
+            return ("date", _shown(date), "is not a date (write 2027-01-11 or 11/01/2027)")
+        at = row_provider or provider
+        placed = self.on_day.get((found, day, at))
+        if placed is None:
+            placed = self.on_day[(found, day, at)] = self._slots(found, day, at)
+        return _Day(found, day, placed)
+
+    def _slots(self, case_id: str, day: dt.date, at: str) -> dict[str, Slot] | str:
+        checked = _check_day(self.records, case_id, self.pupils.by_id[case_id], day, self.today, at, self.notified_on)
+        if isinstance(checked, str):
+            return checked
+        slots: dict[str, Slot] = {}
+        for session in ("am", "pm"):
+            placement = _in_session(case_id, checked, day, session)
+            if isinstance(placement, str):
+                slots[session] = placement
+                continue
+            provider = self.records.providers.get(placement.provider)
+            marks = self.what.setdefault((case_id, placement.provider), {})
+            slots[session] = (placement, marks, bool(provider and provider.closures))
+        return slots
 
 
 def check_cells(
     records: Records, cells: Iterable[Cell], today: dt.date, provider: str = "", counted: ImportResult | None = None
-) -> tuple[list[Wanted], Problems]:
+) -> tuple[Asked, Problems]:
     """Every cell checked: the marks the register asks for, and every problem with its row.
 
     What many cells share is worked out once, not once a cell: who a row's pupil is, what a day and
-    session of a case allow, what a mark means for a case. A register's cells are read in one pass, so
-    a grid of a million marks is checked in linear time. `provider` is whose register it is (--provider), where
-    the register has no provider column. Where `counted` is given, the register's rows that hold marks are counted
-    into it (a row's cells come together)."""
-    pupils = index_cases(records)
+    session of a case allow, what a mark means for a case. Consecutive cells of one pupil's day (a register's
+    AM and PM rows, or a row's cells) share their pupil, day and placements by comparison, without a lookup.
+    A register's cells are read in one pass, so a grid of a million marks is checked in linear time.
+    `provider` is whose register it is (--provider), where the register has no provider column. Where
+    `counted` is given, the register's rows that hold marks are counted into it (a row's cells come together)."""
+    looked = _Looked(records, today, provider, index_cases(records))
     words = records.settings.mark_words
-    wanted: dict[tuple[str, dt.date, str], Wanted] = {}
+    asked: Asked = {}
     errors = Problems()
-    dates: dict[Any, dt.date | None] = {}
     sessions: dict[str, str] = {}  # a session as the register writes it ("AM", "am ") -> "am"
-    pupil_of: dict[tuple[str, Any, str], str | Refusal] = {}
-    # (case, day, provider): why no mark can stand that day, or the placement (or why none) each session lands on
-    on_day: dict[tuple[str, dt.date, str], dict[str, Placement | str] | str] = {}
-    what: dict[tuple[str, str, Any], str | Refusal] = {}  # a mark's word means a code at one provider (B or D)
     closed: dict[tuple[str, dt.date, str], str | None] = {}  # (provider, day, code): closure_problem's
-    notified_on = _Notified()
-    known_providers = set(records.provider_ids())
-    closures = {pid: bool(p.closures) for pid, p in records.providers.items()}
     closure_codes = codes.CLOSURE_CODES
     rows, last_row = 0, None
+    run: tuple[Any, ...] | None = None  # what the cells of one pupil's day have in common
+    refused: Refusal | None = None
+    found, day = "", dt.date.min
+    placed: dict[str, Slot] | str = ""
+    day_asked: dict[str, tuple[str, int, str]] | None = None
     for cell in cells:
         row, column, key_column, key, date, session_text, mark, note, name, row_provider = cell
         if row != last_row:
@@ -376,30 +445,16 @@ def check_cells(
         if note and (why := note_problem(note)) is not None:
             errors.add(row, "note", "", why)
             continue
-        try:
-            day = dates[date]
-        except KeyError:
-            day = dates[date] = as_date(date)
-        except TypeError:
-            day = as_date(date)
-        who = (key_column, key, name)
-        found = pupil_of.get(who) if isinstance(key, str) else None
-        if found is None:
-            found, shared = _pupil(pupils, cell, day)
-            if shared:
-                pupil_of[who] = found
-        if isinstance(found, tuple):
-            errors.add(row, found[0] or column, found[1], found[2])
-            continue
-        at = row_provider or provider
-        if row_provider and provider and row_provider != provider:
-            errors.add(row, "provider", row_provider, f"is not {provider}, the provider given with --provider")
-            continue
-        if row_provider and row_provider not in known_providers:
-            errors.add(row, "provider", row_provider, "is not a provider in the register (ap provider list)")
-            continue
-        if day is None:
-            errors.add(row, "date", _shown(date), "is not a date (write 2027-01-11 or 11/01/2027)")
+        this = (key_column, key, key.__class__, name, date, date.__class__, row_provider)
+        if this != run:
+            run, day_asked = this, None
+            here = looked.day_of(cell)
+            if isinstance(here, _Day):
+                refused, (found, day, placed) = None, here
+            else:
+                refused = here
+        if refused is not None:
+            errors.add(row, refused[0] or column, refused[1], refused[2])
             continue
         session = sessions.get(session_text)
         if session is None:
@@ -408,27 +463,22 @@ def check_cells(
                 errors.add(row, "session", session_text, "is not AM or PM")
                 continue
             sessions[session_text] = session
-        placed = on_day.get((found, day, at))
-        if placed is None:
-            checked = _check_day(records, found, pupils.by_id[found], day, today, at, notified_on)
-            placed = on_day[(found, day, at)] = (
-                checked if isinstance(checked, str) else {s: _in_session(found, checked, day, s) for s in ("am", "pm")}
-            )
-        placement = placed if isinstance(placed, str) else placed[session]
-        if isinstance(placement, str):
-            errors.add(row, "date" if column == "mark" else column, str(date), placement)
+        slot = placed if isinstance(placed, str) else placed[session]
+        if isinstance(slot, str):
+            errors.add(row, "date" if column == "mark" else column, str(date), slot)
             continue
-        at_provider = placement.provider
+        placement, means, has_closures = slot
         try:
-            code = what[(found, at_provider, mark)]
+            code = means[mark]
         except KeyError:
-            code = what[(found, at_provider, mark)] = _code(records, found, cell, words, placement)
+            code = means[mark] = _code(records, found, cell, words, placement)
         except TypeError:
             code = _code(records, found, cell, words, placement)
         if isinstance(code, tuple):
             errors.add(row, code[0] or column, code[1], code[2])
             continue
-        if code in closure_codes or closures.get(at_provider):
+        if has_closures or code in closure_codes:
+            at_provider = placement.provider
             try:
                 why = closed[(at_provider, day, code)]
             except KeyError:
@@ -436,24 +486,26 @@ def check_cells(
             if why:
                 errors.add(row, column, _shown(mark), why)
                 continue
-        if code == codes.NOT_COMPULSORY_AGE and (why := x_problem(found, pupils.by_id[found], day)):
+        if code == codes.NOT_COMPULSORY_AGE and (why := x_problem(found, looked.pupils.by_id[found], day)):
             errors.add(row, column, _shown(mark), why)
             continue
-        earlier = wanted.get((found, day, session))
+        if day_asked is None:
+            day_asked = asked.setdefault(found, {}).setdefault(day, {})
+        earlier = day_asked.get(session)
         if earlier is None:
-            wanted[(found, day, session)] = Wanted(found, day, session, code, row, note)
-        elif earlier.code != code:
+            day_asked[session] = (code, row, note)
+        elif earlier[0] != code:
             errors.append(
                 RowError(
                     row,
                     column,
                     _shown(mark),
-                    f"{found} {day} {session.upper()} is marked {earlier.code} in row {earlier.row} and {code} here",
+                    f"{found} {day} {session.upper()} is marked {earlier[0]} in row {earlier[1]} and {code} here",
                 )
             )
     if counted is not None:
         counted.rows += rows
-    return list(wanted.values()), errors
+    return asked, errors
 
 
 def _pupil(pupils: Pupils, cell: Cell, day: dt.date | None) -> tuple[str | Refusal, bool]:
@@ -553,14 +605,14 @@ def import_register(
     result = ImportResult(printable(path.name), dry_run=dry_run)  # the name goes into the log
     shown = shown_path(path)
     _, cells = read_register(path)
-    wanted, errors = check_cells(records, cells, today, provider, counted=result)
+    asked, errors = check_cells(records, cells, today, provider, counted=result)
     result.errors, result.error_count = list(errors), errors.total
     if errors.total:
         listed = "\n".join(f"  {e.message}" for e in result.errors[:200])
         more = f"\n  ... and {errors.total - 200} more" if errors.total > 200 else ""
         # Every problem in one round: the good rows' changes to recorded marks are named now too, not only once
         # the bad rows are corrected.
-        changing = [] if replace else _would_replace(records, wanted)
+        changing = [] if replace else _would_replace(records, asked)
         result.replaced = changing
         also = (
             f"\nIt would also change {len(changing)} mark(s) already recorded (ATT-ACCURATE):\n"
@@ -575,13 +627,10 @@ def import_register(
             result,
             EXIT_INVALID_FILE,
         )
-    by_case: dict[str, list[Wanted]] = defaultdict(list)
-    for mark in wanted:
-        by_case[mark.case].append(mark)
     with contextlib.ExitStack() as stack:
-        for case_id in sorted(by_case):
+        for case_id in sorted(asked):
             stack.enter_context(records.lock(case_id))
-        new_marks = _plan(records, by_case, result)
+        new_marks = _plan(records, asked, result)
         if result.replaced and not replace:
             listed = "\n".join(f"  {change}" for change in result.replaced)
             raise ImportRefused(
@@ -592,7 +641,7 @@ def import_register(
                 result,
                 EXIT_REFUSED,
             )
-        for case_id in by_case:
+        for case_id in asked:
             case = records.load_case(case_id).case
             after = new_marks.get(case_id) or records.marks(case_id)
             result.missing[case_id] = sum(
@@ -604,41 +653,49 @@ def import_register(
     return result
 
 
-def _would_replace(records: Records, wanted: list[Wanted]) -> list[MarkChange]:
-    """The recorded marks that `wanted` would change, read without writing or locking (for a refusal's list)."""
-    by_case: dict[str, list[Wanted]] = defaultdict(list)
-    for mark in wanted:
-        by_case[mark.case].append(mark)
+def _would_replace(records: Records, asked: Asked) -> list[MarkChange]:
+    """The recorded marks that `asked` would change, read without writing or locking (for a refusal's list)."""
     scratch = ImportResult("", dry_run=True)
-    _plan(records, by_case, scratch)
+    _plan(records, asked, scratch)
     return scratch.replaced
 
 
-def _plan(records: Records, by_case: dict[str, list[Wanted]], result: ImportResult) -> dict[str, Marks]:
-    """The marks each case will hold; fills in what is added, unchanged and replaced."""
+def _plan(records: Records, asked: Asked, result: ImportResult) -> dict[str, Marks]:
+    """The marks each case will hold; counts what is added and unchanged, and lists what is replaced."""
     changed: dict[str, Marks] = {}
-    for case_id, marks in by_case.items():
+    added_codes: dict[str, int] = defaultdict(int)
+    for case_id, asked_days in asked.items():
         case_file = records.case_path(case_id)
         records.guard.exists(log_path(case_file), "cases")  # a link or pipe in its place is refused, dry run too
         current = records.marks(case_id, fresh=True)
-        updated = Marks({day: dict(pair) for day, pair in current.days.items()}, dict(current.notes))
-        touched = False
-        days, new_days, unchanged = current.days, updated.days, 0
-        for mark in sorted(marks):  # by date and session: a case's (date, session) is in `marks` once
-            pair = days.get(mark.date)
-            old = None if pair is None else pair.get(mark.session)
-            if mark.note and _add_note(updated, mark.date, mark.note):
+        days = current.days
+        updated = Marks(dict(days), dict(current.notes))  # a day's pair is copied only where it changes
+        new_days, touched, added, unchanged = updated.days, False, 0, 0
+        for day in sorted(asked_days):
+            pair = days.get(day)
+            sessions = asked_days[day]
+            for session in sorted(sessions) if len(sessions) > 1 else sessions:
+                code, row, note = sessions[session]
+                if note and _add_note(updated, day, note):
+                    touched = True
+                old = None if pair is None else pair.get(session)
+                if old == code:
+                    unchanged += 1
+                    continue
+                if old is None:
+                    added += 1
+                    added_codes[code] += 1
+                else:
+                    result.replaced.append(MarkChange(case_id, day, session, old, code, row))
+                new_days[day] = {**new_days.get(day, {}), session: code}
                 touched = True
-            if old == mark.code:
-                unchanged += 1
-                continue
-            change = MarkChange(case_id, mark.date, mark.session, old, mark.code, mark.row)
-            (result.added if old is None else result.replaced).append(change)
-            new_days.setdefault(mark.date, {})[mark.session] = mark.code
-            touched = True
         result.unchanged += unchanged
+        if added:
+            result.added += added
+            result.added_in[case_id] = added
         if touched:
             changed[case_id] = updated
+    result.absences_added += sum(count for code, count in added_codes.items() if is_absence(code))
     return changed
 
 
@@ -658,16 +715,16 @@ def _write_all(records: Records, new_marks: dict[str, Marks], result: ImportResu
 
     now = utc_now()
     files: dict[Path, str | bytes] = {}
-    changes: dict[str, tuple[list[MarkChange], list[MarkChange]]] = {case_id: ([], []) for case_id in new_marks}
-    for change in result.added:
-        changes[change.case][0].append(change)
+    replaced: dict[str, list[MarkChange]] = defaultdict(list)
     for change in result.replaced:
-        changes[change.case][1].append(change)
+        replaced[change.case].append(change)
     for case_id, marks in sorted(new_marks.items()):
         case_file = records.case_path(case_id)
         files[marks_path(case_file)] = marks.text()
-        added, replaced = changes[case_id]
-        files[log_path(case_file)] = _log_text(records, case_file, added, replaced, result.source, today, now, by)
+        added = result.added_in.get(case_id, 0)
+        files[log_path(case_file)] = _log_text(
+            records, case_file, added, replaced[case_id], result.source, today, now, by
+        )
     write_together(records.guard, files, locks=new_marks)
     for case_id in new_marks:
         records.forget_marks(case_id)
@@ -676,7 +733,7 @@ def _write_all(records: Records, new_marks: dict[str, Marks], result: ImportResu
 def _log_text(
     records: Records,
     case_file: Path,
-    added: list[MarkChange],
+    added: int,
     replaced: list[MarkChange],
     source: str,
     today: dt.date,
@@ -694,8 +751,7 @@ def _log_text(
             today,
             now,
             by,
-            f"imported {len(added) + len(replaced)} mark(s) from {source}: "
-            f"{len(added)} added, {len(replaced)} replaced",
+            f"imported {added + len(replaced)} mark(s) from {source}: {added} added, {len(replaced)} replaced",
         )
     ]
     entries += [
