@@ -20,6 +20,7 @@ from apcli.cli import (  # noqa: F401  (they register their commands)
     providers,
     reports,
     reviews,
+    serve,
     transition,
     workflow,
 )

@@ -77,7 +77,7 @@ def root(
     ] = False,
 ) -> None:
     try:
-        set_state(State(records, today_from(today), by, not_safeguarding=not_safeguarding))
+        set_state(State(records, today_from(today), by, not_safeguarding=not_safeguarding, today_option=today))
     except ApError as error:
         typer.echo(error.message, err=True)
         raise typer.Exit(error.exit_code) from None

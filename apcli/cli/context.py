@@ -54,6 +54,8 @@ class ApGroup(TyperGroup):
             commit_if_asked(ctx.invoked_subcommand or "ap")
             return result
         except ApError as error:
+            if _current:
+                _current[0].error = error
             typer.echo(error.message, err=True)
             raise typer.Exit(error.exit_code) from None
         except BrokenPipeError:  # `ap list | head`: the reader has all it wanted; stop quietly
@@ -200,6 +202,8 @@ class State:
     by_option: str | None
     did: str | None = None
     not_safeguarding: bool = False
+    today_option: str | None = None  # --today as given, for the commands ap serve runs
+    error: ApError | None = None  # what stopped the command, for a caller in this process (ap serve)
 
     @cached_property
     def records(self) -> Records:
@@ -275,6 +279,16 @@ def commit_if_asked(command: str) -> None:
         problem = commit(s.records.root, written, f"{s.did or f'ap {command}'} by {s.by}", s.by)
         if problem:
             note(problem)
+
+
+def last_error() -> ApError | None:
+    """The ApError that stopped the last command run in this process (its refusal's rules and findings), if any."""
+    return _current[0].error if _current else None
+
+
+def forget_state() -> None:
+    """Before a command run in this process: nothing of the one before it (ap serve runs one after another)."""
+    _current.clear()
 
 
 def set_state(value: State) -> None:

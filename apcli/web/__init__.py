@@ -1,0 +1,1 @@
+"""`ap serve`: a local web view over the same records, rules and letters (see server.py)."""

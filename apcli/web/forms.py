@@ -1,0 +1,194 @@
+"""A form for every step the CLI has, made from the command's own options.
+
+Each field is one of the command's options (its name, its help, its choices from the metavar, a date where the
+option takes one), so the form and `ap STEP --help` can never disagree, and a new option appears in the browser
+the day it appears in the CLI. Submitting turns the fields back into that command line (`command_line`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+# The steps, as the CLI names them, in the order a placement meets them; each with the words on its button.
+STEPS: dict[str, tuple[str, str]] = {
+    "refer": ("Refer a pupil", "Open the case"),
+    "parent": ("Add a parent or carer", "Add"),
+    "meeting": ("Record a meeting", "Record the meeting"),
+    "decision": ("Record the decisions", "Record"),
+    "placement": ("Commission the placement", "Record the placement"),
+    "change": ("Change the placement", "Record the change"),
+    "notice": ("Give the parents notice", "Issue the notice"),
+    "letter": ("Write a letter", "Write the letter"),
+    "contact": ("Record weekly contact with the provider", "Record"),
+    "absence": ("Follow up an absence", "Record"),
+    "target": ("Set a target", "Set"),
+    "measure": ("Record a measure", "Record"),
+    "review record": ("Record a review", "Record the review"),
+    "review request": ("Record a request for a review", "Record"),
+    "concern": ("Record a concern about a provider", "Record"),
+    "safeguarding": ("Record a safeguarding referral", "Record"),
+    "ehcna": ("Record the EHC needs assessment", "Record"),
+    "end": ("End the placement", "End it"),
+    "transition": ("Record a move to a new school", "Record"),
+    "write-off": ("Write off an item no longer owed", "Write it off"),
+    "provider add": ("Add a provider", "Add the provider"),
+    "provider closure": ("Record a day the provider is closed", "Record"),
+    "provider confirm": ("Record a provider's checks", "Record"),
+}
+# Options a form does not offer: output the page shows itself, a file the browser cannot name, and the
+# override pairs, which the page offers beside the rule that needs one.
+LEFT_OUT = {"--json", "--from", "--out", "--dry-run", "--override", "--why", "--help", "--csv", "--ics"}
+STEPS_WITH_A_DRY_RUN = {"notice", "letter", "refer"}
+
+Kind = Literal["text", "date", "flag", "lines", "choice", "long"]
+DATE_METAVARS = {"D", "DATE"}
+LONG_TEXT = {"--rationale", "--summary", "--notes", "--details", "--parents-views", "--reason", "--handover"}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # the option (`--agreement-signed`) or, for an argument, its metavar's word (`case`)
+    label: str
+    help: str
+    kind: Kind
+    required: bool
+    choices: tuple[str, ...] = ()
+    argument: bool = False
+
+    @property
+    def html_name(self) -> str:
+        return self.name.lstrip("-")
+
+
+@dataclass(frozen=True)
+class Step:
+    command: str  # `review record`
+    title: str
+    button: str
+    fields: tuple[Field, ...]
+    takes_a_case: bool
+    dry_run: bool
+
+    @property
+    def slug(self) -> str:
+        return self.command.replace(" ", "-")
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name or f.html_name == name), None)
+
+
+@functools.cache
+def steps(root: Any) -> dict[str, Step]:
+    """Every step of the CLI's command tree `root`, by its slug (`review-record`)."""
+    made: dict[str, Step] = {}
+    for command, (title, button) in STEPS.items():
+        found = root
+        for word in command.split():
+            found = found.commands[word]
+        overridable = any("--override" in getattr(param, "opts", ()) for param in found.params)
+        fields = tuple(_field(param) for param in found.params if _offered(param, overridable))
+        takes_a_case = any(f.argument and f.name == "case" for f in fields)
+        step = Step(command, title, button, fields, takes_a_case, command in STEPS_WITH_A_DRY_RUN)
+        made[step.slug] = step
+    return made
+
+
+def _offered(param: Any, overridable: bool) -> bool:
+    """Not the options a form does without; a command's own `--why` (`ap change --why`) is a field, but the
+    `--why` that goes with `--override` is asked beside the rule that needs it."""
+    if param.param_type_name == "argument":
+        return True
+    left_out = LEFT_OUT if overridable else LEFT_OUT - {"--why"}
+    return not set(param.opts) & left_out
+
+
+def _field(param: Any) -> Field:
+    if param.param_type_name == "argument":
+        word = str(param.metavar or param.name).strip("{}").lower().replace("_", "-")
+        help_text = getattr(param, "help", "") or ""
+        return Field(word, word.replace("-", " ").capitalize(), help_text, "text", bool(param.required), argument=True)
+    option = max(param.opts, key=len)
+    metavar = param.metavar or ""
+    kind: Kind
+    choices: tuple[str, ...] = ()
+    if param.is_flag:
+        kind = "flag"
+    elif param.multiple:
+        kind = "lines"
+    elif metavar in DATE_METAVARS:
+        kind = "date"
+    elif re.fullmatch(r"[a-z0-9-]+(\|[a-z0-9-]+)+", metavar):
+        kind, choices = "choice", tuple(metavar.split("|"))
+    elif option in LONG_TEXT:
+        kind = "long"
+    else:
+        kind = "text"
+    label = option.lstrip("-").replace("-", " ").capitalize()
+    return Field(option, label, param.help or "", kind, bool(param.required), choices)
+
+
+def command_line(step: Step, values: Mapping[str, list[str]]) -> list[str]:
+    """The step's command line from the form's values (each field's list of values, as a form sends them)."""
+    words = step.command.split()
+    arguments: list[str] = []
+    options: list[str] = []
+    for field in step.fields:
+        given = [value.strip() for value in values.get(field.html_name, []) if value.strip()]
+        if field.argument:
+            arguments += given[:1]
+        elif field.kind == "flag":
+            options += [field.name] if given else []
+        elif field.kind == "lines":
+            for line in (line for value in given for line in _lines(value)):
+                options += [field.name, line]
+        elif given:
+            options += [field.name, given[0]]
+    return [*words, *arguments, *options]
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def overrides(values: Mapping[str, list[str]]) -> list[str]:
+    """`--override RULE --why REASON` for each rule the person gave a reason to go ahead without."""
+    line: list[str] = []
+    for key, given in sorted(values.items()):
+        rule = key.removeprefix("override:")
+        reason = next((value.strip() for value in given if value.strip()), "")
+        if key.startswith("override:") and reason and re.fullmatch(r"[A-Z][A-Z0-9-]+", rule):
+            line += ["--override", rule, "--why", reason]
+    return line
+
+
+_SUGGESTED = re.compile(r"\bap ((?:review |provider )?[a-z-]+)((?: [^()]*)?)\)?")
+
+
+def suggested(text: str, known: Mapping[str, Step]) -> tuple[str, dict[str, str]] | None:
+    """The step a finding's words point to (`... (ap letter --kind review --review-date 2026-11-19)`), as
+    (slug, the values it gives), so that its link opens that form filled in; None if it names no step."""
+    for match in _SUGGESTED.finditer(text):
+        slug = match.group(1).replace(" ", "-")
+        if slug not in known:
+            continue
+        try:
+            words = shlex.split(match.group(2))
+        except ValueError:
+            words = match.group(2).split()
+        given: dict[str, str] = {}
+        for index, word in enumerate(words):
+            nxt = words[index + 1] if index + 1 < len(words) else ""
+            if word.startswith("--") and nxt and not nxt.startswith("--") and not nxt.isupper():
+                given[word.lstrip("-")] = nxt
+        return slug, given
+    return None
+
+
+def fields_named(text: str, step: Step) -> list[str]:
+    """The step's fields a message names (`--agreement-signed DATE` → `agreement-signed`)."""
+    return [f.html_name for f in step.fields if not f.argument and re.search(rf"{re.escape(f.name)}\b", text)]

@@ -1,0 +1,335 @@
+"""Issue 19: `ap serve`, through Flask's test client on real demo folders.
+
+Every page renders; every form's success path writes exactly what the CLI writes for the same inputs (the
+records folders compared file by file, byte for byte, against a CLI run on a second copy); every form's refusal
+writes nothing and says why; no token, a wrong token, a wrong Host and a missing CSRF token are refused; a form
+opened before another change to its case is refused, naming the change; --read-only changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from apcli.cli.serve import web_setup
+from apcli.web import safety
+from apcli.web.server import make_app
+from tests.conftest import TODAY, invoke, snapshot
+from tests.factory import full_register
+
+TOKEN_HOST = {"Host": "127.0.0.1:8765"}
+LEO, NOAH = "AP-2026-001", "AP-2026-010"
+NEW = "AP-2026-011"
+REFERRAL = {
+    "name": "Ada Lark", "dob": "2018-05-01", "year": "4", "reason": "respite",
+    "rationale": "Respite from the academy", "send-hub": "2026-09-03", "managed-move": "not-suitable",
+    "managed-move-why": "Not suitable for a respite placement", "parent": "Zoe Pennington (mother)",
+    "address": "1 Road, Town", "date": "2026-11-20",
+}  # fmt: skip
+PLACEMENT = {
+    "provider": "larkhill-green", "start": "2026-12-01", "end": "2027-02-12", "weekdays": "tue,thu",
+    "aims": "Re-engage with learning", "agreement": "LG-2026-030", "agreement-signed": "2026-11-26",
+    "cost": "1,530.00", "approved-by": "academy", "approved-on": "2026-11-26",
+    "english-maths": "Daily at the provider", "reintegration": "Back full time after February half term",
+    "la-informed": "2026-11-26",
+}  # fmt: skip
+
+
+class Browser:
+    """A person at the server: the test client, let in by the token, and each form sent with its CSRF token."""
+
+    def __init__(self, records: Path, read_only: bool = False, today: str = TODAY) -> None:
+        self.records = records
+        served = web_setup(records, today, "Test User", read_only, 8765)
+        served.token = "test-token"
+        self.csrf = safety.csrf_token(served.token)
+        self.client: FlaskClient = make_app(served).test_client()
+        let_in = self.client.get("/?token=test-token", headers=TOKEN_HOST)
+        assert let_in.status_code == 302 and "token" not in let_in.headers["Location"]
+
+    def get(self, url: str) -> Any:
+        return self.client.get(url, headers=TOKEN_HOST)
+
+    def post(self, url: str, data: dict[str, Any], **extra: Any) -> Any:
+        return self.client.post(url, data={"csrf": self.csrf, **data}, headers=TOKEN_HOST, **extra)
+
+    def step(self, slug: str, case: str | None, values: dict[str, str]) -> Any:
+        seen = ""
+        if case:
+            page = self.get(f"/do/{slug}?case={case}").get_data(as_text=True)
+            seen = re.search(r'name="seen" value="([0-9a-f]*)"', page).group(1)  # type: ignore[union-attr]
+        return self.post(f"/do/{slug}", {**({"case": case, "seen": seen} if case else {}), **values})
+
+
+def text(answer: Any) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", answer.get_data(as_text=True)))
+
+
+def cli_line(slug: str, case: str | None, values: dict[str, str]) -> list[str]:
+    """The command line a person would type for the same form."""
+    line = slug.replace("-", " ", 1).split() if slug.startswith(("review-", "provider-")) else [slug]
+    line += [case] if case else []
+    for name, value in values.items():
+        if name == "id":  # the provider's id: an argument
+            line.insert(len(line) - bool(case), value)
+        elif value == "yes":
+            line.append(f"--{name}")
+        else:
+            for each in value.splitlines():
+                line += [f"--{name}", each]
+    return line
+
+
+@pytest.fixture
+def browser(demo: Path) -> Browser:
+    return Browser(demo)
+
+
+@pytest.fixture
+def twin(demo: Path, tmp_path: Path) -> Path:
+    """A second copy of the demo folder, for the CLI to do what the browser does."""
+    other = tmp_path / "cli" / "records"
+    shutil.copytree(demo, other, symlinks=True)
+    return other
+
+
+AT = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def same_files(web: Path, cli: Path) -> None:
+    """The two folders hold the same files, byte for byte, but for the clock time of each history entry and log
+    line (`at`, the second it was written: the browser's run and the CLI's are moments apart)."""
+    written, typed = snapshot(web), snapshot(cli)
+    assert sorted(written) == sorted(typed)
+    differ = [name for name in written if AT.sub(b"T", written[name]) != AT.sub(b"T", typed[name])]
+    assert differ == [], _diff(written, typed, differ)
+
+
+def _diff(written: dict[str, bytes], typed: dict[str, bytes], names: list[str]) -> str:
+    import difflib
+
+    return "".join(
+        "".join(difflib.unified_diff(typed[n].decode().splitlines(True), written[n].decode().splitlines(True), n, n))
+        for n in names
+    )
+
+
+# --- every page ---
+
+
+def test_every_page_renders_for_the_demo_school(browser: Browser, demo: Path) -> None:
+    pages = ["/", "/cases", "/cases?status=placed", "/cases?q=leo", "/check", "/report", "/import",
+             "/report/view?term=Autumn+2026", "/census.csv?term=Autumn+2026"]  # fmt: skip
+    cases = sorted(path.name.removesuffix(".yaml") for path in (demo / "cases").glob("*.yaml"))
+    pages += [f"/case/{case}" for case in cases]
+    pages += [f"/do/{slug}?case={LEO}" for slug in browser.client.application.config["SERVED"].steps]
+    for url in pages:
+        answer = browser.get(url)
+        assert answer.status_code == 200, url
+        assert answer.headers["Content-Security-Policy"].startswith("default-src 'none'"), url
+    today = text(browser.get("/"))
+    assert "PROGRESS-MONITORED" in today and "overdue" in today
+    leo = browser.get(f"/case/{LEO}").get_data(as_text=True)
+    assert 'data-chart="attendance"' in leo and "Timeline" in leo and "Leo Hartley" in leo
+
+
+def test_today_links_each_item_to_the_form_that_clears_it(browser: Browser) -> None:
+    page = browser.get("/").get_data(as_text=True)
+    assert f"/do/letter?case={LEO}&amp;kind=review&amp;review-date=2026-11-19" in page
+    form = text(browser.get(f"/do/letter?case={LEO}&kind=review&review-date=2026-11-19"))
+    assert "Write a letter" in form and "2026-11-19" in browser.get(
+        f"/do/letter?case={LEO}&kind=review&review-date=2026-11-19"
+    ).get_data(as_text=True)
+
+
+def test_the_cases_list_filters_by_status_and_searches_names(browser: Browser) -> None:
+    leo = text(browser.get("/cases?q=hartley"))
+    assert LEO in leo and NOAH not in leo
+    assert "0 of" in text(browser.get("/cases?q=nobody-at-all"))
+
+
+# --- the forms write what the CLI writes ---
+
+
+WALK: list[tuple[str, str | None, dict[str, str]]] = [
+    ("refer", None, REFERRAL),
+    ("meeting", NEW, {"kind": "planning", "date": "2026-11-26", "present": "Zoe Pennington (parent)\nJo Patel (senco)",
+                      "reasons-explained": "yes"}),
+    ("decision", NEW, {"parents": "accepted", "date": "2026-11-26"}),
+    ("decision", NEW, {"headteacher": "approve", "date": "2026-11-26"}),
+    ("placement", NEW, PLACEMENT),
+    ("notice", NEW, {}),
+]  # fmt: skip
+MORE: list[tuple[str, str | None, dict[str, str]]] = [
+    ("parent", LEO, {"name": "Sam Hartley", "relationship": "father", "address": "2 Lane, Town"}),
+    ("contact", LEO, {"date": "2026-11-27", "with": "Sam Turner", "summary": "Weekly call: all well"}),
+    ("absence", LEO, {"date": "2026-11-11", "session": "pm", "follow-up": "Called home: a dentist visit"}),
+    ("measure", LEO, {"measure": "sas-reading", "date": "2026-11-26", "value": "89", "test": "NGRT"}),
+    ("review-request", LEO, {"date": "2026-11-26", "by": "Zoe Hartley"}),
+    ("provider-closure", None, {"id": "larkhill-green", "date": "2026-12-14", "why": "Staff training"}),
+]  # fmt: skip
+
+
+def test_from_referral_to_an_issued_notice_the_browser_writes_what_the_cli_writes(
+    browser: Browser, demo: Path, twin: Path
+) -> None:
+    for slug, case, values in WALK:
+        answer = browser.step(slug, case, values)
+        assert answer.status_code == 302, (slug, text(answer)[:3000])
+        typed = invoke(twin, *cli_line(slug, case, values))
+        assert typed.exit_code == 0, (slug, typed.output)
+    assert f"/case/{NEW}" in answer.headers["Location"]
+    page = text(browser.get(f"/case/{NEW}"))
+    assert "Status: notified" in page and "download" in page
+    same_files(demo, twin)
+
+
+@pytest.mark.parametrize(("slug", "case", "values"), MORE, ids=[step[0] for step in MORE])
+def test_each_other_form_writes_what_the_cli_writes(
+    browser: Browser, demo: Path, twin: Path, slug: str, case: str | None, values: dict[str, str]
+) -> None:
+    answer = browser.step(slug, case, values)
+    typed = invoke(twin, *cli_line(slug, case, values))
+    assert typed.exit_code == 0, typed.output
+    assert answer.status_code in (200, 302), text(answer)[:3000]
+    same_files(demo, twin)
+
+
+def test_the_notice_is_previewed_before_it_is_issued(browser: Browser, demo: Path) -> None:
+    for slug, case, values in WALK[:-1]:
+        assert browser.step(slug, case, values).status_code == 302, slug
+    before = snapshot(demo)
+    preview = browser.step("notice", NEW, {"preview": "yes"})
+    assert preview.status_code == 200
+    assert "NOTICE THAT ADA LARK MUST ATTEND OFF-SITE EDUCATION" in text(preview)
+    assert snapshot(demo) == before
+
+
+# --- refusals write nothing ---
+
+
+def test_a_refusal_is_shown_beside_its_field_with_the_policys_words_and_writes_nothing(
+    browser: Browser, demo: Path
+) -> None:
+    for slug, case, values in WALK[:4]:
+        assert browser.step(slug, case, values).status_code == 302, slug
+    before = snapshot(demo)
+    unsigned = {key: value for key, value in PLACEMENT.items() if key not in ("agreement", "agreement-signed")}
+    answer = browser.step("placement", NEW, unsigned)
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "PLACE-COMMISSIONING" in page and "The policy:" in page and "Refused: nothing was saved" in page
+    field = page[page.index('for="f-agreement"') : page.index('for="f-agreement-signed"')]
+    assert "PLACE-COMMISSIONING" in field  # beside the field that supplies it
+    assert snapshot(demo) == before
+
+
+@pytest.mark.parametrize("slug", sorted({"refer", "parent", "meeting", "decision", "placement", "change", "notice",
+                                         "letter", "contact", "absence", "target", "measure", "review-record",
+                                         "review-request", "concern", "safeguarding", "ehcna", "end", "transition",
+                                         "write-off", "provider-add", "provider-closure", "provider-confirm"}))  # fmt: skip
+def test_every_form_sent_empty_is_refused_and_writes_nothing(browser: Browser, demo: Path, slug: str) -> None:
+    before = snapshot(demo)
+    case = None if slug in ("refer",) or slug.startswith("provider-") else "AP-2026-005"  # referred: no notice yet
+    answer = browser.step(slug, case, {})
+    assert answer.status_code == 422, text(answer)[:2000]
+    assert "Refused: nothing was saved" in text(answer) or 'role="alert"' in answer.get_data(as_text=True)
+    assert snapshot(demo) == before
+
+
+def test_a_should_rule_can_be_overridden_with_a_reason_as_in_the_cli(browser: Browser) -> None:
+    refused = browser.step("refer", None, {**REFERRAL, "send-hub": ""})
+    page = refused.get_data(as_text=True)
+    should = re.findall(r'name="override:([A-Z0-9-]+)"', page)
+    assert refused.status_code == 422 and should
+    answer = browser.step("refer", None, {**REFERRAL, "send-hub": "", f"override:{should[0]}": "Urgent: hub meets"})
+    assert answer.status_code == 302, text(answer)[:2000]
+
+
+# --- who may use it ---
+
+
+def test_no_token_a_wrong_token_a_wrong_host_and_no_csrf_token_are_refused(demo: Path) -> None:
+    served = web_setup(demo, TODAY, "Test User", False, 8765)
+    client = make_app(served).test_client()
+    assert client.get("/", headers=TOKEN_HOST).status_code == 403
+    assert client.get("/?token=wrong", headers=TOKEN_HOST).status_code == 403
+    assert client.get(f"/?token={served.token}", headers={"Host": "evil.example:8765"}).status_code == 400
+    let_in = client.get(f"/?token={served.token}", headers=TOKEN_HOST)
+    cookie = let_in.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    before = snapshot(demo)
+    sent = {"case": LEO, "date": "2026-11-27", "with": "Sam Turner", "summary": "Weekly call"}
+    assert client.post("/do/contact", data=sent, headers=TOKEN_HOST).status_code == 403
+    assert client.post("/do/contact", data={**sent, "csrf": "x"}, headers=TOKEN_HOST).status_code == 403
+    assert snapshot(demo) == before
+
+
+def test_read_only_serves_pages_and_letters_but_changes_nothing(demo: Path) -> None:
+    browser = Browser(demo, read_only=True)
+    before = snapshot(demo)
+    assert browser.get(f"/case/{LEO}").status_code == 200
+    answer = browser.post("/do/contact", {"case": LEO, "date": "2026-11-27", "with": "Sam Turner", "summary": "x"})
+    assert answer.status_code == 403 and "read-only" in text(answer)
+    assert snapshot(demo) == before
+
+
+def test_only_letters_the_case_records_are_downloaded(browser: Browser) -> None:
+    letter = browser.get("/case/AP-2026-006/letter/0")
+    assert letter.status_code == 200 and "attachment" in letter.headers["Content-Disposition"]
+    assert browser.get("/case/AP-2026-006/letter/7").status_code == 404
+    assert browser.get("/case/..%2Fap-settings/letter/0").status_code == 404
+
+
+def test_a_form_opened_before_another_change_is_refused_and_names_the_change(browser: Browser, demo: Path) -> None:
+    page = browser.get(f"/do/contact?case={LEO}").get_data(as_text=True)
+    seen = re.search(r'name="seen" value="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
+    other_tab = browser.step("contact", LEO, {"date": "2026-11-26", "with": "Sam Turner", "summary": "First tab"})
+    assert other_tab.status_code == 302
+    before = snapshot(demo)
+    late = browser.post("/do/contact", {"case": LEO, "seen": seen, "date": "2026-11-27", "with": "Sam Turner",
+                                        "summary": "Second tab"})  # fmt: skip
+    assert late.status_code == 409
+    assert "was changed since this form was opened" in text(late) and "contact" in text(late).lower()
+    assert snapshot(demo) == before
+
+
+# --- import and report ---
+
+
+def test_a_register_is_uploaded_checked_then_imported_as_the_cli_imports_it(
+    demo: Path, twin: Path, tmp_path: Path
+) -> None:
+    """Leo's week of 30 November (Monday to Thursday, his days), uploaded on Friday 4 December."""
+    browser = Browser(demo, today="2026-12-04")
+    register = full_register(demo, [LEO], dt.date(2026, 11, 30), dt.date(2026, 12, 3), tmp_path / "week.csv")
+    before = snapshot(demo)
+    dry = browser.post("/import", {"register": (register.open("rb"), "week.csv")}, content_type="multipart/form-data")
+    assert dry.status_code == 200, text(dry)[:2000]
+    assert "nothing is written yet" in text(dry) and "8 mark(s) to add" in text(dry), text(dry)[600:]
+    assert snapshot(demo) == before
+    staged = re.search(r'name="staged" value="([^"]+)"', dry.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    done = browser.post("/import", {"staged": staged, "confirm": "yes"})
+    assert done.status_code == 200 and "Imported." in text(done), text(done)[:2000]
+    typed = invoke(twin, "attendance", "import", str(register), today="2026-12-04")
+    assert typed.exit_code == 0, typed.output
+    same_files(demo, twin)
+
+
+def test_the_report_is_the_cli_reports_html(browser: Browser, demo: Path, tmp_path: Path) -> None:
+    shown = browser.get("/report/view?term=Autumn+2026").get_data(as_text=True)
+    written = invoke(demo, "report", "--term", "Autumn 2026", "--html", str(tmp_path / "r.html"))
+    assert written.exit_code == 0, written.output
+    assert shown == (tmp_path / "r.html").read_text()
+    assert 'data-chart="attendance"' in shown
+
+
+def test_a_report_for_an_unknown_term_says_so(browser: Browser) -> None:
+    answer = browser.get("/report/view?term=Spring+1999")
+    assert answer.status_code == 400 and "Spring 1999" in text(answer)
