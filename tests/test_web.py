@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ class Browser:
         self.records = records
         served = web_setup(records, today, "Test User", read_only, 8765)
         served.token = "test-token"
+        self.served = served
         self.csrf = safety.csrf_token(served.token)
         self.client: FlaskClient = make_app(served).test_client()
         let_in = self.client.get("/?token=test-token", headers=TOKEN_HOST)
@@ -87,8 +89,10 @@ def cli_line(slug: str, case: str | None, values: dict[str, str]) -> list[str]:
 
 
 @pytest.fixture
-def browser(demo: Path) -> Browser:
-    return Browser(demo)
+def browser(demo: Path) -> Iterator[Browser]:
+    made = Browser(demo)
+    yield made
+    made.served.forget_uploads()
 
 
 @pytest.fixture
@@ -308,6 +312,7 @@ def test_a_register_is_uploaded_checked_then_imported_as_the_cli_imports_it(
 ) -> None:
     """Leo's week of 30 November (Monday to Thursday, his days), uploaded on Friday 4 December."""
     browser = Browser(demo, today="2026-12-04")
+    uploads = browser.served.uploads
     register = full_register(demo, [LEO], dt.date(2026, 11, 30), dt.date(2026, 12, 3), tmp_path / "week.csv")
     before = snapshot(demo)
     dry = browser.post("/import", {"register": (register.open("rb"), "week.csv")}, content_type="multipart/form-data")
@@ -317,6 +322,7 @@ def test_a_register_is_uploaded_checked_then_imported_as_the_cli_imports_it(
     staged = re.search(r'name="staged" value="([^"]+)"', dry.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
     done = browser.post("/import", {"staged": staged, "confirm": "yes"})
     assert done.status_code == 200 and "Imported." in text(done), text(done)[:2000]
+    assert list(uploads.iterdir()) == []  # the uploaded register (it holds UPNs) is gone once imported
     typed = invoke(twin, "attendance", "import", str(register), today="2026-12-04")
     assert typed.exit_code == 0, typed.output
     same_files(demo, twin)
@@ -333,3 +339,74 @@ def test_the_report_is_the_cli_reports_html(browser: Browser, demo: Path, tmp_pa
 def test_a_report_for_an_unknown_term_says_so(browser: Browser) -> None:
     answer = browser.get("/report/view?term=Spring+1999")
     assert answer.status_code == 400 and "Spring 1999" in text(answer)
+
+
+# --- what an attacker (another site, a crafted request, a case file from elsewhere) cannot do ---
+
+
+def test_a_value_is_only_ever_its_fields_value_never_an_option(browser: Browser, demo: Path, tmp_path: Path) -> None:
+    """`--records=`, `--by=` or `--today=` typed into a field is that field's text: the folder, the person and
+    the day stay the server's, and a preview stays a preview."""
+    elsewhere = tmp_path / "elsewhere"
+    answer = browser.step("absence", LEO, {"date": "2026-11-10", "session": "am",
+                                           "follow-up": f"--records={elsewhere}", "excluded-by-provider": "yes"})  # fmt: skip
+    assert answer.status_code == 302 and not elsewhere.exists()
+    assert f"follow_up: --records={elsewhere}" in (demo / "cases" / f"{LEO}.yaml").read_text()
+    before = snapshot(demo)
+    preview = browser.step("refer", None, {**REFERRAL, "send": "ehc-plan", "ehc-la": "Exampleshire",
+                                           "ehc-la-address": "--by=Mallory", "preview": "yes"})  # fmt: skip
+    assert snapshot(demo) == before, text(preview)[:2000]
+    by_case = browser.step("contact", "--today=2020-01-01", {"date": "2026-11-27", "with": "Sam", "summary": "x"})
+    assert by_case.status_code == 422 and snapshot(demo) == before
+
+
+def test_an_upload_is_only_ever_one_of_the_servers_own(browser: Browser, demo: Path) -> None:
+    before = snapshot(demo)
+    for staged in ("..", "../..", "/etc", "nonexistent", "ap-upload-x/../..", "a\x00b"):
+        answer = browser.post("/import", {"staged": staged, "confirm": "yes"})
+        assert answer.status_code == 400, staged
+    assert snapshot(demo) == before and browser.served.uploads.exists()
+
+
+def test_the_key_leaves_the_address_and_odd_queries_do_not_break_the_redirect(demo: Path) -> None:
+    served = web_setup(demo, TODAY, "Test User", False, 8765)
+    client = make_app(served).test_client()
+    answer = client.get(f"/cases?token={served.token}&_method=POST&_scheme=https&q=leo", headers=TOKEN_HOST)
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/cases?_method=POST&_scheme=https&q=leo"
+    assert f"ap_session_8765={served.token}" in answer.headers["Set-Cookie"]
+
+
+def test_back_never_leads_to_another_site_and_a_name_is_one_plain_line(browser: Browser) -> None:
+    for back in ("//evil.example", "/\t/evil.example", "https://evil.example/", "/\\evil.example", "javascript:x"):
+        answer = browser.post("/name", {"name": "Jo", "back": back})
+        assert answer.headers["Location"] == "/", back
+    named = browser.post("/name", {"name": "Jo Patel\nwhat: forged\x1b[31m", "back": f"/case/{LEO}"})
+    assert named.headers["Location"] == f"/case/{LEO}"
+    assert 'ap_by="Jo Patel what: forged [31m"' in named.headers["Set-Cookie"]
+
+
+def test_a_form_from_another_site_is_refused_even_with_the_cookie(browser: Browser, demo: Path) -> None:
+    before = snapshot(demo)
+    sent = {"csrf": browser.csrf, "case": LEO, "date": "2026-11-27", "with": "Sam Turner", "summary": "x"}
+    for site in ("cross-site", "same-site"):
+        answer = browser.client.post("/do/contact", data=sent, headers={**TOKEN_HOST, "Sec-Fetch-Site": site})
+        assert answer.status_code == 403, site
+    assert snapshot(demo) == before
+
+
+def test_a_letters_download_name_is_quoted_whatever_the_case_file_calls_it(browser: Browser, demo: Path) -> None:
+    case = demo / "cases" / "AP-2026-006.yaml"
+    letter = demo / "letters" / "AP-2026-006" / "review-2026-10-23-parent-1.html"
+    odd = "a\"; filename*=UTF-8''evil.exe; x=\".html"
+    letter.rename(letter.with_name(odd))
+    case.write_text(case.read_text().replace("review-2026-10-23-parent-1.html", odd))
+    answer = browser.get("/case/AP-2026-006/letter/0")
+    assert answer.status_code == 200
+    # one filename parameter, its quotes escaped: the browser saves it under that odd name, never evil.exe
+    assert (
+        answer.headers["Content-Disposition"] == 'attachment; filename="a\\"; filename*=UTF-8\'\'evil.exe; x=\\".html"'
+    )
+    shown = browser.get("/case/AP-2026-006/letter/0?view=1")
+    assert shown.status_code == 200 and "sandbox" in shown.headers["Content-Security-Policy"]
+    assert "form-action 'none'" in shown.headers["Content-Security-Policy"]

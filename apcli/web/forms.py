@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -59,6 +59,7 @@ class Field:
     required: bool
     choices: tuple[str, ...] = ()
     argument: bool = False
+    example: str = ""  # the option's metavar where it shows a value's form: "NAME (ROLE)", DATE:DAYS
 
     @property
     def html_name(self) -> str:
@@ -128,13 +129,29 @@ def _field(param: Any) -> Field:
         kind = "long"
     else:
         kind = "text"
-    label = option.lstrip("-").replace("-", " ").capitalize()
-    return Field(option, label, param.help or "", kind, bool(param.required), choices)
+    example = metavar.strip('"') if kind in ("text", "lines") and len(metavar) > 1 and metavar not in ("T", "N") else ""
+    return Field(option, label_of(option), param.help or "", kind, bool(param.required), choices, example=example)
 
 
-def command_line(step: Step, values: Mapping[str, list[str]]) -> list[str]:
-    """The step's command line from the form's values (each field's list of values, as a form sends them)."""
-    words = step.command.split()
+# Words an option's name shortens, for its field's label.
+WORDS = {"dob": "date of birth", "upn": "UPN", "send": "SEND", "ehc": "EHC", "ehcna": "EHC needs assessment",
+         "la": "LA", "dsl": "DSL", "urn": "URN", "ukprn": "UKPRN", "id": "ID", "pm": "PM", "am": "AM"}  # fmt: skip
+
+
+def label_of(option: str) -> str:
+    """`--ehc-la-address` → "EHC LA address"."""
+    words = [WORDS.get(word, word) for word in option.lstrip("-").split("-")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def command_line(step: Step, values: Mapping[str, list[str]], more: Sequence[str] = ()) -> list[str]:
+    """The step's command line from the form's values (each field's list of values, as a form sends them),
+    with `more` options after the form's own (`--dry-run`, the overrides).
+
+    Each value is joined to its option (`--follow-up=--records=/elsewhere`), and the arguments come after
+    `--`: whatever a person types stays that field's value, and can never become an option of its own (the
+    folder, the day, who is acting, `--dry-run` swallowed as a value)."""
     arguments: list[str] = []
     options: list[str] = []
     for field in step.fields:
@@ -144,11 +161,10 @@ def command_line(step: Step, values: Mapping[str, list[str]]) -> list[str]:
         elif field.kind == "flag":
             options += [field.name] if given else []
         elif field.kind == "lines":
-            for line in (line for value in given for line in _lines(value)):
-                options += [field.name, line]
+            options += [f"{field.name}={line}" for value in given for line in _lines(value)]
         elif given:
-            options += [field.name, given[0]]
-    return [*words, *arguments, *options]
+            options.append(f"{field.name}={given[0]}")
+    return [*step.command.split(), *options, *more, "--", *arguments]
 
 
 def _lines(value: str) -> list[str]:
@@ -162,30 +178,33 @@ def overrides(values: Mapping[str, list[str]]) -> list[str]:
         rule = key.removeprefix("override:")
         reason = next((value.strip() for value in given if value.strip()), "")
         if key.startswith("override:") and reason and re.fullmatch(r"[A-Z][A-Z0-9-]+", rule):
-            line += ["--override", rule, "--why", reason]
+            line += [f"--override={rule}", f"--why={reason}"]
     return line
 
 
 _SUGGESTED = re.compile(r"\bap ((?:review |provider )?[a-z-]+)((?: [^()]*)?)\)?")
 
 
-def suggested(text: str, known: Mapping[str, Step]) -> tuple[str, dict[str, str]] | None:
+@functools.lru_cache(maxsize=8192)
+def suggested(text: str, slugs: frozenset[str]) -> tuple[str, tuple[tuple[str, str], ...]] | None:
     """The step a finding's words point to (`... (ap letter --kind review --review-date 2026-11-19)`), as
-    (slug, the values it gives), so that its link opens that form filled in; None if it names no step."""
+    (slug, the values it gives), so that its link opens that form filled in; None if it names no step of
+    `slugs`. (Kept: the Today page of 200 cases asks it of some 2,000 items, most of them asked before.)"""
     for match in _SUGGESTED.finditer(text):
         slug = match.group(1).replace(" ", "-")
-        if slug not in known:
+        if slug not in slugs:
             continue
+        options = match.group(2)
         try:
-            words = shlex.split(match.group(2))
+            words = shlex.split(options) if "'" in options or '"' in options else options.split()
         except ValueError:
-            words = match.group(2).split()
+            words = options.split()
         given: dict[str, str] = {}
         for index, word in enumerate(words):
             nxt = words[index + 1] if index + 1 < len(words) else ""
             if word.startswith("--") and nxt and not nxt.startswith("--") and not nxt.isupper():
                 given[word.lstrip("-")] = nxt
-        return slug, given
+        return slug, tuple(given.items())
     return None
 
 

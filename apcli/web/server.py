@@ -8,13 +8,16 @@ browser writes is what the CLI writes. Safety (token, cookie, CSRF, Host, CSP) i
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, Response, abort, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, redirect, render_template, request, send_file, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response as Answer
 
@@ -38,12 +41,24 @@ class Served:
     read_only: bool = False
     today: str | None = None  # the CLI's --today, for every command the server runs
     by: str | None = None  # the CLI's --by, where the browser gave no name
-    uploads: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ap-serve-")))
+    _uploads: Path | None = field(default=None, repr=False)
 
     def day(self) -> dt.date:
         from apcli.model.dates import parse_date
 
         return parse_date(self.today, "--today") if self.today else dt.date.today()
+
+    @property
+    def uploads(self) -> Path:
+        """A private folder (mode 700, outside the records) for registers uploaded and not yet imported."""
+        if self._uploads is None:
+            self._uploads = Path(tempfile.mkdtemp(prefix="ap-serve-"))
+        return self._uploads
+
+    def forget_uploads(self) -> None:
+        if self._uploads is not None:
+            shutil.rmtree(self._uploads, ignore_errors=True)
+            self._uploads = None
 
     @property
     def steps(self) -> dict[str, Step]:
@@ -90,23 +105,24 @@ def _let_in(served: Served) -> Answer | None:
     if given is not None:
         if not safety.same(given, served.token):
             abort(403, "That is not this server's token: open the address `ap serve` printed.")
-        kept: dict[str, Any] = {**(request.view_args or {})}
-        kept.update((key, value) for key, value in request.args.items() if key != "token")
-        answer = redirect(url_for(request.endpoint or "today", **kept))
-        answer.set_cookie(safety.COOKIE, served.token, httponly=True, samesite="Strict", path="/")
+        rest = urlencode([(key, value) for key, value in request.args.items(multi=True) if key != "token"])
+        answer = redirect(request.path + (f"?{rest}" if rest else ""))
+        answer.set_cookie(safety.cookie(served.port), served.token, httponly=True, samesite="Strict", path="/")
         return answer
-    if not safety.same(request.cookies.get(safety.COOKIE), served.token):
+    if not safety.same(request.cookies.get(safety.cookie(served.port)), served.token):
         abort(403, "Open the address `ap serve` printed (with its token) to use this server.")
-    if request.method == "POST" and not safety.same(request.form.get("csrf"), safety.csrf_token(served.token)):
-        abort(403, "This form is out of date or did not come from this server: nothing was changed. Open it again.")
-    if request.method == "POST" and served.read_only and request.endpoint != "name":
-        abort(403, "This server is read-only (ap serve --read-only): nothing can be changed from it.")
+    if request.method == "POST":
+        if not safety.from_this_site(request.headers.get("Sec-Fetch-Site")):
+            abort(403, "This form was sent from another site: nothing was changed.")
+        if not safety.same(request.form.get("csrf"), safety.csrf_token(served.token)):
+            abort(403, "This form is out of date or did not come from this server: nothing was changed. Open it again.")
+        if served.read_only and request.endpoint != "name":
+            abort(403, "This server is read-only (ap serve --read-only): nothing can be changed from it.")
     return None
 
 
 def _who(served: Served) -> str | None:
-    name = request.cookies.get(safety.NAME_COOKIE, "").strip()
-    return name or served.by
+    return safety.plain_name(request.cookies.get(safety.NAME_COOKIE, "")) or served.by
 
 
 def _school(served: Served) -> str:
@@ -161,13 +177,15 @@ def _add_pages(app: Flask, served: Served) -> None:
                 content = records.read_bytes(path, "letters")
             except ApError as error:
                 abort(404, error.message)
-        name = path.name
         kinds = {".html": "text/html", ".txt": "text/plain", ".docx": _DOCX}
-        answer = Response(content, mimetype=kinds.get(path.suffix, "application/octet-stream"))
-        answer.headers["Content-Disposition"] = (
-            f'{"inline" if request.args.get("view") else "attachment"}; filename="{name}"'
+        shown = bool(request.args.get("view")) and path.suffix in (".html", ".txt")
+        answer = send_file(
+            io.BytesIO(content),
+            mimetype=kinds.get(path.suffix, "application/octet-stream"),
+            as_attachment=not shown,
+            download_name=path.name,  # quoted as RFC 6266 says, whatever the case file calls it
         )
-        answer.headers["Content-Security-Policy"] = safety.REPORT_POLICY  # a letter is one file, its style inside
+        answer.headers["Content-Security-Policy"] = safety.SHOWN_FILE_POLICY  # one file, its style inside
         return answer
 
     @app.get("/check")
@@ -199,7 +217,7 @@ def _add_pages(app: Flask, served: Served) -> None:
         except ApError as error:
             return render_template("problem.html.j2", message=error.message), 400
         answer = Response(html, mimetype="text/html")
-        answer.headers["Content-Security-Policy"] = safety.REPORT_POLICY
+        answer.headers["Content-Security-Policy"] = safety.SHOWN_FILE_POLICY
         return answer
 
     @app.get("/census.csv")
@@ -213,8 +231,8 @@ def _add_pages(app: Flask, served: Served) -> None:
 
     @app.post("/name")
     def name() -> Answer:
-        answer = redirect(_back())
-        given = request.form.get("name", "").strip()[:100]
+        answer = redirect(safety.own_page(request.form.get("back", "")))
+        given = safety.plain_name(request.form.get("name", ""))
         answer.set_cookie(safety.NAME_COOKIE, given, httponly=True, samesite="Strict", path="/", max_age=86400 * 365)
         return answer
 
@@ -242,12 +260,6 @@ def _terms(served: Served) -> list[str]:
             return []
 
 
-def _back() -> str:
-    """Where a form came from, if it was this server's own page; else Today."""
-    back = request.form.get("back", "")
-    return back if back.startswith("/") and not back.startswith("//") else "/"
-
-
 def _said(ran: Ran) -> str:
     if ran.error is not None:
         return ran.error.message
@@ -271,11 +283,11 @@ def _add_forms(app: Flask, served: Served) -> None:
         values = {key: request.form.getlist(key) for key in request.form if key not in ("csrf", "seen")}
         case = (values.get("case") or [""])[0].strip() or None
         preview = "preview" in values and step.dry_run
-        line = [*command_line(step, values), *overrides(values), *(["--dry-run"] if preview else [])]
+        line = command_line(step, values, [*overrides(values), *(["--dry-run"] if preview else [])])
         with ONE_AT_A_TIME:
             if case and step.takes_a_case:
                 now = _seen(served, case)
-                if now and request.form.get("seen") and now != request.form.get("seen"):
+                if now and now != request.form.get("seen"):  # a form without one is as out of date
                     return _changed_meanwhile(step, case, values, now)
             ran = served.run(line, _who(served))
         if preview and ran.ok:
@@ -346,9 +358,10 @@ def _form_page(
     failures = getattr(error, "failures", None)
     if failures:
         for rule, finding in failures:
-            shown = {"rule": rule.id, "kind": rule.kind, "words": rule.words, "message": finding.message,
-                     "fix": finding.fix}  # fmt: skip
             named = fields_named(finding.fix, step)
+            fill = [field.label for name in named if (field := step.field(name))]
+            shown = {"rule": rule.id, "kind": rule.kind, "words": rule.words, "message": finding.message,
+                     "fix": finding.fix, "fill": fill}  # fmt: skip
             for name in named[:1]:
                 beside.setdefault(name, []).append(shown)
             if not named:
@@ -379,10 +392,7 @@ def _import(served: Served) -> Response | str | tuple[str, int]:
     the import itself, by `ap attendance import` on the uploaded copy."""
     staged = request.form.get("staged", "")
     if staged:
-        kept = sorted((served.uploads / Path(staged).name).iterdir()) if Path(staged).name == staged else []
-        if not kept:
-            abort(400, "That upload is no longer here: upload the register again.")
-        path = kept[0]
+        path = _staged(served, staged)
     else:
         sent = request.files.get("register")
         if sent is None or not sent.filename:
@@ -392,13 +402,10 @@ def _import(served: Served) -> Response | str | tuple[str, int]:
             return render_template("import.html.j2", problem="A register is a .csv or an .xlsx file."), 400
         from werkzeug.utils import secure_filename
 
-        folder = Path(tempfile.mkdtemp(dir=served.uploads))
+        folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX, dir=served.uploads))
         # its own name, as the import's log records it (`imported 8 mark(s) from week.csv`), made safe
-        path = folder / (
-            secure_filename(sent.filename)
-            if Path(secure_filename(sent.filename)).suffix.lower() == suffix
-            else f"register{suffix}"
-        )
+        name = secure_filename(sent.filename)
+        path = folder / (name if Path(name).suffix.lower() == suffix else f"register{suffix}")
         sent.save(path)
         path.chmod(0o600)
         staged = folder.name
@@ -408,17 +415,34 @@ def _import(served: Served) -> Response | str | tuple[str, int]:
     line = ["attendance", "import", str(path), *options, *([] if confirm else ["--dry-run"]), "--json"]
     ran = served.run(line, _who(served))
     result = _json(ran.output) if ran.output.strip() else None
-    if confirm and ran.ok:
+    if confirm or not ran.ok:  # imported, or to be corrected and uploaded again: a register holds UPNs
         shutil.rmtree(path.parent, ignore_errors=True)
     return render_template(
         "import.html.j2",
-        staged=None if confirm and ran.ok else staged,
+        staged=staged if ran.ok and not confirm else None,
         result=result,
         confirmed=confirm and ran.ok,
         problem=None if ran.ok else _said(ran),
         replace=bool(request.form.get("replace")),
         provider=request.form.get("provider", ""),
     )
+
+
+UPLOAD_PREFIX = "ap-upload-"
+
+
+def _staged(served: Served, staged: str) -> Path:
+    """The register uploaded for the dry run the page names: one file in a folder of the server's own uploads,
+    named as `tempfile` names them; anything else (`..`, a path, a folder gone) is refused."""
+    folder = served.uploads / staged
+    try:
+        if re.fullmatch(rf"{UPLOAD_PREFIX}[A-Za-z0-9_]+", staged) and folder.parent == served.uploads:
+            kept = [path for path in folder.iterdir() if path.is_file() and not path.is_symlink()]
+            if len(kept) == 1:
+                return kept[0]
+    except OSError:
+        pass
+    abort(400, "That upload is no longer here: upload the register again.")
 
 
 def _json(text: str) -> Any:

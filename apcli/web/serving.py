@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
+import atexit
+import signal
 import sys
 
 from apcli.web import safety
@@ -21,7 +22,10 @@ def serve_records(served: Served, open_browser: bool) -> None:
         import webbrowser
 
         webbrowser.open(address)
+    # Registers uploaded and not yet imported hold UPNs: gone when the server stops, however it is stopped.
+    atexit.register(served.forget_uploads)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         waitress.serve(make_app(served), host=safety.LOOPBACK, port=port, threads=4, ident="ap", _quiet=True)
     finally:
-        shutil.rmtree(served.uploads, ignore_errors=True)
+        served.forget_uploads()

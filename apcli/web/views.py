@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from apcli.web.forms import Step, suggested
 
@@ -19,14 +20,16 @@ if TYPE_CHECKING:
 class Link:
     """A form that does what a finding asks: its step, and the values the finding's words give."""
 
-    slug: str
-    case: str | None
-    given: dict[str, str]
+    title: str
+    href: str
 
 
 def link_for(text: str | None, case: str | None, known: Mapping[str, Step]) -> Link | None:
-    found = suggested(text or "", known)
-    return Link(found[0], case, found[1]) if found else None
+    found = suggested(text or "", frozenset(known))
+    if not found:
+        return None
+    slug, given = found
+    return Link(known[slug].title, f"/do/{slug}?" + urlencode([*([("case", case)] if case else []), *given]))
 
 
 def today_items(records: Records, today: dt.date, known: Mapping[str, Step]) -> tuple[list[dict[str, Any]], list[str]]:
