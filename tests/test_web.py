@@ -177,6 +177,25 @@ MORE: list[tuple[str, str | None, dict[str, str]]] = [
     ("measure", LEO, {"measure": "sas-reading", "date": "2026-11-26", "value": "89", "test": "NGRT"}),
     ("review-request", LEO, {"date": "2026-11-26", "by": "Zoe Hartley"}),
     ("provider-closure", None, {"id": "larkhill-green", "date": "2026-12-14", "why": "Staff training"}),
+    ("target", NOAH, {"measure": "sas-maths", "baseline": "85", "goal": "92", "date": "2026-11-26",
+                      "test": "NGRT Maths"}),
+    ("concern", NOAH, {"date": "2026-11-26", "by": "Sam Turner", "summary": "Refusing to join lessons"}),
+    ("safeguarding", NOAH, {"date": "2026-11-26", "dsl": "Daniel Okafor", "reference": "CP-2026-014"}),
+    ("ehcna", NOAH, {"status": "requested", "date": "2026-11-20"}),
+    ("review-record", NOAH, {"date": "2026-11-26", "outcome": "continue", "responsible": "Jo Patel",
+                             "present": "Jo Patel (senco)\nAnn Fenwick (parent)", "next": "2027-02-05",
+                             "continue-until": "2027-02-11"}),
+    ("end", LEO, {"date": "2026-11-26", "outcome": "reintegrated"}),
+    ("change", "AP-2026-003", {"days": "30", "why": "Review agreed ten more days"}),
+    ("letter", "AP-2026-004", {"kind": "invitation", "meeting-date": "2026-12-02", "meeting-time": "15:30",
+                               "place": "School office"}),
+    ("transition", "AP-2026-003", {"school": "Oakfield High", "date": "2026-11-26",
+                                   "handover": "Plan shared with the SENCo"}),
+    ("provider-confirm", None, {"id": "larkhill-green", "safeguarding": "2026-11-20"}),
+    ("provider-add", None, {"id": "oakwood", "name": "Oakwood Learning Centre", "address": "1 Oak Road",
+                            "contact": "Pat Oak", "code": "B", "daily-cost": "85", "session-start": "09:00",
+                            "session-end": "15:00", "safeguarding-confirmed": "2026-11-01",
+                            "staff-checks-confirmed": "2026-11-01"}),
 ]  # fmt: skip
 
 
@@ -198,10 +217,24 @@ def test_from_referral_to_an_issued_notice_the_browser_writes_what_the_cli_write
 def test_each_other_form_writes_what_the_cli_writes(
     browser: Browser, demo: Path, twin: Path, slug: str, case: str | None, values: dict[str, str]
 ) -> None:
+    before = snapshot(demo)
     answer = browser.step(slug, case, values)
     typed = invoke(twin, *cli_line(slug, case, values))
     assert typed.exit_code == 0, typed.output
     assert answer.status_code in (200, 302), text(answer)[:3000]
+    assert snapshot(demo) != before  # the step was done, not refused
+    same_files(demo, twin)
+
+
+def test_the_write_off_form_writes_what_the_cli_writes(browser: Browser, demo: Path, twin: Path) -> None:
+    """A duty an ended placement still owes, written off: the placement is ended first, as it must be."""
+    for slug, case, values in (("end", LEO, {"date": "2026-11-26", "outcome": "reintegrated"}),
+                               ("write-off", LEO, {"rule": "ATT-ABSENCE-FOLLOW-UP",
+                                                   "why": "Family moved away; no contact possible"})):  # fmt: skip
+        assert browser.step(slug, case, values).status_code == 302, slug
+        typed = invoke(twin, slug, case, *(["ATT-ABSENCE-FOLLOW-UP", "--why", values["why"]] if slug == "write-off"
+                                           else ["--date", "2026-11-26", "--outcome", "reintegrated"]))  # fmt: skip
+        assert typed.exit_code == 0, typed.output
     same_files(demo, twin)
 
 
@@ -308,11 +341,12 @@ def test_a_form_opened_before_another_change_is_refused_and_names_the_change(bro
 
 
 def test_a_register_is_uploaded_checked_then_imported_as_the_cli_imports_it(
-    demo: Path, twin: Path, tmp_path: Path
+    demo: Path, twin: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """Leo's week of 30 November (Monday to Thursday, his days), uploaded on Friday 4 December."""
     browser = Browser(demo, today="2026-12-04")
     uploads = browser.served.uploads
+    request.addfinalizer(browser.served.forget_uploads)
     register = full_register(demo, [LEO], dt.date(2026, 11, 30), dt.date(2026, 12, 3), tmp_path / "week.csv")
     before = snapshot(demo)
     dry = browser.post("/import", {"register": (register.open("rb"), "week.csv")}, content_type="multipart/form-data")
