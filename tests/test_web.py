@@ -444,3 +444,29 @@ def test_a_letters_download_name_is_quoted_whatever_the_case_file_calls_it(brows
     shown = browser.get("/case/AP-2026-006/letter/0?view=1")
     assert shown.status_code == 200 and "sandbox" in shown.headers["Content-Security-Policy"]
     assert "form-action 'none'" in shown.headers["Content-Security-Policy"]
+
+
+def test_a_change_from_the_browser_is_committed_as_the_cli_commits_it_with_the_persons_name(
+    demo: Path, twin: Path
+) -> None:
+    """With `commit: true`, the commit (its message and author) is the CLI's, naming whoever is in "You are"."""
+    import subprocess
+
+    def git(folder: Path, *args: str) -> str:
+        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, check=True).stdout
+
+    for folder in (demo, twin):
+        settings = folder / "ap-settings.yaml"
+        settings.write_text(settings.read_text().replace("commit: false", "commit: true"))
+        git(folder, "add", "-A")
+        git(folder, "-c", "user.name=Setup", "-c", "user.email=s@example.invalid", "commit", "-q", "-m", "setup")
+    browser = Browser(demo)
+    assert browser.post("/name", {"name": "Jo Patel", "back": "/"}).status_code == 302
+    sent = {"date": "2026-11-27", "with": "Sam Turner", "summary": "Weekly call: all well"}
+    assert browser.step("contact", LEO, sent).status_code == 302
+    typed = invoke(twin, "contact", LEO, *cli_line("contact", None, sent)[1:], by="Jo Patel")
+    assert typed.exit_code == 0, typed.output
+    shown = "--format=%an|%s"
+    assert git(demo, "log", "-1", shown) == git(twin, "log", "-1", shown)
+    assert git(demo, "log", "-1", "--format=%s") == "AP-2026-001: contact with the provider recorded by Jo Patel\n"
+    assert git(demo, "status", "--porcelain") == ""

@@ -396,11 +396,11 @@ def html_pieces(report: Report, threshold: float, names: bool = True) -> Iterato
         f'<div class="block"><h2>Cost per attended session, per provider</h2>{cost_chart(report.by_provider)}</div>'
     )
     for p in report.pupils:
-        yield _pupil_section(p, threshold, names)
+        yield pupil_section(p, threshold, names)
     yield "</body></html>\n"
 
 
-def _pupil_section(p: PupilLine, threshold: float, names: bool) -> str:
+def pupil_section(p: PupilLine, threshold: float, names: bool) -> str:
     """A pupil's charts: attendance week by week, each target's measures, and the lapses in weekly contact."""
     title = (
         f'<span class="id">{escape(p.case)}</span>{" " + escape(p.pupil) if names else ""} '

@@ -100,11 +100,11 @@ def _charts(records: Records, loaded: LoadedCase, today: dt.date) -> str:
     """The report's own charts for this pupil (attendance week by week, each target's measures), over the
     school year holding today: the same drawing as `ap report --html`."""
     from apcli.reports.money import choose_period, pupil_line
-    from apcli.reports.moneyhtml import _pupil_section
+    from apcli.reports.moneyhtml import pupil_section
 
     period = choose_period(records, today, None, None, None, None)
     line = pupil_line(records, loaded.id, loaded.case, period, today)
-    return _pupil_section(line, records.settings.attendance_threshold, True) if line else ""
+    return pupil_section(line, records.settings.attendance_threshold, True) if line else ""
 
 
 def letters_of(loaded: LoadedCase) -> list[dict[str, Any]]:
@@ -113,15 +113,15 @@ def letters_of(loaded: LoadedCase) -> list[dict[str, Any]]:
     data = loaded.case.model_dump(mode="json", by_alias=True)
     found: list[dict[str, Any]] = []
 
-    def visit(node: Any, where: str) -> None:
+    def visit(node: Any) -> None:
         if isinstance(node, dict):
             if isinstance(node.get("file"), str) and isinstance(node.get("sha256"), str):
-                found.append({**node, "where": where})
-            for key, value in node.items():
-                visit(value, key if where == "" else where)
+                found.append(node)
+            for value in node.values():
+                visit(value)
         elif isinstance(node, list):
             for value in node:
-                visit(value, where)
+                visit(value)
 
-    visit(data, "")
+    visit(data)
     return found
