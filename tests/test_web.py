@@ -470,3 +470,44 @@ def test_a_change_from_the_browser_is_committed_as_the_cli_commits_it_with_the_p
     assert git(demo, "log", "-1", shown) == git(twin, "log", "-1", shown)
     assert git(demo, "log", "-1", "--format=%s") == "AP-2026-001: contact with the provider recorded by Jo Patel\n"
     assert git(demo, "status", "--porcelain") == ""
+
+
+def test_an_xlsx_register_is_uploaded_and_imported_too(
+    demo: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The same week as a workbook, as a provider's spreadsheet saves it."""
+    import csv
+
+    from openpyxl import Workbook
+
+    browser = Browser(demo, today="2026-12-04")
+    request.addfinalizer(browser.served.forget_uploads)
+    week = full_register(demo, [LEO], dt.date(2026, 11, 30), dt.date(2026, 12, 3), tmp_path / "week.csv")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in csv.reader(week.read_text().splitlines()):
+        sheet.append(row)
+    book.save(tmp_path / "week.xlsx")
+    dry = browser.post(
+        "/import", {"register": ((tmp_path / "week.xlsx").open("rb"), "week.xlsx")}, content_type="multipart/form-data"
+    )
+    assert "8 mark(s) to add" in text(dry), text(dry)[600:]
+    staged = re.search(r'name="staged" value="([^"]+)"', dry.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    assert "Imported." in text(browser.post("/import", {"staged": staged, "confirm": "yes"}))
+    assert "2026-12-03,B,B" in (demo / "cases" / f"{LEO}.attendance.csv").read_text()
+
+
+def test_the_census_download_is_the_clis_csv(browser: Browser, demo: Path) -> None:
+    answer = browser.get("/census.csv?term=Autumn+2026")
+    typed = invoke(demo, "export", "census", "--term", "Autumn 2026", "--csv")
+    assert answer.status_code == 200 and typed.exit_code == 0, typed.output
+    assert answer.get_data(as_text=True) == typed.stdout and "attachment" in answer.headers["Content-Disposition"]
+
+
+def test_a_register_that_is_not_csv_or_xlsx_is_refused_and_nothing_is_kept(browser: Browser) -> None:
+    import io
+
+    answer = browser.post("/import", {"register": (io.BytesIO(b"x"), "week.pdf")}, content_type="multipart/form-data")
+    assert answer.status_code == 400 and "A register is a .csv or an .xlsx file." in text(answer)
+    assert list(browser.served.uploads.iterdir()) == []
