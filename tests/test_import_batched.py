@@ -120,3 +120,35 @@ def test_a_cells_text_is_what_it_was(value: Any) -> None:
 @given(st.lists(CELLS, max_size=6))
 def test_a_row_holds_text_exactly_when_it_did(row: list[Any]) -> None:
     assert registers._has_text(row) is _old_has_text(row)
+
+
+def _shape(slots: Any) -> Any:
+    """Slots compared by what they say: a reason, or each session's placement, marks' case and closures."""
+    if isinstance(slots, str):
+        return slots
+    return {session: slot if isinstance(slot, str) else (slot[0].id, slot[2]) for session, slot in slots.items()}
+
+
+def test_the_short_way_for_a_pupils_one_placement_answers_as_check_day_on_every_day(demo: Path) -> None:
+    """Every day from September 2026 to August 2027 (weekends, holidays, before the start, after the end,
+    future days), every demo case, with and without each provider: the comparisons give what `_check_day`
+    gives (the same slots, or the same reason), for one placement and for two."""
+    from apcli.records.store import Records
+    from apcli.steps.importing import _check_day, _Looked, index_cases
+
+    records = Records.open(demo)
+    pupils = index_cases(records)
+    today = dt.date(2026, 11, 27)
+    short = _Looked(records, today, "", pupils)
+    long = _Looked(records, today, "", pupils)
+    providers = ["", *records.provider_ids()]
+    day, compared = dt.date(2026, 9, 1), 0
+    while day <= dt.date(2027, 8, 31):
+        for case_id in pupils.by_id:
+            for at in providers:
+                checked = _check_day(records, case_id, pupils.by_id[case_id], day, today, at, long.notified_on)
+                expected = checked if isinstance(checked, str) else long._placed(case_id, day, checked)
+                assert _shape(short._slots(case_id, day, at)) == _shape(expected), (case_id, day, at)
+                compared += 1
+        day += dt.timedelta(days=1)
+    assert compared > 10_000 and any(value is not None for value in short.only.values())

@@ -197,21 +197,22 @@ def test_low_register_grid_is_checked_once_per_column_pupil_and_day(
             return _original(*args)  # type: ignore[operator]
 
         monkeypatch.setattr(module, name, counted)
-    for name in ("_check_day", "to_code"):
-        original = getattr(importing, name)
+    for owner, name in ((importing, "_check_day"), (importing, "to_code"), (importing._Looked, "_slots")):
+        original = getattr(owner, name)
 
         def counted_too(*args: object, _original: object = original, _name: str = name) -> object:
-            calls[_name] += 1
+            calls[_name] = calls.get(_name, 0) + 1
             return _original(*args)  # type: ignore[operator]
 
-        monkeypatch.setattr(importing, name, counted_too)
+        monkeypatch.setattr(owner, name, counted_too)
     result = invoke(demo, "attendance", "import", str(path), "--json", "--replace", today=TODAY)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["rows"] == 24 and report["added"] + report["unchanged"] + report["replaced"] == 2 * len(days)
     assert calls["as_date"] == 2 * len(days)  # once per day as the header is read, once as its cells are checked
     assert calls["match"] == 1 and calls["to_code"] == 1
-    assert calls["_check_day"] == len(days)  # once per day of the pupil (issue 18), not once per session or cell
+    assert calls["_slots"] == len(days)  # once per day of the pupil (issue 18), not once per session or cell
+    assert calls["_check_day"] == 0  # ordinary days of a pupil's one placement: by comparisons alone
 
 
 def test_low_register_a_large_grid_is_read_in_bounded_memory(demo: Path, tmp_path: Path) -> None:

@@ -298,6 +298,20 @@ def _check_day(
     return notified
 
 
+def _only_placement(case: Case, provider: str) -> tuple[Placement, dt.date, dt.date, frozenset[int]] | None:
+    """A case's one placement (at `provider`, where given) that has begun, with its first and last day that
+    can take a mark and its weekdays: where `_check_day` would find it alone on any such day. None where the
+    case has several, or none, or one not yet begun: those days go `_check_day`'s way."""
+    from apcli.model.attendance import last_day
+    from apcli.model.schema import weekday_numbers
+
+    candidates = [p for p in case.placements if not provider or p.provider == provider]
+    if len(candidates) != 1 or not candidates[0].notices:
+        return None
+    placement = candidates[0]
+    return placement, placement.start, last_day(placement), frozenset(weekday_numbers(placement.weekdays))
+
+
 def _in_session(case_id: str, notified: list[Placement], day: dt.date, session: str) -> Placement | str:
     """Of the placements `_check_day` found for the day, the one a mark in `session` lands on, or why none."""
     for placement in notified:
@@ -363,6 +377,10 @@ class _Looked:
     on_day: dict[tuple[str, dt.date, str], dict[str, Slot] | str] = field(default_factory=dict)
     what: dict[tuple[str, str], dict[Any, str | Refusal]] = field(default_factory=dict)  # (case, provider): marks
     notified_on: _Notified = field(default_factory=lambda: _Notified())
+    only: dict[tuple[str, str], tuple[Placement, dt.date, dt.date, frozenset[int]] | None] = field(
+        default_factory=dict
+    )  # (case, provider): its one placement there, and the days it can take marks (see _only_placement)
+    slots_of: dict[int, dict[str, Slot]] = field(default_factory=dict)  # a placement's slots, by its id
     known_providers: set[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -399,9 +417,31 @@ class _Looked:
         return _Day(found, day, placed)
 
     def _slots(self, case_id: str, day: dt.date, at: str) -> dict[str, Slot] | str:
+        """Where each session's mark of the day lands, or why none can: for a pupil with one placement (at the
+        register's provider) on an ordinary placement day, by a few comparisons; any other day, and every day
+        that cannot take a mark (whose reason must be said), by `_check_day`, which has the last word."""
+        try:
+            only = self.only[(case_id, at)]
+        except KeyError:
+            only = self.only[(case_id, at)] = _only_placement(self.pupils.by_id[case_id], at)
+        if only is not None:
+            placement, first, last, weekdays = only
+            if (
+                first <= day <= last
+                and day <= self.today
+                and day.weekday() in weekdays
+                and self.records.calendar.is_school_day(day)
+                and self.notified_on(placement, day)
+            ):
+                return self._placed(case_id, day, [placement])
         checked = _check_day(self.records, case_id, self.pupils.by_id[case_id], day, self.today, at, self.notified_on)
-        if isinstance(checked, str):
-            return checked
+        return checked if isinstance(checked, str) else self._placed(case_id, day, checked)
+
+    def _placed(self, case_id: str, day: dt.date, checked: list[Placement]) -> dict[str, Slot]:
+        """The sessions' slots on a day the placements `checked` take marks: the same for every such day of
+        the same placements (what differs is said in `_in_session`'s words, which name the day), so kept."""
+        if len(checked) == 1 and (kept := self.slots_of.get(id(checked[0]))) is not None:
+            return kept
         slots: dict[str, Slot] = {}
         for session in ("am", "pm"):
             placement = _in_session(case_id, checked, day, session)
@@ -411,6 +451,8 @@ class _Looked:
             provider = self.records.providers.get(placement.provider)
             marks = self.what.setdefault((case_id, placement.provider), {})
             slots[session] = (placement, marks, bool(provider and provider.closures))
+        if len(checked) == 1 and all(not isinstance(slot, str) for slot in slots.values()):
+            self.slots_of[id(checked[0])] = slots  # the placement is held by the case, so its id is not reused
         return slots
 
 
