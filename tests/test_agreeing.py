@@ -695,3 +695,17 @@ def test_check_reports_each_hand_made_break_with_file_and_line(ap: Run, demo: Pa
     assert {"MEET-REASONS-EXPLAINED", "MEET-PEX-CLEAR", "PLACE-BUDGET"} <= set(by_rule)
     assert lines[by_rule["PLACE-BUDGET"] - 1] == "    approved_by: council"
     assert lines[by_rule["MEET-REASONS-EXPLAINED"] - 1] == "  - kind: planning"
+
+
+def test_weekdays_are_read_whole_words_or_none() -> None:
+    """`Tuesday and Thursday` is Tuesday and Thursday (it was once read as its first three letters: tue);
+    a word that is not a day is refused, never cut down to one."""
+    from apcli.errors import UsageError
+    from apcli.steps.workflow import parse_weekdays
+
+    assert parse_weekdays("Tuesday and Thursday", None) == ["tue", "thu"]
+    assert parse_weekdays("mon, Wed; FRIDAY", None) == ["mon", "wed", "fri"]
+    assert parse_weekdays("tues/thurs", None) == ["tue", "thu"]
+    for wrong in ("Tuesdays", "tu", "weekdays", "mon,satur"):
+        with pytest.raises(UsageError):
+            parse_weekdays(wrong, None)

@@ -400,3 +400,16 @@ def test_letters_are_recorded_in_the_case(ap: Run, demo: Path) -> None:
     assert sent["kind"] == "invitation" and sent["to"] == "Zoe Pennington" and len(sent["sha256"]) == 64
     text = (demo / sent["file"]).read_text()
     assert "Wednesday 2 December 2026" in text and "09:30" in text and "Room 4" in text
+
+
+def test_a_notice_of_mornings_only_states_the_mornings_times_and_says_so(ap: Run, demo: Path) -> None:
+    """A placement of mornings only (--sessions am): the notice states the morning's start and end, never the
+    afternoon's end, and its days as "mornings only" (reg 3(4): the times of the sessions the pupil attends)."""
+    changed = ap("change", "AP-2026-003", "--sessions", "am", "--why", "Mornings only, agreed at the meeting")
+    assert changed.exit_code == 0, changed.output
+    shown = ap("notice", "AP-2026-003", "--dry-run")
+    assert shown.exit_code == 0, shown.output
+    assert "on Monday, Wednesday and Friday, mornings only, from" in shown.stdout
+    times = shown.stdout.split("SESSION TIMES", 1)[1].split("\n\n", 1)[0]
+    assert "The morning session starts: 09:15" in times and "The morning session ends: 12:00" in times
+    assert "afternoon" not in times.lower()

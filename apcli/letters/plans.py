@@ -137,6 +137,10 @@ def what_changed(records: Records, pupil: str, placement: Placement, earlier: li
     return {"text": text, "since": told, "from": uk(first) if first else ""}
 
 
+# A placement of part of each day says so wherever its days are stated ("on Tuesday and Thursday, mornings only").
+_PART_OF_DAY = {"am": ", mornings only", "pm": ", afternoons only"}
+
+
 def notice_plans(
     records: Records,
     case_id: str,
@@ -154,7 +158,7 @@ def notice_plans(
     says what changed since the last. `copy_of` and `only`: a copy of that notice, for that one recipient."""
     provider = records.providers[placement.provider]
     change = what_changed(records, case.pupil.name, placement, earlier or [])
-    sessions = session_lines(placement.sessions or provider.sessions)
+    sessions = session_lines(placement.sessions or provider.sessions, placement.attends)
     days = placement_days(records.calendar, placement)
     people = recipients(case, records)
     la = next((r.name for r in people if r.is_la), None)
@@ -173,7 +177,7 @@ def notice_plans(
                     "days_text": period_days,
                     "start": uk(placement.start),
                     "end": uk(placement.end),
-                    "weekdays": _weekday_words(list(placement.weekdays)),
+                    "weekdays": _weekday_words(list(placement.weekdays)) + _PART_OF_DAY.get(placement.attends, ""),
                 },
                 "start": {"date": uk(placement.start), "time": placement.start_time or ""},
                 "provider": {

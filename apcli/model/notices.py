@@ -50,10 +50,17 @@ def placement_days(calendar: SchoolCalendar, placement: Placement) -> list[dt.da
     return calendar.days_on(placement.start, placement.end, placement.weekdays)
 
 
-def session_lines(sessions: Sessions) -> list[tuple[str, str]]:
-    """The session times as a notice states them (reg 3(4))."""
+def session_lines(sessions: Sessions, attends: str = "both") -> list[tuple[str, str]]:
+    """The session times as a notice states them (reg 3(4)): of the sessions the pupil attends (a placement
+    of mornings only is told the morning's times, never the afternoon's)."""
     if sessions.single:
         return [("The session starts", str(sessions.start)), ("The session ends", str(sessions.end))]
+    if attends == "am":
+        return [("The morning session starts", str(sessions.morning_start)),
+                ("The morning session ends", str(sessions.break_start))]  # fmt: skip
+    if attends == "pm":
+        return [("The afternoon session starts", str(sessions.break_end)),
+                ("The afternoon session ends", str(sessions.afternoon_end))]  # fmt: skip
     return [
         ("The morning session starts", str(sessions.morning_start)),
         ("The break between sessions starts", str(sessions.break_start)),

@@ -294,7 +294,7 @@ def parse_weekdays(value: str | None, provider: Provider | None) -> list[str]:
     open_days: list[str] = list(provider.weekdays) if provider else list(WEEKDAYS)
     if value is None:
         return open_days
-    days = [part.strip().lower()[:3] for part in value.split(",") if part.strip()]
+    days = [_weekday(word) for word in re.split(r"[,;/&\s]+", value.lower()) if word and word != "and"]
     for day in days:
         if day in ("sat", "sun"):
             raise UsageError(f"--weekdays: {day} is not a school day; a placement runs on weekdays (mon to fri).")
@@ -305,6 +305,18 @@ def parse_weekdays(value: str | None, provider: Provider | None) -> list[str]:
     if not days:
         raise UsageError("--weekdays: give at least one day, for example mon,wed.")
     return [day for day in WEEKDAYS if day in days]
+
+
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday(word: str) -> str:
+    """`tue`, `tues` or `tuesday` as `tue`; any other word as it is (never a day it only begins like: the
+    first three letters of "Tuesday and Thursday" are not the placement's days)."""
+    for name in _DAY_NAMES:
+        if len(word) >= 3 and name.startswith(word):
+            return name[:3]
+    return word
 
 
 def _end_after_days(records: Records, start: dt.date, days: int, weekdays: list[str]) -> dt.date:
