@@ -387,9 +387,10 @@ def test_a_value_is_only_ever_its_fields_value_never_an_option(browser: Browser,
     assert answer.status_code == 302 and not elsewhere.exists()
     assert f"follow_up: --records={elsewhere}" in (demo / "cases" / f"{LEO}.yaml").read_text()
     before = snapshot(demo)
-    preview = browser.step("refer", None, {**REFERRAL, "send": "ehc-plan", "ehc-la": "Exampleshire",
-                                           "ehc-la-address": "--by=Mallory", "preview": "yes"})  # fmt: skip
+    preview = browser.step("notice", "AP-2026-003", {"method": "post", "to": "--by=Mallory", "preview": "yes"})
     assert snapshot(demo) == before, text(preview)[:2000]
+    no_preview = browser.step("refer", None, {**REFERRAL, "preview": "yes"})  # refer has none: nothing written
+    assert no_preview.status_code == 400 and snapshot(demo) == before
     by_case = browser.step("contact", "--today=2020-01-01", {"date": "2026-11-27", "with": "Sam", "summary": "x"})
     assert by_case.status_code == 422 and snapshot(demo) == before
 
@@ -511,3 +512,25 @@ def test_a_register_that_is_not_csv_or_xlsx_is_refused_and_nothing_is_kept(brows
     answer = browser.post("/import", {"register": (io.BytesIO(b"x"), "week.pdf")}, content_type="multipart/form-data")
     assert answer.status_code == 400 and "A register is a .csv or an .xlsx file." in text(answer)
     assert list(browser.served.uploads.iterdir()) == []
+
+
+def test_messages_name_the_forms_fields_not_the_clis_options(browser: Browser) -> None:
+    """A usage error is its one line that matters, in the form's words; options are named by their labels."""
+    missing = text(browser.step("meeting", LEO, {"date": "2026-11-26"}))
+    assert "“Kind” is required." in missing and "Usage: ap" not in missing and "--kind" not in missing
+    half = text(browser.step("refer", None, {"name": "Ada Lark"}))
+    assert "“Date of birth”" in half and "--dob" not in half.split("As a command", 1)[0]
+
+
+def test_todays_links_fill_in_what_the_item_says(browser: Browser, demo: Path) -> None:
+    page = browser.get("/").get_data(as_text=True)
+    assert f"/do/absence?case={LEO}&amp;date=2026-11-11&amp;session=pm" in page  # the absence on 11 Nov (PM N)
+    assert '/do/absence?case=AP-2026-010&amp;date=2026-11-23"' in page  # both sessions: each on its own
+    form = browser.get(f"/do/absence?case={LEO}&date=2026-11-11&session=pm").get_data(as_text=True)
+    assert 'value="2026-11-11"' in form and "<option selected>pm</option>" in form
+
+
+def test_the_provider_is_chosen_from_the_register(browser: Browser) -> None:
+    form = browser.get("/do/placement?case=AP-2026-004").get_data(as_text=True)
+    assert '<select id="f-provider" name="provider"' in form
+    assert '<option value="larkhill-green">Larkhill Green Alternative Provision (larkhill-green)</option>' in form

@@ -43,7 +43,6 @@ STEPS: dict[str, tuple[str, str]] = {
 # Options a form does not offer: output the page shows itself, a file the browser cannot name, and the
 # override pairs, which the page offers beside the rule that needs one.
 LEFT_OUT = {"--json", "--from", "--out", "--dry-run", "--override", "--why", "--help", "--csv", "--ics"}
-STEPS_WITH_A_DRY_RUN = {"notice", "letter", "refer"}
 
 Kind = Literal["text", "date", "flag", "lines", "choice", "long"]
 DATE_METAVARS = {"D", "DATE"}
@@ -94,7 +93,8 @@ def steps(root: Any) -> dict[str, Step]:
         overridable = any("--override" in getattr(param, "opts", ()) for param in found.params)
         fields = tuple(_field(param) for param in found.params if _offered(param, overridable))
         takes_a_case = any(f.argument and f.name == "case" for f in fields)
-        step = Step(command, title, button, fields, takes_a_case, command in STEPS_WITH_A_DRY_RUN)
+        previews = any("--dry-run" in getattr(param, "opts", ()) for param in found.params)
+        step = Step(command, title, button, fields, takes_a_case, previews)
         made[step.slug] = step
     return made
 
@@ -201,13 +201,45 @@ def suggested(text: str, slugs: frozenset[str]) -> tuple[str, tuple[tuple[str, s
             words = options.split()
         given: dict[str, str] = {}
         for index, word in enumerate(words):
-            nxt = words[index + 1] if index + 1 < len(words) else ""
-            if word.startswith("--") and nxt and not nxt.startswith("--") and not nxt.isupper():
-                given[word.lstrip("-")] = nxt
-        return slug, tuple(given.items())
+            value = (words[index + 1] if index + 1 < len(words) else "").rstrip(",;.")
+            if word.startswith("--") and _PLAIN_VALUE.fullmatch(value) and not value.isupper():
+                given[word.lstrip("-")] = value  # not a placeholder (DATE, "NAME (ROLE)") nor an option
+        return slug, tuple(given.items()) + _absence(slug, text)
     return None
+
+
+_PLAIN_VALUE = re.compile(r"[\w][\w.:/-]*")
+_ABSENCE = re.compile(r"absence on (\d{4}-\d\d-\d\d) \((AM|PM)[^,)]*(, (AM|PM))?")
+
+
+def _absence(slug: str, text: str) -> tuple[tuple[str, str], ...]:
+    """The absence an item is about (`follow up the absence on 2026-11-11 (PM N)`), for its form's date and
+    session."""
+    found = _ABSENCE.search(text) if slug == "absence" else None
+    if not found:
+        return ()
+    if found.group(4):  # both sessions: each is followed up on its own
+        return (("date", found.group(1)),)
+    return (("date", found.group(1)), ("session", found.group(2).lower()))
 
 
 def fields_named(text: str, step: Step) -> list[str]:
     """The step's fields a message names (`--agreement-signed DATE` → `agreement-signed`)."""
     return [f.html_name for f in step.fields if not f.argument and re.search(rf"{re.escape(f.name)}\b", text)]
+
+
+_MISSING = re.compile(r"Missing (?:option|argument) '([^']+)'")
+
+
+def in_words(message: str, step: Step) -> str:
+    """A message of the CLI's in the form's words: each of the step's options by its field's label
+    (`--agreement-signed` as "Agreement signed"), and a usage error as its one line that matters (click's
+    `Usage: ap meeting [OPTIONS] ... Error: Missing option '--kind'` as "Kind" is required)."""
+    lines = message.strip().splitlines()
+    if lines and lines[0].startswith("Usage: ap "):
+        said = next((line.removeprefix("Error: ") for line in lines if line.startswith("Error: ")), message)
+        message = _MISSING.sub(lambda found: f"{found.group(1)} is required", said).rstrip(".") + "."
+    for field in sorted(step.fields, key=lambda f: -len(f.name)):
+        if not field.argument:
+            message = re.sub(rf"(?<![\w-]){re.escape(field.name)}(?![\w-])", f"“{field.label}”", message)
+    return message

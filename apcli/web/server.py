@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response as Answer
 
 from apcli.errors import ApError
 from apcli.web import safety
-from apcli.web.forms import Step, command_line, fields_named, overrides, steps
+from apcli.web.forms import Step, command_line, fields_named, in_words, overrides, steps
 from apcli.web.running import ONE_AT_A_TIME, Ran, Runner
 
 MAX_UPLOAD = 10 * 1024 * 1024  # a year's register for a whole school is well under 1 MB
@@ -69,7 +69,9 @@ def make_app(served: Served) -> Flask:
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD, SERVED=served)
     app.jinja_env.autoescape = True
-    app.jinja_env.globals.update(step_of=lambda slug: served.steps.get(slug))
+    app.jinja_env.globals.update(
+        step_of=lambda slug: served.steps.get(slug), provider_choices=lambda: _providers(served)
+    )
 
     @app.before_request
     def let_in() -> Answer | None:
@@ -252,6 +254,15 @@ def _term_args() -> list[str]:
     return ["--term", term] if term else []
 
 
+def _providers(served: Served) -> list[tuple[str, str]]:
+    """The provider register, as (id, name), for the forms' choice of provider."""
+    with ONE_AT_A_TIME:
+        try:
+            return sorted((pid, provider.name) for pid, provider in _records(served).providers.items())
+        except ApError:
+            return []
+
+
 def _terms(served: Served) -> list[str]:
     with ONE_AT_A_TIME:
         try:
@@ -282,7 +293,9 @@ def _add_forms(app: Flask, served: Served) -> None:
         step = _step(served, slug)
         values = {key: request.form.getlist(key) for key in request.form if key not in ("csrf", "seen")}
         case = (values.get("case") or [""])[0].strip() or None
-        preview = "preview" in values and step.dry_run
+        preview = "preview" in values
+        if preview and not step.dry_run:
+            abort(400, f"`ap {step.command}` has no preview: nothing was written.")
         line = command_line(step, values, [*overrides(values), *(["--dry-run"] if preview else [])])
         with ONE_AT_A_TIME:
             if case and step.takes_a_case:
@@ -309,7 +322,9 @@ def _add_forms(app: Flask, served: Served) -> None:
             events = timeline(_records(served), case)[-5:]
         message = (
             f"{case.upper()} was changed since this form was opened (in another tab, or from the command line), "
-            "so nothing was written. Its latest entries are below: check them, then submit again."
+            "so nothing was written now. Its latest entries are below. If one of them is what you are entering "
+            "(sent once already, say by going back and sending the form again), it is saved: do not send it "
+            "again. Otherwise check them, then send the form again."
         )
         return _form_page(step, case, values, now, changed=message, events=events), 409
 
@@ -360,8 +375,8 @@ def _form_page(
         for rule, finding in failures:
             named = fields_named(finding.fix, step)
             fill = [field.label for name in named if (field := step.field(name))]
-            shown = {"rule": rule.id, "kind": rule.kind, "words": rule.words, "message": finding.message,
-                     "fix": finding.fix, "fill": fill}  # fmt: skip
+            shown = {"rule": rule.id, "kind": rule.kind, "words": rule.words,
+                     "message": in_words(finding.message, step), "fix": finding.fix, "fill": fill}  # fmt: skip
             for name in named[:1]:
                 beside.setdefault(name, []).append(shown)
             if not named:
@@ -370,7 +385,7 @@ def _form_page(
         message = _said(ran)
         named = fields_named(message.split(":", 1)[0] + ":", step) or fields_named(message, step)[:1]
         target = beside.setdefault(named[0], []) if named else above
-        target.append({"rule": "", "kind": "", "words": "", "message": message, "fix": ""})
+        target.append({"rule": "", "kind": "", "words": "", "message": in_words(message, step), "fix": ""})
     return render_template(
         "form.html.j2",
         step=step,
@@ -415,6 +430,7 @@ def _import(served: Served) -> Response | str | tuple[str, int]:
     line = ["attendance", "import", str(path), *options, *([] if confirm else ["--dry-run"]), "--json"]
     ran = served.run(line, _who(served))
     result = _json(ran.output) if ran.output.strip() else None
+    problem = None if ran.ok else _said(ran).replace(str(path), path.name)  # the file as the person named it
     if confirm or not ran.ok:  # imported, or to be corrected and uploaded again: a register holds UPNs
         shutil.rmtree(path.parent, ignore_errors=True)
     return render_template(
@@ -422,7 +438,7 @@ def _import(served: Served) -> Response | str | tuple[str, int]:
         staged=staged if ran.ok and not confirm else None,
         result=result,
         confirmed=confirm and ran.ok,
-        problem=None if ran.ok else _said(ran),
+        problem=problem,
         replace=bool(request.form.get("replace")),
         provider=request.form.get("provider", ""),
     )

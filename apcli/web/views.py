@@ -25,6 +25,8 @@ class Link:
 
 
 def link_for(text: str | None, case: str | None, known: Mapping[str, Step]) -> Link | None:
+    if "ap attendance import" in (text or ""):
+        return Link("Import attendance", "/import")
     found = suggested(text or "", frozenset(known))
     if not found:
         return None
