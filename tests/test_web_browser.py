@@ -122,7 +122,11 @@ class Person:
         for name, value in values.items():
             field = self.find(f"#f-{name.replace('_', '-')}")
             if field.tag_name == "select":
-                Select(field).select_by_visible_text(value)
+                chosen = Select(field)
+                if any(option.text == value for option in chosen.options):
+                    chosen.select_by_visible_text(value)
+                else:
+                    chosen.select_by_value(value)  # a provider, shown by its name, chosen by its id
             elif field.get_attribute("type") == "checkbox":
                 if bool(value) != field.is_selected():
                     field.click()
