@@ -399,6 +399,7 @@ def _form_page(
         changed=changed,
         events=events or [],
         should=[rule.id for rule, _ in failures or [] if rule.kind == "should"],
+        helps={field.html_name: in_words(field.help, step) for field in step.fields},
     )
 
 
