@@ -534,3 +534,21 @@ def test_the_provider_is_chosen_from_the_register(browser: Browser) -> None:
     form = browser.get("/do/placement?case=AP-2026-004").get_data(as_text=True)
     assert '<select id="f-provider" name="provider"' in form
     assert '<option value="larkhill-green">Larkhill Green Alternative Provision (larkhill-green)</option>' in form
+
+
+def test_weekdays_are_ticked_not_typed_and_written_as_the_cli_writes_them(
+    browser: Browser, demo: Path, twin: Path
+) -> None:
+    for slug, case, values in WALK[:4]:
+        assert browser.step(slug, case, values).status_code == 302, slug
+        assert invoke(twin, *cli_line(slug, case, values)).exit_code == 0
+    form = browser.get(f"/do/placement?case={NEW}").get_data(as_text=True)
+    assert '<input type="checkbox" id="f-weekdays-tue" name="weekdays" value="tue">' in form
+    assert '<option value="academy">' in form  # who approved the budget: chosen from the settings' bodies
+    ticked = {key: value for key, value in PLACEMENT.items() if key != "weekdays"}
+    page = browser.get(f"/do/placement?case={NEW}").get_data(as_text=True)
+    seen = re.search(r'name="seen" value="([0-9a-f]*)"', page).group(1)  # type: ignore[union-attr]
+    sent = browser.post("/do/placement", {"case": NEW, "seen": seen, **ticked, "weekdays": ["tue", "thu"]})
+    assert sent.status_code == 302, text(sent)[:2000]
+    assert invoke(twin, *cli_line("placement", NEW, PLACEMENT)).exit_code == 0
+    same_files(demo, twin)

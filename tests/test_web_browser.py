@@ -230,7 +230,8 @@ def test_a_new_pupil_from_referral_to_notice_an_upload_and_the_report_by_clickin
     assert "Status: agreed" in person.text()
 
     person.click_link("Commission the placement")
-    placement = {"provider": "larkhill-green", "start": "10/12/2026", "end": "12/02/2027", "weekdays": "tue,thu",
+    placement = {"provider": "larkhill-green", "start": "10/12/2026", "end": "12/02/2027",
+                 "weekdays_tue": "yes", "weekdays_thu": "yes",
                  "aims": "Re-engage with learning", "cost": "1,530.00", "approved_by": "academy",
                  "approved_on": "01/12/2026", "english_maths": "Daily at the provider",
                  "reintegration": "Back full time after February half term", "la_informed": "01/12/2026"}  # fmt: skip

@@ -44,7 +44,8 @@ STEPS: dict[str, tuple[str, str]] = {
 # override pairs, which the page offers beside the rule that needs one.
 LEFT_OUT = {"--json", "--from", "--out", "--dry-run", "--override", "--why", "--help", "--csv", "--ics"}
 
-Kind = Literal["text", "date", "flag", "lines", "choice", "long"]
+Kind = Literal["text", "date", "flag", "lines", "choice", "long", "weekdays"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 DATE_METAVARS = {"D", "DATE"}
 LONG_TEXT = {"--rationale", "--summary", "--notes", "--details", "--parents-views", "--reason", "--handover"}
 
@@ -123,6 +124,8 @@ def _field(param: Any) -> Field:
         kind = "lines"
     elif metavar in DATE_METAVARS:
         kind = "date"
+    elif metavar == "mon,tue,...":
+        kind = "weekdays"  # a box for each day: nothing to misspell
     elif re.fullmatch(r"[a-z0-9-]+(\|[a-z0-9-]+)+", metavar):
         kind, choices = "choice", tuple(metavar.split("|"))
     elif option in LONG_TEXT:
@@ -160,6 +163,9 @@ def command_line(step: Step, values: Mapping[str, list[str]], more: Sequence[str
             arguments += given[:1]
         elif field.kind == "flag":
             options += [field.name] if given else []
+        elif field.kind == "weekdays":
+            days = [day.strip() for value in given for day in value.split(",") if day.strip()]
+            options += [f"{field.name}={','.join(days)}"] if days else []
         elif field.kind == "lines":
             options += [f"{field.name}={line}" for value in given for line in _lines(value)]
         elif given:

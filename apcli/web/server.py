@@ -70,7 +70,9 @@ def make_app(served: Served) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD, SERVED=served)
     app.jinja_env.autoescape = True
     app.jinja_env.globals.update(
-        step_of=lambda slug: served.steps.get(slug), provider_choices=lambda: _providers(served)
+        step_of=lambda slug: served.steps.get(slug),
+        provider_choices=lambda: _providers(served),
+        approver_choices=lambda: _approvers(served),
     )
 
     @app.before_request
@@ -259,6 +261,15 @@ def _providers(served: Served) -> list[tuple[str, str]]:
     with ONE_AT_A_TIME:
         try:
             return sorted((pid, provider.name) for pid, provider in _records(served).providers.items())
+        except ApError:
+            return []
+
+
+def _approvers(served: Served) -> list[tuple[str, str]]:
+    """The bodies that may approve a placement's budget (the settings' approving_bodies), as (id, name)."""
+    with ONE_AT_A_TIME:
+        try:
+            return [(bid, str(name)) for bid, name in _records(served).settings.approving_bodies.items()]
         except ApError:
             return []
 
