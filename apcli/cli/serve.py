@@ -64,6 +64,6 @@ def runner(records: Path, today: str | None) -> Runner:
             forget_state()
             result = CliRunner().invoke(app, [*line, *(["--by", by] if by else []), *args], env=quiet, prog_name="ap")
             crashed = result.exception if not isinstance(result.exception, SystemExit | None) else None
-            return Ran(tuple(args), result.exit_code, result.stdout, result.stderr, last_error(), crashed)
+            return Ran(result.exit_code, result.stdout, result.stderr, last_error(), crashed)
 
     return run

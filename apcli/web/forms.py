@@ -45,7 +45,6 @@ STEPS: dict[str, tuple[str, str]] = {
 LEFT_OUT = {"--json", "--from", "--out", "--dry-run", "--override", "--why", "--help", "--csv", "--ics"}
 
 Kind = Literal["text", "date", "flag", "lines", "choice", "long", "weekdays"]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 DATE_METAVARS = {"D", "DATE"}
 LONG_TEXT = {"--rationale", "--summary", "--notes", "--details", "--parents-views", "--reason", "--handover"}
 

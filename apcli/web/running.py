@@ -27,7 +27,6 @@ ONE_AT_A_TIME = threading.RLock()
 class Ran:
     """What a command did: its exit code, what it printed, and the error it stopped with (if it was ap's)."""
 
-    args: tuple[str, ...]
     exit_code: int
     output: str
     errors: str

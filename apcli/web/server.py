@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, abort, redirect, render_template, request, send_file, url_for
+from flask import Flask, Response, abort, g, redirect, render_template, request, send_file, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response as Answer
 
@@ -137,9 +137,13 @@ def _school(served: Served) -> str:
 
 
 def _records(served: Served) -> Any:
+    """The records folder, opened once for the request (its settings, providers and calendar read once), so
+    that a page, its header and its forms' choices do not each open and read it again."""
     from apcli.records.store import Records
 
-    return Records.open(served.records.absolute())
+    if "records" not in g:
+        g.records = Records.open(served.records.absolute())
+    return g.records
 
 
 def _add_pages(app: Flask, served: Served) -> None:
@@ -226,7 +230,7 @@ def _add_pages(app: Flask, served: Served) -> None:
 
     @app.get("/census.csv")
     def census() -> Response | tuple[str, int]:
-        ran = served.run(["export", "census", "--csv", *_term_args()], served.by)
+        ran = _run(served, ["export", "census", "--csv", *_term_args()], served.by)
         if not ran.ok:
             return render_template("problem.html.j2", message=_said(ran)), 400
         answer = Response(ran.output, mimetype="text/csv")
@@ -282,6 +286,13 @@ def _terms(served: Served) -> list[str]:
             return []
 
 
+def _run(served: Served, line: list[str], by: str | None) -> Ran:
+    """The command, run; the records opened for this request are then out of date, so forgotten."""
+    ran = served.run(line, by)
+    g.pop("records", None)
+    return ran
+
+
 def _said(ran: Ran) -> str:
     if ran.error is not None:
         return ran.error.message
@@ -313,7 +324,7 @@ def _add_forms(app: Flask, served: Served) -> None:
                 now = _seen(served, case)
                 if now and now != request.form.get("seen"):  # a form without one is as out of date
                     return _changed_meanwhile(step, case, values, now)
-            ran = served.run(line, _who(served))
+            ran = _run(served, line, _who(served))
         if preview and ran.ok:
             return _form_page(step, case, values, request.form.get("seen", ""), preview=ran.output)
         if not ran.ok:
@@ -440,7 +451,7 @@ def _import(served: Served) -> Response | str | tuple[str, int]:
                *(["--provider", p] if (p := request.form.get("provider", "").strip()) else [])]  # fmt: skip
     confirm = request.form.get("confirm") == "yes"
     line = ["attendance", "import", str(path), *options, *([] if confirm else ["--dry-run"]), "--json"]
-    ran = served.run(line, _who(served))
+    ran = _run(served, line, _who(served))
     result = _json(ran.output) if ran.output.strip() else None
     problem = None if ran.ok else _said(ran).replace(str(path), path.name)  # the file as the person named it
     if confirm or not ran.ok:  # imported, or to be corrected and uploaded again: a register holds UPNs

@@ -110,20 +110,14 @@ def _charts(records: Records, loaded: LoadedCase, today: dt.date) -> str:
 
 
 def letters_of(loaded: LoadedCase) -> list[dict[str, Any]]:
-    """Every letter file the case records (notices, copies and other letters), in the order recorded: the only
-    files the server lets anyone download, each by the path the case holds for it."""
-    data = loaded.case.model_dump(mode="json", by_alias=True)
+    """Every letter file the case records (each placement's notices and their copies, then the other letters),
+    in that order: the only files the server lets anyone download, each by the path the case holds for it."""
+    case = loaded.case
     found: list[dict[str, Any]] = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str) and isinstance(node.get("sha256"), str):
-                found.append(node)
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(data)
+    for placement in case.placements:
+        for notice in placement.notices:
+            found += [{"kind": "notice", "date": notice.date, "to": x.to, "file": x.file} for x in notice.letters]
+            for copy in notice.copies:
+                found += [{"kind": "notice copy", "date": copy.date, "to": x.to, "file": x.file} for x in copy.letters]
+    found += [{"kind": x.kind, "date": x.date, "to": x.to, "file": x.file} for x in case.letters]
     return found
