@@ -337,14 +337,16 @@ class Guard:
             fsync_folder(real.parent)
         return real
 
-    def write_new(self, path: Path | str, content: bytes) -> Path:
-        """Create `path` (which must not exist yet) holding `content`, fsynced, mode 600: for staged files."""
+    def write_new(self, path: Path | str, content: bytes, sync: bool = True) -> Path:
+        """Create `path` (which must not exist yet) holding `content`, mode 600: for staged files. Fsynced, unless
+        `sync=False` leaves that to the caller (`fsync_files`), who writes many and fsyncs them after."""
         real = self.check(path)
         descriptor = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, FILE_MODE)
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(content)
             stream.flush()
-            os.fsync(stream.fileno())
+            if sync:
+                os.fsync(stream.fileno())
         return real
 
     def move(
@@ -425,6 +427,17 @@ def _read_up_to(descriptor: int, size: int, limit: int) -> bytes:
 
 def too_large(size: int, limit: int) -> str:
     return f"the file is {size:,} bytes, more than ap reads ({limit:,}); is it the right file?"
+
+
+def fsync_files(paths: Iterable[Path]) -> None:
+    """Fsync files already written (and checked), one after another: after many small files are written, the
+    first fsync flushes most of them, so this costs less than an fsync after each write."""
+    for path in paths:
+        descriptor = os.open(path, os.O_RDONLY | _NOFOLLOW | _BINARY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def fsync_folder(folder: Path) -> None:

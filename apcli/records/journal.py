@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from apcli.model.ids import CASE_ID
-from apcli.records.guard import Guard, UnsafePath, fsync_folder, owned_and_private
+from apcli.records.guard import Guard, UnsafePath, fsync_files, fsync_folder, owned_and_private
 from apcli.records.layout import LOCKS_DIR, lock_timeout, note_written
 
 if TYPE_CHECKING:
@@ -50,11 +50,13 @@ def write_together(guard: Guard, files: dict[Path, str | bytes], locks: Iterable
     with guard.lock_file(staging / f"{token}.lock", timeout=0):
         folder = guard.private_folder(staging / token)
         plan: list[dict[str, Any]] = []
+        staged = []
         for number, (target, content) in enumerate(files.items()):
             relative = guard.relative(guard.check(target, "cases")).as_posix()
             data = content.encode("utf-8") if isinstance(content, str) else content
-            guard.write_new(folder / str(number), data)
+            staged.append(guard.write_new(folder / str(number), data, sync=False))
             plan.append({"target": relative, "staged": str(number), "old": _sha(guard, target), "new": _hash(data)})
+        fsync_files(staged)
         fsync_folder(folder)
         fsync_folder(staging)
         guard.write(folder / PLAN, json.dumps({"locks": sorted(locks), "files": plan}, indent=1))

@@ -716,6 +716,13 @@ def _plan(records: Records, asked: Asked, result: ImportResult) -> dict[str, Mar
         for day in sorted(asked_days):
             pair = days.get(day)
             sessions = asked_days[day]
+            if pair is None and not any(note for _, _, note in sessions.values()):  # a new day: all of it added
+                new_days[day] = {session: code for session, (code, _, _) in sessions.items()}
+                for code, _, _ in sessions.values():
+                    added_codes[code] += 1
+                added += len(sessions)
+                touched = True
+                continue
             for session in sorted(sessions) if len(sessions) > 1 else sessions:
                 code, row, note = sessions[session]
                 if note and _add_note(updated, day, note):
