@@ -138,6 +138,7 @@ class Index:
         self.enabled = enabled
         self._connection: sqlite3.Connection | None = None
         self._opened = False
+        self._pid = os.getpid()
         self._files: dict[str, FileState] | None = None
         self._base: str | None = None
         self._base_changed = False
@@ -149,6 +150,10 @@ class Index:
 
     @property
     def connection(self) -> sqlite3.Connection | None:
+        """The open index; None where there is none, and in a worker forked to work cases out (workers.py),
+        which must neither use nor close its parent's connection (sqlite's rule for a fork)."""
+        if os.getpid() != self._pid:
+            return None
         if not self._opened:
             self._opened = True
             self._connection = self._open() if self.enabled else None
@@ -275,13 +280,13 @@ class Index:
             return None
 
     def keep_case(self, case_id: str, text: str, case: Case) -> None:
-        if self.connection is None:
-            return
-        content = case.model_dump_json(by_alias=True)
+        if self.connection is not None:
+            self.keep_content(case_id, sha(text.encode("utf-8")), case.model_dump_json(by_alias=True))
+
+    def keep_content(self, case_id: str, text_sha: str, content: str) -> None:
+        """Keep the case's validated `content` (its JSON) for the file text whose sha256 is `text_sha`."""
         if len(content) <= CONTENT_LIMIT:
-            self._write(
-                "INSERT OR REPLACE INTO contents VALUES (?, ?, ?)", (case_id, sha(text.encode("utf-8")), content)
-            )
+            self._write("INSERT OR REPLACE INTO contents VALUES (?, ?, ?)", (case_id, text_sha, content))
 
     # --- results ------------------------------------------------------------------------------------------------
 
@@ -307,22 +312,63 @@ class Index:
         cases that are gone)."""
         results = results or self.results(kind)
         every = case_ids or self.records.case_ids()
+        missing = [case_id for case_id in every if not results.holds(case_id, today)]
+        waiting, worked = set(missing), self._worked(missing, compute, today, ahead)
         for case_id in every:
-            kept = results.get(case_id, today)
-            if kept is None:
-                try:
-                    pieces = worked_out(compute, self.records.load_case(case_id), today, ahead)
-                except (ApError, *UNREADABLE) as error:
-                    yield case_id, error
-                    continue
-                finally:
-                    self.records.forget(case_id)
-                results.put(case_id, pieces)
-                kept = pieces[0][2]
-            yield case_id, kept
+            if case_id in waiting:
+                done, outcome = next(worked)
+                assert done == case_id  # worked out in the order asked
+            elif (kept := results.get(case_id, today)) is not None:
+                yield case_id, kept
+                continue
+            else:  # held, but its value could not be read back
+                outcome = self._work_out(case_id, compute, today, ahead)
+            if not isinstance(outcome, list):
+                yield case_id, outcome
+                continue
+            results.put(case_id, outcome)
+            yield case_id, outcome[0][2]
         if not case_ids:
             self.keep_only(every)
         self.save()
+
+    def _worked(
+        self, case_ids: list[str], compute: Callable[[LoadedCase, dt.date], Any], today: dt.date, ahead: int
+    ) -> Iterator[tuple[str, list[tuple[int, int, Any]] | ApError | BaseException]]:
+        """Each case's pieces (or its error), in order: by workers where there are many (workers.py), the first
+        always here, so that what every case needs (the calendar, the providers) is read before they fork."""
+        from apcli.records.workers import in_workers, worker_count
+
+        workers = worker_count(len(case_ids))
+        for case_id in case_ids[:1] if workers else case_ids:
+            yield case_id, self._work_out(case_id, compute, today, ahead)
+        if workers:
+
+            def work(case_id: str) -> tuple[list[tuple[int, int, Any]], str, str] | None:  # in a worker
+                try:
+                    loaded = self.records.load_case(case_id)
+                    pieces = worked_out(compute, loaded, today, ahead)
+                    return pieces, sha(loaded.text.encode("utf-8")), loaded.case.model_dump_json(by_alias=True)
+                finally:
+                    self.records.forget(case_id)
+
+            for case_id, done in in_workers(work, case_ids[1:], workers):
+                if done is None:
+                    yield case_id, self._work_out(case_id, compute, today, ahead)
+                    continue
+                pieces, text_sha, content = done
+                self.keep_content(case_id, text_sha, content)
+                yield case_id, pieces
+
+    def _work_out(
+        self, case_id: str, compute: Callable[[LoadedCase, dt.date], Any], today: dt.date, ahead: int
+    ) -> list[tuple[int, int, Any]] | ApError | BaseException:
+        try:
+            return worked_out(compute, self.records.load_case(case_id), today, ahead)
+        except (ApError, *UNREADABLE) as error:
+            return error
+        finally:
+            self.records.forget(case_id)
 
     def base(self) -> str:
         """The sha256 of the settings, the calendar and every provider file: every result rests on them.
@@ -442,17 +488,29 @@ class Results:
         self.usable = usable
         self.rows = index._results_rows(kind) if usable else {}
         self.states: dict[str, FileState | None] = {}
+        self.held: dict[str, tuple[str, str, int, int] | None] = {}  # `holds`' row, for `get` to read
         self._values: Iterator[tuple[str, int, str]] | None = None
         self._next: tuple[str, int, str] | None = None
         self._day: int | None = None  # the day the values are read in order for
 
-    def get(self, case_id: str, today: dt.date) -> Any | None:
-        """The case's result for `today`, if one is kept for its files as they are and holds on that day."""
+    def holds(self, case_id: str, today: dt.date) -> bool:
+        """Whether a result is kept for the case's files as they are, holding on `today` (`get` reads it)."""
         state = self.states[case_id] = self.index.state(case_id) if self.usable else None
         day = today.toordinal()
         row = next((row for row in self.rows.get(case_id, ()) if row[2] <= day <= row[3]), None)
-        if state is None or row is None or (row[0], row[1]) != (state.sha, state.marks_sha):
+        holding = state is not None and row is not None and (row[0], row[1]) == (state.sha, state.marks_sha)
+        self.held[case_id] = row if holding else None
+        return holding
+
+    def get(self, case_id: str, today: dt.date) -> Any | None:
+        """The case's result for `today`, if one is kept for its files as they are and holds on that day
+        (as `holds` found it, if it was asked)."""
+        if case_id not in self.held:
+            self.holds(case_id, today)
+        row = self.held.pop(case_id)
+        if row is None:
             return None
+        day = today.toordinal()
         try:
             value = self._value(case_id, row[2], day)
             return None if value is None else json.loads(value)

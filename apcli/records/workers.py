@@ -1,0 +1,83 @@
+"""Working many cases out at once, one worker process per core: a run with no index (the first, or after
+a rules change) works every case out, and on a machine of several cores each core can take its share.
+
+Only where it is safe and worth it: on Linux (workers are forked, so they start with what the command has
+read: settings, calendar, providers, the rules; no start-up of their own), from a process with no other
+thread (`ap serve` serves from threads: it works cases out one at a time), for at least `AT_LEAST` cases,
+with more than one core. `AP_WORKERS` sets how many (1: none).
+
+A worker only reads the case files and works them out; it never touches the index (`Index.connection` is
+None in any process but the one that opened it, which alone writes). What it cannot work out (an unreadable
+case, say) is worked out again by the command itself, which then reports it as it always does. Results come
+back in the order of the cases, a batch at a time, so a report's lines are never all held at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+AT_LEAST = 200  # fewer cases are worked out sooner by the command alone than by starting workers
+MOST = 8
+BATCH = 512  # cases handed to the workers at once: what is held back, at most, while the command writes
+CHUNK = 8  # cases a worker takes at a time
+
+# What a worker sends back for a case (`work`'s answer): its result's pieces, the sha256 of its file's text and
+# its validated content (for the index), or None where the command must work it out itself.
+Done = tuple[list[tuple[int, int, Any]], str, str] | None
+Work = Callable[[str], Done]
+
+_work: Work | None = None  # set before the workers are forked, so they have it without its being pickled
+
+
+def worker_count(cases: int) -> int:
+    """How many workers to work `cases` cases out with: 0 for none (the command alone)."""
+    wanted = os.environ.get("AP_WORKERS", "").strip()
+    if wanted.isdigit():
+        count = int(wanted)
+    else:
+        try:
+            count = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            count = os.cpu_count() or 1
+    count = min(count, MOST)
+    if count < 2 or cases < AT_LEAST or not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return 0
+    return count
+
+
+def in_workers(work: Work, case_ids: list[str], workers: int) -> Iterator[tuple[str, Done]]:
+    """`work(case)` for each case, by `workers` forked processes, in the order of `case_ids`."""
+    import gc
+    import multiprocessing
+
+    global _work
+    _work = work
+    # What the command holds is frozen out of the garbage collector's sight: a worker's collections would
+    # otherwise touch every object it inherited, copying the command's memory page by page.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet) as pool:
+            for start in range(0, len(case_ids), BATCH):
+                yield from pool.imap(_work_out, case_ids[start : start + BATCH], chunksize=CHUNK)
+    finally:
+        _work = None
+        gc.unfreeze()
+
+
+def _quiet() -> None:
+    """A worker leaves Ctrl-C to the command, which stops the workers and says so once."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _work_out(case_id: str) -> tuple[str, Done]:
+    assert _work is not None  # set in the command before it forked this worker
+    try:
+        return case_id, _work(case_id)
+    except Exception:  # the command works it out again, and reports it as it always does
+        return case_id, None

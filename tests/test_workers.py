@@ -1,0 +1,109 @@
+"""Cases worked out by forked workers (apcli/records/workers.py) give exactly what the command alone gives."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from apcli.records.workers import AT_LEAST, worker_count
+
+COPIES = 22  # of each demo case: over AT_LEAST cases in all, so that workers are used
+
+
+def many_cases(demo: Path) -> Path:
+    """The demo school with each case copied into new ids (AP-2026-1xx...), and one case file that is not YAML."""
+    cases = demo / "cases"
+    originals = sorted(cases.glob("AP-2026-0*.yaml"))
+    number = 100
+    for _ in range(COPIES):
+        for original in originals:
+            number += 1
+            shutil.copy2(original, cases / f"AP-2026-{number}.yaml")
+            marks = original.with_name(original.stem + ".attendance.csv")
+            if marks.exists():
+                shutil.copy2(marks, cases / f"AP-2026-{number}.attendance.csv")
+    (cases / f"AP-2026-{number // 2}.yaml").write_text("pupil: [unclosed\n", encoding="utf-8")
+    assert len(list(cases.glob("*.yaml"))) > AT_LEAST
+    return demo
+
+
+def run(folder: Path, workers: int, cache: Path, *args: str, today: str = "2027-03-01") -> tuple[int, bytes]:
+    """The command's exit code and all it printed, run as a school runs it (workers fork only outside pytest's
+    threads)."""
+    env = {**os.environ, "AP_WORKERS": str(workers), "AP_CACHE_DIR": str(cache), "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-m", "apcli", "--records", str(folder), "--today", today, *args],
+        capture_output=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert b"Traceback" not in done.stderr, done.stderr.decode()
+    return done.returncode, done.stdout + done.stderr
+
+
+COMMANDS = [("review", "due", "--json"), ("check", "--json"), ("list", "--json"), ("report", "--year", "2026/27")]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: " ".join(command))
+def test_workers_give_what_the_command_alone_gives_and_keep_the_same_index(
+    demo: Path, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    folder = many_cases(demo)
+    alone, shared = tmp_path / "alone", tmp_path / "shared"
+    first = run(folder, 1, alone, *command)
+    assert first == run(folder, 2, shared, *command)
+    assert b"AP-2026-" in first[1]
+    # the index the workers helped make serves the next day exactly as the one made by the command alone
+    assert run(folder, 1, alone, *command, today="2027-03-02") == run(folder, 1, shared, *command, today="2027-03-02")
+
+
+def test_a_case_a_worker_cannot_read_is_reported_as_the_command_alone_reports_it(demo: Path, tmp_path: Path) -> None:
+    folder = many_cases(demo)
+    broken = f"AP-2026-{(100 + COPIES * 10) // 2}".encode()
+    alone = run(folder, 1, tmp_path / "alone", "check")
+    assert alone[0] == 3 and broken in alone[1]  # one file cannot be read
+    assert run(folder, 2, tmp_path / "shared", "check") == alone
+
+
+def test_workers_only_for_many_cases_on_several_cores_and_never_beside_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AP_WORKERS", "3")
+    if sys.platform.startswith("linux"):
+        assert worker_count(AT_LEAST) == 3
+    assert worker_count(AT_LEAST - 1) == 0
+    monkeypatch.setenv("AP_WORKERS", "1")
+    assert worker_count(10 * AT_LEAST) == 0
+    monkeypatch.setenv("AP_WORKERS", "3")
+    stop = threading.Event()
+    server = threading.Thread(target=stop.wait)  # as `ap serve`'s threads are
+    server.start()
+    try:
+        assert worker_count(10 * AT_LEAST) == 0
+    finally:
+        stop.set()
+        server.join()
+
+
+def test_in_workers_answers_in_order_from_other_processes_and_gives_none_for_a_failure() -> None:
+    from apcli.records.workers import Done, in_workers
+
+    def work(case_id: str) -> Done:
+        if case_id == "AP-2026-013":
+            raise ValueError("unreadable")
+        return [(1, 2, case_id)], "sha", str(os.getpid())
+
+    ids = [f"AP-2026-{number:03d}" for number in range(40)]
+    answers = list(in_workers(work, ids, 2))
+    assert [case_id for case_id, _ in answers] == ids
+    assert answers[13] == ("AP-2026-013", None)
+    done = [answer for _, answer in answers if answer is not None]
+    assert [pieces for pieces, _, _ in done] == [[(1, 2, case_id)] for case_id in ids if case_id != "AP-2026-013"]
+    assert str(os.getpid()) not in {pid for _, _, pid in done}
