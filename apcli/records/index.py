@@ -80,6 +80,18 @@ CREATE TABLE results (id TEXT NOT NULL, kind TEXT NOT NULL, sha TEXT NOT NULL, m
 VERSIONED = ("pydantic", "holidays")
 
 
+_in_forked_worker = False  # set in a process forked from this one (workers.py): see `Index.connection`
+
+
+def _forked() -> None:
+    global _in_forked_worker
+    _in_forked_worker = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
+
+
 @cache
 def fingerprint(base: Path | None = None) -> str:
     """The sha256 of the code the index depends on (`FINGERPRINTED`, in the package folder `base`), this
@@ -138,7 +150,6 @@ class Index:
         self.enabled = enabled
         self._connection: sqlite3.Connection | None = None
         self._opened = False
-        self._pid = os.getpid()
         self._files: dict[str, FileState] | None = None
         self._base: str | None = None
         self._base_changed = False
@@ -152,7 +163,7 @@ class Index:
     def connection(self) -> sqlite3.Connection | None:
         """The open index; None where there is none, and in a worker forked to work cases out (workers.py),
         which must neither use nor close its parent's connection (sqlite's rule for a fork)."""
-        if os.getpid() != self._pid:
+        if _in_forked_worker:
             return None
         if not self._opened:
             self._opened = True
