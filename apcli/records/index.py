@@ -319,8 +319,9 @@ class Index:
         and (`ahead`) with its results for the days after, up to `ahead` days on (`worked_out`).
 
         A case that cannot be read or checked gives its error (an `ApError`, or one of `UNREADABLE`) in place
-        of a result, and the others go on. Ends by saving what was learnt (and, over every case, forgetting
-        cases that are gone)."""
+        of a result, and the others go on. The cases none is kept for are found first, so that many of them
+        are worked out by workers, one a core (`_worked`). Ends by saving what was learnt (and, over every
+        case, forgetting cases that are gone)."""
         results = results or self.results(kind)
         every = case_ids or self.records.case_ids()
         missing = [case_id for case_id in every if not results.holds(case_id, today)]
