@@ -107,3 +107,20 @@ def test_in_workers_answers_in_order_from_other_processes_and_gives_none_for_a_f
     done = [answer for _, answer in answers if answer is not None]
     assert [pieces for pieces, _, _ in done] == [[(1, 2, case_id)] for case_id in ids if case_id != "AP-2026-013"]
     assert str(os.getpid()) not in {pid for _, _, pid in done}
+
+
+def test_a_worker_that_dies_leaves_its_cases_and_those_after_to_the_command() -> None:
+    import signal
+
+    from apcli.records.workers import Done, in_workers
+
+    def work(case_id: str) -> Done:
+        if case_id == "AP-2026-013":
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        return [(1, 2, case_id)], "sha", ""
+
+    ids = [f"AP-2026-{number:03d}" for number in range(40)]
+    answers = list(in_workers(work, ids, 2))
+    assert [case_id for case_id, _ in answers] == ids
+    assert all(answer is None for _, answer in answers[13:])
+    assert all(answer is None or answer[0] == [(1, 2, case_id)] for case_id, answer in answers)

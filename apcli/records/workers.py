@@ -50,20 +50,29 @@ def worker_count(cases: int) -> int:
 
 
 def in_workers(work: Work, case_ids: list[str], workers: int) -> Iterator[tuple[str, Done]]:
-    """`work(case)` for each case, by `workers` forked processes, in the order of `case_ids`."""
+    """`work(case)` for each case, by `workers` forked processes, in the order of `case_ids`. If a worker dies
+    (killed, out of memory), the cases not yet answered are answered None: the command works them out."""
     import gc
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     global _work
     _work = work
     # What the command holds is frozen out of the garbage collector's sight: a worker's collections would
     # otherwise touch every object it inherited, copying the command's memory page by page.
     gc.freeze()
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
+    answered = 0
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet) as pool:
-            for start in range(0, len(case_ids), BATCH):
-                yield from pool.imap(_work_out, case_ids[start : start + BATCH], chunksize=CHUNK)
+        for start in range(0, len(case_ids), BATCH):
+            for answer in pool.map(_work_out, case_ids[start : start + BATCH], chunksize=CHUNK):
+                yield answer
+                answered += 1
+    except BrokenProcessPool:
+        yield from ((case_id, None) for case_id in case_ids[answered:])
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         _work = None
         gc.unfreeze()
 
