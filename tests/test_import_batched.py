@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apcli.records.guard import Guard
+from apcli.records.guard import Guard, UnsafePath
 from apcli.records.journal import STAGING_DIR, write_together
 from apcli.steps import registers
 from apcli.steps.registers import Formula
@@ -78,17 +78,32 @@ def test_write_together_fsyncs_each_file_then_each_folder_it_renamed_into_once(
     assert not any((demo / STAGING_DIR).iterdir())
 
 
-def test_a_lock_owner_note_is_written_whole_without_an_fsync(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_lock_owner_note_is_made_in_one_write_without_a_rename_or_an_fsync(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from apcli.records.store import Records
 
     records = Records.open(demo)
     events = _events(demo, monkeypatch)
+    note = demo / ".locks" / "AP-2026-001.owner"
     with records.lock("AP-2026-001"):
-        owner = (demo / ".locks" / "AP-2026-001.owner").read_text()
-        assert owner.startswith(f"process {os.getpid()} on ")
-        assert stat.S_IMODE((demo / ".locks" / "AP-2026-001.owner").stat().st_mode) == 0o600
-    assert events == ["rename into .locks/"]  # written atomically, and nothing fsynced
-    assert not (demo / ".locks" / "AP-2026-001.owner").exists()
+        assert note.read_text().startswith(f"process {os.getpid()} on ")
+        assert stat.S_IMODE(note.stat().st_mode) == 0o600
+    assert events == []  # made where there was none (O_EXCL), and nothing fsynced
+    assert not note.exists()
+    # a note left by a command that was killed is replaced whole, as any file is
+    note.write_text("process 1 on another machine, since 09:00:00")
+    events.clear()
+    with records.lock("AP-2026-001"):
+        assert note.read_text().startswith(f"process {os.getpid()} on ")
+        assert events == ["rename into .locks/"]
+    # a link in its place is refused, never followed
+    elsewhere = demo.parent / "elsewhere.txt"
+    elsewhere.write_text("not ap's")
+    note.symlink_to(elsewhere)
+    with pytest.raises(UnsafePath), records.lock("AP-2026-001"):
+        pass
+    assert elsewhere.read_text() == "not ap's"
 
 
 def _old_cell_text(value: Any) -> str:

@@ -337,6 +337,19 @@ class Guard:
             fsync_folder(real.parent)
         return real
 
+    def write_note(self, path: Path | str, text: str) -> Path:
+        """A short note of ap's own (who holds a lock), not fsynced: made in one write where there is none, so
+        never through a link nor over another file (O_EXCL); one already there (its command was killed) is
+        replaced as `write` replaces a file. A reader between its making and its write finds it empty."""
+        real = self.check(path)
+        try:
+            descriptor = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, FILE_MODE)
+        except OSError:  # there already, or its folder is not: the careful way
+            return self.write(real, text, durable=False)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+        return real
+
     def write_new(self, path: Path | str, content: bytes, sync: bool = True) -> Path:
         """Create `path` (which must not exist yet) holding `content`, mode 600: for staged files. Fsynced, unless
         `sync=False` leaves that to the caller (`fsync_files`), who writes many and fsyncs them after."""

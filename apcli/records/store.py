@@ -472,10 +472,8 @@ class Records:
         owner = folder / f"{name}.owner"
         try:
             with self.guard.lock_file(folder / f"{name}.lock", timeout):
-                self.guard.write(  # only for a waiting user's message while the lock is held: not fsynced
-                    owner,
-                    f"process {os.getpid()} on {platform.node()}, since {time.strftime('%H:%M:%S')}",
-                    durable=False,
+                self.guard.write_note(  # only for a waiting user's message while the lock is held
+                    owner, f"process {os.getpid()} on {platform.node()}, since {time.strftime('%H:%M:%S')}"
                 )
                 try:
                     yield
@@ -483,7 +481,7 @@ class Records:
                     self.guard.remove(owner)
         except Timeout:
             try:
-                holder = self.guard.read(owner, limit=200).decode("utf-8", errors="replace")
+                holder = self.guard.read(owner, limit=200).decode("utf-8", errors="replace") or "unknown"
             except ApError:
                 holder = "unknown"
             raise BusyError(
