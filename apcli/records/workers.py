@@ -7,9 +7,10 @@ thread (`ap serve` serves from threads: it works cases out one at a time), for a
 with more than one core. `AP_WORKERS` sets how many (1: none).
 
 A worker only reads the case files and works them out; it never touches the index (`Index.connection` is
-None in any process but the one that opened it, which alone writes). What it cannot work out (an unreadable
-case, say) is worked out again by the command itself, which then reports it as it always does. Results come
-back in the order of the cases, a batch at a time, so a report's lines are never all held at once.
+None in a forked process: the command alone writes it). What a worker cannot work out (an unreadable case,
+say), and every case not yet answered when a worker dies, is worked out by the command itself, which then
+reports it as it always does. Results come back in the order of the cases, a batch at a time, so a report's
+lines are never all held at once.
 """
 
 from __future__ import annotations
