@@ -124,3 +124,98 @@ def test_a_worker_that_dies_leaves_its_cases_and_those_after_to_the_command() ->
     assert [case_id for case_id, _ in answers] == ids
     assert all(answer is None for _, answer in answers[13:])
     assert all(answer is None or answer[0] == [(1, 2, case_id)] for case_id, answer in answers)
+
+
+def test_workers_are_born_ignoring_ctrl_c_and_the_command_gets_it_back() -> None:
+    import signal
+
+    from apcli.records.workers import Done, in_workers
+
+    def work(case_id: str) -> Done:
+        ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        return [(1, 2, [ignored, blocked])], "sha", ""
+
+    before = signal.getsignal(signal.SIGINT), signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    answers = list(in_workers(work, [f"AP-2026-{number:03d}" for number in range(20)], 2))
+    assert {str(answer[0][0][2]) for _, answer in answers if answer} == {"[True, False]"}
+    assert (signal.getsignal(signal.SIGINT), signal.pthread_sigmask(signal.SIG_BLOCK, [])) == before
+
+
+def test_a_case_changed_while_others_are_worked_out_is_kept_as_it_is_when_its_turn_comes(demo: Path) -> None:
+    import datetime as dt
+
+    from apcli.records.store import LoadedCase, Records
+
+    records = Records.open(demo)
+    first, later = records.case_ids()[0], records.case_ids()[-1]
+    asked: list[str] = []
+
+    def compute(loaded: LoadedCase, day: dt.date) -> str:
+        asked.append(loaded.id)
+        if loaded.id == first:  # someone saves another case meanwhile
+            with records.case_path(later).open("a", encoding="utf-8") as file:
+                file.write("# edited while the command ran\n")
+        return loaded.id
+
+    today = dt.date(2027, 3, 1)
+    assert dict(records.index.each("test", today, compute)) == {case_id: case_id for case_id in records.case_ids()}
+    asked.clear()
+    again = Records.open(demo)
+    assert dict(again.index.each("test", today, compute)) == {case_id: case_id for case_id in again.case_ids()}
+    assert asked == []  # every case kept, the one changed meanwhile too
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_workers_end_when_the_command_is_killed() -> None:
+    import signal
+    import time
+
+    script = (
+        "import time\n"
+        "from apcli.records.workers import in_workers\n"
+        "def work(case_id):\n"
+        "    time.sleep(60)\n"
+        "for _ in in_workers(work, [str(n) for n in range(10)], 2):\n"
+        "    pass\n"
+    )
+    command = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 30
+        while len(_children(command.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = _children(command.pid)
+        assert len(workers) == 2
+    finally:
+        command.send_signal(signal.SIGKILL)
+        command.wait()
+    deadline = time.monotonic() + 10
+    while _running(workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _running(workers) == []
+
+
+def _running(pids: list[int]) -> list[int]:
+    """Those of `pids` still running (an ended process not yet reaped is a zombie: state Z)."""
+    running = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            running.append(pid)
+    return running

@@ -325,7 +325,7 @@ class Index:
         results = results or self.results(kind)
         every = case_ids or self.records.case_ids()
         missing = [case_id for case_id in every if not results.holds(case_id, today)]
-        waiting, worked = set(missing), self._worked(missing, compute, today, ahead)
+        waiting, worked = set(missing), self._worked(missing, compute, today, ahead, results)
         for case_id in every:
             if case_id in waiting:
                 done, outcome = next(worked)
@@ -334,7 +334,7 @@ class Index:
                 yield case_id, kept
                 continue
             else:  # held, but its value could not be read back
-                outcome = self._work_out(case_id, compute, today, ahead)
+                outcome = self._work_out(case_id, compute, today, ahead, results)
             if not isinstance(outcome, list):
                 yield case_id, outcome
                 continue
@@ -345,15 +345,22 @@ class Index:
         self.save()
 
     def _worked(
-        self, case_ids: list[str], compute: Callable[[LoadedCase, dt.date], Any], today: dt.date, ahead: int
+        self,
+        case_ids: list[str],
+        compute: Callable[[LoadedCase, dt.date], Any],
+        today: dt.date,
+        ahead: int,
+        results: Results,
     ) -> Iterator[tuple[str, list[tuple[int, int, Any]] | ApError | BaseException]]:
         """Each case's pieces (or its error), in order: by workers where there are many (workers.py), the first
-        always here, so that what every case needs (the calendar, the providers) is read before they fork."""
+        always here, so that what every case needs (the calendar, the providers) is read before they fork.
+        Each case's files are looked at again just before it is worked out (a batch of them, for workers), so
+        that what is kept is of the files as they were then, not as they were when the command began."""
         from apcli.records.workers import in_workers, worker_count
 
         workers = worker_count(len(case_ids))
         for case_id in case_ids[:1] if workers else case_ids:
-            yield case_id, self._work_out(case_id, compute, today, ahead)
+            yield case_id, self._work_out(case_id, compute, today, ahead, results)
         if workers:
 
             def work(case_id: str) -> tuple[list[tuple[int, int, Any]], str, str] | None:  # in a worker
@@ -364,17 +371,27 @@ class Index:
                 finally:
                     self.records.forget(case_id)
 
-            for case_id, done in in_workers(work, case_ids[1:], workers):
+            def looked_at_again(batch: list[str]) -> None:
+                for case_id in batch:
+                    results.look_again(case_id)
+
+            for case_id, done in in_workers(work, case_ids[1:], workers, looked_at_again):
                 if done is None:
-                    yield case_id, self._work_out(case_id, compute, today, ahead)
+                    yield case_id, self._work_out(case_id, compute, today, ahead, results)
                     continue
                 pieces, text_sha, content = done
                 self.keep_content(case_id, text_sha, content)
                 yield case_id, pieces
 
     def _work_out(
-        self, case_id: str, compute: Callable[[LoadedCase, dt.date], Any], today: dt.date, ahead: int
+        self,
+        case_id: str,
+        compute: Callable[[LoadedCase, dt.date], Any],
+        today: dt.date,
+        ahead: int,
+        results: Results,
     ) -> list[tuple[int, int, Any]] | ApError | BaseException:
+        results.look_again(case_id)
         try:
             return worked_out(compute, self.records.load_case(case_id), today, ahead)
         except (ApError, *UNREADABLE) as error:
@@ -505,9 +522,14 @@ class Results:
         self._next: tuple[str, int, str] | None = None
         self._day: int | None = None  # the day the values are read in order for
 
+    def look_again(self, case_id: str) -> None:
+        """Note the case's files as they are now: what is worked out next is of them (`put`, `again`)."""
+        self.states[case_id] = self.index.state(case_id) if self.usable else None
+
     def holds(self, case_id: str, today: dt.date) -> bool:
         """Whether a result is kept for the case's files as they are, holding on `today` (`get` reads it)."""
-        state = self.states[case_id] = self.index.state(case_id) if self.usable else None
+        self.look_again(case_id)
+        state = self.states[case_id]
         day = today.toordinal()
         row = next((row for row in self.rows.get(case_id, ()) if row[2] <= day <= row[3]), None)
         holding = state is not None and row is not None and (row[0], row[1]) == (state.sha, state.marks_sha)

@@ -15,6 +15,7 @@ lines are never all held at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -25,6 +26,7 @@ AT_LEAST = 200  # fewer cases are worked out sooner by the command alone than by
 MOST = 8
 BATCH = 512  # cases handed to the workers at once: what is held back, at most, while the command writes
 CHUNK = 8  # cases a worker takes at a time
+_PR_SET_PDEATHSIG = 1  # Linux's prctl: the signal a process gets when its parent ends
 
 # What a worker sends back for a case (`work`'s answer): its result's pieces, the sha256 of its file's text and
 # its validated content (for the index), or None where the command must work it out itself.
@@ -50,9 +52,12 @@ def worker_count(cases: int) -> int:
     return count
 
 
-def in_workers(work: Work, case_ids: list[str], workers: int) -> Iterator[tuple[str, Done]]:
-    """`work(case)` for each case, by `workers` forked processes, in the order of `case_ids`. If a worker dies
-    (killed, out of memory), the cases not yet answered are answered None: the command works them out."""
+def in_workers(
+    work: Work, case_ids: list[str], workers: int, before: Callable[[list[str]], None] | None = None
+) -> Iterator[tuple[str, Done]]:
+    """`work(case)` for each case, by `workers` forked processes, in the order of `case_ids`; `before(cases)`
+    is called here before each batch is handed out. If a worker dies (killed, out of memory), the cases not
+    yet answered are answered None: the command works them out."""
     import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -63,11 +68,18 @@ def in_workers(work: Work, case_ids: list[str], workers: int) -> Iterator[tuple[
     # What the command holds is frozen out of the garbage collector's sight: a worker's collections would
     # otherwise touch every object it inherited, copying the command's memory page by page.
     gc.freeze()
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=_quiet, initargs=(os.getpid(),)
+    )
     answered = 0
     try:
+        with _interrupts_held():
+            pool.submit(int)  # forks every worker now (and none later), each born with Ctrl-C held back
         for start in range(0, len(case_ids), BATCH):
-            for answer in pool.map(_work_out, case_ids[start : start + BATCH], chunksize=CHUNK):
+            batch = case_ids[start : start + BATCH]
+            if before is not None:
+                before(batch)
+            for answer in pool.map(_work_out, batch, chunksize=CHUNK):
                 yield answer
                 answered += 1
     except BrokenProcessPool:
@@ -78,11 +90,33 @@ def in_workers(work: Work, case_ids: list[str], workers: int) -> Iterator[tuple[
         gc.unfreeze()
 
 
-def _quiet() -> None:
-    """A worker leaves Ctrl-C to the command, which stops the workers and says so once."""
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C held back (not lost: it arrives after) while the workers are forked, so that none is stopped
+    between its fork and `_quiet`, as one was, leaving processes that never ended."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _quiet(command: int) -> None:
+    """In a worker: Ctrl-C is left to the command, which stops the workers and says so once; what a worker
+    would print goes nowhere (a case it cannot work out, the command works out and reports); and it ends when
+    the command does, even killed (else it would wait for ever to send back an answer no one reads)."""
+    import ctypes
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C held back since the fork is dropped with it
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != command:  # the command ended before that was asked
+        os._exit(0)
 
 
 def _work_out(case_id: str) -> tuple[str, Done]:
