@@ -112,8 +112,25 @@ class Person:
     def click_link(self, words: str) -> None:
         from selenium.webdriver.common.by import By
 
-        self.driver.find_element(By.LINK_TEXT, words).click()
+        self._to_next_page(self.driver.find_element(By.LINK_TEXT, words))
         self.check_page()
+
+    def _to_next_page(self, element: Any) -> None:
+        """Click `element` and wait for the page it leads to: a click returns before a form's answer has
+        replaced the page, and a check of the old page would find its marks gone from the new one."""
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def arrived(driver: Any) -> bool:
+            try:  # while the page is being replaced, Chromium may answer with an error: not there yet
+                script = "return window.apOldPage === undefined && document.readyState === 'complete'"
+                return bool(driver.execute_script(script))
+            except WebDriverException:
+                return False
+
+        self.driver.execute_script("window.apOldPage = true")
+        element.click()
+        WebDriverWait(self.driver, 30).until(arrived)
 
     def fill(self, **values: str) -> None:
         """Each field by its name (`agreement_signed` for the field of `--agreement-signed`)."""
@@ -137,7 +154,7 @@ class Person:
     def press(self, words: str) -> None:
         from selenium.webdriver.common.by import By
 
-        self.driver.find_element(By.XPATH, f"//button[normalize-space()='{words}']").click()
+        self._to_next_page(self.driver.find_element(By.XPATH, f"//button[normalize-space()='{words}']"))
         self.check_page()
 
     def text(self) -> str:
@@ -280,14 +297,17 @@ def test_a_new_pupil_from_referral_to_notice_an_upload_and_the_report_by_clickin
     while chrome.execute_script("return document.activeElement.tagName") != "BUTTON":
         ActionChains(chrome).send_keys(Keys.TAB).perform()
     ActionChains(chrome).send_keys(Keys.ENTER).perform()
-    assert f"/case/{LEO}" in chrome.current_url and "contact" in person.text().lower()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(chrome, 30).until(lambda driver: f"/case/{LEO}" in driver.current_url)
+    assert "contact" in person.text().lower()
     assert "Weekly call: all well" in (demo / "cases" / f"{LEO}.yaml").read_text()
 
     person.click_link("Report")
     from selenium.webdriver.support.ui import Select
 
     Select(person.find("#term")).select_by_visible_text("Autumn 2026")
-    person.find("button.primary").click()
+    person._to_next_page(person.find("button.primary"))
     assert chrome.find_elements("css selector", 'svg[data-chart="attendance"]')
     assert "Ada Lark" in chrome.find_element("tag name", "body").text or "Leo Hartley" in chrome.page_source
 
