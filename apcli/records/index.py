@@ -376,7 +376,9 @@ class Index:
                     results.look_again(case_id)
 
             for case_id, done in in_workers(work, case_ids[1:], workers, looked_at_again):
-                if done is None:
+                state = results.states.get(case_id)
+                if done is None or (state is not None and not self.unchanged(case_id, state)):
+                    # not worked out, or its files changed after its batch was looked at: here, as they are now
                     yield case_id, self._work_out(case_id, compute, today, ahead, results)
                     continue
                 pieces, text_sha, content = done

@@ -85,15 +85,17 @@ def in_workers(
     except BrokenProcessPool:
         yield from ((case_id, None) for case_id in case_ids[answered:])
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # a second Ctrl-C during the shutdown would cut it short, leaving workers never told to stop
+        with _interrupts_held():
+            pool.shutdown(wait=True, cancel_futures=True)
         _work = None
         gc.unfreeze()
 
 
 @contextlib.contextmanager
 def _interrupts_held() -> Iterator[None]:
-    """Ctrl-C held back (not lost: it arrives after) while the workers are forked, so that none is stopped
-    between its fork and `_quiet`, as one was, leaving processes that never ended."""
+    """Ctrl-C held back (not lost: it arrives after): while the workers are forked, so that none is stopped
+    between its fork and `_quiet`, as one was, leaving processes that never ended; and while they are stopped."""
     import signal
 
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
