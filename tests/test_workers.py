@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -219,3 +220,45 @@ def _running(pids: list[int]) -> list[int]:
         if state != "Z":
             running.append(pid)
     return running
+
+
+SAVED_MEANWHILE = """
+import datetime as dt, json, sys
+from pathlib import Path
+from apcli.records import index
+from apcli.records.store import Records
+
+root, target, edit = Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "edit"
+looked, looks = index.Results.look_again, []
+
+def look_again(self, case_id):  # the case is saved just after its batch is looked at, before a worker reads it
+    looked(self, case_id)
+    looks.extend([case_id] if case_id == target else [])
+    if edit and looks == [target, target]:  # the first look is `holds`, the second its batch's
+        with open(root / "cases" / f"{case_id}.yaml", "a", encoding="utf-8") as file:
+            file.write("# saved meanwhile\\n")
+
+index.Results.look_again = look_again
+worked = []
+
+def compute(loaded, day):
+    worked.append(loaded.id)
+    return loaded.text.count("saved meanwhile")
+
+answers = dict(Records.open(root).index.each("test", dt.date(2027, 3, 1), compute))
+print(json.dumps({"answer": answers[target], "worked": target in worked}))
+"""
+
+
+def test_a_case_saved_after_its_batch_was_looked_at_is_worked_out_as_saved_and_kept(demo: Path, tmp_path: Path) -> None:
+    folder = many_cases(demo)
+    target = sorted(path.stem for path in (folder / "cases").glob("*.yaml"))[5]  # a worker's, not the first
+    env = {**os.environ, "AP_WORKERS": "2", "AP_CACHE_DIR": str(tmp_path / "cache")}
+
+    def run(edit: bool) -> dict[str, object]:
+        argv = [sys.executable, "-c", SAVED_MEANWHILE, str(folder), target, "edit" if edit else "read"]
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=True)
+        return dict(json.loads(done.stdout))
+
+    assert run(edit=True)["answer"] == 1
+    assert run(edit=False) == {"answer": 1, "worked": False}  # kept for the file as saved, so served
