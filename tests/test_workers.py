@@ -262,3 +262,22 @@ def test_a_case_saved_after_its_batch_was_looked_at_is_worked_out_as_saved_and_k
 
     assert run(edit=True)["answer"] == 1
     assert run(edit=False) == {"answer": 1, "worked": False}  # kept for the file as saved, so served
+
+
+def test_where_no_worker_can_be_forked_the_command_works_every_case_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from apcli.records.workers import in_workers
+
+    fork, forked = os.fork, []
+
+    def one_fork_only() -> int:  # as fork(2)'s EAGAIN at a process limit, after one worker was made
+        if forked:
+            raise BlockingIOError("Resource temporarily unavailable")
+        forked.append(True)
+        return fork()
+
+    monkeypatch.setattr(os, "fork", one_fork_only)
+    ids = [f"AP-2026-{number:03d}" for number in range(10)]
+    assert list(in_workers(lambda case_id: ([(1, 2, case_id)], "sha", ""), ids, 2)) == [(c, None) for c in ids]
+    assert multiprocessing.active_children() == []  # the one worker made is gone

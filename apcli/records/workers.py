@@ -73,8 +73,15 @@ def in_workers(
     )
     answered = 0
     try:
-        with _interrupts_held():
-            pool.submit(int)  # forks every worker now (and none later), each born with Ctrl-C held back
+        try:
+            with _interrupts_held():
+                pool.submit(int)  # forks every worker now (and none later), each born with Ctrl-C held back
+        except OSError:  # no process can be made now (a limit, memory): the command works every case out
+            for started in multiprocessing.active_children():  # any worker forked before the one that failed
+                started.kill()
+                started.join(5)
+            yield from ((case_id, None) for case_id in case_ids)
+            return
         for start in range(0, len(case_ids), BATCH):
             batch = case_ids[start : start + BATCH]
             if before is not None:
