@@ -7,6 +7,7 @@ commands that need them, so that `ap --help` starts fast.
 from __future__ import annotations
 
 import copy
+import gc
 import sys
 
 import typer
@@ -31,7 +32,17 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
+    collect_less_often()
     only(command_of(sys.argv[1:]))(prog_name="ap")
+
+
+def collect_less_often() -> None:
+    """Run Python's cycle collector after 200,000 new objects rather than 700 (mypy does the same). A run over
+    thousands of cases makes millions of small objects that hold no cycles (a result's items, a table's rows):
+    with the default the collector went through all of them again and again, a fifth of a `review due` served
+    from the index at 20,000 cases, growing faster than the cases. Memory that cycles hold is still freed, at
+    most 200,000 objects later; `ap serve` (a long run) keeps the same settings."""
+    gc.set_threshold(200_000, 30, 30)
 
 
 def only(name: str | None) -> typer.Typer:
