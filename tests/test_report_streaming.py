@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from apcli.errors import BusyError
 from apcli.model.attendance import Summary
@@ -22,6 +24,7 @@ from apcli.reports.money import (
     PupilLine,
     Tally,
     Totals,
+    Widest,
     build_report,
     choose_period,
     pupil_line,
@@ -136,6 +139,15 @@ def test_a_table_given_its_widths_prints_as_one_given_its_rows(capsys: pytest.Ca
         "------------  ----------------  -",
     ]
     assert len(whole.splitlines()) == 3 + len(rows)
+
+
+@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=3)), max_size=2600))
+def test_the_widest_cells_measured_in_batches_are_each_columns_widest(rows: list[tuple[str, str]]) -> None:
+    """Up to 2,600 rows: across the thousand-row batches, and none at all (the widths stay 0)."""
+    widest = Widest(2)
+    for row in rows:
+        widest.add(row)
+    assert widest.widths() == [max((len(row[n]) for row in rows), default=0) for n in (0, 1)]
 
 
 def test_a_line_moved_on_to_a_later_day_is_the_line_worked_out_for_that_day(demo: Path) -> None:
