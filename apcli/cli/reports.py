@@ -142,6 +142,7 @@ def _print(built: Report) -> None:
         PUPIL_HEADINGS,
         TARGET_HEADINGS,
         TOTALS_MONEY_HEADINGS,
+        for_tables,
         percent_text,
         pupil_cells,
         statutory_text,
@@ -159,7 +160,7 @@ def _print(built: Report) -> None:
 
     def rows() -> Iterator[tuple[str, ...]]:
         """The pupils' rows, as the lines are read back (money.Lines), noting their targets and lapses."""
-        for p in built.pupils:
+        for p in for_tables(built.pupils):
             cells = [target_cells(p.case, t) for t in p.targets]
             targets.extend(map(target_line, cells) if plain else cells)
             lapses.extend((p.case, str(week), why) for week, why in p.contact_lapses)

@@ -20,7 +20,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from apcli.errors import UsageError
 from apcli.model.attendance import Summary, attending_days, expected_sessions, last_day, placement_on, summarise
@@ -536,18 +536,24 @@ class Lines(Collection["PupilLine"]):
     targets', the lapses'): read back one at a time from ap's index, so that a report of 20,000 pupils never
     holds them all (`Results.again`)."""
 
-    def __init__(self, count: int, read: Callable[[], Iterator[PupilLine]]) -> None:
+    def __init__(self, count: int, read: Callable[[Detail], Iterator[PupilLine]]) -> None:
         self.count = count
         self.read = read
 
     def __iter__(self) -> Iterator[PupilLine]:
-        return self.read()
+        return self.read("all")
 
     def __len__(self) -> int:
         return self.count
 
     def __contains__(self, line: object) -> bool:
         return any(line == mine for mine in self)
+
+
+def for_tables(pupils: Collection[PupilLine]) -> Iterable[PupilLine]:
+    """The lines as the text report's tables show them: read back without their weeks and their targets'
+    measures (a sixth of its second run), where they are read back; as they are where they are held."""
+    return pupils.read("tables") if isinstance(pupils, Lines) else pupils
 
 
 @dataclass
@@ -586,7 +592,7 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
         ids.append(case_id)
         if results.states.get(case_id) is None:
             held[case_id] = kept
-        line = line_from_kept(kept, today, figures_only=True)
+        line = line_from_kept(kept, today, "figures")
         widths.add(pupil_cells(line))
         for target in kept["targets"]:
             target_widths.add(target_cells(line.case, TargetLine(**target, measures=[])))
@@ -595,9 +601,10 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
             by_provider.setdefault(part.provider, Tally()).add(part)
             names[part.provider] = part.provider_name
 
-    def read() -> Iterator[PupilLine]:
+    def read(detail: Detail) -> Iterator[PupilLine]:
         for case_id in ids:
-            yield line_from_kept(held[case_id] if case_id in held else results.again(case_id, today, compute), today)
+            kept = held[case_id] if case_id in held else results.again(case_id, today, compute)
+            yield line_from_kept(kept, today, detail)
 
     return Report(
         name,
@@ -635,9 +642,13 @@ class Widest:
             self._rows.clear()
 
 
-# What no total sums and no column width needs: kept as one JSON text inside the line's, so that the pass that
-# sums the totals does not decode it (the targets' measures, the weeks: most of a line).
-_DETAILS = ("weekly", "contact_lapses")
+# What no total sums, no column width needs and the text report does not show: kept as one JSON text inside
+# the line's, decoded only where it is wanted (the weeks and the targets' measures: most of a line).
+_DETAILS = ("weekly",)
+# How much of a kept line is read back: "figures", what the totals sum (no targets, weeks or lapses: half the
+# cost of reading it); "tables", what the text report shows (the targets without their measures, the lapses;
+# no weeks); "all", the whole line.
+Detail = Literal["figures", "tables", "all"]
 
 
 def kept_line(line: PupilLine) -> dict[str, Any]:
@@ -662,15 +673,14 @@ def _kept(value: Any) -> Any:
     return value
 
 
-def line_from_kept(data: dict[str, Any], day: dt.date | None = None, figures_only: bool = False) -> PupilLine:
-    """A pupil's line read back from the index: the exact line `kept_line` was given, moved on to `day` where
-    given (`moved_on`; `figures_only`: without its targets, weeks and lapses, which no total sums: half the cost
-    of reading it)."""
-    line = _from_kept(data, figures_only)
+def line_from_kept(data: dict[str, Any], day: dt.date | None = None, detail: Detail = "all") -> PupilLine:
+    """A pupil's line read back from the index: the exact line `kept_line` was given (all of it, or the part
+    `detail` names), moved on to `day` where given (`moved_on`)."""
+    line = _from_kept(data, detail)
     return line if day is None else moved_on(line, day)
 
 
-def _from_kept(data: dict[str, Any], figures_only: bool) -> PupilLine:
+def _from_kept(data: dict[str, Any], detail: Detail) -> PupilLine:
     day, money = dt.date.fromisoformat, _decimal_or_none
     fields = dict(data)
     details = fields.pop("details")
@@ -681,10 +691,14 @@ def _from_kept(data: dict[str, Any], figures_only: bool) -> PupilLine:
         statutory=Summary(**data["statutory"]),
         cost=money(data["cost"]),
         cost_by_rate=money(data["cost_by_rate"]),
-        parts=[_from_kept(part, figures_only) for part in data["parts"]],
+        parts=[_from_kept(part, detail) for part in data["parts"]],
     )
-    if figures_only:
+    if detail == "figures":
         fields.update(targets=[], weekly=[], contact_lapses=[])
+        return PupilLine(**fields)
+    fields["contact_lapses"] = [(day(week), why) for week, why in data["contact_lapses"]]
+    if detail == "tables":
+        fields.update(targets=[TargetLine(**t, measures=[]) for t in data["targets"]], weekly=[])
         return PupilLine(**fields)
     more = json.loads(details)
     fields.update(
@@ -693,7 +707,6 @@ def _from_kept(data: dict[str, Any], figures_only: bool) -> PupilLine:
             for t, measures in zip(data["targets"], more["measures"], strict=True)
         ],
         weekly=[(day(monday), percent) for monday, percent in more["weekly"]],
-        contact_lapses=[(day(week), why) for week, why in more["contact_lapses"]],
     )
     return PupilLine(**fields)
 
