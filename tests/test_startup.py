@@ -69,3 +69,11 @@ def test_a_review_served_from_the_index_imports_no_rules_yaml_or_rich(demo: Path
     assert first.stdout == again.stdout
     assert "apcli.policy.rules" in first.stderr  # worked out: the rules were run
     assert again.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_the_command_collects_cycles_less_often_but_still_collects_them(demo: Path) -> None:
+    """As `ap` runs a command (apcli.cli.app.main): Python's cycle collector on, run after 200,000 new objects."""
+    shown = "import gc; print(gc.isenabled(), gc.get_threshold(), file=sys.stderr)"
+    ran = run_main(demo, "--records", str(demo), "list", "--today", TODAY, extra=shown)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stderr.strip().splitlines()[-1] == "True (200000, 30, 30)"
