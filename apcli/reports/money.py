@@ -531,6 +531,12 @@ class Tally:
         )
 
 
+# How much of a kept line is read back: "figures", what the totals sum (no targets, weeks or lapses: half the
+# cost of reading it); "tables", what the text report shows (the targets without their measures, the lapses;
+# no weeks); "all", the whole line.
+Detail = Literal["figures", "tables", "all"]
+
+
 class Lines(Collection["PupilLine"]):
     """A report's pupils' lines, given again each time they are gone through (the pupils' table, the
     targets', the lapses'): read back one at a time from ap's index, so that a report of 20,000 pupils never
@@ -620,7 +626,7 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
 
 class Widest:
     """The widest cell of each column of the rows added, measured a thousand rows at a time (by `zip` and `map`,
-    which run in C: row by row in Python was a seventh of a report's second run), never holding more."""
+    which run in C: row by row in Python was an eighth of a report's second run), never holding more."""
 
     def __init__(self, columns: int) -> None:
         self._widths = [0] * columns
@@ -645,10 +651,6 @@ class Widest:
 # What no total sums, no column width needs and the text report does not show: kept as one JSON text inside
 # the line's, decoded only where it is wanted (the weeks and the targets' measures: most of a line).
 _DETAILS = ("weekly",)
-# How much of a kept line is read back: "figures", what the totals sum (no targets, weeks or lapses: half the
-# cost of reading it); "tables", what the text report shows (the targets without their measures, the lapses;
-# no weeks); "all", the whole line.
-Detail = Literal["figures", "tables", "all"]
 
 
 def kept_line(line: PupilLine) -> dict[str, Any]:
