@@ -141,9 +141,11 @@ def test_a_table_given_its_widths_prints_as_one_given_its_rows(capsys: pytest.Ca
     assert len(whole.splitlines()) == 3 + len(rows)
 
 
-@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=3)), max_size=2600))
-def test_the_widest_cells_measured_in_batches_are_each_columns_widest(rows: list[tuple[str, str]]) -> None:
-    """Up to 2,600 rows: across the thousand-row batches, and none at all (the widths stay 0)."""
+@given(st.lists(st.tuples(st.text(max_size=12), st.text(max_size=3)), min_size=1, max_size=30), st.integers(0, 2600))
+def test_the_widest_cells_measured_in_batches_are_each_columns_widest(some: list[tuple[str, str]], count: int) -> None:
+    """Up to 2,600 rows (`some`, over and over): across the thousand-row batches, and none at all (the widths
+    stay 0)."""
+    rows = (some * (count // len(some) + 1))[:count]
     widest = Widest(2)
     for row in rows:
         widest.add(row)

@@ -71,9 +71,15 @@ def test_a_review_served_from_the_index_imports_no_rules_yaml_or_rich(demo: Path
     assert again.stderr.strip().splitlines()[-1] == "[]"
 
 
-def test_the_command_collects_cycles_less_often_but_still_collects_them(demo: Path) -> None:
-    """As `ap` runs a command (apcli.cli.app.main): Python's cycle collector on, run after 200,000 new objects."""
+def test_a_command_collects_cycles_less_often_and_the_web_view_as_python_does(demo: Path) -> None:
+    """As `ap` runs a command (apcli.cli.app.main): Python's cycle collector on, run after 200,000 new objects;
+    `ap serve`, which runs for hours, keeps Python's own settings (its requests' cycles are freed as it goes)."""
+    import gc
+
     shown = "import gc; print(gc.isenabled(), gc.get_threshold(), file=sys.stderr)"
     ran = run_main(demo, "--records", str(demo), "list", "--today", TODAY, extra=shown)
     assert ran.returncode == 0, ran.stderr
     assert ran.stderr.strip().splitlines()[-1] == "True (200000, 30, 30)"
+    served = run_main(demo, "--records", str(demo), "serve", "--help", extra=shown)
+    assert served.returncode == 0, served.stderr
+    assert served.stderr.strip().splitlines()[-1] == f"True {gc.get_threshold()}"

@@ -32,16 +32,20 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    collect_less_often()
-    only(command_of(sys.argv[1:]))(prog_name="ap")
+    command = command_of(sys.argv[1:])
+    if command != "serve":
+        collect_less_often()
+    only(command)(prog_name="ap")
 
 
 def collect_less_often() -> None:
-    """Run Python's cycle collector after 200,000 new objects rather than 700 (mypy does the same). A run over
+    """For a command that runs and ends: Python's cycle collector run once 200,000 more objects are made than
+    freed, rather than 700 (mypy does the same), and its older generations less often still. A run over
     thousands of cases makes millions of small objects that hold no cycles (a result's items, a table's rows):
     with the default the collector went through all of them again and again, a fifth of a `review due` served
-    from the index at 20,000 cases, growing faster than the cases. Memory that cycles hold is still freed, at
-    most 200,000 objects later; `ap serve` (a long run) keeps the same settings."""
+    from the index at 20,000 cases, growing faster than the cases. Not for `ap serve`, which runs for hours:
+    what its requests leave in cycles (each one's records and index connection) must be freed as it goes, or
+    open files and memory pile up."""
     gc.set_threshold(200_000, 30, 30)
 
 

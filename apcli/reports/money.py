@@ -655,7 +655,7 @@ _DETAILS = ("weekly",)
 
 def kept_line(line: PupilLine) -> dict[str, Any]:
     """A pupil's line as the index keeps it (JSON): dates as ISO text, money as decimal text; its details (the
-    weeks, the lapses and the targets' measures) as JSON text of their own."""
+    weeks and the targets' measures) as JSON text of their own."""
     kept = {name: _kept(getattr(line, name)) for name in _LINE_FIELDS if name not in _DETAILS}
     details = {name: _kept(getattr(line, name)) for name in _DETAILS}
     details["measures"] = [target.pop("measures") for target in kept["targets"]]
