@@ -82,18 +82,16 @@ def test_every_pupils_report_line_read_back_from_the_index_is_the_line(demo: Pat
             assert line_from_kept(json.loads(json.dumps(kept_line(line)))) == line, line.case
 
 
-def test_a_line_read_back_for_the_tables_or_the_totals_is_the_line_with_less(demo: Path) -> None:
-    """Read back for "tables": the line without its weeks and its targets' measures (which the text report does not show),
-    its lapses kept; "figures": without targets, weeks or lapses; each for its parts too."""
+def test_a_line_read_back_for_the_tables_is_the_line_without_its_weeks_and_measures(demo: Path) -> None:
+    """Read back for "tables" (the totals and the text report): the line without its weeks and its targets'
+    measures, its lapses kept; for its parts too."""
     from dataclasses import replace
 
-    from apcli.reports.money import Detail, PupilLine, choose_period, kept_line, line_from_kept, pupil_line
+    from apcli.reports.money import PupilLine, choose_period, kept_line, line_from_kept, pupil_line
 
-    def less(line: PupilLine, detail: Detail) -> PupilLine:
-        parts = [less(part, detail) for part in line.parts]
-        if detail == "figures":
-            return replace(line, targets=[], weekly=[], contact_lapses=[], parts=parts)
-        return replace(line, targets=[replace(t, measures=[]) for t in line.targets], weekly=[], parts=parts)
+    def less(line: PupilLine) -> PupilLine:
+        targets = [replace(t, measures=[]) for t in line.targets]
+        return replace(line, targets=targets, weekly=[], parts=[less(part) for part in line.parts])
 
     records = Records.open(demo)
     day = dt.date(2027, 3, 1)
@@ -104,9 +102,7 @@ def test_a_line_read_back_for_the_tables_or_the_totals_is_the_line_with_less(dem
     assert any(line.targets and line.weekly for line in lines) and any(line.parts for line in lines)
     for line in [*lines, lapsed]:
         kept = json.loads(json.dumps(kept_line(line)))
-        details: tuple[Detail, ...] = ("tables", "figures")
-        for detail in details:
-            assert line_from_kept(kept, detail=detail) == less(line, detail), (line.case, detail)
+        assert line_from_kept(kept, detail="tables") == less(line), line.case
 
 
 def test_a_second_run_from_the_index_says_exactly_what_the_first_did(demo: Path) -> None:

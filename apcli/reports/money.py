@@ -531,10 +531,9 @@ class Tally:
         )
 
 
-# How much of a kept line is read back: "figures", what the totals sum (no targets, weeks or lapses: half the
-# cost of reading it); "tables", what the text report shows (the targets without their measures, the lapses;
-# no weeks); "all", the whole line.
-Detail = Literal["figures", "tables", "all"]
+# How much of a kept line is read back: "tables", all but its details (`_DETAILS`, the targets' measures): what
+# the totals sum and the text report shows; "all", the whole line.
+Detail = Literal["tables", "all"]
 
 
 class Lines(Collection["PupilLine"]):
@@ -598,10 +597,10 @@ def build_report(records: Records, period: Period, today: dt.date) -> Report:
         ids.append(case_id)
         if results.states.get(case_id) is None:
             held[case_id] = kept
-        line = line_from_kept(kept, today, "figures")
+        line = line_from_kept(kept, today, "tables")
         widths.add(pupil_cells(line))
-        for target in kept["targets"]:
-            target_widths.add(target_cells(line.case, TargetLine(**target, measures=[])))
+        for target in line.targets:
+            target_widths.add(target_cells(line.case, target))
         school.add(line)
         for part in line.parts:
             by_provider.setdefault(part.provider, Tally()).add(part)
@@ -648,8 +647,8 @@ class Widest:
             self._rows.clear()
 
 
-# What no total sums, no column width needs and the text report does not show: kept as one JSON text inside
-# the line's, decoded only where it is wanted (the weeks and the targets' measures: most of a line).
+# What no total sums, no column width needs and the text report does not show, with the targets' measures: kept
+# as one JSON text inside the line's, decoded only for the whole line (most of a line).
 _DETAILS = ("weekly",)
 
 
@@ -695,9 +694,6 @@ def _from_kept(data: dict[str, Any], detail: Detail) -> PupilLine:
         cost_by_rate=money(data["cost_by_rate"]),
         parts=[_from_kept(part, detail) for part in data["parts"]],
     )
-    if detail == "figures":
-        fields.update(targets=[], weekly=[], contact_lapses=[])
-        return PupilLine(**fields)
     fields["contact_lapses"] = [(day(week), why) for week, why in data["contact_lapses"]]
     if detail == "tables":
         fields.update(targets=[TargetLine(**t, measures=[]) for t in data["targets"]], weekly=[])
