@@ -101,6 +101,38 @@ def test_a_command_waits_for_a_lock_then_says_who_holds_it(demo: Path) -> None:
         holder.kill()
 
 
+def test_a_command_waiting_on_one_of_several_locks_says_who_holds_them(demo: Path) -> None:
+    """An import holds its cases' locks under one note listing them; the waiting user is told its holder, not
+    an older note's (a command killed while holding the case left its note behind)."""
+    (demo / ".locks").mkdir(exist_ok=True)
+    (demo / ".locks" / "AP-2026-001.owner").write_text("process 1 on another machine, since 09:00:00")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from apcli.records.store import Records\n"
+            "with Records.open(Path(sys.argv[1])).locks(['AP-2026-003', 'AP-2026-001']):\n"
+            "    print('held', flush=True); time.sleep(60)",
+            str(demo),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert not (demo / ".locks" / "AP-2026-001.owner").exists()  # its holder holds nothing: removed
+        waiting = start(
+            demo, "contact", "AP-2026-001", "--date", "2026-11-26", "--with", "S", "--summary", "x",
+            env={"AP_LOCK_TIMEOUT": "1"},
+        )  # fmt: skip
+        code, error = finish([waiting])[0]
+        assert code == 4 and f"process {holder.pid}" in error and "another machine" not in error
+        assert "is changing AP-2026-001" in error and "AP-2026-001.lock" in error
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_a_bad_lock_timeout_is_a_usage_error(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AP_LOCK_TIMEOUT", "soon")
     result = invoke(demo, "contact", "AP-2026-001", "--date", "2026-11-26", "--with", "S", "--summary", "x")

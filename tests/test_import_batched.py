@@ -106,6 +106,50 @@ def test_a_lock_owner_note_is_made_in_one_write_without_a_rename_or_an_fsync(
     assert elsewhere.read_text() == "not ap's"
 
 
+def test_several_locks_are_held_under_one_note_that_lists_them(demo: Path) -> None:
+    from apcli.records.store import Records
+
+    records = Records.open(demo)
+    locks = demo / ".locks"
+    locks.mkdir(exist_ok=True)
+    (locks / "0123456789abcdef.owners").write_text("process 1 on another machine, since 09:00:00\nAP-2026-006")
+    (locks / "fedcba9876543210.owners").write_text("process 2 on another machine, since 09:00:00\nAP-2026-002")
+    with records.locks(["AP-2026-010", "AP-2026-001", "AP-2026-006", "AP-2026-001"]):
+        notes = sorted(path.name for path in locks.iterdir() if path.suffix in (".owner", ".owners"))
+        # the killed command's note naming a case held here is gone; one naming another case is not
+        assert len(notes) == 2 and "fedcba9876543210.owners" in notes and "0123456789abcdef.owners" not in notes
+        (mine,) = (locks / name for name in notes if name != "fedcba9876543210.owners")
+        who, *names = mine.read_text().split("\n")
+        assert who.startswith(f"process {os.getpid()} on ") and names == ["AP-2026-001", "AP-2026-006", "AP-2026-010"]
+        assert stat.S_IMODE(mine.stat().st_mode) == 0o600
+        assert {path.name for path in locks.glob("*.lock")} >= {f"{name}.lock" for name in names}
+    assert not mine.exists() and (locks / "fedcba9876543210.owners").exists()
+    with records.locks([]):  # nothing to hold: no note
+        assert [path.name for path in locks.glob("*.owner*")] == ["fedcba9876543210.owners"]
+
+
+def test_an_import_makes_one_lock_note_for_all_its_cases(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from apcli.records.store import Records
+    from apcli.setup.demo import place_pupils
+    from tests.conftest import invoke
+    from tests.factory import full_register
+
+    made: list[str] = []
+    real = Guard.write_note
+
+    def write_note(self: Guard, path: Path | str, text: str) -> Path:
+        made.append(Path(path).name)
+        return real(self, path, text)
+
+    monkeypatch.setattr(Guard, "write_note", write_note)
+    ids = place_pupils(Records.open(demo), 3, dt.date(2026, 9, 2), dt.date(2027, 7, 19))
+    register = full_register(demo, ids, dt.date(2026, 9, 7), dt.date(2026, 9, 11), demo.parent / "register.csv")
+    result = invoke(demo, "attendance", "import", str(register), today="2026-11-27")
+    assert result.exit_code == 0, result.output
+    assert len(made) == 1 and made[0].endswith(".owners")  # one note, not one a case
+    assert not list((demo / ".locks").glob("*.owner*"))
+
+
 def _old_cell_text(value: Any) -> str:
     """registers._cell_text as it was before issue 18."""
     return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()

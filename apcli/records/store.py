@@ -459,37 +459,81 @@ class Records:
 
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:
-        """Hold the lock `name` (a case id, or `new-case`) for the duration of the block.
+        """Hold the lock `name` (a case id, or `new-case`) for the duration of the block (see `locks`)."""
+        with self.locks([name]):
+            yield
 
-        The lock is the operating system's (filelock), so it is freed when its holder exits or is
-        killed: a dead `ap` never blocks the next one. Beside it, `NAME.owner` says who holds it
-        (process, machine, time; nothing about the pupil), for the message a waiting user sees.
+    @contextlib.contextmanager
+    def locks(self, names: Iterable[str]) -> Iterator[None]:
+        """Hold every lock in `names` for the duration of the block, taken in sorted order (two commands that
+        each take several never wait on each other).
+
+        A lock is the operating system's (filelock), so it is freed when its holder exits or is killed: a dead
+        `ap` never blocks the next one. Beside the locks, one note says who holds them (process, machine, time;
+        nothing about the pupil), for the message a waiting user sees: `NAME.owner` for one lock, and for several
+        one `TOKEN.owners` that lists them (an import of 200 pupils makes one note, not 200: making a file costs
+        a slow disk up to a millisecond).
         """
         from filelock import Timeout
 
-        folder = self.root / LOCKS_DIR
+        wanted = sorted(set(names))
         timeout = lock_timeout()
-        owner = folder / f"{name}.owner"
-        try:
-            with self.guard.lock_file(folder / f"{name}.lock", timeout):
-                self.guard.write_note(  # only for a waiting user's message while the lock is held
-                    owner, f"process {os.getpid()} on {platform.node()}, since {time.strftime('%H:%M:%S')}"
-                )
+        with contextlib.ExitStack() as held:
+            for name in wanted:
                 try:
-                    yield
-                finally:
-                    self.guard.remove(owner)
-        except Timeout:
+                    held.enter_context(self.guard.lock_file(self._lock_path(name, ".lock"), timeout))
+                except Timeout:
+                    raise self._busy(name, timeout) from None
+            note = self._note_holder(wanted) if wanted else None
             try:
-                holder = self.guard.read(owner, limit=200).decode("utf-8", errors="replace") or "unknown"
-            except ApError:
-                holder = "unknown"
-            raise BusyError(
-                f"Another ap command ({printable(holder)}) is changing {name}; waited {timeout:g} seconds. "
-                "Wait for it to finish and run this again. A lock is freed when its command ends, even if it "
-                f"crashed; only on a network drive can one outlive it: if no ap command is running anywhere, "
-                f"delete {self.shown(folder / f'{name}.lock')}."
-            ) from None
+                yield
+            finally:
+                if note is not None:
+                    self.guard.remove(note)
+
+    def _lock_path(self, name: str, suffix: str) -> Path:
+        return self.root / LOCKS_DIR / f"{name}{suffix}"
+
+    def _note_holder(self, names: list[str]) -> Path:
+        """Write the note saying who holds the locks `names` (all of them held): made in one write (`write_note`)."""
+        who = f"process {os.getpid()} on {platform.node()}, since {time.strftime('%H:%M:%S')}"
+        if len(names) == 1:
+            return self.guard.write_note(self._lock_path(names[0], ".owner"), who)
+        import secrets
+
+        held = set(names)
+        for name in self.guard.names(self.root / LOCKS_DIR):
+            stem, _, suffix = name.rpartition(".")
+            # A note naming a lock now held here was left by a command that was killed: its holder holds nothing.
+            if (suffix == "owner" and stem in held) or (suffix == "owners" and held & self._listed(name)[1]):
+                self.guard.remove(self.root / LOCKS_DIR / name)
+        return self.guard.write_note(self._lock_path(secrets.token_hex(8), ".owners"), "\n".join([who, *names]))
+
+    def _listed(self, note: str) -> tuple[str, set[str]]:
+        """A holder's note: who (its first line), and the locks it names (one, or a `.owners` note's list)."""
+        try:
+            lines = self.guard.read(self.root / LOCKS_DIR / note, limit=1_000_000).decode("utf-8", "replace")
+        except ApError:
+            return "", set()
+        who, *listed = lines.split("\n")
+        return who, set(listed) if note.endswith(".owners") else {note.removesuffix(".owner")}
+
+    def _busy(self, name: str, timeout: float) -> BusyError:
+        """The waiting user's message: who holds `name`, from the newest note that names it."""
+        holder, newest = "unknown", -1
+        with contextlib.suppress(ApError, OSError):
+            for note in self.guard.names(self.root / LOCKS_DIR):
+                if note == f"{name}.owner" or note.endswith(".owners"):
+                    made = os.lstat(self.guard.check(self.root / LOCKS_DIR / note)).st_mtime_ns
+                    who, listed = self._listed(note)
+                    if name in listed and who and made > newest:
+                        holder, newest = who, made
+        return BusyError(
+            f"Another ap command ({printable(holder)}) is changing {name}; waited {timeout:g} seconds. "
+            "Wait for it to finish and run this again. A lock is freed when its command ends, even if it "
+            f"crashed; only on a network drive can one outlive it: if no ap command is running anywhere, "
+            f"delete {self.shown(self._lock_path(name, '.lock'))}."
+        )
 
     def case_text(self, case: Case, old_text: str | None, shown: str) -> str:
         """The file text for `case`: new in house style, or merged into the old text keeping comments."""

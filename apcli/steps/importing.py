@@ -9,7 +9,6 @@ written together as one change (apcli/records/journal.py): after a crash, all of
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 from collections import defaultdict
@@ -669,9 +668,7 @@ def import_register(
             result,
             EXIT_INVALID_FILE,
         )
-    with contextlib.ExitStack() as stack:
-        for case_id in sorted(asked):
-            stack.enter_context(records.lock(case_id))
+    with records.locks(asked):
         new_marks = _plan(records, asked, result)
         if result.replaced and not replace:
             listed = "\n".join(f"  {change}" for change in result.replaced)
