@@ -346,8 +346,10 @@ class Guard:
             descriptor = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, FILE_MODE)
         except OSError:  # there already, or its folder is not: the careful way
             return self.write(real, text, durable=False)
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(text.encode("utf-8"))
+        try:
+            _write_whole(descriptor, text.encode("utf-8"))
+        finally:
+            os.close(descriptor)
         return real
 
     def write_new(self, path: Path | str, content: bytes, sync: bool = True) -> Path:
@@ -355,11 +357,12 @@ class Guard:
         `sync=False` leaves that to the caller (`fsync_files`), who writes many and fsyncs them after."""
         real = self.check(path)
         descriptor = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, FILE_MODE)
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(content)
-            stream.flush()
+        try:
+            _write_whole(descriptor, content)
             if sync:
-                os.fsync(stream.fileno())
+                os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
         return real
 
     def move(
@@ -422,6 +425,14 @@ class Guard:
                 raise UnsafePath(f"{_kind(mode)} where ap keeps a lock file", self._shown(real))
         with FileLock(str(real), timeout=timeout, mode=FILE_MODE):
             yield
+
+
+def _write_whole(descriptor: int, data: bytes) -> None:
+    """Write all of `data` to the open file, unbuffered: a file written in one go needs no buffered stream
+    (whose making asks the system whether the file is a terminal, and where it stands)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
 
 
 def _read_up_to(descriptor: int, size: int, limit: int) -> bytes:
