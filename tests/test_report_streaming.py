@@ -57,6 +57,17 @@ def test_a_line_the_index_lost_meanwhile_is_worked_out_again(demo: Path) -> None
     assert list(report.pupils) == list(report_of(demo)[1].pupils)
 
 
+def test_a_line_from_an_index_another_ap_version_remade_meanwhile_is_worked_out_again(demo: Path) -> None:
+    """Another version (an older `ap serve` beside this one) empties the index and refills it in its own format
+    between the totals and the lines: its rows are not this version's, so they are never read as lines."""
+    _, report = report_of(demo)
+    expected = list(report_of(demo)[1].pupils)
+    with sqlite3.connect(cached(demo) / INDEX_FILE) as connection:
+        connection.execute("UPDATE meta SET value = 'another version' WHERE key = 'fingerprint'")
+        connection.execute('UPDATE results SET value = \'{"of": "another format"}\'')
+    assert list(report.pupils) == expected
+
+
 def test_a_case_changed_between_the_totals_and_the_lines_stops_the_report(demo: Path) -> None:
     """Its line would no longer be the one summed: refused, never a report that does not add up."""
     _, report = report_of(demo)

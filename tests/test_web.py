@@ -551,3 +551,30 @@ def test_weekdays_are_ticked_not_typed_and_written_as_the_cli_writes_them(
     assert sent.status_code == 302, text(sent)[:2000]
     assert invoke(twin, *cli_line("placement", NEW, PLACEMENT)).exit_code == 0
     same_files(demo, twin)
+
+
+def test_each_request_closes_its_index_so_open_files_do_not_pile_up(browser: Browser) -> None:
+    """The cycle collector is kept off here: the index a page opened is closed at the end of its request, not
+    when the collector next frees it (hundreds of requests once ran `ap serve` out of open files)."""
+    import contextlib
+    import gc
+    import os
+
+    def index_files_open() -> int:
+        open_files = []
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):  # the listing's own, closed by now
+                open_files.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return sum(1 for name in open_files if "index.sqlite" in name)
+
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("needs /proc to count open files")
+    gc.collect()
+    gc.disable()
+    try:
+        before = index_files_open()
+        for url in ["/", "/cases", f"/case/{LEO}", "/check", "/cases"] * 4:
+            assert browser.get(url).status_code == 200, url
+        assert index_files_open() == before
+    finally:
+        gc.enable()

@@ -500,6 +500,15 @@ class Index:
         """Commit what this command learnt; if it cannot be committed, it is simply not kept."""
         self._end("COMMIT")
 
+    def close(self) -> None:
+        """Commit what was learnt and close the index: for a long-running `ap serve`, at the end of each request
+        (a command's process closes it by ending). Not opened again: the rest of this Records' life goes without."""
+        self.save()
+        connection, self._connection, self._opened = self._connection, None, True
+        if connection is not None:
+            with contextlib.suppress(*_FAILURES):
+                connection.close()
+
     def _end(self, how: str) -> None:
         if self._writing and self.connection is not None:
             self._writing = False
@@ -587,10 +596,13 @@ class Results:
         if state is not None and connection is not None:
             day = today.toordinal()
             with contextlib.suppress(*_FAILURES, ValueError):
+                # The index's fingerprint read in the same statement (one snapshot): another ap version may
+                # have emptied and refilled it meanwhile, in its own format.
                 row = connection.execute(
                     "SELECT value FROM results WHERE id = ? AND kind = ? AND sha = ? AND marks_sha = ? "
-                    "AND first <= ? AND last >= ?",
-                    (case_id, self.kind, state.sha, state.marks_sha, day, day),
+                    "AND first <= ? AND last >= ? "
+                    "AND (SELECT value FROM meta WHERE key = 'fingerprint') = ?",
+                    (case_id, self.kind, state.sha, state.marks_sha, day, day, fingerprint()),
                 ).fetchone()
                 if row is not None:
                     return json.loads(row[0])

@@ -347,6 +347,11 @@ class Records:
 
         return Index(self, enabled=self.cached)
 
+    def close(self) -> None:
+        """Close the index if this Records opened it (see `Index.close`)."""
+        if "index" in self.__dict__:
+            self.index.close()
+
     # --- settings, calendar, providers ---
 
     @cached_property

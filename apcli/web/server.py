@@ -86,6 +86,14 @@ def make_app(served: Served) -> Flask:
             response.headers.setdefault(name, value)
         return response
 
+    @app.teardown_appcontext
+    def close_records(_error: BaseException | None) -> None:
+        """The request's index connection closed at its end, not left to the cycle collector (open files pile
+        up between its passes: hundreds of requests can run out of them)."""
+        records = g.pop("records", None)
+        if records is not None:
+            records.close()
+
     @app.context_processor
     def shared() -> dict[str, Any]:
         return {
