@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -222,6 +223,40 @@ def test_an_empty_period_says_so(demo: Path) -> None:
     result = invoke(demo, "report", "--from", "2025-01-01", "--to", "2025-02-01")
     assert result.exit_code == 0 and "No placements" in result.stdout
     assert as_json(invoke(demo, "report", "--year", "2024/25", "--json"))["pupils"] == []
+
+
+def test_a_trusts_total_adds_up_its_schools_whose_case_ids_are_the_same(demo: Path, tmp_path: Path) -> None:
+    """Each school numbers its own cases from AP-2026-001: two schools' pupils are added up, never matched by
+    case id (the total once counted the same five ids once: 5 pupils where there were 10)."""
+    import dataclasses
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from apcli.cli.app import app
+    from apcli.reports.money import combined
+
+    other = tmp_path / "second-school"
+    shutil.copytree(demo, other)
+    args = ["--today", "2026-11-27", "report", "--records", str(demo), "--records", str(other), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = as_json(result)
+    one = as_json(invoke(demo, "report", "--json", today="2026-11-27"))["total"]
+    total = data["total"]
+    assert one["pupils"] > 0 and total["pupils"] == 2 * one["pupils"]
+    for key in ("days_commissioned", "possible", "attended", "missing_costs", "unmarked_sessions"):
+        assert total[key] == 2 * one[key], key
+    assert Decimal(total["cost"]) == 2 * Decimal(one["cost"]) and total["percent"] == one["percent"]
+    text = CliRunner().invoke(app, args[:-1])
+    assert text.exit_code == 0 and re.search(rf"│ all\b[^│]*│ {total['pupils']} ", text.stdout), text.stdout
+    # one school's totals, combined alone, are its own
+    from apcli.reports.money import build_report, choose_period
+
+    records = Records.open(demo)
+    day = dt.date(2026, 11, 27)
+    report = build_report(records, choose_period(records, day, None, None, None, None), day)
+    assert combined(report.total.label, [report.total]) == dataclasses.replace(report.total, name=report.total.label)
 
 
 def test_a_trusts_view_combines_schools_without_names(two_pupils: Path, tmp_path: Path) -> None:

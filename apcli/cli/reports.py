@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -94,15 +95,15 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
 
     from apcli.reports.money import (
         TOTALS_MONEY_HEADINGS,
+        combined,
         report_json,
         statutory_text,
-        totals,
         totals_json,
         totals_money_cells,
     )
 
-    schools = [totals(r.school, r.pupils) for r in reports]
-    everyone = totals("all schools", (p for r in reports for p in r.pupils))
+    schools = [dataclasses.replace(r.total, label=r.school) for r in reports]  # summed as each report was made
+    everyone = combined("all schools", schools)
     if as_json:
         print_json(
             {"schools": [report_json(r, names=names, stream=True) for r in reports], "total": totals_json(everyone)},

@@ -486,6 +486,36 @@ def totals(label: str, lines: Iterable[PupilLine], name: str = "") -> Totals:
     return tally.totals(label, name)
 
 
+def combined(label: str, parts: list[Totals]) -> Totals:
+    """Several schools' totals as one (a trust's view). Each school numbers its own cases (AP-2026-001 and on),
+    so the pupils are added up, never matched by case id: the same id at two schools is two pupils."""
+
+    def summary(figure: str) -> Summary:
+        return Summary(*(sum(getattr(getattr(t, figure), name) for t in parts) for name in SUMMARY_FIELDS))
+
+    def count(name: str) -> int:
+        return sum(getattr(t, name) for t in parts)
+
+    def money(name: str) -> Decimal:
+        return sum((getattr(t, name) for t in parts), Decimal("0"))
+
+    return Totals(
+        label,
+        count("pupils"),
+        count("days_commissioned"),
+        summary("summary"),
+        money("cost"),
+        count("missing_costs"),
+        money("cost_to_date"),
+        summary("statutory"),
+        money("cost_of_marked_days"),
+        count("attended_on_marked_days"),
+        count("unmarked_sessions"),
+        count("placements"),
+        label,
+    )
+
+
 class Tally:
     """Totals summed as the lines come, one at a time: a report of 20,000 pupils need not hold them all."""
 
