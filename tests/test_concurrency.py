@@ -133,6 +133,54 @@ def test_a_command_waiting_on_one_of_several_locks_says_who_holds_them(demo: Pat
         holder.wait()
 
 
+def test_a_command_waiting_for_one_of_its_locks_says_it_holds_the_others(demo: Path) -> None:
+    """An import that waits for its third case holds its first two meanwhile: whoever waits for one of those is
+    told so, past a link planted among the notes (passed over, never followed)."""
+
+    def hold(*names: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys, time; from pathlib import Path; from apcli.records.store import Records\n"
+                "print('taking', flush=True)\n"
+                "with Records.open(Path(sys.argv[1])).locks(sys.argv[2:]):\n"
+                "    print('held', flush=True); time.sleep(60)",
+                str(demo),
+                *names,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        assert process.stdout is not None and process.stdout.readline().strip() == "taking"
+        return process
+
+    first = hold("AP-2026-003")
+    assert first.stdout is not None and first.stdout.readline().strip() == "held"
+    (demo / ".locks" / "0000000000000000.owners").symlink_to("/etc/hostname")
+    second = hold("AP-2026-001", "AP-2026-002", "AP-2026-003", env={"AP_LOCK_TIMEOUT": "60"})
+    try:
+        deadline = time.monotonic() + 30
+        planted = {"0000000000000000.owners"}
+        while {p.name for p in (demo / ".locks").glob("*.owners")} <= planted and time.monotonic() < deadline:
+            time.sleep(0.05)  # until it holds 001 and 002, and waits for 003
+        waiting = start(
+            demo, "contact", "AP-2026-002", "--date", "2026-11-26", "--with", "S", "--summary", "x",
+            env={"AP_LOCK_TIMEOUT": "1"},
+        )  # fmt: skip
+        code, error = finish([waiting])[0]
+        assert code == 4 and f"process {second.pid}" in error, error
+        first.kill()
+        first.wait()
+        assert second.stdout is not None and second.stdout.readline().strip() == "held"
+    finally:
+        for process in (first, second):
+            process.kill()
+            process.wait()
+    assert (demo / ".locks" / "0000000000000000.owners").is_symlink()  # left alone
+
+
 def test_a_bad_lock_timeout_is_a_usage_error(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AP_LOCK_TIMEOUT", "soon")
     result = invoke(demo, "contact", "AP-2026-001", "--date", "2026-11-26", "--with", "S", "--summary", "x")

@@ -135,13 +135,19 @@ def test_an_import_makes_one_lock_note_for_all_its_cases(demo: Path, monkeypatch
     from tests.factory import full_register
 
     made: list[str] = []
-    real = Guard.write_note
+    real_note, real_write = Guard.write_note, Guard.write
 
     def write_note(self: Guard, path: Path | str, text: str) -> Path:
         made.append(Path(path).name)
-        return real(self, path, text)
+        return real_note(self, path, text)
+
+    def write(self: Guard, path: Path | str, content: Any, *args: Any, **kwargs: Any) -> Path:
+        if Path(path).parent.name == ".locks":
+            made.append(Path(path).name)
+        return real_write(self, path, content, *args, **kwargs)
 
     monkeypatch.setattr(Guard, "write_note", write_note)
+    monkeypatch.setattr(Guard, "write", write)
     ids = place_pupils(Records.open(demo), 3, dt.date(2026, 9, 2), dt.date(2027, 7, 19))
     register = full_register(demo, ids, dt.date(2026, 9, 7), dt.date(2026, 9, 11), demo.parent / "register.csv")
     result = invoke(demo, "attendance", "import", str(register), today="2026-11-27")

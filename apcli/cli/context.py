@@ -291,6 +291,13 @@ def forget_state() -> None:
     _current.clear()
 
 
+def close_state() -> None:
+    """After a command run in this process: close the records it opened (their index)."""
+    for current in _current:
+        if "records" in current.__dict__:
+            current.records.close()
+
+
 def set_state(value: State) -> None:
     """Called by the root callback once per invocation (CliRunner runs many in one process)."""
     _current[:] = [value]

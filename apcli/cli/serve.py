@@ -52,7 +52,7 @@ def runner(records: Path, today: str | None) -> Runner:
     """`ap --records RECORDS [--today T] [--by BY] ARGS...`, run in this process (apcli/web/running.py)."""
     from typer.testing import CliRunner
 
-    from apcli.cli.context import forget_state, last_error
+    from apcli.cli.context import close_state, forget_state, last_error
     from apcli.web.running import ONE_AT_A_TIME, Ran
 
     line = ["--records", str(records), *(["--today", today] if today else [])]
@@ -62,7 +62,12 @@ def runner(records: Path, today: str | None) -> Runner:
     def run(args: list[str], by: str | None) -> Ran:
         with ONE_AT_A_TIME:
             forget_state()
-            result = CliRunner().invoke(app, [*line, *(["--by", by] if by else []), *args], env=quiet, prog_name="ap")
+            try:
+                result = CliRunner().invoke(
+                    app, [*line, *(["--by", by] if by else []), *args], env=quiet, prog_name="ap"
+                )
+            finally:
+                close_state()  # its index closed now, not when the cycle collector frees it
             crashed = result.exception if not isinstance(result.exception, SystemExit | None) else None
             return Ran(result.exit_code, result.stdout, result.stderr, last_error(), crashed)
 

@@ -505,7 +505,7 @@ class Index:
         (a command's process closes it by ending). Not opened again: the rest of this Records' life goes without."""
         self.save()
         connection, self._connection, self._opened = self._connection, None, True
-        if connection is not None:
+        if connection is not None and not _in_forked_worker:  # a fork's copy is its parent's to close
             with contextlib.suppress(*_FAILURES):
                 connection.close()
 

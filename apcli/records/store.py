@@ -470,39 +470,44 @@ class Records:
 
     @contextlib.contextmanager
     def locks(self, names: Iterable[str]) -> Iterator[None]:
-        """Hold every lock in `names` for the duration of the block, taken in sorted order (two commands that
-        each take several never wait on each other).
+        """Hold every lock in `names` for the duration of the block, taken in sorted order (so that two commands
+        that each take several may wait for each other, but never each for the other).
 
         A lock is the operating system's (filelock), so it is freed when its holder exits or is killed: a dead
         `ap` never blocks the next one. Beside the locks, one note says who holds them (process, machine, time;
         nothing about the pupil), for the message a waiting user sees: `NAME.owner` for one lock, and for several
         one `TOKEN.owners` that lists them (an import of 200 pupils makes one note, not 200: making a file costs
-        a slow disk up to a millisecond).
+        a slow disk up to a millisecond). A command that must wait for one of several first notes those it
+        holds already, so that whoever waits for one of them is told who holds it.
         """
         from filelock import Timeout
 
         wanted = sorted(set(names))
         timeout = lock_timeout()
         with contextlib.ExitStack() as held:
-            for name in wanted:
+            for count, name in enumerate(wanted):
+                path = self._lock_path(name, ".lock")
                 try:
-                    held.enter_context(self.guard.lock_file(self._lock_path(name, ".lock"), timeout))
+                    held.enter_context(self.guard.lock_file(path, 0))
                 except Timeout:
-                    raise self._busy(name, timeout) from None
-            note = self._note_holder(wanted) if wanted else None
-            try:
-                yield
-            finally:
-                if note is not None:
-                    self.guard.remove(note)
+                    if count:
+                        held.callback(self.guard.remove, self._note_holder(wanted[:count], many=True))
+                    try:
+                        held.enter_context(self.guard.lock_file(path, timeout))
+                    except Timeout:
+                        raise self._busy(name, timeout) from None
+            if wanted:  # removed before the locks are let go (the stack unwinds in reverse)
+                held.callback(self.guard.remove, self._note_holder(wanted, many=len(wanted) > 1))
+            yield
 
     def _lock_path(self, name: str, suffix: str) -> Path:
         return self.root / LOCKS_DIR / f"{name}{suffix}"
 
-    def _note_holder(self, names: list[str]) -> Path:
-        """Write the note saying who holds the locks `names` (all of them held): made in one write (`write_note`)."""
+    def _note_holder(self, names: list[str], many: bool) -> Path:
+        """Write the note saying who holds the locks `names` (all of them held): `NAME.owner`, made in one write
+        (`write_note`), or where `many`, a `.owners` note listing them, written whole (never seen empty)."""
         who = f"process {os.getpid()} on {platform.node()}, since {time.strftime('%H:%M:%S')}"
-        if len(names) == 1:
+        if not many:
             return self.guard.write_note(self._lock_path(names[0], ".owner"), who)
         import secrets
 
@@ -512,7 +517,8 @@ class Records:
             # A note naming a lock now held here was left by a command that was killed: its holder holds nothing.
             if (suffix == "owner" and stem in held) or (suffix == "owners" and held & self._listed(name)[1]):
                 self.guard.remove(self.root / LOCKS_DIR / name)
-        return self.guard.write_note(self._lock_path(secrets.token_hex(8), ".owners"), "\n".join([who, *names]))
+        note = self._lock_path(secrets.token_hex(8), ".owners")
+        return self.guard.write(note, "\n".join([who, *names]), durable=False)
 
     def _listed(self, note: str) -> tuple[str, set[str]]:
         """A holder's note: who (its first line), and the locks it names (one, or a `.owners` note's list)."""
@@ -524,15 +530,25 @@ class Records:
         return who, set(listed) if note.endswith(".owners") else {note.removesuffix(".owner")}
 
     def _busy(self, name: str, timeout: float) -> BusyError:
-        """The waiting user's message: who holds `name`, from the newest note that names it."""
+        """The waiting user's message: who holds `name`, from the newest note that names it (a note that is
+        gone by the time it is read, or is not a file, is passed over)."""
         holder, newest = "unknown", -1
-        with contextlib.suppress(ApError, OSError):
-            for note in self.guard.names(self.root / LOCKS_DIR):
-                if note == f"{name}.owner" or note.endswith(".owners"):
-                    made = os.lstat(self.guard.check(self.root / LOCKS_DIR / note)).st_mtime_ns
-                    who, listed = self._listed(note)
-                    if name in listed and who and made > newest:
-                        holder, newest = who, made
+        try:
+            entries = self.guard.entries(self.root / LOCKS_DIR)
+        except ApError:
+            entries = []
+        for entry in entries:
+            if entry.name != f"{name}.owner" and not entry.name.endswith(".owners"):
+                continue
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                made = entry.stat(follow_symlinks=False).st_mtime_ns
+            except OSError:
+                continue
+            who, listed = self._listed(entry.name)
+            if name in listed and who and made > newest:
+                holder, newest = who, made
         return BusyError(
             f"Another ap command ({printable(holder)}) is changing {name}; waited {timeout:g} seconds. "
             "Wait for it to finish and run this again. A lock is freed when its command ends, even if it "

@@ -297,7 +297,9 @@ def _terms(served: Served) -> list[str]:
 def _run(served: Served, line: list[str], by: str | None) -> Ran:
     """The command, run; the records opened for this request are then out of date, so forgotten."""
     ran = served.run(line, by)
-    g.pop("records", None)
+    records = g.pop("records", None)
+    if records is not None:
+        records.close()
     return ran
 
 
