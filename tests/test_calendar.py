@@ -68,6 +68,28 @@ def test_default_bank_holidays_are_englands() -> None:
     assert D(2027, 3, 17) not in holidays  # St Patrick's Day is Northern Ireland only
 
 
+def test_bank_holidays_are_the_holidays_packages_own_to_the_day_and_name() -> None:
+    """ap loads the package's United Kingdom module itself (not all 279 countries): the same days and names as
+    the package's public way, over years with moved and one-off bank holidays (1995 and 2020's VE Day, the
+    jubilees of 2002, 2012 and 2022, the royal wedding of 2011, the Queen's funeral, the coronation)."""
+    import subprocess
+    import sys
+
+    import holidays
+
+    years = list(range(1990, 2041))
+    assert england_bank_holidays(years) == {
+        day: str(name) for day, name in holidays.country_holidays("GB", subdiv="ENG", years=years).items()
+    }
+    assert D(2023, 5, 8) in england_bank_holidays([2023]) and D(2022, 9, 19) in england_bank_holidays([2022])
+    found = subprocess.run(
+        [sys.executable, "-c", "import sys; from apcli.model.calendar import england_bank_holidays as e; "
+         "e([2026]); print('holidays.countries' in sys.modules)"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert found.stdout.strip() == "False"  # loaded without the package's 279 countries
+
+
 def test_calendar_uses_the_bank_holidays_of_every_year_its_terms_touch(cal: SchoolCalendar) -> None:
     assert cal.bank_holidays == england_bank_holidays([2026, 2027])
 
