@@ -297,9 +297,33 @@ def test_an_index_of_other_code_another_folder_or_format_is_emptied_never_truste
         connection.execute("UPDATE meta SET value = 'another' WHERE key = ?", (key,))
         connection.execute("UPDATE results SET value = '[]'")  # answers the files do not give
         connection.execute("UPDATE contents SET content = '{}'")
+    before = (cached(demo) / INDEX_FILE).stat().st_ino
     assert outputs(demo) == first
     meta = dict(index_rows(demo, "meta"))
     assert meta["fingerprint"] == fingerprint() and meta["root"] == os.path.realpath(demo)
+    # a new file, not the old one's tables dropped (sqlite reads every page to free them)
+    assert (cached(demo) / INDEX_FILE).stat().st_ino != before
+
+
+def test_an_index_of_other_code_that_cannot_be_removed_is_emptied_in_place(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on Windows, where a file another process holds open cannot be removed: its tables are dropped."""
+    from apcli.records import index
+
+    first = outputs(demo)
+    with sqlite3.connect(cached(demo) / INDEX_FILE) as connection:
+        connection.execute("UPDATE meta SET value = 'another' WHERE key = 'fingerprint'")
+        connection.execute("UPDATE results SET value = '[]'")
+    before = (cached(demo) / INDEX_FILE).stat().st_ino
+
+    def held_open(path: Path) -> None:
+        raise PermissionError(13, "The process cannot access the file because it is being used", str(path))
+
+    monkeypatch.setattr(index, "remove_index", held_open)
+    assert outputs(demo) == first
+    assert (cached(demo) / INDEX_FILE).stat().st_ino == before
+    assert dict(index_rows(demo, "meta"))["fingerprint"] == fingerprint() and index_rows(demo, "results")
 
 
 def test_an_index_file_that_is_a_link_is_removed_never_opened(demo: Path, tmp_path: Path) -> None:
