@@ -14,7 +14,7 @@ YAML parsed, no rule run, unless something changed.
   holds: the schema (`apcli/model/`), the loader and this index (`records/yamlio.py`, `store.py`, `index.py`),
   the rules (`apcli/policy/`), the reports whose results it keeps (`reports/due.py`, `checking.py`,
   `overview.py`, `money.py`, `census.py`), and pydantic's version. An index made by other code, for another folder, of an
-  older format, or that sqlite cannot read, is emptied and made again, never trusted. An upgrade that changes
+  older format, or that sqlite cannot read, is made again (in a new file), never trusted. An upgrade that changes
   none of these keeps it.
 - **Settings, calendar and providers.** Every result rests on them: the sha256 of their bytes is kept too, and
   when it changes every result is dropped (the contents stay).
