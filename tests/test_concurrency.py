@@ -31,6 +31,41 @@ def finish(processes: list[subprocess.Popen[str]]) -> list[tuple[int, str]]:
     return [(p.wait(timeout=120), (p.stderr.read() if p.stderr else "")) for p in processes]
 
 
+def hold(folder: Path, *names: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """A process holding the locks `names` (Records.locks) for a minute; once it has begun taking them."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from apcli.records.store import Records\n"
+            "print('taking', flush=True)\n"
+            "with Records.open(Path(sys.argv[1])).locks(sys.argv[2:]):\n"
+            "    print('held', flush=True); time.sleep(60)",
+            str(folder),
+            *names,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert said(process) == "taking"
+    return process
+
+
+def said(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    return process.stdout.readline().strip()
+
+
+def contact_waiting(folder: Path, case_id: str) -> tuple[int, str]:
+    """`ap contact` on a case, waiting a second for its lock: its exit code and message."""
+    waiting = start(
+        folder, "contact", case_id, "--date", "2026-11-26", "--with", "S", "--summary", "x",
+        env={"AP_LOCK_TIMEOUT": "1"},
+    )  # fmt: skip
+    return finish([waiting])[0]
+
+
 def test_contacts_meetings_notices_and_imports_at_once_lose_nothing(demo: Path, tmp_path: Path) -> None:
     ids = place_pupils(Records.open(demo), 6, dt.date(2026, 9, 2), dt.date(2027, 7, 19))
     weeks = [
@@ -66,25 +101,10 @@ def test_contacts_meetings_notices_and_imports_at_once_lose_nothing(demo: Path, 
 
 
 def test_a_command_waits_for_a_lock_then_says_who_holds_it(demo: Path) -> None:
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path; from apcli.records.store import Records\n"
-            "with Records.open(Path(sys.argv[1])).lock('AP-2026-001'):\n"
-            "    print('held', flush=True); time.sleep(60)",
-            str(demo),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = hold(demo, "AP-2026-001")
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        waiting = start(
-            demo, "contact", "AP-2026-001", "--date", "2026-11-26", "--with", "S", "--summary", "x",
-            env={"AP_LOCK_TIMEOUT": "1"},
-        )  # fmt: skip
-        code, error = finish([waiting])[0]
+        assert said(holder) == "held"
+        code, error = contact_waiting(demo, "AP-2026-001")
         assert code == 4
         assert f"process {holder.pid}" in error and "waited 1 seconds" in error
         assert "Wait for it to finish" in error
@@ -106,26 +126,11 @@ def test_a_command_waiting_on_one_of_several_locks_says_who_holds_them(demo: Pat
     an older note's (a command killed while holding the case left its note behind)."""
     (demo / ".locks").mkdir(exist_ok=True)
     (demo / ".locks" / "AP-2026-001.owner").write_text("process 1 on another machine, since 09:00:00")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path; from apcli.records.store import Records\n"
-            "with Records.open(Path(sys.argv[1])).locks(['AP-2026-003', 'AP-2026-001']):\n"
-            "    print('held', flush=True); time.sleep(60)",
-            str(demo),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = hold(demo, "AP-2026-003", "AP-2026-001")
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert said(holder) == "held"
         assert not (demo / ".locks" / "AP-2026-001.owner").exists()  # its holder holds nothing: removed
-        waiting = start(
-            demo, "contact", "AP-2026-001", "--date", "2026-11-26", "--with", "S", "--summary", "x",
-            env={"AP_LOCK_TIMEOUT": "1"},
-        )  # fmt: skip
-        code, error = finish([waiting])[0]
+        code, error = contact_waiting(demo, "AP-2026-001")
         assert code == 4 and f"process {holder.pid}" in error and "another machine" not in error
         assert "is changing AP-2026-001" in error and "AP-2026-001.lock" in error
     finally:
@@ -137,43 +142,20 @@ def test_a_command_waiting_for_one_of_its_locks_says_it_holds_the_others(demo: P
     """An import that waits for its third case holds its first two meanwhile: whoever waits for one of those is
     told so, past a link planted among the notes (passed over, never followed)."""
 
-    def hold(*names: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "import sys, time; from pathlib import Path; from apcli.records.store import Records\n"
-                "print('taking', flush=True)\n"
-                "with Records.open(Path(sys.argv[1])).locks(sys.argv[2:]):\n"
-                "    print('held', flush=True); time.sleep(60)",
-                str(demo),
-                *names,
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **(env or {})},
-        )
-        assert process.stdout is not None and process.stdout.readline().strip() == "taking"
-        return process
-
-    first = hold("AP-2026-003")
-    assert first.stdout is not None and first.stdout.readline().strip() == "held"
+    first = hold(demo, "AP-2026-003")
+    assert said(first) == "held"
     (demo / ".locks" / "0000000000000000.owners").symlink_to("/etc/hostname")
-    second = hold("AP-2026-001", "AP-2026-002", "AP-2026-003", env={"AP_LOCK_TIMEOUT": "60"})
+    second = hold(demo, "AP-2026-001", "AP-2026-002", "AP-2026-003", env={"AP_LOCK_TIMEOUT": "60"})
     try:
         deadline = time.monotonic() + 30
         planted = {"0000000000000000.owners"}
         while {p.name for p in (demo / ".locks").glob("*.owners")} <= planted and time.monotonic() < deadline:
             time.sleep(0.05)  # until it holds 001 and 002, and waits for 003
-        waiting = start(
-            demo, "contact", "AP-2026-002", "--date", "2026-11-26", "--with", "S", "--summary", "x",
-            env={"AP_LOCK_TIMEOUT": "1"},
-        )  # fmt: skip
-        code, error = finish([waiting])[0]
+        code, error = contact_waiting(demo, "AP-2026-002")
         assert code == 4 and f"process {second.pid}" in error, error
         first.kill()
         first.wait()
-        assert second.stdout is not None and second.stdout.readline().strip() == "held"
+        assert said(second) == "held"
     finally:
         for process in (first, second):
             process.kill()
