@@ -290,3 +290,19 @@ def test_a_trusts_view_combines_schools_without_names(two_pupils: Path, tmp_path
     assert with_names["schools"][0]["pupils"][0]["pupil"] == "Pupil 1"
     missing = CliRunner().invoke(app, ["report", "--records", str(two_pupils), "--records", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "nowhere" in missing.stderr and not missing.stdout
+
+
+@pytest.mark.parametrize("spelling", ["same", "dotted", "link"])
+def test_a_trusts_view_refuses_one_folder_given_twice(demo: Path, tmp_path: Path, spelling: str) -> None:
+    """The same school given twice, however spelt, would count its every pupil and pound twice in the total."""
+    from typer.testing import CliRunner
+
+    from apcli.cli.app import app
+
+    again = {"same": str(demo), "dotted": f"{demo}/./", "link": str(tmp_path / "link")}[spelling]
+    if spelling == "link":
+        (tmp_path / "link").symlink_to(demo, target_is_directory=True)
+    args = ["--today", "2026-11-27", "report", "--records", str(demo), "--records", again, "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "is the same folder as --records" in result.stderr and "Traceback" not in result.output

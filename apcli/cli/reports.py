@@ -15,6 +15,7 @@ from apcli.cli.context import aligned, console, note, print_json, print_lines, p
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from apcli.records.store import Records
     from apcli.reports.census import Census, CensusRow
     from apcli.reports.money import Report
 
@@ -63,6 +64,7 @@ def report(
     last = parse_date(end, "--to") if end else None
     # each checked before any report; absolute, as the guard and git need (a relative path is one inside the folder)
     folders = [Records.open(folder.absolute()) for folder in records] if records else [s.records]
+    _refuse_repeats(folders)
     reports = [
         build_report(folder, choose_period(folder, s.today, first, last, term, year), s.today) for folder in folders
     ]
@@ -78,6 +80,23 @@ def report(
         print_json(report_json(built, stream=True), spool=_spool(built))
         return
     _print(built)
+
+
+def _refuse_repeats(folders: list[Records]) -> None:
+    """A folder given twice (or as a link, or as ./a/ and a) would count its every pupil and pound twice in the
+    trust's total: refused, naming both."""
+    from apcli.errors import UsageError
+
+    seen: dict[tuple[int, int], Path] = {}
+    for folder in folders:
+        found = folder.root.stat()
+        key = (found.st_dev, found.st_ino)
+        if key in seen:
+            raise UsageError(
+                f"--records {folder.root} is the same folder as --records {seen[key]}: a trust's view counts each "
+                "school once. Give each school's records folder once."
+            )
+        seen[key] = folder.root
 
 
 def _spool(built: Report) -> Path | None:
