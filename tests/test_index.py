@@ -416,6 +416,27 @@ def test_the_fingerprint_is_of_the_schema_and_rules_not_of_all_of_aps_code(tmp_p
     assert fingerprint.__wrapped__(copy) != before
 
 
+def test_an_upgrade_of_holidays_or_pydantic_changes_the_fingerprint(tmp_path: Path) -> None:
+    """holidays' version.py reads its version from the installed metadata: the same text in every release, so
+    the metadata folder's name (which carries the version) is what tells one release from the next."""
+    from apcli.records.index import installed_version
+
+    package = tmp_path / "site-packages" / "holidays"
+    package.mkdir(parents=True)
+    (package / "version.py").write_text('__version__ = version("holidays")\n')
+    (tmp_path / "site-packages" / "holidays-0.108.dist-info").mkdir()
+    (tmp_path / "site-packages" / "holidays_extra-9.dist-info").mkdir()  # another package's, not this one's
+    before = installed_version(package)
+    assert b"holidays-0.108.dist-info" in before and b"extra" not in before
+    (tmp_path / "site-packages" / "holidays-0.108.dist-info").rename(
+        tmp_path / "site-packages" / "holidays-0.109.dist-info"
+    )
+    assert installed_version(package) != before
+    import holidays
+
+    assert holidays.__version__.encode() in installed_version(Path(holidays.__file__).parent)
+
+
 def test_a_busy_index_is_not_waited_for_and_the_answers_are_the_same(demo: Path) -> None:
     """Another ap holding the index's write lock: this command answers from the files and keeps nothing."""
     first = outputs(demo)

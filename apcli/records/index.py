@@ -95,8 +95,9 @@ if hasattr(os, "register_at_fork"):
 @cache
 def fingerprint(base: Path | None = None) -> str:
     """The sha256 of the code the index depends on (`FINGERPRINTED`, in the package folder `base`), this
-    index's format and the versions of `VERSIONED` (read from their version.py: importing pydantic to ask costs
-    a twentieth of a second, and a run served from the index needs nothing else of it)."""
+    index's format and the versions of `VERSIONED` (`installed_version`: importing pydantic or
+    importlib.metadata to ask costs a twentieth of a second, and a run served from the index needs nothing else
+    of them)."""
     import importlib.util
 
     import apcli
@@ -106,13 +107,26 @@ def fingerprint(base: Path | None = None) -> str:
     for package in VERSIONED:
         spec = importlib.util.find_spec(package)
         for place in (spec and spec.submodule_search_locations) or []:
-            version += Path(place, "version.py").read_bytes()
+            version += installed_version(Path(place))
     digest = hashlib.sha256(f"{FORMAT}\n".encode() + version + b"\n")
     for part in FINGERPRINTED:
         paths = [base / part] if part.endswith(".py") else sorted((base / part).rglob("*.py"))
         for path in paths:
             digest.update(f"{path.relative_to(base).as_posix()}\0".encode() + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def installed_version(package: Path) -> bytes:
+    """What says which version of the package in folder `package` is installed: the names of its installed
+    metadata folders beside it (`holidays-0.109.dist-info`) and its version.py. The version.py alone is not
+    enough: holidays' reads its version from that metadata, so it is the same text in every release."""
+    name = package.name
+    found = [
+        info.name for pattern in (f"{name}-*.dist-info", f"{name}-*.egg-info") for info in package.parent.glob(pattern)
+    ]
+    here = package / "version.py"
+    text = here.read_bytes() if here.is_file() else b""
+    return "\0".join(sorted(found)).encode() + b"\0" + text
 
 
 def stat_key(path: str | Path) -> str | None:
