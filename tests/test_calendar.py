@@ -79,7 +79,8 @@ def test_bank_holidays_are_the_holidays_packages_own_to_the_day_and_name() -> No
 
     years = list(range(1990, 2041))
     assert england_bank_holidays(years) == {
-        day: str(name) for day, name in holidays.country_holidays("GB", subdiv="ENG", years=years).items()
+        day: str(name)
+        for day, name in holidays.country_holidays("GB", subdiv="ENG", years=years, language="en_GB").items()
     }
     assert D(2023, 5, 8) in england_bank_holidays([2023]) and D(2022, 9, 19) in england_bank_holidays([2022])
     found = subprocess.run(
@@ -88,6 +89,23 @@ def test_bank_holidays_are_the_holidays_packages_own_to_the_day_and_name() -> No
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert found.stdout.strip() == "False"  # loaded without the package's 279 countries
+
+
+@pytest.mark.parametrize("setting", ["LANGUAGE", "LC_ALL", "LANG"])
+@pytest.mark.parametrize("language", ["th", "ur_PK", "en_US"])
+def test_bank_holidays_are_named_in_british_english_whatever_the_machines_language(setting: str, language: str) -> None:
+    """The names go into letters, the calendar's listing and the index, which keeps the first run's."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LANGUAGE": "", "LC_ALL": "", "LANG": "", setting: f"{language}.UTF-8"}
+    found = subprocess.run(
+        [sys.executable, "-c", "from apcli.model.calendar import england_bank_holidays as e; import datetime as d; "
+         "h = e([2026]); print(h[d.date(2026, 4, 3)], '|', h[d.date(2026, 12, 28)])"],
+        capture_output=True, text=True, check=True, env=env,
+    )  # fmt: skip
+    assert found.stdout.strip() == "Good Friday | Boxing Day (observed)"
 
 
 def test_calendar_uses_the_bank_holidays_of_every_year_its_terms_touch(cal: SchoolCalendar) -> None:

@@ -18,8 +18,10 @@ from apcli.model.schema import CalendarFile, Term, weekday_numbers
 
 
 def england_bank_holidays(years: Iterable[int]) -> dict[dt.date, str]:
-    """England's bank holidays, one-off ones and substitute days included (the `holidays` package's)."""
-    return {day: str(name) for day, name in _united_kingdom()(subdiv="ENG", years=list(years)).items()}
+    """England's bank holidays, one-off ones and substitute days included (the `holidays` package's), named in
+    British English whatever the machine's language: the package names them in Thai or Urdu under LANGUAGE=th."""
+    found = _united_kingdom()(subdiv="ENG", years=list(years), language="en_GB")
+    return {day: str(name) for day, name in found.items()}
 
 
 @cache
