@@ -503,3 +503,37 @@ def test_a_duty_due_today_is_served_as_due_on_the_day_asked(demo: Path) -> None:
     assert owed("2026-12-14") == [("2026-12-14", "due")]  # served from the index: the day asked, not the first
     shutil.rmtree(cached(demo))
     assert owed("2026-12-14") == [("2026-12-14", "due")]
+
+
+def test_a_new_index_another_ap_is_making_is_left_to_it(demo: Path) -> None:
+    """Two commands starting on one new, empty index: the one that waits in vain for the other's write lock
+    keeps nothing this time; it once took the lock's refusal for a broken index and removed the other's file."""
+    expected = invoke(demo, "review", "due", "--json").stdout
+    path = cached(demo) / INDEX_FILE
+    for name in (path, path.with_name(f"{INDEX_FILE}-wal"), path.with_name(f"{INDEX_FILE}-shm")):
+        name.unlink(missing_ok=True)
+    path.touch(mode=0o600)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("PRAGMA journal_mode=WAL")
+        other.execute("BEGIN IMMEDIATE")  # the other ap, making the tables
+        inode = path.stat().st_ino
+        result = invoke(demo, "review", "due", "--json")
+        assert result.exit_code == 0 and result.stdout == expected
+        assert path.stat().st_ino == inode
+    finally:
+        other.close()
+    assert invoke(demo, "review", "due", "--json").stdout == expected
+    assert dict(index_rows(demo, "meta"))["fingerprint"] == fingerprint() and index_rows(demo, "files")
+
+
+def test_an_index_made_meanwhile_by_another_ap_is_kept_not_made_again(demo: Path) -> None:
+    """The tables are looked at again once the write lock is held: another ap may have made them between this
+    one's look and its lock (they were once created twice: 'table meta already exists')."""
+    from apcli.records.index import _start_again
+
+    invoke(demo, "review", "due")
+    files = index_rows(demo, "files")
+    with sqlite3.connect(cached(demo) / INDEX_FILE, isolation_level=None) as connection:
+        _start_again(connection, dict(connection.execute("SELECT key, value FROM meta").fetchall()))
+    assert files and index_rows(demo, "files") == files

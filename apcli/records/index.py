@@ -193,9 +193,14 @@ class Index:
         for attempt in range(2):
             try:
                 return self._connect(path)
-            except _FAILURES:
+            except sqlite3.OperationalError as error:
+                if _busy(error):
+                    return None  # another ap is making or changing it: this command keeps nothing in it
                 if attempt == 0:
                     remove_index(path)  # unreadable: made again from the files
+            except _FAILURES:
+                if attempt == 0:
+                    remove_index(path)
         return None
 
     def _connect(self, path: Path, anew: bool = True) -> sqlite3.Connection:
@@ -732,12 +737,20 @@ def _tables(connection: sqlite3.Connection) -> list[str]:
     return [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
 
 
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """Whether sqlite gave up waiting for another connection's lock (the index is not broken)."""
+    code = getattr(error, "sqlite_errorcode", None)  # an extended code: its low byte is the primary one
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 def _start_again(connection: sqlite3.Connection, wanted: dict[str, str]) -> None:
-    """The index emptied (any tables there dropped) and made again, for this format, code and folder."""
-    tables = _tables(connection)
+    """The index emptied (any tables there dropped) and made again, for this format, code and folder: under
+    the write lock, looked at again once it is held, since another ap may have just made it."""
     with connection:
         connection.execute("BEGIN IMMEDIATE")
-        for table in tables:
+        if _holds(connection, wanted):
+            return
+        for table in _tables(connection):
             connection.execute(f'DROP TABLE IF EXISTS "{table}"')
         for statement in SCHEMA.split(";"):
             if statement.strip():
