@@ -537,3 +537,16 @@ def test_an_index_made_meanwhile_by_another_ap_is_kept_not_made_again(demo: Path
     with sqlite3.connect(cached(demo) / INDEX_FILE, isolation_level=None) as connection:
         _start_again(connection, dict(connection.execute("SELECT key, value FROM meta").fetchall()))
     assert files and index_rows(demo, "files") == files
+
+
+@pytest.mark.parametrize("side", ["", "-wal", "-shm"])
+def test_a_folder_in_place_of_the_index_or_its_side_files_is_removed(demo: Path, side: str) -> None:
+    """ap's own cache folder holding a folder where the index is kept: made again, not an error on every run."""
+    expected = invoke(demo, "review", "due", "--json").stdout
+    path = cached(demo) / f"{INDEX_FILE}{side}"
+    path.unlink(missing_ok=True)
+    (path / "inside").mkdir(parents=True)
+    (path / "inside" / "a file").write_text("")
+    result = invoke(demo, "review", "due", "--json")
+    assert result.exit_code == 0 and result.stdout == expected
+    assert stat.S_ISREG((cached(demo) / INDEX_FILE).lstat().st_mode) and not path.is_dir()

@@ -206,7 +206,7 @@ class Index:
     def _connect(self, path: Path, anew: bool = True) -> sqlite3.Connection:
         for name in _index_files(path):
             if os.path.lexists(name) and not _ours(name):
-                os.unlink(name)  # a link, a special file, another user's or one open to others: never opened
+                _remove(name)  # a link, a folder, a special file, another's or one open to others: never opened
         if not os.path.lexists(path):
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
             os.close(descriptor)
@@ -759,10 +759,23 @@ def _start_again(connection: sqlite3.Connection, wanted: dict[str, str]) -> None
 
 
 def remove_index(path: Path) -> None:
-    """Remove the index file and its side files (links as links)."""
+    """Remove the index file and its side files (links as links, a folder in a file's place with what is in it)."""
     for name in _index_files(path):
+        _remove(name)
+
+
+def _remove(path: Path) -> None:
+    try:
+        folder = stat.S_ISDIR(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return
+    if folder:
+        import shutil
+
+        shutil.rmtree(path)  # the fd-based rmtree never follows a link inside the tree
+    else:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
+            os.unlink(path)
 
 
 def rebuild(records: Records) -> None:
