@@ -721,7 +721,7 @@ def summary(rows: list[Row], growth: list[Growth], heading: str) -> str:
 
 def clear_caches(folder: Path, cache_dir: Path) -> None:
     """Remove what ap keeps between runs for a records folder, so that the next run is truly cold: the folder's
-    own cache folder (`AP_CACHE_DIR` for its runs; its index.sqlite and -wal/-shm, or an older ap's JSON files,
+    own cache folder (`AP_CACHE_DIR` for its runs; its index-<fingerprint>.sqlite and -wal/-shm, or an older ap's JSON files,
     are all inside) and the `.cache` an older ap kept in the records folder itself."""
     shutil.rmtree(cache_dir, ignore_errors=True)
     for name in CACHE_DIRS:

@@ -19,9 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apcli.records.cache import cache_base, folder_name
-from apcli.records.index import INDEX_FILE, fingerprint
+from apcli.records.index import fingerprint, index_name
 from apcli.records.store import Records
 from tests.conftest import invoke
+
+INDEX_FILE = index_name()  # this version's index file, in the records folder's cache folder
 
 COMMANDS = [("review", "due", "--json"), ("check", "--json"), ("list", "--json")]
 KINDS = ("due", "check", "list")
@@ -550,3 +552,33 @@ def test_a_folder_in_place_of_the_index_or_its_side_files_is_removed(demo: Path,
     result = invoke(demo, "review", "due", "--json")
     assert result.exit_code == 0 and result.stdout == expected
     assert stat.S_ISREG((cached(demo) / INDEX_FILE).lstat().st_mode) and not path.is_dir()
+
+
+def test_each_version_of_ap_keeps_its_own_index_and_a_day_unused_one_is_removed(demo: Path) -> None:
+    """An `ap serve` left running across an upgrade and the upgraded command line: each keeps its own file
+    (neither makes the other's again, nor removes a file the other has open); another version's, or an older
+    ap's index.sqlite, is removed once unused for a day. `ap check --rebuild` removes them all."""
+    from apcli.records.index import OTHERS_KEPT
+
+    expected = invoke(demo, "review", "due", "--json").stdout
+    folder = cached(demo)
+    other = [folder / "index-0123456789abcdef.sqlite", folder / "index-0123456789abcdef.sqlite-wal"]
+    older = folder / "index.sqlite"
+    for path in (*other, older):
+        path.write_bytes(b"another version's")
+        path.chmod(0o600)
+    os.utime(older, (0, 0))
+    os.utime(other[0], (0, 0))  # its -wal was written just now: in use
+    ours = (folder / INDEX_FILE).stat().st_ino
+    assert invoke(demo, "review", "due", "--json").stdout == expected
+    assert all(path.exists() for path in other) and not older.exists()
+    assert (folder / INDEX_FILE).stat().st_ino == ours  # this version's, kept
+    day_ago = (folder / INDEX_FILE).stat().st_mtime - OTHERS_KEPT - 60
+    for path in other:
+        os.utime(path, (day_ago, day_ago))
+    assert invoke(demo, "list", "--json").exit_code == 0
+    assert not any(path.exists() for path in other) and (folder / INDEX_FILE).stat().st_ino == ours
+    other[0].write_bytes(b"another version's")
+    other[0].chmod(0o600)
+    assert invoke(demo, "check", "--rebuild").exit_code == 0
+    assert not other[0].exists() and (folder / INDEX_FILE).stat().st_ino != ours

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from apcli.errors import BusyError
 from apcli.model.attendance import Summary
-from apcli.records.index import INDEX_FILE
+from apcli.records.index import index_name
 from apcli.records.store import Records
 from apcli.reports.money import (
     SUMMARY_FIELDS,
@@ -32,6 +32,8 @@ from apcli.reports.money import (
 )
 from tests.conftest import TODAY, invoke
 from tests.test_index import cached
+
+INDEX_FILE = index_name()  # this version's index file, in the records folder's cache folder
 
 DAY = dt.date.fromisoformat(TODAY)
 

@@ -15,7 +15,8 @@ YAML parsed, no rule run, unless something changed.
   the rules (`apcli/policy/`), the reports whose results it keeps (`reports/due.py`, `checking.py`,
   `overview.py`, `money.py`, `census.py`), and pydantic's version. An index made by other code, for another folder, of an
   older format, or that sqlite cannot read, is made again (in a new file), never trusted. An upgrade that changes
-  none of these keeps it.
+  none of these keeps it. Each fingerprint has its own file (`index_name`), so two versions of ap at once
+  each keep theirs; another version's is removed once unused for a day.
 - **Settings, calendar and providers.** Every result rests on them: the sha256 of their bytes is kept too, and
   when it changes every result is dropped (the contents stay).
 - **Where.** In this user's cache folder (apcli/records/cache.py: not the records folder, which may be a
@@ -33,6 +34,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
@@ -49,7 +51,9 @@ if TYPE_CHECKING:
     from apcli.model.schema import Case
     from apcli.records.store import LoadedCase, Records
 
-INDEX_FILE = "index.sqlite"
+# One index file per fingerprint (`index_name`); an older ap's was index.sqlite.
+_INDEX_NAMES = re.compile(r"index(-[0-9a-f]{16})?\.sqlite(-wal|-shm|-journal)?")
+OTHERS_KEPT = 24 * 3600  # seconds another version's index is kept unused before it is removed
 FORMAT = "2"
 CONTENT_LIMIT = 4 * MAX_BYTES  # a case's JSON is larger than its YAML; beyond this it is not kept
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -114,6 +118,35 @@ def fingerprint(base: Path | None = None) -> str:
         for path in paths:
             digest.update(f"{path.relative_to(base).as_posix()}\0".encode() + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def index_name() -> str:
+    """The index's file name, one per fingerprint: two versions of ap at once (an `ap serve` left running
+    across an upgrade, and the upgraded command line) each keep their own, rather than each making the
+    other's again, and neither removes nor replaces a file the other has open (sqlite, closing, removes its
+    -wal file by name)."""
+    return f"index-{fingerprint()[:16]}.sqlite"
+
+
+def remove_indexes(folder: Path, but: str = "", unused_for: float | None = None) -> None:
+    """Remove the index files in `folder` (each index's file and side files) but the index `but`, those of
+    other versions of ap (or an older ap's index.sqlite) too, once unused for `unused_for` seconds (None: at
+    once)."""
+    import time
+
+    others: dict[str, list[tuple[Path, float]]] = {}
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            named = _INDEX_NAMES.fullmatch(entry.name)
+            main = entry.name.removesuffix(named.group(2) or "") if named else but
+            if main != but:
+                with contextlib.suppress(OSError):
+                    others.setdefault(main, []).append((Path(entry.path), entry.stat(follow_symlinks=False).st_mtime))
+    for files in others.values():
+        if unused_for is None or max(used for _, used in files) < time.time() - unused_for:
+            for path, _ in files:
+                with contextlib.suppress(OSError):
+                    _remove(path)
 
 
 def installed_version(package: Path) -> bytes:
@@ -189,10 +222,14 @@ class Index:
         if guard is None:
             return None
         remove_old_entries(guard)
-        path = guard.root / INDEX_FILE
+        path = guard.root / index_name()
+        remove_indexes(guard.root, but=path.name, unused_for=OTHERS_KEPT)  # as large as this one, each
         for attempt in range(2):
             try:
-                return self._connect(path)
+                connection = self._connect(path)
+                with contextlib.suppress(OSError):
+                    os.utime(path)  # used now, whether or not this command writes (see OTHERS_KEPT)
+                return connection
             except sqlite3.OperationalError as error:
                 if _busy(error):
                     return None  # another ap is making or changing it: this command keeps nothing in it
@@ -779,8 +816,8 @@ def _remove(path: Path) -> None:
 
 
 def rebuild(records: Records) -> None:
-    """`ap check --rebuild`: remove the records folder's index, so that this command makes it again from the files."""
+    """`ap check --rebuild`: remove the records folder's index (every version's), so that this command makes it
+    again from the files."""
     guard = cache_guard(records.root)
     if guard is not None:
-        with contextlib.suppress(OSError):
-            remove_index(guard.root / INDEX_FILE)
+        remove_indexes(guard.root)
