@@ -322,7 +322,7 @@ def test_an_index_of_other_code_that_cannot_be_removed_is_emptied_in_place(
     def held_open(path: Path) -> None:
         raise PermissionError(13, "The process cannot access the file because it is being used", str(path))
 
-    monkeypatch.setattr(index, "remove_index", held_open)
+    monkeypatch.setattr(index, "_remove", held_open)
     assert outputs(demo) == first
     assert (cached(demo) / INDEX_FILE).stat().st_ino == before
     assert dict(index_rows(demo, "meta"))["fingerprint"] == fingerprint() and index_rows(demo, "results")

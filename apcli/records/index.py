@@ -134,19 +134,17 @@ def remove_indexes(folder: Path, but: str = "", unused_for: float | None = None)
     once)."""
     import time
 
-    others: dict[str, list[tuple[Path, float]]] = {}
+    used: dict[str, float] = {}  # each other index's newest modification time, of its file and side files
     with contextlib.suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
             named = _INDEX_NAMES.fullmatch(entry.name)
             main = entry.name.removesuffix(named.group(2) or "") if named else but
             if main != but:
                 with contextlib.suppress(OSError):
-                    others.setdefault(main, []).append((Path(entry.path), entry.stat(follow_symlinks=False).st_mtime))
-    for files in others.values():
-        if unused_for is None or max(used for _, used in files) < time.time() - unused_for:
-            for path, _ in files:
-                with contextlib.suppress(OSError):
-                    _remove(path)
+                    used[main] = max(used.get(main, 0.0), entry.stat(follow_symlinks=False).st_mtime)
+    for main, last in used.items():
+        if unused_for is None or last < time.time() - unused_for:
+            remove_index(folder / main)
 
 
 def installed_version(package: Path) -> bytes:
@@ -230,14 +228,11 @@ class Index:
                 with contextlib.suppress(OSError):
                     os.utime(path)  # used now, whether or not this command writes (see OTHERS_KEPT)
                 return connection
-            except sqlite3.OperationalError as error:
-                if _busy(error):
+            except _FAILURES as error:
+                if isinstance(error, sqlite3.OperationalError) and _busy(error):
                     return None  # another ap is making or changing it: this command keeps nothing in it
                 if attempt == 0:
                     remove_index(path)  # unreadable: made again from the files
-            except _FAILURES:
-                if attempt == 0:
-                    remove_index(path)
         return None
 
     def _connect(self, path: Path, anew: bool = True) -> sqlite3.Connection:
@@ -260,8 +255,7 @@ class Index:
                 # reads every page to free it: 4.4 s for the 700 MB of 20,000 cases). Where the file cannot be
                 # removed (held open, on Windows), its tables are dropped.
                 connection.close()
-                with contextlib.suppress(OSError):
-                    remove_index(path)
+                remove_index(path)
                 return self._connect(path, anew=False)
             _start_again(connection, wanted)
         except BaseException:
@@ -796,9 +790,11 @@ def _start_again(connection: sqlite3.Connection, wanted: dict[str, str]) -> None
 
 
 def remove_index(path: Path) -> None:
-    """Remove the index file and its side files (links as links, a folder in a file's place with what is in it)."""
+    """Remove the index file and its side files (links as links, a folder in a file's place with what is in it),
+    as far as they can be: what cannot is refused when the index is next opened (`Index._connect`)."""
     for name in _index_files(path):
-        _remove(name)
+        with contextlib.suppress(OSError):
+            _remove(name)
 
 
 def _remove(path: Path) -> None:
