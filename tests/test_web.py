@@ -586,3 +586,12 @@ def test_each_request_closes_its_index_so_open_files_do_not_pile_up(browser: Bro
         assert index_files_open() == before
     finally:
         gc.enable()
+
+
+def test_the_server_knows_its_codes_fingerprint_from_its_start(demo: Path) -> None:
+    """Worked out as it starts: after an upgrade on disk, a server still running keeps to its own index."""
+    from apcli.records.index import fingerprint
+
+    fingerprint.cache_clear()
+    make_app(web_setup(demo, TODAY, "Test User", False, 8765))
+    assert fingerprint.cache_info().currsize == 1

@@ -66,6 +66,11 @@ class Served:
 
 
 def make_app(served: Served) -> Flask:
+    from apcli.records.index import fingerprint
+
+    # Of the code as the server starts, not as it is on disk at its first request: a server left running
+    # across an upgrade keeps to its own version's index (apcli/records/index.py's `index_name`).
+    fingerprint()
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD, SERVED=served)
     app.jinja_env.autoescape = True
