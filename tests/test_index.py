@@ -299,33 +299,52 @@ def test_an_index_of_other_code_another_folder_or_format_is_emptied_never_truste
         connection.execute("UPDATE meta SET value = 'another' WHERE key = ?", (key,))
         connection.execute("UPDATE results SET value = '[]'")  # answers the files do not give
         connection.execute("UPDATE contents SET content = '{}'")
-    before = (cached(demo) / INDEX_FILE).stat().st_ino
     assert outputs(demo) == first
     meta = dict(index_rows(demo, "meta"))
     assert meta["fingerprint"] == fingerprint() and meta["root"] == os.path.realpath(demo)
-    # a new file, not the old one's tables dropped (sqlite reads every page to free them)
-    assert (cached(demo) / INDEX_FILE).stat().st_ino != before
+    assert index_rows(demo, "results") and all(row[-1] != "{}" for row in index_rows(demo, "contents"))
 
 
-def test_an_index_of_other_code_that_cannot_be_removed_is_emptied_in_place(
-    demo: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("moment", ["created", "committed"])
+def test_an_index_another_ap_makes_at_the_same_moment_is_kept(
+    demo: Path, moment: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As on Windows, where a file another process holds open cannot be removed: its tables are dropped."""
+    """Two commands starting on an empty cache: the other makes the index between this one's look and its next
+    step (it creates the file after this one found none; it commits its tables after this one found no meta).
+    Its index is kept and used, never taken for a broken or foreign one and removed."""
     from apcli.records import index
 
-    first = outputs(demo)
-    with sqlite3.connect(cached(demo) / INDEX_FILE) as connection:
-        connection.execute("UPDATE meta SET value = 'another' WHERE key = 'fingerprint'")
-        connection.execute("UPDATE results SET value = '[]'")
-    before = (cached(demo) / INDEX_FILE).stat().st_ino
+    expected = outputs(demo)
+    folder = cached(demo)
+    shutil.rmtree(folder)
+    made: dict[str, int] = {}
 
-    def held_open(path: Path) -> None:
-        raise PermissionError(13, "The process cannot access the file because it is being used", str(path))
+    def other_ap() -> None:
+        if not made:
+            made["inode"] = 0  # once: the other ap's own run comes here too
+            assert outputs(demo) == expected
+            made["inode"] = (folder / INDEX_FILE).stat().st_ino
 
-    monkeypatch.setattr(index, "_remove", held_open)
-    assert outputs(demo) == first
-    assert (cached(demo) / INDEX_FILE).stat().st_ino == before
-    assert dict(index_rows(demo, "meta"))["fingerprint"] == fingerprint() and index_rows(demo, "results")
+    if moment == "created":
+        real_open = os.open
+
+        def racing_open(path: Any, flags: int, *args: Any) -> int:
+            if flags & os.O_EXCL and str(path).endswith(INDEX_FILE):
+                other_ap()
+            return real_open(path, flags, *args)
+
+        monkeypatch.setattr(index.os, "open", racing_open)
+    else:
+        real_holds = index._holds
+
+        def racing_holds(connection: sqlite3.Connection, wanted: dict[str, str]) -> bool:
+            found = real_holds(connection, wanted)
+            other_ap()
+            return found
+
+        monkeypatch.setattr(index, "_holds", racing_holds)
+    assert outputs(demo) == expected
+    assert made and (folder / INDEX_FILE).stat().st_ino == made["inode"] and index_rows(demo, "files")
 
 
 def test_an_index_file_that_is_a_link_is_removed_never_opened(demo: Path, tmp_path: Path) -> None:

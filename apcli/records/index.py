@@ -13,10 +13,11 @@ YAML parsed, no rule run, unless something changed.
 - **Keyed by the schema and the rules.** The index records the fingerprint of the code that decides what it
   holds: the schema (`apcli/model/`), the loader and this index (`records/yamlio.py`, `store.py`, `index.py`),
   the rules (`apcli/policy/`), the reports whose results it keeps (`reports/due.py`, `checking.py`,
-  `overview.py`, `money.py`, `census.py`), and pydantic's version. An index made by other code, for another folder, of an
-  older format, or that sqlite cannot read, is made again (in a new file), never trusted. An upgrade that changes
-  none of these keeps it. Each fingerprint has its own file (`index_name`), so two versions of ap at once
-  each keep theirs; another version's is removed once unused for a day.
+  `overview.py`, `money.py`, `census.py`), and pydantic's and holidays' versions, in the index file's name
+  (`index_name`): other code, or an older format, has a file of its own, so two versions of ap at once each
+  keep theirs; another version's is removed once unused for a day. An upgrade that changes none of these keeps
+  the index. One that sqlite cannot read, or that says it is of other code or another folder, is made again,
+  never trusted.
 - **Settings, calendar and providers.** Every result rests on them: the sha256 of their bytes is kept too, and
   when it changes every result is dropped (the contents stay).
 - **Where.** In this user's cache folder (apcli/records/cache.py: not the records folder, which may be a
@@ -123,26 +124,25 @@ def fingerprint(base: Path | None = None) -> str:
 def index_name() -> str:
     """The index's file name, one per fingerprint: two versions of ap at once (an `ap serve` left running
     across an upgrade, and the upgraded command line) each keep their own, rather than each making the
-    other's again, and neither removes nor replaces a file the other has open (sqlite, closing, removes its
-    -wal file by name)."""
+    other's again, and neither replaces a file the other has open (sqlite, closing, removes its -wal file by
+    name). Only `ap check --rebuild`, asked for, removes another version's at once."""
     return f"index-{fingerprint()[:16]}.sqlite"
 
 
-def remove_indexes(folder: Path, but: str = "", unused_for: float | None = None) -> None:
-    """Remove the index files in `folder` (each index's file and side files) but the index `but`, those of
-    other versions of ap (or an older ap's index.sqlite) too, once unused for `unused_for` seconds (None: at
-    once)."""
+def remove_indexes(folder: Path, keep: str = "", unused_for: float | None = None) -> None:
+    """Remove the indexes in `folder` (each one's file and side files) but the one named `keep`: all of them
+    (`unused_for` None), or those whose files have not changed for `unused_for` seconds."""
     import time
 
-    used: dict[str, float] = {}  # each other index's newest modification time, of its file and side files
+    changed: dict[str, float] = {}  # each index's newest modification time, of its file and side files
     with contextlib.suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
             named = _INDEX_NAMES.fullmatch(entry.name)
-            main = entry.name.removesuffix(named.group(2) or "") if named else but
-            if main != but:
+            main = entry.name.removesuffix(named.group(2) or "") if named else None
+            if main is not None and main != keep:
                 with contextlib.suppress(OSError):
-                    used[main] = max(used.get(main, 0.0), entry.stat(follow_symlinks=False).st_mtime)
-    for main, last in used.items():
+                    changed[main] = max(changed.get(main, 0.0), entry.stat(follow_symlinks=False).st_mtime)
+    for main, last in changed.items():
         if unused_for is None or last < time.time() - unused_for:
             remove_index(folder / main)
 
@@ -221,7 +221,7 @@ class Index:
             return None
         remove_old_entries(guard)
         path = guard.root / index_name()
-        remove_indexes(guard.root, but=path.name, unused_for=OTHERS_KEPT)  # as large as this one, each
+        remove_indexes(guard.root, keep=path.name, unused_for=OTHERS_KEPT)  # other versions', each as large
         for attempt in range(2):
             try:
                 connection = self._connect(path)
@@ -235,29 +235,23 @@ class Index:
                     remove_index(path)  # unreadable: made again from the files
         return None
 
-    def _connect(self, path: Path, anew: bool = True) -> sqlite3.Connection:
+    def _connect(self, path: Path) -> sqlite3.Connection:
         for name in _index_files(path):
             if os.path.lexists(name) and not _ours(name):
                 _remove(name)  # a link, a folder, a special file, another's or one open to others: never opened
         if not os.path.lexists(path):
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-            os.close(descriptor)
+            with contextlib.suppress(FileExistsError):  # made by another ap meanwhile: opened as it is
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
         # A busy index (another ap writing it) is not waited for long: this command then keeps nothing in it.
         connection = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=0.5, isolation_level=None)
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             wanted = {"format": FORMAT, "fingerprint": fingerprint(), "root": os.path.realpath(self.records.root)}
-            if _holds(connection, wanted):
-                return connection
-            if anew and _tables(connection):
-                # Of other code, another format or folder: a new file, rather than its tables dropped (sqlite
-                # reads every page to free it: 4.4 s for the 700 MB of 20,000 cases). Where the file cannot be
-                # removed (held open, on Windows), its tables are dropped.
-                connection.close()
-                remove_index(path)
-                return self._connect(path, anew=False)
-            _start_again(connection, wanted)
+            if not _holds(connection, wanted):
+                # New, or (its name being this code's) of another folder or altered by hand: made again in place,
+                # never removed, as another ap may be making it this moment (`_start_again` looks again).
+                _start_again(connection, wanted)
         except BaseException:
             connection.close()
             raise
