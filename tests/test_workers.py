@@ -61,6 +61,8 @@ def test_workers_give_what_the_command_alone_gives_and_keep_the_same_index(
     first = run(folder, 1, alone, *command)
     assert first == run(folder, 2, shared, *command)
     assert b"AP-2026-" in first[1]
+    # each command closed its index at its end: its -wal folded in and removed (a cold `check` once left it)
+    assert [path.name.startswith("index-") and path.suffix == ".sqlite" for path in shared.rglob("index*")] == [True]
     # the index the workers helped make serves the next day exactly as the one made by the command alone
     assert run(folder, 1, alone, *command, today="2027-03-02") == run(folder, 1, shared, *command, today="2027-03-02")
 

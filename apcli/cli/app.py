@@ -26,7 +26,7 @@ from apcli.cli import (  # noqa: F401  (they register their commands)
     workflow,
 )
 from apcli.cli.base import app
-from apcli.cli.context import command_of
+from apcli.cli.context import close_state, command_of
 
 __all__ = ["app", "main"]
 
@@ -35,7 +35,10 @@ def main() -> None:
     command = command_of(sys.argv[1:])
     if command != "serve":
         collect_less_often()
-    only(command)(prog_name="ap")
+    try:
+        only(command)(prog_name="ap")
+    finally:
+        close_state()  # the index closed, its -wal file folded in and removed, not left to the interpreter's exit
 
 
 def collect_less_often() -> None:
