@@ -241,6 +241,9 @@ def test_a_trusts_total_adds_up_its_schools_whose_case_ids_are_the_same(demo: Pa
     args = ["--today", "2026-11-27", "report", "--records", str(demo), "--records", str(other), "--json"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
+    assert (
+        "2 of the records folders are Hollybank Primary Academy (fictional)'s" in result.stderr
+    )  # a copy: allowed, said
     data = as_json(result)
     one = as_json(invoke(demo, "report", "--json", today="2026-11-27"))["total"]
     total = data["total"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -122,6 +123,12 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
     )
 
     schools = [dataclasses.replace(r.total, label=r.school) for r in reports]  # summed as each report was made
+    for school, count in Counter(r.school for r in reports).items():
+        if count > 1:  # two folders, but perhaps copies of one school's records (a clone, a second mount)
+            note(
+                f"{count} of the records folders are {school}'s. If they are copies of one school's records, "
+                f"its pupils are counted {count} times in the total: give each school's folder once."
+            )
     everyone = combined("all schools", schools)
     if as_json:
         print_json(
