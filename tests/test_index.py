@@ -601,3 +601,22 @@ def test_each_version_of_ap_keeps_its_own_index_and_a_day_unused_one_is_removed(
     other[0].chmod(0o600)
     assert invoke(demo, "check", "--rebuild").exit_code == 0
     assert not other[0].exists() and (folder / INDEX_FILE).stat().st_ino != ours
+
+
+def test_a_ctrl_c_as_the_index_is_closed_keeps_the_commands_exit_code(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command is done by then: the interrupt is not printed as a traceback over its exit code."""
+    from apcli.cli.app import main
+    from apcli.records.index import Index
+
+    (demo / "cases" / "AP-2026-001.yaml").write_text("pupil: [unclosed\n", encoding="utf-8")
+
+    def interrupted(self: Index) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Index, "close", interrupted)
+    monkeypatch.setattr("sys.argv", ["ap", "--records", str(demo), "--today", "2026-11-27", "check"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 3

@@ -241,9 +241,8 @@ def test_a_trusts_total_adds_up_its_schools_whose_case_ids_are_the_same(demo: Pa
     args = ["--today", "2026-11-27", "report", "--records", str(demo), "--records", str(other), "--json"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert (
-        "2 of the records folders are Hollybank Primary Academy (fictional)'s" in result.stderr
-    )  # a copy: allowed, said
+    assert f"--records {demo} and --records {other} name the same school" in result.stderr  # a copy: allowed, said
+    assert "counted twice" in result.stderr
     data = as_json(result)
     one = as_json(invoke(demo, "report", "--json", today="2026-11-27"))["total"]
     total = data["total"]
@@ -309,3 +308,25 @@ def test_a_trusts_view_refuses_one_folder_given_twice(demo: Path, tmp_path: Path
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and result.stdout == ""
     assert "is the same folder as --records" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_trusts_view_names_the_folders_of_one_school_however_its_name_is_written(demo: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from apcli.cli.app import app
+
+    copy, other = tmp_path / "copy", tmp_path / "other"
+    shutil.copytree(demo, copy)
+    shutil.copytree(demo, other)
+    for folder, name in ((copy, "  hollybank primary   ACADEMY (fictional) "), (other, "Another Academy (fictional)")):
+        settings = folder / "ap-settings.yaml"
+        settings.write_text(
+            settings.read_text().replace('"Hollybank Primary Academy (fictional)"', f'"{name}"', 1), encoding="utf-8"
+        )
+    args = ["--today", "2026-11-27", "report", "--records", str(demo), "--records", str(other), "--records", str(copy)]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0 and as_json(result)["total"]["pupils"] > 0
+    assert f"--records {demo} and --records {copy} name the same school" in result.stderr
+    assert str(other) not in result.stderr and "counted twice" in result.stderr

@@ -6,6 +6,7 @@ commands that need them, so that `ap --help` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import gc
 import sys
@@ -38,7 +39,10 @@ def main() -> None:
     try:
         only(command)(prog_name="ap")
     finally:
-        close_state()  # the index closed, its -wal file folded in and removed, not left to the interpreter's exit
+        # the index closed, its -wal file folded in and removed, not left to the interpreter's exit; a Ctrl-C
+        # now, the command done, would only print a traceback over its exit code
+        with contextlib.suppress(KeyboardInterrupt):
+            close_state()
 
 
 def collect_less_often() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -100,6 +99,21 @@ def _refuse_repeats(folders: list[Records]) -> None:
         seen[key] = folder.root
 
 
+def _note_same_names(reports: list[Report]) -> None:
+    """Two folders, but perhaps copies of one school's records (a clone, a second mount): said, not refused."""
+    folders: dict[str, list[str]] = {}
+    for built in reports:
+        folders.setdefault(" ".join(built.school.casefold().split()), []).append(f"--records {built.root}")
+    for same in folders.values():
+        if len(same) > 1:
+            named = ", ".join(same[:-1]) + f" and {same[-1]}"
+            twice = "twice" if len(same) == 2 else "more than once"
+            note(
+                f"{named} name the same school. If they are copies of one school's records, its pupils are "
+                f"counted {twice} in the total: give each school's folder once."
+            )
+
+
 def _spool(built: Report) -> Path | None:
     """Where a large JSON report is held until it is whole: ap's private cache folder for the records (none: in
     memory)."""
@@ -123,12 +137,7 @@ def _trust(reports: list[Report], names: bool, as_json: bool) -> None:
     )
 
     schools = [dataclasses.replace(r.total, label=r.school) for r in reports]  # summed as each report was made
-    for school, count in Counter(r.school for r in reports).items():
-        if count > 1:  # two folders, but perhaps copies of one school's records (a clone, a second mount)
-            note(
-                f"{count} of the records folders are {school}'s. If they are copies of one school's records, "
-                f"its pupils are counted {count} times in the total: give each school's folder once."
-            )
+    _note_same_names(reports)
     everyone = combined("all schools", schools)
     if as_json:
         print_json(
