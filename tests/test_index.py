@@ -4,6 +4,7 @@ files no longer give: a stale, foreign or damaged index is made again, never tru
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import json
 import os
@@ -617,6 +618,10 @@ def test_a_ctrl_c_as_the_index_is_closed_keeps_the_commands_exit_code(
 
     monkeypatch.setattr(Index, "close", interrupted)
     monkeypatch.setattr("sys.argv", ["ap", "--records", str(demo), "--today", "2026-11-27", "check"])
-    with pytest.raises(SystemExit) as stopped:
-        main()
+    collecting = gc.get_threshold()  # main() sets a command's; this test process keeps its own
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            main()
+    finally:
+        gc.set_threshold(*collecting)
     assert stopped.value.code == 3
