@@ -438,7 +438,7 @@ def test_the_fingerprint_is_of_the_schema_and_rules_not_of_all_of_aps_code(tmp_p
     assert fingerprint.__wrapped__(copy) != before
 
 
-def test_an_upgrade_of_holidays_or_pydantic_changes_the_fingerprint(tmp_path: Path) -> None:
+def test_an_upgrade_of_holidays_changes_the_installed_version_the_fingerprint_hashes(tmp_path: Path) -> None:
     """holidays' version.py reads its version from the installed metadata: the same text in every release, so
     the metadata folder's name (which carries the version) is what tells one release from the next."""
     from apcli.records.index import installed_version

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from apcli.errors import UNREADABLE, ApError, BusyError
 from apcli.records.cache import FAILURES, cache_guard, remove_old_entries
-from apcli.records.guard import MAX_BYTES, owned_and_private
+from apcli.records.guard import MAX_BYTES, Guard, owned_and_private
 
 if TYPE_CHECKING:
     from apcli.model.schema import Case
@@ -129,13 +129,13 @@ def index_name() -> str:
     return f"index-{fingerprint()[:16]}.sqlite"
 
 
-def remove_indexes(folder: Path, keep: str = "", unused_for: float | None = None) -> None:
-    """Remove the indexes in `folder` (each one's file and side files) but the one named `keep`: all of them
-    (`unused_for` None), or those whose files have not changed for `unused_for` seconds."""
+def remove_indexes(guard: Guard, keep: str = "", unused_for: float | None = None) -> None:
+    """Remove the indexes in the cache folder of `guard` (each one's file and side files) but the one named
+    `keep`: all of them (`unused_for` None), or those whose files have not changed for `unused_for` seconds."""
     import time
 
     changed: dict[str, float] = {}  # each index's newest modification time, of its file and side files
-    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+    with contextlib.suppress(OSError), os.scandir(guard.root) as entries:
         for entry in entries:
             named = _INDEX_NAMES.fullmatch(entry.name)
             main = entry.name.removesuffix(named.group(2) or "") if named else None
@@ -144,16 +144,17 @@ def remove_indexes(folder: Path, keep: str = "", unused_for: float | None = None
                     changed[main] = max(changed.get(main, 0.0), entry.stat(follow_symlinks=False).st_mtime)
     for main, last in changed.items():
         if unused_for is None or last < time.time() - unused_for:
-            remove_index(folder / main)
+            remove_index(guard, guard.root / main)
 
 
 def installed_version(package: Path) -> bytes:
     """What says which version of the package in folder `package` is installed: the names of its installed
     metadata folders beside it (`holidays-0.109.dist-info`) and its version.py. The version.py alone is not
     enough: holidays' reads its version from that metadata, so it is the same text in every release."""
-    name = package.name
     found = [
-        info.name for pattern in (f"{name}-*.dist-info", f"{name}-*.egg-info") for info in package.parent.glob(pattern)
+        name
+        for name in os.listdir(package.parent)
+        if name.startswith(f"{package.name}-") and name.endswith((".dist-info", ".egg-info"))
     ]
     here = package / "version.py"
     text = here.read_bytes() if here.is_file() else b""
@@ -221,10 +222,10 @@ class Index:
             return None
         remove_old_entries(guard)
         path = guard.root / index_name()
-        remove_indexes(guard.root, keep=path.name, unused_for=OTHERS_KEPT)  # other versions', each as large
+        remove_indexes(guard, keep=path.name, unused_for=OTHERS_KEPT)  # other versions', each as large
         for attempt in range(2):
             try:
-                connection = self._connect(path)
+                connection = self._connect(guard, path)
                 with contextlib.suppress(OSError):
                     os.utime(path)  # used now, whether or not this command writes (see OTHERS_KEPT)
                 return connection
@@ -232,13 +233,13 @@ class Index:
                 if isinstance(error, sqlite3.OperationalError) and _busy(error):
                     return None  # another ap is making or changing it: this command keeps nothing in it
                 if attempt == 0:
-                    remove_index(path)  # unreadable: made again from the files
+                    remove_index(guard, path)  # unreadable: made again from the files
         return None
 
-    def _connect(self, path: Path) -> sqlite3.Connection:
+    def _connect(self, guard: Guard, path: Path) -> sqlite3.Connection:
         for name in _index_files(path):
             if os.path.lexists(name) and not _ours(name):
-                _remove(name)  # a link, a folder, a special file, another's or one open to others: never opened
+                guard.remove_tree(name)  # a link, a folder, a special file, another's or open to others: never opened
         if not os.path.lexists(path):
             with contextlib.suppress(FileExistsError):  # made by another ap meanwhile: opened as it is
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
@@ -783,26 +784,12 @@ def _start_again(connection: sqlite3.Connection, wanted: dict[str, str]) -> None
         connection.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
 
 
-def remove_index(path: Path) -> None:
+def remove_index(guard: Guard, path: Path) -> None:
     """Remove the index file and its side files (links as links, a folder in a file's place with what is in it),
     as far as they can be: what cannot is refused when the index is next opened (`Index._connect`)."""
     for name in _index_files(path):
         with contextlib.suppress(OSError):
-            _remove(name)
-
-
-def _remove(path: Path) -> None:
-    try:
-        folder = stat.S_ISDIR(os.lstat(path).st_mode)
-    except FileNotFoundError:
-        return
-    if folder:
-        import shutil
-
-        shutil.rmtree(path)  # the fd-based rmtree never follows a link inside the tree
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+            guard.remove_tree(name)
 
 
 def rebuild(records: Records) -> None:
@@ -810,4 +797,4 @@ def rebuild(records: Records) -> None:
     again from the files."""
     guard = cache_guard(records.root)
     if guard is not None:
-        remove_indexes(guard.root)
+        remove_indexes(guard)
