@@ -394,8 +394,10 @@ def print_table(
 
 def aligned(headers: Sequence[str], widths: Sequence[int]) -> Callable[[Sequence[str]], str]:
     """A row's line of a plain table whose columns are `widths` wide (or their headings' widths, if wider):
-    one format a row, so that 20,000 rows print in a twentieth of a second."""
-    shape = "  ".join(f"{{:<{max(len(header), width)}}}" for header, width in zip(headers, widths, strict=True))
+    one format a row, so that 20,000 rows print in a twentieth of a second. The last column is not padded
+    (nothing follows it), and no line ends in spaces."""
+    padded = [f"{{:<{max(len(header), width)}}}" for header, width in zip(headers[:-1], widths[:-1], strict=True)]
+    shape = "  ".join([*padded, "{}"])
     return lambda row: shape.format(*row).rstrip()
 
 

@@ -100,7 +100,7 @@ def _print_due(items: list[DueItem], today: dt.date) -> None:
         return
     print_table(
         ("due", "state", "case", "pupil", "rule", "what to do"),
-        [(str(i.due), i.state, i.case, i.pupil, i.rule, i.what) for i in items],
+        [(due.isoformat(), state, case, pupil, rule, what) for case, pupil, rule, what, due, state in items],
         title=f"Due and overdue on {today}",
         red=[i.state == "overdue" for i in items],
     )

@@ -7,8 +7,7 @@ import datetime as dt
 import functools
 import io
 import re
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from apcli.errors import ApError
 from apcli.records.index import AHEAD
@@ -18,8 +17,9 @@ if TYPE_CHECKING:
     from apcli.records.store import LoadedCase, Records
 
 
-@dataclass(frozen=True)
-class DueItem:
+class DueItem(NamedTuple):
+    """One thing owed (a tuple: at 20,000 cases a run lists a quarter of a million)."""
+
     case: str
     pupil: str
     rule: str
@@ -28,9 +28,7 @@ class DueItem:
     state: str  # "due" or "overdue"
 
     def as_dict(self) -> dict[str, str]:
-        data = asdict(self)
-        data["due"] = self.due.isoformat()
-        return data
+        return {**self._asdict(), "due": self.due.isoformat()}
 
 
 def due_items(
