@@ -224,10 +224,21 @@ def test_growth_pairs_each_figure_at_20000_with_it_at_2000(tmp_path: Path) -> No
         ("check", 20000, b.COLD): b.Row("", run(300.0, timed_out=True)),
         ("check", 2000, b.COLD): b.Row("", run(20.0)),
         ("list", 20000, b.FIRST_RESULTS): b.Row("", run(9.0)),  # not timed at 2,000: no growth
+        ("report", 2000, b.IN_TURN): b.Row("", run(0.8)),
+        ("report", 20000, b.IN_TURN): b.Row("", run(7.6)),
     }
     assert [line.markdown() for line in bench.growth()] == [
         "| growth 2,000 → 20,000: parse floor | 6.00 → 66.00 | 11.00x |  | - |",
         "| growth 2,000 → 20,000: `ap review due` new day | 0.50 → 5.25 | 10.50x (floor 11.00x) | ≤ 10.5x | PASS |",
         "| growth 2,000 → 20,000: `ap report` second run, same day | 1.00 → 11.00 | 11.00x (floor 11.00x) | ≤ 10.5x | FAIL |",
         "| growth 2,000 → 20,000: `ap check` cold | 20.00 → >300.00 | >15.00x (floor 11.00x) | ≤ 10.5x | FAIL |",
+        "| growth 2,000 → 20,000: `ap report` second run, sizes in turn | 0.80 → 7.60 | 9.50x (floor 11.00x) | ≤ 10.5x "
+        "| PASS |",
     ]
+
+
+def test_the_best_run_never_hides_a_failed_one() -> None:
+    best = b.best_run([run(2.0, peak=40), run(1.0, peak=30)])
+    assert (best.seconds, best.peak_mb, best.runs) == (1.0, 40, 2)
+    failed = b.best_run([run(1.0), run(3.0, code=2)])
+    assert (failed.code, failed.seconds) == (2, 3.0)
