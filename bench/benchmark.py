@@ -53,7 +53,7 @@ that folder's index. Each command is timed, at each N, as a school meets it:
   the new days at 20,000, new days again at both sizes, one run of each in turn
   (best of --repeat each): the growth of a served run without the drift of this
   machine's speed between the two sizes' runs, minutes apart (the parse floor
-  itself has grown from 10.2x to 15.6x between them, on the same files).
+  itself has grown from 9.1x to 15.6x between them, on the same files).
 
 For `ap report` the runs with results stored are its "second run".
 
@@ -860,10 +860,9 @@ class Bench:
 
     def in_turn(self, name: str, large: Path, last: dt.date) -> None:
         """New days timed again at SIZE and at LARGE, one run of each in turn, the same days at both: a growth
-        from runs minutes apart, not from runs at either end of the benchmark. This machine's speed drifts by
-        more than the growth's margin over the minutes between the two sizes' runs (the parse floor itself has
-        grown 10.2x, 11.3x and 15.6x between them, on the same files). The small folder's results are first
-        worked out under the code as it is now (an untimed run: the upgrades have changed it since)."""
+        from runs seconds apart, not from runs at either end of the benchmark (see the module's docstring). The
+        small folder's results are first worked out under the code as it is now (an untimed run: the upgrades
+        have changed it since)."""
         label, extra = COMMANDS[name]
         small = self.folders[SIZE]
 
