@@ -49,8 +49,8 @@ that folder's index. Each command is timed, at each N, as a school meets it:
 * after a rules change: a comment line added to the snapshot's
   apcli/policy/during.py, then the next day (one run): the index must be
   rebuilt, so it is judged as cold;
-* new day, sizes in turn: where both 2,000 and 20,000 are measured, right after
-  the new days at 20,000, new days again at both sizes, one run of each in turn
+* new day, sizes in turn: where both 2,000 and 20,000 are measured, after each
+  command's rows at 20,000, new days again at both sizes, one run of each in turn
   (best of --repeat each): the growth of a served run without the drift of this
   machine's speed between the two sizes' runs, minutes apart (the parse floor
   itself has grown from 9.1x to 15.6x between them, on the same files).
@@ -838,8 +838,6 @@ class Bench:
         days = new_days(TODAY, self.repeat)
         new = best_of(lambda number: on(days[number]), self.repeat, self.timeout, self.work, env=env)
         row(NEW_DAY, new, [f"--today {days[0]}" + (f" to {days[new.runs - 1]}" if new.runs > 1 else "")])
-        if count == LARGE and SIZE in self.folders:
-            self.in_turn(name, folder, days[new.runs - 1])
         later = later_days(TODAY, days[new.runs - 1], self.repeat)
         row(SAME_DAY, best_of(on(later.same_day), self.repeat, self.timeout, self.work, env=env))
         back = best_of(lambda number: on(later.backward[number]), self.repeat, self.timeout, self.work, env=env)
@@ -847,36 +845,46 @@ class Bench:
         # The index keeps one result a case: after the earlier days, the week later is a new day from those, and
         # the upgrade's run the next day after it (so that it measures the upgrade, not a return from the past).
         row(WEEK_LATER, run_once(on(later.week_later), self.timeout, self.work, env), [f"--today {later.week_later}"])
-        if self.code is None:
-            return
-        self.upgrades += 1
-        upgrade(self.code, UPGRADE_FILES, self.upgrades, "an upgrade that keeps the schema and the rules")
-        run = run_once(on(later.upgrade), self.timeout, self.work, env)
-        versus = f"{run.seconds / new.seconds:.2f}x the new day" if new.seconds else ""
-        row(UPGRADE, run, [f"--today {later.upgrade}", f"comment added to {', '.join(UPGRADE_FILES)}", versus])
-        upgrade(self.code, (RULES_FILE,), self.upgrades, "a change to a rules file")
-        run = run_once(on(later.rules), self.timeout, self.work, env)
-        row(RULES, run, [f"--today {later.rules}", f"comment added to {RULES_FILE}"])
+        last = later.week_later
+        if self.code is not None:
+            self.upgrades += 1
+            upgrade(self.code, UPGRADE_FILES, self.upgrades, "an upgrade that keeps the schema and the rules")
+            run = run_once(on(later.upgrade), self.timeout, self.work, env)
+            versus = f"{run.seconds / new.seconds:.2f}x the new day" if new.seconds else ""
+            row(UPGRADE, run, [f"--today {later.upgrade}", f"comment added to {', '.join(UPGRADE_FILES)}", versus])
+            upgrade(self.code, (RULES_FILE,), self.upgrades, "a change to a rules file")
+            run = run_once(on(later.rules), self.timeout, self.work, env)
+            row(RULES, run, [f"--today {later.rules}", f"comment added to {RULES_FILE}"])
+            last = later.rules
+        if count == LARGE and ("parse floor", SIZE, "") in self.rows:  # after every row of its own
+            self.in_turn(name, folder, last)
 
     def in_turn(self, name: str, large: Path, last: dt.date) -> None:
         """New days timed again at SIZE and at LARGE, one run of each in turn, the same days at both: a growth
-        from runs seconds apart, not from runs at either end of the benchmark (see the module's docstring). The
-        small folder's results are first worked out under the code as it is now (an untimed run: the upgrades
-        have changed it since)."""
+        from runs seconds apart, not from runs at either end of the benchmark (see the module's docstring).
+        Run once LARGE's own rows are done (`last` its last day), so that they meet the history SIZE's did. The
+        day after `last` is run untimed at both, which works SIZE's results out under the code as it is now
+        (the upgrades have changed it since) and leaves both one day from their next run. As `best_of`, no more
+        pairs once a run fails, times out or takes over 30 s."""
         label, extra = COMMANDS[name]
         small = self.folders[SIZE]
+        sizes = ((SIZE, small), (LARGE, large))
 
         def on(folder: Path, day: dt.date) -> list[str]:
             return [self.ap, "--records", str(folder), "--today", day.isoformat(), *extra]
 
         warm = last + dt.timedelta(days=1)
-        run_once(on(small, warm), self.timeout, self.work, self.env(small))
+        for _, folder in sizes:
+            run_once(on(folder, warm), self.timeout, self.work, self.env(folder))
         runs: dict[int, list[Run]] = {SIZE: [], LARGE: []}
         for number in range(self.repeat):
             day = warm + dt.timedelta(days=1 + number)
-            for count, folder in ((SIZE, small), (LARGE, large)):
-                runs[count].append(run_once(on(folder, day), self.timeout, self.work, self.env(folder)))
-        first, final = warm + dt.timedelta(days=1), warm + dt.timedelta(days=self.repeat)
+            pair = [run_once(on(folder, day), self.timeout, self.work, self.env(folder)) for _, folder in sizes]
+            for (count, _), run in zip(sizes, pair, strict=True):
+                runs[count].append(run)
+            if any(run.timed_out or run.code not in (0, 1) or run.seconds > 30 for run in pair):
+                break
+        first, final = warm + dt.timedelta(days=1), warm + dt.timedelta(days=len(runs[SIZE]))
         for count, timed in runs.items():
             floor = self.rows[("parse floor", count, "")].run
             made = Row(figure(label, count, IN_TURN), best_run(timed), "parse floor", floor)

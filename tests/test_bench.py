@@ -242,3 +242,32 @@ def test_the_best_run_never_hides_a_failed_one() -> None:
     assert (best.seconds, best.peak_mb, best.runs) == (1.0, 40, 2)
     failed = b.best_run([run(1.0), run(3.0, code=2)])
     assert (failed.code, failed.seconds) == (2, 3.0)
+
+
+def test_sizes_in_turn_come_after_the_large_sizes_own_rows_on_the_same_new_days_at_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The extra runs at 20,000 come after its own rows (so those meet the history the 2,000 ones did), on the
+    days after its last, at both sizes, skipping none; with 20,000 measured first there are none. `run_once`
+    is replaced by a recorder: what is tested is which folder is run on which day, not ap."""
+    seen: dict[str, list[str]] = {"small": [], "large": []}
+
+    def recorded(command: list[str], timeout: float, cwd: Path, env: dict[str, str] | None = None) -> b.Run:
+        seen[Path(command[command.index("--records") + 1]).name].append(command[command.index("--today") + 1])
+        return run(1.0)
+
+    monkeypatch.setattr(b, "run_once", recorded)
+    small, large = tmp_path / "small", tmp_path / "large"
+    args = argparse.Namespace(repeat=2, timeout=10.0, cold_max=2000)
+    bench = b.Bench(args, tmp_path, None, {2000: small, 20000: large})
+    bench.command("review", 20000, large, FLOOR, cold=True)  # --sizes 20000,2000: the 2,000 floor not measured
+    assert seen["small"] == [] and ("review due", 20000, b.IN_TURN) not in bench.rows
+    seen["large"].clear()
+    for count, folder in ((2000, small), (20000, large)):
+        bench.rows[("parse floor", count, "")] = b.Row(f"parse floor N={count:,}", FLOOR, is_floor=True)
+        bench.command("review", count, folder, FLOOR, cold=True)
+    own = ["2027-07-01", "2027-07-02", "2027-07-03", *["2027-07-03"] * 2, "2027-06-30", "2027-06-29", "2027-07-10"]
+    assert seen["small"][: len(own)] == seen["large"][: len(own)] == own
+    assert seen["small"][len(own) :] == seen["large"][len(own) :] == ["2027-07-11", "2027-07-12", "2027-07-13"]
+    turn = bench.rows[("review due", 20000, b.IN_TURN)]
+    assert turn.notes == ["--today 2027-07-12 to 2027-07-13"] and turn.run.runs == 2
