@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from apcli.errors import BusyError
 from apcli.model.attendance import Summary
-from apcli.records.index import index_name
 from apcli.records.store import Records
 from apcli.reports.money import (
     SUMMARY_FIELDS,
@@ -31,9 +30,7 @@ from apcli.reports.money import (
     totals,
 )
 from tests.conftest import TODAY, invoke
-from tests.test_index import cached
-
-INDEX_FILE = index_name()  # this version's index file, in the records folder's cache folder
+from tests.test_index import INDEX_FILE, cached
 
 DAY = dt.date.fromisoformat(TODAY)
 

@@ -22,11 +22,9 @@ import pytest
 
 from apcli.errors import EXIT_INVALID_FILE
 from apcli.records.cache import CACHE_DIR, OLD_KINDS, cache_base, folder_name
-from apcli.records.index import index_name
 from tests.conftest import invoke
+from tests.test_index import INDEX_FILE
 from tests.untrusted import Sentinel, no_traceback, run_ap
-
-INDEX_FILE = index_name()  # this version's index file, in the records folder's cache folder
 
 LEO = "AP-2026-001"  # active, with attendance marks
 ISLA = "AP-2026-009"  # closed
