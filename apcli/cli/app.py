@@ -43,6 +43,8 @@ def main() -> None:
         # now, the command done, would only print a traceback over its exit code
         with contextlib.suppress(KeyboardInterrupt):
             close_state()
+        if command != "serve":
+            leave_objects_to_exit()
 
 
 def collect_less_often() -> None:
@@ -54,6 +56,15 @@ def collect_less_often() -> None:
     what its requests leave in cycles (each one's records and index connection) must be freed as it goes, or
     open files and memory pile up."""
     gc.set_threshold(200_000, 30, 30)
+
+
+def leave_objects_to_exit() -> None:
+    """The command done, every object it made is moved out of the cycle collector's sight (gc.freeze), so the
+    interpreter's exit frees them without first searching all of them for cycles once more: that search was a
+    fifteenth of an import of a year's register (0.08 s of 1.3 s), and as much again of a `review due` over
+    thousands of cases. Each object is still freed, and its file closed, as at any exit; only garbage in
+    cycles is left to the operating system, which takes back the whole process a moment later."""
+    gc.freeze()
 
 
 def only(name: str | None) -> typer.Typer:
